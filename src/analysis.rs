@@ -1,0 +1,194 @@
+//! Analysing an archive: discover its layout, scan hour directories in parallel
+//! (one task per hour, cancellable, streaming each hour as it finishes), then
+//! build each stream's timeline. The result is an immutable [`Analysis`].
+
+use std::fs;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use rayon::prelude::*;
+
+use crate::archive::Warning;
+use crate::archive::layout::{HourDir, Layout, OpenError, OpenedAs, Selection, discover};
+use crate::archive::walk::{BadSegment, list_hour};
+use crate::coverage::best::{HourSummary, summarise_hour};
+use crate::coverage::timeline::{StreamCoverage, analyse_stream};
+
+/// One analysed (channel, quality).
+#[derive(Debug, Clone)]
+pub struct StreamAnalysis {
+    /// Channel name.
+    pub channel: String,
+    /// Quality name.
+    pub quality: String,
+    /// Per-hour summaries, in hour order.
+    pub hours: Vec<HourSummary>,
+    /// The timeline and per-hour figures.
+    pub coverage: StreamCoverage,
+    /// Bad segments of every hour, in path order.
+    pub bad_segments: Vec<BadSegment>,
+}
+
+/// The complete result of analysing an archive.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// The path as given.
+    pub root: String,
+    /// What the path was.
+    pub opened_as: OpenedAs,
+    /// Streams sorted by (channel, quality).
+    pub streams: Vec<StreamAnalysis>,
+    /// Every warning, in path order.
+    pub warnings: Vec<Warning>,
+}
+
+impl Analysis {
+    /// Total parsed segments (every type but temp) plus bad ones.
+    pub fn segment_total(&self) -> u64 {
+        self.streams
+            .iter()
+            .flat_map(|s| &s.hours)
+            .map(|h| {
+                h.segment_count.full
+                    + h.segment_count.suspect
+                    + h.segment_count.partial
+                    + h.bad_count
+            })
+            .sum()
+    }
+}
+
+/// Progress of a scan, as reported to an observer.
+#[derive(Debug, Clone, Copy)]
+pub struct ScanProgress {
+    /// Hour directories finished.
+    pub hours_done: usize,
+    /// Hour directories in all.
+    pub hours_total: usize,
+    /// Segments read so far.
+    pub segments: u64,
+}
+
+/// Receives progress and each hour's summary while a scan runs; can cancel it.
+/// Called from worker threads.
+pub trait ScanObserver: Sync {
+    /// The layout is known: `hours_total` hour directories will be scanned.
+    fn started(&self, _layout: &Layout) {}
+    /// One hour directory is done.
+    fn hour_done(&self, _stream: usize, _summary: &HourSummary, _progress: ScanProgress) {}
+    /// Checked before each hour directory: `true` stops the scan.
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that does nothing.
+pub struct NoObserver;
+impl ScanObserver for NoObserver {}
+
+/// Why an analysis did not complete.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// The opened path cannot be read.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// The scan was cancelled.
+    #[error("analysis cancelled")]
+    Cancelled,
+}
+
+/// Scans one hour directory into its summary (list, classify, pick best segments).
+pub fn scan_hour(root: &Path, hour: &HourDir) -> HourSummary {
+    let listing = list_hour(root, hour);
+    summarise_hour(hour.hour_start_us, listing, |name| {
+        let path = hour.path.join(name);
+        fs::metadata(&path)
+            .map(|m| m.len())
+            .map_err(|e| Warning::new(root, &path, format!("cannot read file size: {e}")))
+    })
+}
+
+/// Analyses the archive at `root`.
+pub fn analyse(
+    root: &Path,
+    selection: &Selection,
+    observer: &dyn ScanObserver,
+) -> Result<Analysis, AnalysisError> {
+    let layout = discover(root, selection)?;
+    observer.started(&layout);
+    let total = layout.hours.len();
+    let done = AtomicUsize::new(0);
+    let segments = AtomicU64::new(0);
+    let results: Mutex<Vec<(usize, HourSummary)>> = Mutex::new(Vec::with_capacity(total));
+    layout
+        .hours
+        .par_iter()
+        .enumerate()
+        .for_each(|(index, hour)| {
+            if observer.is_cancelled() {
+                return;
+            }
+            let summary = scan_hour(root, hour);
+            let n = summary.segment_count.full
+                + summary.segment_count.suspect
+                + summary.segment_count.partial;
+            let progress = ScanProgress {
+                hours_done: done.fetch_add(1, Ordering::Relaxed) + 1,
+                hours_total: total,
+                segments: segments.fetch_add(n, Ordering::Relaxed) + n,
+            };
+            observer.hour_done(hour.stream, &summary, progress);
+            if let Ok(mut r) = results.lock() {
+                r.push((index, summary));
+            }
+        });
+    if observer.is_cancelled() {
+        return Err(AnalysisError::Cancelled);
+    }
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_unstable_by_key(|(i, _)| *i);
+    Ok(assemble(
+        layout,
+        results.into_iter().map(|(_, s)| s).collect(),
+    ))
+}
+
+/// Builds the analysis from a layout and the summaries of its hours (same order
+/// as `layout.hours`).
+pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
+    let mut per_stream: Vec<Vec<HourSummary>> = vec![Vec::new(); layout.streams.len()];
+    for (hour, summary) in layout.hours.iter().zip(summaries) {
+        per_stream[hour.stream].push(summary);
+    }
+    let mut warnings = layout.warnings;
+    for s in per_stream.iter().flatten() {
+        warnings.extend(s.warnings.iter().cloned());
+    }
+    warnings.sort();
+    let streams = layout
+        .streams
+        .into_par_iter()
+        .zip(per_stream)
+        .map(|(dir, mut hours)| {
+            hours.sort_by_key(|h| h.hour_start_us);
+            let coverage = analyse_stream(&hours);
+            let mut bad_segments: Vec<BadSegment> =
+                hours.iter().flat_map(|h| h.bad.iter().cloned()).collect();
+            bad_segments.sort();
+            StreamAnalysis {
+                channel: dir.channel,
+                quality: dir.quality,
+                hours,
+                coverage,
+                bad_segments,
+            }
+        })
+        .collect();
+    Analysis {
+        root: layout.root.to_string_lossy().into_owned(),
+        opened_as: layout.opened_as,
+        streams,
+        warnings,
+    }
+}

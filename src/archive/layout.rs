@@ -1,0 +1,347 @@
+//! Which directory was opened (root, channel or quality) and which streams and hour
+//! directories it holds (specs/segments.md §1, §6 "Walk and layout").
+//!
+//! Only directory listings are read here (file types come from the listing, no
+//! stat). Symbolic links where a directory is expected are reported, never followed.
+
+use std::ffi::OsString;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use super::Warning;
+use crate::time::{HOUR_US, parse_hour_name};
+
+/// What the opened path turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OpenedAs {
+    /// `ROOT`, holding channel directories.
+    Root,
+    /// `ROOT/CHANNEL`, holding quality directories.
+    Channel,
+    /// `ROOT/CHANNEL/QUALITY`, holding hour directories.
+    Quality,
+}
+
+/// One (channel, quality) directory.
+#[derive(Debug, Clone)]
+pub struct StreamDir {
+    /// Channel name.
+    pub channel: String,
+    /// Quality name.
+    pub quality: String,
+    /// Path of the quality directory.
+    pub path: PathBuf,
+}
+
+/// One valid hour directory of a stream.
+#[derive(Debug, Clone)]
+pub struct HourDir {
+    /// Index into [`Layout::streams`].
+    pub stream: usize,
+    /// Start of the hour, µs since the epoch.
+    pub hour_start_us: i64,
+    /// Path of the hour directory.
+    pub path: PathBuf,
+}
+
+/// Which streams and hours to read.
+#[derive(Debug, Clone, Default)]
+pub struct Selection {
+    /// Channels to keep (all when empty).
+    pub channels: Vec<String>,
+    /// Qualities to keep (all when empty).
+    pub qualities: Vec<String>,
+    /// Keep hours that intersect `[from, ..)`, µs.
+    pub from_us: Option<i64>,
+    /// Keep hours that intersect `[.., to)`, µs.
+    pub to_us: Option<i64>,
+}
+
+impl Selection {
+    fn keeps_stream(&self, channel: &str, quality: &str) -> bool {
+        (self.channels.is_empty() || self.channels.iter().any(|c| c == channel))
+            && (self.qualities.is_empty() || self.qualities.iter().any(|q| q == quality))
+    }
+
+    fn keeps_hour(&self, hour_start_us: i64) -> bool {
+        self.from_us.is_none_or(|f| hour_start_us + HOUR_US > f)
+            && self.to_us.is_none_or(|t| hour_start_us < t)
+    }
+}
+
+/// The streams and hour directories found under an opened path.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// The path as given.
+    pub root: PathBuf,
+    /// What the path is.
+    pub opened_as: OpenedAs,
+    /// Streams sorted by (channel, quality).
+    pub streams: Vec<StreamDir>,
+    /// Hour directories sorted by (stream, hour).
+    pub hours: Vec<HourDir>,
+    /// Problems met while listing.
+    pub warnings: Vec<Warning>,
+}
+
+/// Why an archive could not be opened at all.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The path does not exist or cannot be listed.
+    #[error("cannot read archive: {source}: {path}")]
+    Unreadable {
+        /// The opened path.
+        path: PathBuf,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The path is a file, not a directory.
+    #[error("not a directory (expected an archive root, channel or quality directory): {0}")]
+    NotADirectory(PathBuf),
+}
+
+/// Kind of a directory entry, from the listing (no stat).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntryKind {
+    Dir,
+    Symlink,
+    File,
+}
+
+pub(crate) struct Entry {
+    pub name: OsString,
+    pub kind: EntryKind,
+}
+
+/// Lists a directory, dropping dot entries. Per-entry errors become warnings.
+pub(crate) fn list_dir(
+    root: &Path,
+    dir: &Path,
+    warnings: &mut Vec<Warning>,
+) -> io::Result<Vec<Entry>> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir)? {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(Warning::new(
+                    root,
+                    dir,
+                    format!("listing failed part-way: {e}"),
+                ));
+                continue;
+            }
+        };
+        let name = entry.file_name();
+        if name.as_encoded_bytes().first() == Some(&b'.') {
+            continue;
+        }
+        let kind = match entry.file_type() {
+            Ok(t) if t.is_symlink() => EntryKind::Symlink,
+            Ok(t) if t.is_dir() => EntryKind::Dir,
+            Ok(_) => EntryKind::File,
+            Err(e) => {
+                warnings.push(Warning::new(
+                    root,
+                    &entry.path(),
+                    format!("cannot read file type: {e}"),
+                ));
+                continue;
+            }
+        };
+        out.push(Entry { name, kind });
+    }
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+fn is_hour_dir(e: &Entry) -> bool {
+    e.kind == EntryKind::Dir && e.name.to_str().and_then(parse_hour_name).is_some()
+}
+
+/// Detects what `root` is and lists its streams and hour directories.
+pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError> {
+    let meta = fs::metadata(root).map_err(|source| OpenError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_dir() {
+        return Err(OpenError::NotADirectory(root.to_path_buf()));
+    }
+    let mut warnings = Vec::new();
+    let top = list_dir(root, root, &mut warnings).map_err(|source| OpenError::Unreadable {
+        path: root.to_path_buf(),
+        source,
+    })?;
+    let names = own_names(root);
+    let mut streams = Vec::new();
+    let opened_as = if top.iter().any(is_hour_dir) {
+        streams.push(StreamDir {
+            channel: names.1.unwrap_or_default(),
+            quality: names.0.unwrap_or_default(),
+            path: root.to_path_buf(),
+        });
+        OpenedAs::Quality
+    } else {
+        let mut w = Vec::new();
+        let is_channel = top.iter().any(|e| {
+            e.kind == EntryKind::Dir
+                && list_dir(root, &root.join(&e.name), &mut w)
+                    .is_ok_and(|children| children.iter().any(is_hour_dir))
+        });
+        if is_channel {
+            let channel = names.0.unwrap_or_default();
+            for quality in child_dirs(root, root, &top, "quality", &mut warnings) {
+                streams.push(StreamDir {
+                    channel: channel.clone(),
+                    path: root.join(&quality),
+                    quality,
+                });
+            }
+            OpenedAs::Channel
+        } else {
+            for channel in child_dirs(root, root, &top, "channel", &mut warnings) {
+                let cpath = root.join(&channel);
+                let qualities = match list_dir(root, &cpath, &mut warnings) {
+                    Ok(q) => q,
+                    Err(e) => {
+                        warnings.push(Warning::new(
+                            root,
+                            &cpath,
+                            format!("cannot list channel directory: {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                for quality in child_dirs(root, &cpath, &qualities, "quality", &mut warnings) {
+                    streams.push(StreamDir {
+                        channel: channel.clone(),
+                        path: cpath.join(&quality),
+                        quality,
+                    });
+                }
+            }
+            OpenedAs::Root
+        }
+    };
+    streams.retain(|s| selection.keeps_stream(&s.channel, &s.quality));
+    streams.sort_by(|a, b| (&a.channel, &a.quality).cmp(&(&b.channel, &b.quality)));
+
+    let mut hours = Vec::new();
+    for (index, stream) in streams.iter().enumerate() {
+        let entries = if stream.path == root {
+            Ok(top
+                .iter()
+                .map(|e| Entry {
+                    name: e.name.clone(),
+                    kind: e.kind,
+                })
+                .collect())
+        } else {
+            list_dir(root, &stream.path, &mut warnings)
+        };
+        let entries = match entries {
+            Ok(e) => e,
+            Err(e) => {
+                warnings.push(Warning::new(
+                    root,
+                    &stream.path,
+                    format!("cannot list quality directory: {e}"),
+                ));
+                continue;
+            }
+        };
+        for e in entries {
+            let path = stream.path.join(&e.name);
+            let hour = e.name.to_str().and_then(parse_hour_name);
+            match (hour, e.kind) {
+                (Some(h), EntryKind::Dir) => {
+                    if selection.keeps_hour(h) {
+                        hours.push(HourDir {
+                            stream: index,
+                            hour_start_us: h,
+                            path,
+                        });
+                    }
+                }
+                (Some(_), EntryKind::Symlink) => warnings.push(Warning::new(
+                    root,
+                    &path,
+                    "symbolic link where an hour directory should be; not followed",
+                )),
+                (Some(_), EntryKind::File) => warnings.push(Warning::new(
+                    root,
+                    &path,
+                    "a file where an hour directory should be; skipped",
+                )),
+                (None, EntryKind::File) => warnings.push(Warning::new(
+                    root,
+                    &path,
+                    "stray file where hour directories should be; skipped",
+                )),
+                (None, _) => warnings.push(Warning::new(
+                    root,
+                    &path,
+                    "not an hour directory name (expected YYYY-MM-DDTHH); skipped",
+                )),
+            }
+        }
+    }
+    Ok(Layout {
+        root: root.to_path_buf(),
+        opened_as,
+        streams,
+        hours,
+        warnings,
+    })
+}
+
+/// Names of the sub-directories of `dir` that may be channels or qualities; the
+/// rest become warnings.
+fn child_dirs(
+    root: &Path,
+    dir: &Path,
+    entries: &[Entry],
+    what: &str,
+    warnings: &mut Vec<Warning>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for e in entries {
+        let path = dir.join(&e.name);
+        match (e.kind, e.name.to_str()) {
+            (EntryKind::Dir, Some(name)) => out.push(name.to_string()),
+            (EntryKind::Dir, None) => warnings.push(Warning::new(
+                root,
+                &path,
+                format!("{what} directory name is not UTF-8; skipped"),
+            )),
+            (EntryKind::Symlink, _) => warnings.push(Warning::new(
+                root,
+                &path,
+                format!("symbolic link where a {what} directory should be; not followed"),
+            )),
+            (EntryKind::File, _) => warnings.push(Warning::new(
+                root,
+                &path,
+                format!("a file where a {what} directory should be; skipped"),
+            )),
+        }
+    }
+    out
+}
+
+/// The last two components of the opened path (its own name, its parent's name),
+/// resolving `.` and `..` through the file system when needed.
+fn own_names(root: &Path) -> (Option<String>, Option<String>) {
+    let resolved = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+    let own = resolved
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned());
+    let parent = resolved
+        .parent()
+        .and_then(Path::file_name)
+        .map(|n| n.to_string_lossy().into_owned());
+    (own, parent)
+}

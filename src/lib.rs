@@ -1,0 +1,23 @@
+//! segscope: coverage, hole and overlap analysis of HLS segment archives
+//! (wubloader layout: `ROOT/CHANNEL/QUALITY/HOUR/SEGMENT.ts`).
+//!
+//! Map of the crate (everything here is plain Rust, testable headless):
+//!
+//! * [`archive`]: segment and hour names, layout detection, reading hour directories.
+//! * [`coverage`]: best segment per start, the stream timeline (holes, overlaps,
+//!   partial-only time), per-hour figures, coverage rasters.
+//! * [`analysis`]: the parallel, cancellable scan that ties them together.
+//! * [`export`]: JSON, CSV, Prometheus text and PNG maps, written atomically.
+//! * [`demo`]: the deterministic demo archive generator.
+//! * [`bench`]: `segscope bench`, walk-versus-analysis timings.
+//! * [`cli`]: the command line.
+//! * [`time`]: µs instants and their text forms.
+
+pub mod analysis;
+pub mod archive;
+pub mod bench;
+pub mod cli;
+pub mod coverage;
+pub mod demo;
+pub mod export;
+pub mod time;

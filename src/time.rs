@@ -1,0 +1,145 @@
+//! Time helpers: instants are `i64` microseconds since the Unix epoch, UTC.
+//!
+//! Formatting and parsing of the few textual forms segscope reads and writes:
+//! hour directory names (`%Y-%m-%dT%H`), ISO 8601 instants with microseconds and
+//! user-given times on the command line.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone as _, Utc};
+
+/// Microseconds in one second.
+pub const SECOND_US: i64 = 1_000_000;
+/// Microseconds in one hour.
+pub const HOUR_US: i64 = 3_600 * SECOND_US;
+
+/// Parses an hour directory name: exactly `DDDD-DD-DDTDD` (ASCII digits) naming a
+/// real date and an hour 00-23. Returns the hour's start in µs since the epoch.
+pub fn parse_hour_name(name: &str) -> Option<i64> {
+    let b = name.as_bytes();
+    if b.len() != 13 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' {
+        return None;
+    }
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut v = 0u32;
+        for &c in &b[r] {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            v = v * 10 + u32::from(c - b'0');
+        }
+        Some(v)
+    };
+    let year = digits(0..4)?;
+    let month = digits(5..7)?;
+    let day = digits(8..10)?;
+    let hour = digits(11..13)?;
+    if hour > 23 {
+        return None;
+    }
+    let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+    let dt = date.and_hms_opt(hour, 0, 0)?;
+    Some(Utc.from_utc_datetime(&dt).timestamp_micros())
+}
+
+/// Formats an hour start as its directory name, `%Y-%m-%dT%H`.
+pub fn format_hour(hour_start_us: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_micros(hour_start_us) {
+        Some(dt) => dt.format("%Y-%m-%dT%H").to_string(),
+        None => format!("invalid-hour({hour_start_us})"),
+    }
+}
+
+/// Formats an instant as ISO 8601 UTC with microseconds, e.g. `2024-11-09T05:07:42.123000Z`.
+pub fn format_iso(us: i64) -> String {
+    match DateTime::<Utc>::from_timestamp_micros(us) {
+        Some(dt) => dt.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        None => format!("invalid-time({us})"),
+    }
+}
+
+/// The start of the hour containing `us`.
+pub fn hour_floor(us: i64) -> i64 {
+    us.div_euclid(HOUR_US) * HOUR_US
+}
+
+/// Converts a duration in µs to seconds (for reports only).
+pub fn us_to_secs(us: i64) -> f64 {
+    us as f64 / SECOND_US as f64
+}
+
+/// Parses a time given by a user: RFC 3339 (`2024-11-09T05:07:42Z`, offsets allowed),
+/// or a UTC date-time without offset at any precision from the day down
+/// (`2024-11-09`, `2024-11-09T05`, `2024-11-09T05:07`, `2024-11-09T05:07:42.5`;
+/// a space may replace the `T`).
+pub fn parse_user_time(text: &str) -> Result<i64, String> {
+    let t = text.trim();
+    if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
+        return Ok(dt.with_timezone(&Utc).timestamp_micros());
+    }
+    let t = t.strip_suffix('Z').unwrap_or(t).replacen(' ', "T", 1);
+    if let Ok(d) = NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
+        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
+            return Ok(Utc.from_utc_datetime(&dt).timestamp_micros());
+        }
+    }
+    if let Some(h) = parse_hour_name(&t) {
+        return Ok(h);
+    }
+    for fmt in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
+    ] {
+        if let Ok(dt) = NaiveDateTime::parse_from_str(&t, fmt) {
+            return Ok(Utc.from_utc_datetime(&dt).timestamp_micros());
+        }
+    }
+    Err(format!(
+        "cannot read time {text:?}: expected e.g. 2024-11-09, 2024-11-09T05, 2024-11-09T05:07:42Z"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hour_names() {
+        assert_eq!(parse_hour_name("1970-01-01T00"), Some(0));
+        assert_eq!(parse_hour_name("1970-01-01T01"), Some(HOUR_US));
+        assert_eq!(format_hour(HOUR_US * 5), "1970-01-01T05");
+        for bad in [
+            "2024-01-01_05",
+            "2024-02-30T05",
+            "2024-01-01T24",
+            "2024-1-01T05",
+            "junk",
+            "2024-01-01T05 ",
+            "２024-01-01T05",
+        ] {
+            assert_eq!(parse_hour_name(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn iso_format_has_microseconds() {
+        let h = parse_hour_name("2024-11-09T05").unwrap();
+        assert_eq!(
+            format_iso(h + 7 * 60 * SECOND_US + 42_123_000),
+            "2024-11-09T05:07:42.123000Z"
+        );
+    }
+
+    #[test]
+    fn user_times() {
+        let h = parse_hour_name("2024-11-09T05").unwrap();
+        assert_eq!(parse_user_time("2024-11-09T05").unwrap(), h);
+        assert_eq!(parse_user_time("2024-11-09T05:00:00Z").unwrap(), h);
+        assert_eq!(parse_user_time("2024-11-09T06:00:00+01:00").unwrap(), h);
+        assert_eq!(
+            parse_user_time("2024-11-09 05:30").unwrap(),
+            h + 1800 * SECOND_US
+        );
+        assert_eq!(parse_user_time("2024-11-09").unwrap(), h - 5 * HOUR_US);
+        assert!(parse_user_time("yesterday").is_err());
+    }
+}
