@@ -440,7 +440,7 @@ mod tests {
         assert_eq!(bad("a.ts"), BadReason::FieldCount(1));
         assert_eq!(classify_name(b".ts"), NameClass::Skipped);
         // The hash may contain dashes.
-        assert_eq!(seg("00:01.5-2.0-full-ab-cd.ts").offset_us, 1_500_000);
+        assert_eq!(seg("00:01.5-2.0-full-ab-c.ts").offset_us, 1_500_000);
     }
 
     #[test]
