@@ -31,19 +31,29 @@ pub fn bare_walk(dir: &Path) -> io::Result<u64> {
     Ok(count)
 }
 
-/// Times `find DIR -type f | wc -l` (output counted in-process). `None` without `find`.
+/// Times `find DIR -type f | wc -l` (lines counted in-process as they stream, so
+/// the listing is never held in memory). `None` without `find`.
 fn time_find(dir: &Path) -> Option<(Duration, u64)> {
+    use std::io::Read as _;
     let start = Instant::now();
-    let out = Command::new("find")
+    let mut child = Command::new("find")
         .arg(dir)
         .args(["-type", "f"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
-        .output()
+        .spawn()
         .ok()?;
-    let elapsed = start.elapsed();
-    let lines = out.stdout.iter().filter(|&&b| b == b'\n').count() as u64;
-    Some((elapsed, lines))
+    let mut stdout = child.stdout.take()?;
+    let mut buf = vec![0u8; 1 << 16];
+    let mut lines = 0u64;
+    loop {
+        match stdout.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => lines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64,
+        }
+    }
+    child.wait().ok()?;
+    Some((start.elapsed(), lines))
 }
 
 /// Peak resident memory of this process so far, bytes (Linux; `None` elsewhere).
