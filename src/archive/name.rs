@@ -115,35 +115,69 @@ pub fn classify_name(name: &[u8]) -> NameClass {
     if name.first() == Some(&b'.') || !name.ends_with(b".ts") {
         return NameClass::Skipped;
     }
-    match std::str::from_utf8(name) {
-        Ok(s) => match parse_segment_name(s) {
-            Ok(seg) => NameClass::Segment(seg),
-            Err(reason) => NameClass::Bad(reason),
-        },
-        Err(_) => NameClass::Bad(BadReason::NotUtf8),
+    match parse_bytes(name) {
+        Ok(seg) => NameClass::Segment(seg),
+        // A name that is not UTF-8 is bad for that reason first.
+        Err(_) if std::str::from_utf8(name).is_err() => NameClass::Bad(BadReason::NotUtf8),
+        Err(reason) => NameClass::Bad(reason),
     }
 }
 
 /// Parses a segment file name ending in `.ts`. The caller has already skipped dot files.
 pub fn parse_segment_name(name: &str) -> Result<SegmentName, BadReason> {
-    let stem = name.strip_suffix(".ts").ok_or(BadReason::FieldCount(0))?;
-    let mut fields = stem.splitn(4, '-');
-    let time = fields.next().unwrap_or("");
-    let (Some(duration), Some(kind), Some(hash)) = (fields.next(), fields.next(), fields.next())
-    else {
-        return Err(BadReason::FieldCount(stem.splitn(4, '-').count()));
+    parse_bytes(name.as_bytes())
+}
+
+/// Splits `MM:SS.ffffff-DURATION-TYPE-HASH` on its first three dashes.
+fn split_fields(stem: &[u8]) -> Option<[&[u8]; 4]> {
+    let mut cuts = [0usize; 3];
+    let mut found = 0;
+    for (i, &b) in stem.iter().enumerate() {
+        if b == b'-' {
+            cuts[found] = i;
+            found += 1;
+            if found == 3 {
+                break;
+            }
+        }
+    }
+    (found == 3).then(|| {
+        [
+            &stem[..cuts[0]],
+            &stem[cuts[0] + 1..cuts[1]],
+            &stem[cuts[1] + 1..cuts[2]],
+            &stem[cuts[2] + 1..],
+        ]
+    })
+}
+
+/// The parser proper, on bytes. Every field it accepts is checked to be ASCII
+/// (or valid UTF-8 for the time field and a temp hash), so an accepted name is
+/// valid UTF-8 without validating it whole.
+fn parse_bytes(name: &[u8]) -> Result<SegmentName, BadReason> {
+    let stem = name.strip_suffix(b".ts").ok_or(BadReason::FieldCount(0))?;
+    let Some([time, duration, kind, hash]) = split_fields(stem) else {
+        let dashes = stem.iter().filter(|&&b| b == b'-').count();
+        return Err(BadReason::FieldCount(dashes.min(3) + 1));
     };
     let offset_us = parse_time_field(time)?;
-    let duration_us = parse_duration_us(duration)?;
+    let duration_us = parse_duration_bytes(duration)?;
     let kind = match kind {
-        "full" => SegmentType::Full,
-        "suspect" => SegmentType::Suspect,
-        "partial" => SegmentType::Partial,
-        "temp" => SegmentType::Temp,
-        other => return Err(BadReason::UnknownType(truncate(other, 40))),
+        b"full" => SegmentType::Full,
+        b"suspect" => SegmentType::Suspect,
+        b"partial" => SegmentType::Partial,
+        b"temp" => SegmentType::Temp,
+        other => {
+            let word: String = String::from_utf8_lossy(other).chars().take(40).collect();
+            return Err(BadReason::UnknownType(word));
+        }
     };
-    if kind != SegmentType::Temp {
-        check_hash(hash.as_bytes())?;
+    if kind == SegmentType::Temp {
+        if !hash.is_ascii() && std::str::from_utf8(hash).is_err() {
+            return Err(BadReason::NotUtf8);
+        }
+    } else {
+        check_hash(hash)?;
     }
     Ok(SegmentName {
         offset_us,
@@ -152,16 +186,13 @@ pub fn parse_segment_name(name: &str) -> Result<SegmentName, BadReason> {
     })
 }
 
-fn truncate(s: &str, max_chars: usize) -> String {
-    s.chars().take(max_chars).collect()
-}
-
 /// `MM:SS.ffffff`: minute at chars 0-1, second at chars 3-4, fraction from char 6.
 /// Characters 2 and 5 are not checked (wubloader's leniency).
-fn parse_time_field(time: &str) -> Result<i64, BadReason> {
+fn parse_time_field(time: &[u8]) -> Result<i64, BadReason> {
     if time.is_ascii() {
-        parse_time_chars(time.as_bytes(), &time.as_bytes()[time.len().min(6)..])
+        parse_time_chars(time, &time[time.len().min(6)..])
     } else {
+        let time = std::str::from_utf8(time).map_err(|_| BadReason::NotUtf8)?;
         // Positions are characters, not bytes: the separators may be any character.
         let mut chars = time.char_indices();
         let mut head = [0u8; 5];
@@ -215,7 +246,47 @@ pub const MAX_DURATION_US: i64 = 3_600_000_000;
 /// ties to even. Accepts `2`, `2.0`, `.5`, `2e0`, `2E+1`, `2.`; NaN and infinities
 /// (any case) are [`BadReason::DurationNotFinite`]; values above one hour are bad.
 pub fn parse_duration_us(text: &str) -> Result<i64, BadReason> {
-    let b = text.as_bytes();
+    parse_duration_bytes(text.as_bytes())
+}
+
+/// Fast path for the usual `S.ffffff` form (1-4 integer digits, 0-6 fraction
+/// digits); `None` sends anything else to the general reader.
+fn simple_duration(b: &[u8]) -> Option<Result<i64, BadReason>> {
+    let dot = b.iter().position(|&c| c == b'.')?;
+    let (int, frac) = (&b[..dot], &b[dot + 1..]);
+    if int.is_empty() || int.len() > 4 || frac.len() > 6 {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in int {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + i64::from(c - b'0');
+    }
+    let mut f: i64 = 0;
+    for &c in frac {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        f = f * 10 + i64::from(c - b'0');
+    }
+    for _ in frac.len()..6 {
+        f *= 10;
+    }
+    let us = v * 1_000_000 + f;
+    Some(if us > MAX_DURATION_US {
+        Err(BadReason::DurationTooLong)
+    } else {
+        Ok(us)
+    })
+}
+
+fn parse_duration_bytes(b: &[u8]) -> Result<i64, BadReason> {
+    if let Some(result) = simple_duration(b) {
+        return result;
+    }
+    let text = std::str::from_utf8(b).map_err(|_| BadReason::DurationNotNumber)?;
     let unsigned = text.strip_prefix('+').unwrap_or(text);
     if ["nan", "inf", "infinity"]
         .iter()
@@ -340,16 +411,25 @@ pub fn parse_duration_us(text: &str) -> Result<i64, BadReason> {
     Ok(whole + i64::from(round_up))
 }
 
+/// Membership table of the URL-safe base64 alphabet.
+static BASE64URL: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 /// Hash: URL-safe base64 alphabet, optionally followed by up to two `=` (then the
 /// whole hash is a multiple of 4 long); bad when the number of alphabet characters
 /// is one more than a multiple of 4.
 fn check_hash(hash: &[u8]) -> Result<(), BadReason> {
     let body_len = hash.iter().position(|&c| c == b'=').unwrap_or(hash.len());
     let (body, pad) = hash.split_at(body_len);
-    if !body
-        .iter()
-        .all(|&c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
-    {
+    if !body.iter().all(|&c| BASE64URL[usize::from(c)]) {
         return Err(BadReason::HashBadCharacter);
     }
     if pad.len() > 2 || pad.iter().any(|&c| c != b'=') {
