@@ -1,4 +1,5 @@
 //! Per-hour analysis: best-segment selection of one hour directory's listing
+#![allow(clippy::unwrap_used)]
 //! (1,800 segments plus duplicates) and the timeline of a 24-hour stream.
 
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};

@@ -1,4 +1,5 @@
 //! The command line on generated archives: output shapes, files written, exit
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! codes and every kind of bad input.
 
 mod util;

@@ -84,10 +84,16 @@ impl Pixels {
         if a >= b {
             return;
         }
-        for i in self.index(a)..=self.index(b - 1) {
+        let first = self.index(a);
+        for (i, pixel) in out
+            .iter_mut()
+            .enumerate()
+            .take(self.index(b - 1) + 1)
+            .skip(first)
+        {
             let overlap = b.min(self.boundary(i + 1)) - a.max(self.boundary(i));
             if overlap > 0 {
-                *field(&mut out[i]) += overlap;
+                *field(pixel) += overlap;
             }
         }
     }

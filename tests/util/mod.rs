@@ -1,4 +1,5 @@
 //! Helpers for building small archives in temporary directories.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::fs;
