@@ -371,26 +371,24 @@ fn directories_and_files_in_the_wrong_place_are_warnings() {
 }
 
 /// Runs segscope as an unprivileged user when the tests run as root (root ignores
-/// file permissions), so the permission-denied path is exercised either way.
-fn segscope_unprivileged(args: &[&str]) -> Output {
-    let is_root = unsafe_free_uid() == 0;
-    if is_root {
-        Command::new("setpriv")
-            .args([
-                "--reuid=65534",
-                "--regid=65534",
-                "--clear-groups",
-                env!("CARGO_BIN_EXE_segscope"),
-            ])
-            .args(args)
-            .output()
-            .unwrap()
-    } else {
-        segscope(args)
+/// file permissions), so the permission-denied path is exercised either way. The
+/// binary is copied next to the archive so the user can run it wherever the build is.
+fn segscope_unprivileged(scratch: &Path, args: &[&str]) -> Output {
+    if current_uid() != 0 {
+        return segscope(args);
     }
+    let exe = scratch.join("segscope-copy");
+    fs::copy(env!("CARGO_BIN_EXE_segscope"), &exe).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args(args)
+        .output()
+        .expect("setpriv (util-linux) runs the test as an unprivileged user")
 }
 
-fn unsafe_free_uid() -> u32 {
+fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt as _;
     let p = std::env::temp_dir().join(format!("segscope-uid-probe-{}", std::process::id()));
     fs::write(&p, b"").unwrap();
@@ -419,7 +417,7 @@ fn permission_denied_hour_is_a_warning_and_the_rest_goes_on() {
     }
     let locked = a.root().join("c/q/2024-11-09T06");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let out = segscope_unprivileged(&["coverage", s(&a.root()), "--json", "-"]);
+    let out = segscope_unprivileged(a.dir.path(), &["coverage", s(&a.root()), "--json", "-"]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
     let v = json_of(&out);
     let w = &v["warnings"][0];

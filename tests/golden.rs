@@ -295,3 +295,28 @@ fn opened_as_channel_or_quality_directory() {
     let r = a.analyse();
     assert_eq!(r.streams.len(), 2);
 }
+
+#[test]
+fn archive_changing_while_scanned() {
+    // An hour directory listed by discovery vanishes before it is scanned, and a
+    // new one appears: a located warning, the rest is analysed.
+    use segscope::analysis::{assemble, scan_hour};
+    use segscope::archive::layout::{Selection, discover};
+    let a = Archive::new();
+    a.segs(
+        "c/q",
+        &[
+            ("2024-11-09T05", "00:00.000000", "2.0", "full"),
+            ("2024-11-09T06", "00:00.000000", "2.0", "full"),
+        ],
+    );
+    let layout = discover(&a.root(), &Selection::default()).unwrap();
+    std::fs::remove_dir_all(a.root().join("c/q/2024-11-09T06")).unwrap();
+    a.segs("c/q", &[("2024-11-09T07", "00:00.000000", "2.0", "full")]);
+    let summaries = layout.hours.iter().map(|h| scan_hour(&a.root(), h)).collect();
+    let r = assemble(layout, summaries);
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings[0].path, "c/q/2024-11-09T06");
+    assert!(r.warnings[0].message.starts_with("cannot list hour directory"), "{:?}", r.warnings[0]);
+    assert_eq!(r.streams[0].coverage.hours[0].raw_coverage_us, 2 * S);
+}
