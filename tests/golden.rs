@@ -313,10 +313,20 @@ fn archive_changing_while_scanned() {
     let layout = discover(&a.root(), &Selection::default()).unwrap();
     std::fs::remove_dir_all(a.root().join("c/q/2024-11-09T06")).unwrap();
     a.segs("c/q", &[("2024-11-09T07", "00:00.000000", "2.0", "full")]);
-    let summaries = layout.hours.iter().map(|h| scan_hour(&a.root(), h)).collect();
+    let summaries = layout
+        .hours
+        .iter()
+        .map(|h| scan_hour(&a.root(), h))
+        .collect();
     let r = assemble(layout, summaries);
     assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].path, "c/q/2024-11-09T06");
-    assert!(r.warnings[0].message.starts_with("cannot list hour directory"), "{:?}", r.warnings[0]);
+    assert!(
+        r.warnings[0]
+            .message
+            .starts_with("cannot list hour directory"),
+        "{:?}",
+        r.warnings[0]
+    );
     assert_eq!(r.streams[0].coverage.hours[0].raw_coverage_us, 2 * S);
 }
