@@ -41,6 +41,8 @@ pub struct Analysis {
     pub streams: Vec<StreamAnalysis>,
     /// Every warning, in path order.
     pub warnings: Vec<Warning>,
+    /// Hour directories answered by the result cache (the rest were scanned).
+    pub hours_from_cache: usize,
 }
 
 impl Analysis {
@@ -109,13 +111,52 @@ pub fn scan_hour(root: &Path, hour: &HourDir) -> HourSummary {
     })
 }
 
+/// The key under which an hour directory's summary is cached: its modification
+/// and change times (adding, removing or renaming an entry changes both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheKey {
+    /// Directory mtime, ns since the epoch.
+    pub mtime_ns: i64,
+    /// Directory ctime, ns since the epoch.
+    pub ctime_ns: i64,
+}
+
+/// What a cache answers for one hour directory.
+pub enum CacheLookup {
+    /// The directory is unchanged: its summary.
+    Hit(HourSummary),
+    /// Scan it; store the result under this key (none: do not store).
+    Miss(Option<CacheKey>),
+}
+
+/// A store of hour summaries that answers for unchanged hour directories.
+pub trait HourCache: Sync {
+    /// Looks up an hour directory.
+    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup;
+    /// Remembers a freshly scanned hour.
+    fn store(&self, root: &Path, hour: &HourDir, key: CacheKey, summary: &HourSummary);
+    /// Called once after the scan (e.g. to write stored entries in one transaction).
+    fn finish(&self) {}
+}
+
 /// Analyses the archive at `root`.
 pub fn analyse(
     root: &Path,
     selection: &Selection,
     observer: &dyn ScanObserver,
 ) -> Result<Analysis, AnalysisError> {
+    analyse_with_cache(root, selection, observer, None)
+}
+
+/// Analyses the archive at `root`, answering unchanged hours from `cache`.
+pub fn analyse_with_cache(
+    root: &Path,
+    selection: &Selection,
+    observer: &dyn ScanObserver,
+    cache: Option<&dyn HourCache>,
+) -> Result<Analysis, AnalysisError> {
     let layout = discover(root, selection)?;
+    let from_cache = AtomicUsize::new(0);
     observer.started(&layout);
     let total = layout.hours.len();
     let done = AtomicUsize::new(0);
@@ -129,7 +170,20 @@ pub fn analyse(
             if observer.is_cancelled() {
                 return;
             }
-            let summary = scan_hour(root, hour);
+            let summary = match cache.map(|c| c.lookup(root, hour)) {
+                Some(CacheLookup::Hit(summary)) => {
+                    from_cache.fetch_add(1, Ordering::Relaxed);
+                    summary
+                }
+                Some(CacheLookup::Miss(key)) => {
+                    let summary = scan_hour(root, hour);
+                    if let (Some(c), Some(key)) = (cache, key) {
+                        c.store(root, hour, key, &summary);
+                    }
+                    summary
+                }
+                None => scan_hour(root, hour),
+            };
             let n = summary.segment_count.full
                 + summary.segment_count.suspect
                 + summary.segment_count.partial;
@@ -143,15 +197,17 @@ pub fn analyse(
                 r.push((index, summary));
             }
         });
+    if let Some(c) = cache {
+        c.finish();
+    }
     if observer.is_cancelled() {
         return Err(AnalysisError::Cancelled);
     }
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_unstable_by_key(|(i, _)| *i);
-    Ok(assemble(
-        layout,
-        results.into_iter().map(|(_, s)| s).collect(),
-    ))
+    let mut analysis = assemble(layout, results.into_iter().map(|(_, s)| s).collect());
+    analysis.hours_from_cache = from_cache.into_inner();
+    Ok(analysis)
 }
 
 /// Builds the analysis from a layout and the summaries of its hours (same order
@@ -190,5 +246,6 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
         opened_as: layout.opened_as,
         streams,
         warnings,
+        hours_from_cache: 0,
     }
 }

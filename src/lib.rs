@@ -20,4 +20,5 @@ pub mod cli;
 pub mod coverage;
 pub mod demo;
 pub mod export;
+pub mod jobs;
 pub mod time;

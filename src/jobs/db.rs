@@ -1,0 +1,336 @@
+//! The SQLite database behind the queue, the result cache, settings, recent files
+//! and alert history: opening it robustly, versioned forward-only migrations.
+//!
+//! Opening does not fail for the user: a corrupt file or one whose schema does not match is moved
+//! aside and rebuilt; a database that cannot be created or written (read-only
+//! directory) falls back to an in-memory database. Either way a warning says so.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::{Connection, ErrorCode};
+
+/// Forward-only migrations; `PRAGMA user_version` counts those applied.
+const MIGRATIONS: &[&str] = &[
+    // 1: queue, cache, settings, recent files, alert history.
+    "CREATE TABLE tasks (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        args TEXT NOT NULL,
+        state TEXT NOT NULL,
+        affinity TEXT,
+        owner TEXT,
+        created_us INTEGER NOT NULL,
+        started_us INTEGER,
+        finished_us INTEGER,
+        progress_done INTEGER NOT NULL DEFAULT 0,
+        progress_total INTEGER NOT NULL DEFAULT 0,
+        progress_phrase TEXT NOT NULL DEFAULT '',
+        error TEXT,
+        result TEXT,
+        cancel_requested INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX tasks_by_state ON tasks(state, id);
+    CREATE TABLE hour_cache (
+        path BLOB PRIMARY KEY,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        entry_count INTEGER NOT NULL,
+        summary BLOB NOT NULL
+    );
+    CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE recent_files (path TEXT PRIMARY KEY, opened_us INTEGER NOT NULL);
+    CREATE TABLE alert_history (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at_us INTEGER NOT NULL,
+        point TEXT NOT NULL,
+        level TEXT NOT NULL,
+        message TEXT NOT NULL
+    );",
+];
+
+/// Statements that must prepare on a database of the current schema; a database
+/// where they fail does not match and is rebuilt.
+const SCHEMA_PROBES: &[&str] = &[
+    "SELECT id, kind, args, state, affinity, owner, created_us, started_us, finished_us,
+            progress_done, progress_total, progress_phrase, error, result, cancel_requested
+     FROM tasks LIMIT 0",
+    "SELECT path, mtime_ns, ctime_ns, entry_count, summary FROM hour_cache LIMIT 0",
+    "SELECT key, value FROM settings LIMIT 0",
+    "SELECT path, opened_us FROM recent_files LIMIT 0",
+    "SELECT id, at_us, point, level, message FROM alert_history LIMIT 0",
+];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Why a database file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// SQLite refused.
+    #[error("{0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// The file holds a newer or foreign schema.
+    #[error("schema does not match (version {found}, expected {SCHEMA_VERSION}): {detail}")]
+    Schema {
+        /// `user_version` found.
+        found: i64,
+        /// What failed.
+        detail: String,
+    },
+}
+
+impl DbError {
+    /// Corruption or a foreign schema: the file should be moved aside.
+    fn is_unusable_file(&self) -> bool {
+        match self {
+            DbError::Schema { .. } => true,
+            DbError::Sqlite(e) => matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
+            ),
+        }
+    }
+}
+
+/// A shared handle on the database. Cheap to clone; one connection behind a mutex.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+    /// The file, or `None` for the in-memory fallback.
+    pub path: Option<PathBuf>,
+    /// What went wrong while opening (moved aside, fell back to memory).
+    pub warnings: Vec<String>,
+}
+
+impl Db {
+    /// Opens (creating when needed) the database at `path`. Fails only when not even
+    /// an in-memory database can be made; see the module docs.
+    pub fn open(path: &Path) -> Result<Db, DbError> {
+        let mut warnings = Vec::new();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if let Err(e) = std::fs::create_dir_all(parent) {
+                warnings.push(format!(
+                    "cannot create database directory ({e}); using an in-memory database, nothing will be kept: {}",
+                    parent.display()
+                ));
+                return Db::memory_with(warnings);
+            }
+        }
+        match open_file(path) {
+            Ok(conn) => return Ok(Db::wrap(conn, Some(path.to_path_buf()), warnings)),
+            Err(e) if e.is_unusable_file() => {
+                let aside = move_aside(path);
+                warnings.push(format!(
+                    "database was unusable ({e}); moved it to {} and started a new one: {}",
+                    aside.display(),
+                    path.display()
+                ));
+            }
+            Err(e) => {
+                warnings.push(format!(
+                    "cannot open database ({e}); using an in-memory database, nothing will be kept: {}",
+                    path.display()
+                ));
+                return Db::memory_with(warnings);
+            }
+        }
+        match open_file(path) {
+            Ok(conn) => Ok(Db::wrap(conn, Some(path.to_path_buf()), warnings)),
+            Err(e) => {
+                warnings.push(format!(
+                    "cannot create a new database ({e}); using an in-memory database: {}",
+                    path.display()
+                ));
+                Db::memory_with(warnings)
+            }
+        }
+    }
+
+    /// An in-memory database (nothing is kept after the process ends).
+    pub fn memory() -> Result<Db, DbError> {
+        Db::memory_with(Vec::new())
+    }
+
+    fn memory_with(warnings: Vec<String>) -> Result<Db, DbError> {
+        let conn = Connection::open_in_memory()?;
+        migrate(&conn)?;
+        Ok(Db::wrap(conn, None, warnings))
+    }
+
+    fn wrap(conn: Connection, path: Option<PathBuf>, warnings: Vec<String>) -> Db {
+        Db {
+            conn: Arc::new(Mutex::new(conn)),
+            path,
+            warnings,
+        }
+    }
+
+    /// Locks the connection for a few statements. Keep the guard short-lived.
+    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+fn open_file(path: &Path) -> Result<Connection, DbError> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(10))?;
+    // Touches the file: a non-database fails here.
+    let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    migrate(&conn)?;
+    Ok(conn)
+}
+
+/// Applies the migrations not yet applied, each in its own transaction, and checks
+/// the result matches this build's schema.
+fn migrate(conn: &Connection) -> Result<(), DbError> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if found > SCHEMA_VERSION || found < 0 {
+        return Err(DbError::Schema {
+            found,
+            detail: "written by a newer segscope".into(),
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let step = || -> rusqlite::Result<()> {
+            conn.execute_batch("BEGIN IMMEDIATE")?;
+            conn.execute_batch(sql)?;
+            conn.pragma_update(None, "user_version", i as i64 + 1)?;
+            conn.execute_batch("COMMIT")
+        };
+        if let Err(e) = step() {
+            let _ = conn.execute_batch("ROLLBACK");
+            // Tables that already exist under version 0 are a foreign schema.
+            return Err(match e.sqlite_error_code() {
+                Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => e.into(),
+                _ if found == 0 => DbError::Schema {
+                    found,
+                    detail: e.to_string(),
+                },
+                _ => e.into(),
+            });
+        }
+    }
+    for probe in SCHEMA_PROBES {
+        conn.prepare(probe).map_err(|e| DbError::Schema {
+            found,
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Renames a database file (and its WAL and shared-memory files) out of the way.
+fn move_aside(path: &Path) -> PathBuf {
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".unusable-{stamp}"));
+    let aside = PathBuf::from(aside);
+    let _ = std::fs::rename(path, &aside);
+    for ext in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(ext);
+        let _ = std::fs::remove_file(PathBuf::from(side));
+    }
+    aside
+}
+
+/// The default database: `segscope.db` in segscope's data directory.
+pub fn default_db_path() -> PathBuf {
+    crate::demo::data_dir().map_or_else(|| PathBuf::from("segscope.db"), |d| d.join("segscope.db"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_and_reopens_at_the_current_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("sub/x.db");
+        let db = Db::open(&p).unwrap();
+        assert!(db.warnings.is_empty(), "{:?}", db.warnings);
+        assert_eq!(db.path.as_deref(), Some(p.as_path()));
+        drop(db);
+        let db = Db::open(&p).unwrap();
+        let v: i64 = db
+            .lock()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        assert!(db.warnings.is_empty());
+    }
+
+    #[test]
+    fn corrupt_file_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        let noise: Vec<u8> = (0..8192u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        std::fs::write(&p, &noise).unwrap();
+        let db = Db::open(&p).unwrap();
+        assert_eq!(db.warnings.len(), 1, "{:?}", db.warnings);
+        assert!(db.warnings[0].contains("moved it to"), "{}", db.warnings[0]);
+        assert!(db.path.is_some());
+        let moved: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_name().to_string_lossy().contains(".unusable-"))
+            .collect();
+        assert_eq!(moved.len(), 1);
+        assert_eq!(
+            std::fs::read(moved[0].path()).unwrap(),
+            noise,
+            "the old file is kept, not lost"
+        );
+    }
+
+    #[test]
+    fn foreign_schema_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        {
+            let c = Connection::open(&p).unwrap();
+            c.execute_batch("CREATE TABLE tasks (x INTEGER); PRAGMA user_version = 1;")
+                .unwrap();
+        }
+        let db = Db::open(&p).unwrap();
+        assert_eq!(db.warnings.len(), 1);
+        assert!(
+            db.warnings[0].contains("schema does not match"),
+            "{}",
+            db.warnings[0]
+        );
+        assert!(db.lock().prepare(SCHEMA_PROBES[0]).is_ok());
+    }
+
+    #[test]
+    fn newer_schema_is_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        Connection::open(&p)
+            .unwrap()
+            .execute_batch("PRAGMA user_version = 999;")
+            .unwrap();
+        let db = Db::open(&p).unwrap();
+        assert!(
+            db.warnings[0].contains("newer segscope"),
+            "{:?}",
+            db.warnings
+        );
+    }
+
+    #[test]
+    fn uncreatable_directory_falls_back_to_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("file");
+        std::fs::write(&file, b"x").unwrap();
+        let db = Db::open(&file.join("x.db")).unwrap();
+        assert!(db.path.is_none());
+        assert!(db.warnings[0].contains("in-memory"), "{:?}", db.warnings);
+        assert!(db.lock().prepare(SCHEMA_PROBES[1]).is_ok());
+    }
+}

@@ -1,0 +1,542 @@
+//! The foreman and its workers: claims queued tasks from the database and runs
+//! them on a bounded pool of threads, with progress, cancellation, events for
+//! subscribers, failure isolation (errors and panics) and a graceful stop.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::db::Db;
+use super::queue::{self, Task, TaskState};
+
+/// How often the foreman looks for work from other processes and cancel requests.
+pub const POLL_INTERVAL: Duration = Duration::from_millis(200);
+/// Default grace period of a stop.
+pub const DEFAULT_STOP_DEADLINE: Duration = Duration::from_secs(10);
+
+/// An opaque in-process payload (a partial or final result) for subscribers.
+pub type Payload = Arc<dyn Any + Send + Sync>;
+
+/// What subscribers hear about tasks run by this process.
+#[derive(Clone)]
+pub enum JobEvent {
+    /// A worker started the task.
+    Started {
+        /// Task id.
+        id: i64,
+        /// Task kind.
+        kind: String,
+    },
+    /// Progress.
+    Progress {
+        /// Task id.
+        id: i64,
+        /// Units done.
+        done: i64,
+        /// Units in all.
+        total: i64,
+        /// What it is doing.
+        phrase: String,
+    },
+    /// A partial result (e.g. one analysed hour).
+    Partial {
+        /// Task id.
+        id: i64,
+        /// The payload.
+        payload: Payload,
+    },
+    /// The task ended.
+    Finished {
+        /// Task id.
+        id: i64,
+        /// Final state.
+        state: TaskState,
+        /// Error text when failed.
+        error: Option<String>,
+        /// The in-process output, when the task produced one.
+        output: Option<Payload>,
+    },
+}
+
+impl std::fmt::Debug for JobEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            JobEvent::Started { id, kind } => write!(f, "Started({id}, {kind})"),
+            JobEvent::Progress {
+                id,
+                done,
+                total,
+                phrase,
+            } => write!(f, "Progress({id}, {done}/{total}, {phrase})"),
+            JobEvent::Partial { id, .. } => write!(f, "Partial({id})"),
+            JobEvent::Finished {
+                id, state, error, ..
+            } => write!(f, "Finished({id}, {state}, {error:?})"),
+        }
+    }
+}
+
+/// Why a task did not succeed.
+#[derive(Debug)]
+pub enum TaskError {
+    /// It saw its cancel flag and stopped.
+    Cancelled,
+    /// It failed, with a message for the user.
+    Failed(String),
+}
+
+impl<E: std::fmt::Display> From<E> for TaskError {
+    fn from(e: E) -> Self {
+        TaskError::Failed(e.to_string())
+    }
+}
+
+/// What a task returns: a small JSON result for the database.
+pub type TaskResult = Result<Value, TaskError>;
+
+/// A task implementation.
+pub type TaskFn = Arc<dyn Fn(&TaskContext) -> TaskResult + Send + Sync>;
+
+/// The task kinds this process can run.
+#[derive(Clone, Default)]
+pub struct Registry {
+    kinds: HashMap<String, TaskFn>,
+}
+
+impl Registry {
+    /// Registers `f` for `kind`.
+    pub fn register(
+        &mut self,
+        kind: &str,
+        f: impl Fn(&TaskContext) -> TaskResult + Send + Sync + 'static,
+    ) {
+        self.kinds.insert(kind.to_string(), Arc::new(f));
+    }
+}
+
+struct Shared {
+    db: Db,
+    owner: String,
+    registry: Registry,
+    subscribers: Mutex<Vec<Sender<JobEvent>>>,
+    running: Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    stopping: AtomicBool,
+    wake: Mutex<Sender<()>>,
+}
+
+impl Shared {
+    fn emit(&self, event: JobEvent) {
+        if let Ok(mut subs) = self.subscribers.lock() {
+            subs.retain(|s| s.send(event.clone()).is_ok());
+        }
+    }
+
+    fn wake(&self) {
+        if let Ok(w) = self.wake.lock() {
+            let _ = w.send(());
+        }
+    }
+}
+
+/// Handed to a running task: its arguments, cancel flag, progress and results.
+pub struct TaskContext {
+    /// Task id.
+    pub id: i64,
+    /// Arguments.
+    pub args: Value,
+    cancel: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    last_progress_write: Mutex<Option<Instant>>,
+    output: Mutex<Option<Payload>>,
+}
+
+impl TaskContext {
+    /// True once the task should stop (user cancel or shutdown). Check it often.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+
+    /// Reports progress: always to subscribers, to the database at most 4 times a second.
+    pub fn progress(&self, done: i64, total: i64, phrase: &str) {
+        self.shared.emit(JobEvent::Progress {
+            id: self.id,
+            done,
+            total,
+            phrase: phrase.to_string(),
+        });
+        let due = {
+            let Ok(mut last) = self.last_progress_write.lock() else {
+                return;
+            };
+            let now = Instant::now();
+            let due = done >= total || last.is_none_or(|l| now - l >= Duration::from_millis(250));
+            if due {
+                *last = Some(now);
+            }
+            due
+        };
+        if due {
+            let _ = queue::set_progress(&self.shared.db.lock(), self.id, done, total, phrase);
+        }
+    }
+
+    /// Sends a partial result to subscribers.
+    pub fn partial(&self, payload: Payload) {
+        self.shared.emit(JobEvent::Partial {
+            id: self.id,
+            payload,
+        });
+    }
+
+    /// Sets the in-process output delivered with the `Finished` event.
+    pub fn set_output(&self, payload: Payload) {
+        if let Ok(mut o) = self.output.lock() {
+            *o = Some(payload);
+        }
+    }
+
+    /// The shared database (e.g. for the result cache).
+    pub fn db(&self) -> &Db {
+        &self.shared.db
+    }
+}
+
+/// A running foreman with its workers. Stop it with [`Runner::stop`] (dropping it
+/// stops it with the default deadline).
+pub struct Runner {
+    shared: Arc<Shared>,
+    foreman: Option<JoinHandle<()>>,
+    workers: Vec<JoinHandle<()>>,
+    stopped: bool,
+}
+
+/// This process's owner token: `pid:start-time`, so a reused pid is not mistaken
+/// for a live owner.
+pub fn owner_token() -> String {
+    let pid = std::process::id();
+    format!("{pid}:{}", process_start_time(pid).unwrap_or_default())
+}
+
+fn process_start_time(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Field 22, counted after the parenthesised command name (which may hold spaces).
+    let after = stat.rsplit_once(')')?.1;
+    after.split_whitespace().nth(19).map(str::to_string)
+}
+
+/// Whether the process behind an owner token is still running (Linux /proc).
+pub fn owner_alive(token: &str) -> bool {
+    let Some((pid, start)) = token.split_once(':') else {
+        return false;
+    };
+    let Ok(pid) = pid.parse::<u32>() else {
+        return false;
+    };
+    process_start_time(pid).is_some_and(|s| s == start)
+}
+
+impl Runner {
+    /// Recovers tasks of dead processes (returned), then starts a foreman and
+    /// `workers` worker threads (at least one).
+    pub fn start(db: Db, registry: Registry, workers: usize) -> (Runner, Vec<i64>) {
+        let recovered = queue::recover(&db.lock(), owner_alive).unwrap_or_default();
+        let (wake_tx, wake_rx) = mpsc::channel();
+        let shared = Arc::new(Shared {
+            db,
+            owner: owner_token(),
+            registry,
+            subscribers: Mutex::new(Vec::new()),
+            running: Mutex::new(HashMap::new()),
+            stopping: AtomicBool::new(false),
+            wake: Mutex::new(wake_tx),
+        });
+        let workers = workers.max(1);
+        let (work_tx, work_rx) = mpsc::channel::<Task>();
+        let work_rx = Arc::new(Mutex::new(work_rx));
+        let worker_handles = (0..workers)
+            .map(|i| {
+                let shared = Arc::clone(&shared);
+                let rx = Arc::clone(&work_rx);
+                thread::Builder::new()
+                    .name(format!("segscope-worker-{i}"))
+                    .spawn(move || worker_loop(&shared, &rx))
+            })
+            .filter_map(Result::ok)
+            .collect();
+        let foreman = {
+            let shared = Arc::clone(&shared);
+            thread::Builder::new()
+                .name("segscope-foreman".into())
+                .spawn(move || foreman_loop(&shared, &wake_rx, &work_tx, workers))
+                .ok()
+        };
+        (
+            Runner {
+                shared,
+                foreman,
+                workers: worker_handles,
+                stopped: false,
+            },
+            recovered,
+        )
+    }
+
+    /// This process's owner token (for task affinity).
+    pub fn owner(&self) -> &str {
+        &self.shared.owner
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.shared.db
+    }
+
+    /// Subscribes to events of tasks run by this process.
+    pub fn subscribe(&self) -> Receiver<JobEvent> {
+        let (tx, rx) = mpsc::channel();
+        if let Ok(mut subs) = self.shared.subscribers.lock() {
+            subs.push(tx);
+        }
+        rx
+    }
+
+    /// Enqueues a task (reserved for this process when `local`) and wakes the foreman.
+    pub fn submit(&self, kind: &str, args: &Value, local: bool) -> rusqlite::Result<i64> {
+        let affinity = local.then_some(self.shared.owner.as_str());
+        let id = queue::enqueue(&self.shared.db.lock(), kind, args, affinity)?;
+        self.shared.wake();
+        Ok(id)
+    }
+
+    /// Wakes the foreman (after tasks were enqueued directly in the database).
+    pub fn wake(&self) {
+        self.shared.wake();
+    }
+
+    /// Asks this process's worker on task `id` to stop (user cancel).
+    pub fn cancel_local(&self, id: i64) -> bool {
+        let flag = self
+            .shared
+            .running
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&id).cloned());
+        if let Some(f) = &flag {
+            f.store(true, Ordering::Relaxed);
+        }
+        flag.is_some()
+    }
+
+    /// Graceful stop: claim nothing new, cancel running tasks, wait up to `deadline`,
+    /// then mark what is still running as interrupted. Returns the ids interrupted
+    /// at the deadline.
+    pub fn stop(mut self, deadline: Duration) -> Vec<i64> {
+        self.stop_inner(deadline)
+    }
+
+    fn stop_inner(&mut self, deadline: Duration) -> Vec<i64> {
+        if self.stopped {
+            return Vec::new();
+        }
+        self.stopped = true;
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        if let Ok(running) = self.shared.running.lock() {
+            for flag in running.values() {
+                flag.store(true, Ordering::Relaxed);
+            }
+        }
+        self.shared.wake();
+        if let Some(f) = self.foreman.take() {
+            let _ = f.join();
+        }
+        let until = Instant::now() + deadline;
+        loop {
+            let left: Vec<i64> = self
+                .shared
+                .running
+                .lock()
+                .map(|r| r.keys().copied().collect())
+                .unwrap_or_default();
+            if left.is_empty() {
+                break;
+            }
+            if Instant::now() >= until {
+                let _ = queue::interrupt(
+                    &self.shared.db.lock(),
+                    &left,
+                    "did not stop before the shutdown deadline",
+                );
+                // Stuck workers are left behind; the process may exit without them.
+                self.workers.clear();
+                return left;
+            }
+            thread::sleep(Duration::from_millis(10));
+        }
+        for w in self.workers.drain(..) {
+            let _ = w.join();
+        }
+        Vec::new()
+    }
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.stop_inner(DEFAULT_STOP_DEADLINE);
+    }
+}
+
+fn foreman_loop(shared: &Arc<Shared>, wake: &Receiver<()>, work: &Sender<Task>, workers: usize) {
+    let mut last_version: Option<i64> = None;
+    let mut should_claim = true;
+    loop {
+        if shared.stopping.load(Ordering::SeqCst) {
+            return;
+        }
+        let busy = shared.running.lock().map(|r| r.len()).unwrap_or(workers);
+        // `busy` counts tasks handed to workers; claimed-but-not-started ones are in it too.
+        if should_claim && busy < workers {
+            let claimed =
+                queue::claim(&shared.db.lock(), &shared.owner, workers - busy).unwrap_or_default();
+            should_claim = !claimed.is_empty();
+            for task in claimed {
+                if let Ok(mut r) = shared.running.lock() {
+                    r.insert(task.id, Arc::new(AtomicBool::new(false)));
+                }
+                if work.send(task).is_err() {
+                    return;
+                }
+            }
+            if should_claim {
+                continue;
+            }
+        }
+        match wake.recv_timeout(POLL_INTERVAL) {
+            Ok(()) => {
+                while wake.try_recv().is_ok() {}
+                should_claim = true;
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                // Other processes: new tasks change the data version; cancel requests
+                // are flags on our running tasks.
+                let conn = shared.db.lock();
+                let version: Option<i64> =
+                    conn.query_row("PRAGMA data_version", [], |r| r.get(0)).ok();
+                if version != last_version {
+                    last_version = version;
+                    should_claim = true;
+                }
+                let requests = queue::cancel_requests(&conn, &shared.owner).unwrap_or_default();
+                drop(conn);
+                if let Ok(running) = shared.running.lock() {
+                    for id in requests {
+                        if let Some(flag) = running.get(&id) {
+                            flag.store(true, Ordering::Relaxed);
+                        }
+                    }
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+fn worker_loop(shared: &Arc<Shared>, work: &Arc<Mutex<Receiver<Task>>>) {
+    loop {
+        let task = {
+            let Ok(rx) = work.lock() else { return };
+            match rx.recv() {
+                Ok(t) => t,
+                Err(_) => return,
+            }
+        };
+        run_task(shared, task);
+        shared.wake();
+    }
+}
+
+fn run_task(shared: &Arc<Shared>, task: Task) {
+    let cancel = shared
+        .running
+        .lock()
+        .ok()
+        .and_then(|r| r.get(&task.id).cloned())
+        .unwrap_or_default();
+    let ctx = TaskContext {
+        id: task.id,
+        args: task.args.clone(),
+        cancel: Arc::clone(&cancel),
+        shared: Arc::clone(shared),
+        last_progress_write: Mutex::new(None),
+        output: Mutex::new(None),
+    };
+    shared.emit(JobEvent::Started {
+        id: task.id,
+        kind: task.kind.clone(),
+    });
+    let outcome = match shared.registry.kinds.get(&task.kind) {
+        None => Err(TaskError::Failed(format!(
+            "unknown task kind {:?}",
+            task.kind
+        ))),
+        Some(f) if !cancel.load(Ordering::Relaxed) => catch_unwind(AssertUnwindSafe(|| f(&ctx)))
+            .unwrap_or_else(|panic| {
+                let msg = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_string())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_else(|| "unknown panic".into());
+                Err(TaskError::Failed(format!("task panicked: {msg}")))
+            }),
+        Some(_) if shared.stopping.load(Ordering::SeqCst) => {
+            // Claimed but never started before a shutdown: back to the queue.
+            let _ = queue::requeue(&shared.db.lock(), task.id);
+            if let Ok(mut r) = shared.running.lock() {
+                r.remove(&task.id);
+            }
+            return;
+        }
+        Some(_) => Err(TaskError::Cancelled),
+    };
+    let stopping = shared.stopping.load(Ordering::SeqCst);
+    let (state, error, result) = match outcome {
+        Ok(v) => (TaskState::Done, None, Some(v)),
+        Err(TaskError::Cancelled) if stopping => (
+            TaskState::Interrupted,
+            Some("stopped by shutdown".to_string()),
+            None,
+        ),
+        Err(TaskError::Cancelled) => (TaskState::Cancelled, None, None),
+        Err(TaskError::Failed(m)) => (TaskState::Failed, Some(m), None),
+    };
+    let recorded = queue::finish(
+        &shared.db.lock(),
+        task.id,
+        state,
+        error.as_deref(),
+        result.as_ref(),
+    )
+    .unwrap_or(false);
+    // When the deadline already marked it interrupted, report that state.
+    let state = if recorded {
+        state
+    } else {
+        TaskState::Interrupted
+    };
+    if let Ok(mut r) = shared.running.lock() {
+        r.remove(&task.id);
+    }
+    let output = ctx.output.lock().ok().and_then(|mut o| o.take());
+    shared.emit(JobEvent::Finished {
+        id: task.id,
+        state,
+        error,
+        output,
+    });
+}
