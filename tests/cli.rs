@@ -370,33 +370,6 @@ fn directories_and_files_in_the_wrong_place_are_warnings() {
     assert_eq!(v["streams"][0]["hours"][0]["segment_count"]["full"], 1);
 }
 
-/// Runs segscope as an unprivileged user when the tests run as root (root ignores
-/// file permissions), so the permission-denied path is exercised either way. The
-/// binary is copied next to the archive so the user can run it wherever the build is.
-fn segscope_unprivileged(scratch: &Path, args: &[&str]) -> Output {
-    if current_uid() != 0 {
-        return segscope(args);
-    }
-    let exe = scratch.join("segscope-copy");
-    fs::copy(env!("CARGO_BIN_EXE_segscope"), &exe).unwrap();
-    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
-    Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
-        .arg(&exe)
-        .args(args)
-        .output()
-        .expect("setpriv (util-linux) runs the test as an unprivileged user")
-}
-
-fn current_uid() -> u32 {
-    use std::os::unix::fs::MetadataExt as _;
-    let p = std::env::temp_dir().join(format!("segscope-uid-probe-{}", std::process::id()));
-    fs::write(&p, b"").unwrap();
-    let uid = fs::metadata(&p).unwrap().uid();
-    fs::remove_file(&p).unwrap();
-    uid
-}
-
 #[test]
 fn permission_denied_hour_is_a_warning_and_the_rest_goes_on() {
     let a = Archive::new();
@@ -417,7 +390,7 @@ fn permission_denied_hour_is_a_warning_and_the_rest_goes_on() {
     }
     let locked = a.root().join("c/q/2024-11-09T06");
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
-    let out = segscope_unprivileged(a.dir.path(), &["coverage", s(&a.root()), "--json", "-"]);
+    let out = util::run_unprivileged(a.dir.path(), &["coverage", s(&a.root()), "--json", "-"]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
     let v = json_of(&out);
     let w = &v["warnings"][0];

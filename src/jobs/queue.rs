@@ -168,18 +168,25 @@ pub fn enqueue_many(conn: &Connection, kind: &str, args: &[Value]) -> rusqlite::
     }
 }
 
-/// Claims up to `max` queued tasks for `owner`, oldest first. One statement: a task
-/// moves from `queued` to `running` at most once, whoever else is claiming.
-pub fn claim(conn: &Connection, owner: &str, max: usize) -> rusqlite::Result<Vec<Task>> {
+/// Claims up to `max` queued tasks for `owner`, oldest first: tasks reserved for
+/// `owner`, and unreserved ones unless `own_only`. One statement: a task moves from
+/// `queued` to `running` at most once, whoever else is claiming.
+pub fn claim(
+    conn: &Connection,
+    owner: &str,
+    max: usize,
+    own_only: bool,
+) -> rusqlite::Result<Vec<Task>> {
     let mut stmt = conn.prepare_cached(&format!(
         "UPDATE tasks SET state = 'running', owner = ?1, started_us = ?2
-         WHERE id IN (SELECT id FROM tasks WHERE state = 'queued' AND (affinity IS NULL OR affinity = ?1)
+         WHERE id IN (SELECT id FROM tasks WHERE state = 'queued'
+                        AND (affinity = ?1 OR (affinity IS NULL AND NOT ?4))
                       ORDER BY id LIMIT ?3)
            AND state = 'queued'
          RETURNING {COLUMNS}"
     ))?;
     let mut tasks = stmt
-        .query_map(params![owner, now_us(), max as i64], task_of)?
+        .query_map(params![owner, now_us(), max as i64, own_only], task_of)?
         .collect::<rusqlite::Result<Vec<Task>>>()?;
     tasks.sort_by_key(|t| t.id);
     Ok(tasks)
@@ -371,11 +378,11 @@ mod tests {
         let db = Db::memory().unwrap();
         let c = db.lock();
         let ids = enqueue_many(&c, "t", &[json!(1), json!(2), json!(3)]).unwrap();
-        let a = claim(&c, "a", 2).unwrap();
-        let b = claim(&c, "b", 5).unwrap();
+        let a = claim(&c, "a", 2, false).unwrap();
+        let b = claim(&c, "b", 5, false).unwrap();
         assert_eq!(a.iter().map(|t| t.id).collect::<Vec<_>>(), ids[..2]);
         assert_eq!(b.iter().map(|t| t.id).collect::<Vec<_>>(), ids[2..]);
-        assert!(claim(&c, "c", 5).unwrap().is_empty());
+        assert!(claim(&c, "c", 5, false).unwrap().is_empty());
         assert!(
             a.iter()
                 .all(|t| t.state == TaskState::Running && t.owner.as_deref() == Some("a"))
@@ -387,8 +394,11 @@ mod tests {
         let db = Db::memory().unwrap();
         let c = db.lock();
         enqueue(&c, "t", &json!({}), Some("me")).unwrap();
-        assert!(claim(&c, "other", 5).unwrap().is_empty());
-        assert_eq!(claim(&c, "me", 5).unwrap().len(), 1);
+        let free = enqueue(&c, "t", &json!({}), None).unwrap();
+        assert!(claim(&c, "other", 5, true).unwrap().is_empty());
+        let other = claim(&c, "other", 5, false).unwrap();
+        assert_eq!(other.iter().map(|t| t.id).collect::<Vec<_>>(), vec![free]);
+        assert_eq!(claim(&c, "me", 5, true).unwrap().len(), 1);
     }
 
     #[test]
@@ -398,7 +408,7 @@ mod tests {
         let q = enqueue(&c, "t", &json!({"x": 1}), None).unwrap();
         assert_eq!(cancel(&c, q).unwrap(), CancelOutcome::Cancelled);
         let again = retry(&c, q).unwrap().unwrap();
-        let running = claim(&c, "w", 1).unwrap();
+        let running = claim(&c, "w", 1, false).unwrap();
         assert_eq!(running[0].id, again);
         assert_eq!(running[0].args, json!({"x": 1}));
         assert_eq!(cancel(&c, again).unwrap(), CancelOutcome::Requested);
@@ -421,8 +431,8 @@ mod tests {
         let db = Db::memory().unwrap();
         let c = db.lock();
         let ids = enqueue_many(&c, "t", &[json!(1), json!(2)]).unwrap();
-        claim(&c, "dead", 1).unwrap();
-        claim(&c, "alive", 1).unwrap();
+        claim(&c, "dead", 1, false).unwrap();
+        claim(&c, "alive", 1, false).unwrap();
         let reserved = enqueue(&c, "t", &json!(3), Some("dead")).unwrap();
         let free = enqueue(&c, "t", &json!(4), None).unwrap();
         let rec = recover(&c, |o| o == "alive").unwrap();

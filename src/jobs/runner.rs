@@ -121,9 +121,19 @@ impl Registry {
     }
 }
 
+/// Which queued tasks a runner takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClaimScope {
+    /// Only tasks this process submitted as local (a CLI command waiting for its own task).
+    Own,
+    /// Own tasks and every unreserved task (a worker process, the desktop app).
+    Any,
+}
+
 struct Shared {
     db: Db,
     owner: String,
+    scope: ClaimScope,
     registry: Registry,
     subscribers: Mutex<Vec<Sender<JobEvent>>>,
     running: Mutex<HashMap<i64, Arc<AtomicBool>>>,
@@ -245,12 +255,18 @@ pub fn owner_alive(token: &str) -> bool {
 impl Runner {
     /// Recovers tasks of dead processes (returned), then starts a foreman and
     /// `workers` worker threads (at least one).
-    pub fn start(db: Db, registry: Registry, workers: usize) -> (Runner, Vec<i64>) {
+    pub fn start(
+        db: Db,
+        registry: Registry,
+        workers: usize,
+        scope: ClaimScope,
+    ) -> (Runner, Vec<i64>) {
         let recovered = queue::recover(&db.lock(), owner_alive).unwrap_or_default();
         let (wake_tx, wake_rx) = mpsc::channel();
         let shared = Arc::new(Shared {
             db,
             owner: owner_token(),
+            scope,
             registry,
             subscribers: Mutex::new(Vec::new()),
             running: Mutex::new(HashMap::new()),
@@ -402,8 +418,13 @@ fn foreman_loop(shared: &Arc<Shared>, wake: &Receiver<()>, work: &Sender<Task>, 
         let busy = shared.running.lock().map(|r| r.len()).unwrap_or(workers);
         // `busy` counts tasks handed to workers; claimed-but-not-started ones are in it too.
         if should_claim && busy < workers {
-            let claimed =
-                queue::claim(&shared.db.lock(), &shared.owner, workers - busy).unwrap_or_default();
+            let claimed = queue::claim(
+                &shared.db.lock(),
+                &shared.owner,
+                workers - busy,
+                shared.scope == ClaimScope::Own,
+            )
+            .unwrap_or_default();
             should_claim = !claimed.is_empty();
             for task in claimed {
                 if let Ok(mut r) = shared.running.lock() {
@@ -539,4 +560,162 @@ fn run_task(shared: &Arc<Shared>, task: Task) {
         error,
         output,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::tasks::builtin_registry;
+    use serde_json::json;
+
+    fn wait_finished(rx: &Receiver<JobEvent>, n: usize) -> Vec<(i64, TaskState, Option<String>)> {
+        let mut out = Vec::new();
+        let until = Instant::now() + Duration::from_secs(30);
+        while out.len() < n && Instant::now() < until {
+            if let Ok(JobEvent::Finished {
+                id, state, error, ..
+            }) = rx.recv_timeout(Duration::from_millis(100))
+            {
+                out.push((id, state, error));
+            }
+        }
+        out.sort_by_key(|e| e.0);
+        out
+    }
+
+    #[test]
+    fn failures_and_panics_are_data_and_others_go_on() {
+        let db = Db::memory().unwrap();
+        let (runner, _) = Runner::start(db.clone(), builtin_registry(), 2, ClaimScope::Any);
+        let rx = runner.subscribe();
+        let ok = runner.submit("sleep", &json!({"ms": 1}), false).unwrap();
+        let failed = runner
+            .submit("sleep", &json!({"ms": 1, "fail": "disk on fire"}), false)
+            .unwrap();
+        let panicked = runner
+            .submit("sleep", &json!({"ms": 1, "panic": "boom"}), false)
+            .unwrap();
+        let unknown = runner.submit("nope", &json!({}), false).unwrap();
+        let after = runner.submit("noop", &json!({"x": 1}), false).unwrap();
+        let done = wait_finished(&rx, 5);
+        assert_eq!(done.len(), 5);
+        let state = |id| done.iter().find(|d| d.0 == id).unwrap().clone();
+        assert_eq!(state(ok).1, TaskState::Done);
+        assert_eq!(
+            state(failed),
+            (failed, TaskState::Failed, Some("disk on fire".into()))
+        );
+        assert_eq!(state(panicked).1, TaskState::Failed);
+        assert!(state(panicked).2.unwrap().contains("boom"));
+        assert!(state(unknown).2.unwrap().contains("unknown task kind"));
+        assert_eq!(state(after).1, TaskState::Done);
+        let row = queue::get(&db.lock(), after).unwrap().unwrap();
+        assert_eq!(row.result, Some(json!({"x": 1})));
+        assert!(row.finished_us.is_some() && row.started_us.is_some());
+        assert!(runner.stop(Duration::from_secs(1)).is_empty());
+    }
+
+    #[test]
+    fn user_cancel_stops_a_running_task() {
+        let db = Db::memory().unwrap();
+        let (runner, _) = Runner::start(db.clone(), builtin_registry(), 1, ClaimScope::Any);
+        let rx = runner.subscribe();
+        let id = runner
+            .submit("sleep", &json!({"ms": 20_000}), false)
+            .unwrap();
+        // Wait until it runs, then cancel through the database like `segscope jobs cancel`.
+        let until = Instant::now() + Duration::from_secs(10);
+        while queue::get(&db.lock(), id).unwrap().unwrap().state != TaskState::Running
+            && Instant::now() < until
+        {
+            thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(
+            queue::cancel(&db.lock(), id).unwrap(),
+            queue::CancelOutcome::Requested
+        );
+        let done = wait_finished(&rx, 1);
+        assert_eq!(done[0].1, TaskState::Cancelled);
+        assert_eq!(
+            queue::get(&db.lock(), id).unwrap().unwrap().state,
+            TaskState::Cancelled
+        );
+    }
+
+    #[test]
+    fn stop_interrupts_a_task_that_ignores_cancellation() {
+        let db = Db::memory().unwrap();
+        let (runner, _) = Runner::start(db.clone(), builtin_registry(), 2, ClaimScope::Any);
+        let stuck = runner
+            .submit(
+                "sleep",
+                &json!({"ms": 60_000, "ignore_cancel": true}),
+                false,
+            )
+            .unwrap();
+        let polite = runner
+            .submit("sleep", &json!({"ms": 60_000}), false)
+            .unwrap();
+        let waiting = runner.submit("sleep", &json!({"ms": 1}), false).unwrap();
+        let until = Instant::now() + Duration::from_secs(10);
+        while queue::get(&db.lock(), polite).unwrap().unwrap().state != TaskState::Running
+            && Instant::now() < until
+        {
+            thread::sleep(Duration::from_millis(5));
+        }
+        let t = Instant::now();
+        let interrupted = runner.stop(Duration::from_millis(300));
+        assert!(
+            t.elapsed() < Duration::from_secs(5),
+            "stop returns at the deadline"
+        );
+        assert_eq!(interrupted, vec![stuck]);
+        let c = db.lock();
+        assert_eq!(
+            queue::get(&c, stuck).unwrap().unwrap().state,
+            TaskState::Interrupted
+        );
+        assert_eq!(
+            queue::get(&c, polite).unwrap().unwrap().state,
+            TaskState::Interrupted
+        );
+        assert_eq!(
+            queue::get(&c, waiting).unwrap().unwrap().state,
+            TaskState::Queued,
+            "never started: still queued"
+        );
+    }
+
+    #[test]
+    fn bounded_workers() {
+        let db = Db::memory().unwrap();
+        let (runner, _) = Runner::start(db.clone(), builtin_registry(), 2, ClaimScope::Any);
+        let rx = runner.subscribe();
+        for _ in 0..6 {
+            runner.submit("sleep", &json!({"ms": 30}), false).unwrap();
+        }
+        let mut running = 0i32;
+        let mut peak = 0;
+        let mut finished = 0;
+        while finished < 6 {
+            match rx.recv_timeout(Duration::from_secs(10)).unwrap() {
+                JobEvent::Started { .. } => running += 1,
+                JobEvent::Finished { .. } => {
+                    running -= 1;
+                    finished += 1;
+                }
+                _ => {}
+            }
+            peak = peak.max(running);
+        }
+        assert_eq!(peak, 2);
+    }
+
+    #[test]
+    fn owner_tokens_identify_live_processes() {
+        assert!(owner_alive(&owner_token()));
+        assert!(!owner_alive("999999999:1"));
+        assert!(!owner_alive(&format!("{}:0", std::process::id())));
+        assert!(!owner_alive("garbage"));
+    }
 }

@@ -112,11 +112,22 @@ pub struct SleepArgs {
     pub fail: Option<String>,
     /// Panic with this message at the end.
     pub panic: Option<String>,
+    /// Append a line `TASK_ID PID` to this file when it starts (shows how often a
+    /// task ran, and where).
+    pub append_to: Option<PathBuf>,
 }
 
 /// Sleeps in small steps, reporting progress and honouring cancellation unless told not to.
 pub fn sleep_task(ctx: &TaskContext) -> TaskResult {
     let args: SleepArgs = serde_json::from_value(ctx.args.clone())?;
+    if let Some(path) = &args.append_to {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        f.write_all(format!("{} {}\n", ctx.id, std::process::id()).as_bytes())?;
+    }
     let start = Instant::now();
     let total = Duration::from_millis(args.ms);
     while start.elapsed() < total {

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::fs;
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use segscope::analysis::{Analysis, NoObserver, analyse};
 use segscope::archive::layout::Selection;
@@ -60,4 +62,46 @@ impl Archive {
     pub fn analyse_path(&self, rel: &str) -> Analysis {
         analyse(&self.root().join(rel), &Selection::default(), &NoObserver).unwrap()
     }
+}
+
+/// The uid this test runs as.
+pub fn current_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt as _;
+    let p = std::env::temp_dir().join(format!(
+        "segscope-uid-probe-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    fs::write(&p, b"").unwrap();
+    let uid = fs::metadata(&p).unwrap().uid();
+    fs::remove_file(&p).unwrap();
+    uid
+}
+
+/// Runs segscope as an unprivileged user when the tests run as root (root ignores
+/// file permissions), so permission errors are exercised either way. The binary is
+/// copied into `scratch` (made world-readable) so the user can run it wherever the
+/// build is; its data directory is `scratch/data`.
+pub fn run_unprivileged(scratch: &Path, args: &[&str]) -> Output {
+    fs::set_permissions(scratch, fs::Permissions::from_mode(0o755)).unwrap();
+    let data = scratch.join("data");
+    fs::create_dir_all(&data).unwrap();
+    fs::set_permissions(&data, fs::Permissions::from_mode(0o777)).unwrap();
+    if current_uid() != 0 {
+        return Command::new(env!("CARGO_BIN_EXE_segscope"))
+            .args(args)
+            .env("XDG_DATA_HOME", &data)
+            .output()
+            .unwrap();
+    }
+    let exe = scratch.join("segscope-copy");
+    fs::copy(env!("CARGO_BIN_EXE_segscope"), &exe).unwrap();
+    fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&exe)
+        .args(args)
+        .env("XDG_DATA_HOME", &data)
+        .output()
+        .expect("setpriv (util-linux) runs the test as an unprivileged user")
 }

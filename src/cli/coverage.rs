@@ -1,48 +1,29 @@
-//! The command line: `segscope coverage`, `segscope demo`, `segscope bench`.
-//! Output meant for scripts goes to stdout; messages and progress go to stderr.
+//! `segscope coverage`: runs the analysis as a task on the job queue, waits for it
+//! and writes the requested outputs.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
 
 use anyhow::{Context as _, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
-use crate::analysis::{Analysis, ScanObserver, ScanProgress, analyse};
-use crate::archive::layout::{Layout, Selection};
-use crate::coverage::best::HourSummary;
+use super::progress::ProgressBar;
+use super::{downcast, ensure_demo_archive, interrupted, open_db};
+use crate::analysis::Analysis;
 use crate::coverage::timeline::HoleKind;
-use crate::demo::{DemoOptions, default_demo_dir, generate};
 use crate::export::atomic::{ensure_outside, write_atomic};
 use crate::export::{csv, json, png, prom};
+use crate::jobs::queue::TaskState;
+use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
+use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
 use crate::time::{HOUR_US, hour_floor, parse_user_time, us_to_secs};
-
-/// segscope: coverage, holes and overlaps of HLS segment archives.
-#[derive(Parser, Debug)]
-#[command(name = "segscope", version = concat!(env!("CARGO_PKG_VERSION"), " ", env!("SEGSCOPE_GIT_REV")))]
-pub struct Cli {
-    /// What to do.
-    #[command(subcommand)]
-    pub command: Option<Command>,
-}
-
-/// Subcommands.
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Analyse an archive: per-hour coverage, holes, overlaps, bad segments.
-    Coverage(CoverageArgs),
-    /// Write the deterministic demo archive.
-    Demo(DemoArgs),
-    /// Benchmarks.
-    #[command(subcommand)]
-    Bench(BenchCommand),
-}
 
 /// `segscope coverage`.
 #[derive(Args, Debug)]
-pub struct CoverageArgs {
+pub struct CoverageCmd {
     /// Archive root, channel or quality directory.
     #[arg(required_unless_present = "demo")]
     pub path: Option<PathBuf>,
@@ -76,160 +57,88 @@ pub struct CoverageArgs {
     /// Write Prometheus text exposition to FILE.
     #[arg(long, value_name = "FILE")]
     pub prom: Option<PathBuf>,
+    /// Scan every hour directory; neither read nor update the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
     /// No summary and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
 }
 
-/// `segscope demo`.
-#[derive(Args, Debug)]
-pub struct DemoArgs {
-    /// Where to write it (must not exist). Default: the demo archive in segscope's data directory.
-    pub dir: Option<PathBuf>,
-    /// Generator seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Hours per stream.
-    #[arg(long, default_value_t = 6)]
-    pub hours: u32,
-    /// Channel names (comma-separated).
-    #[arg(long, value_delimiter = ',', default_values_t = ["desertbus".to_string(), "bonus".to_string()])]
-    pub channels: Vec<String>,
-    /// Quality names (comma-separated).
-    #[arg(long, value_delimiter = ',', default_values_t = ["source".to_string(), "480p".to_string()])]
-    pub qualities: Vec<String>,
-    /// First hour (UTC).
-    #[arg(long, value_name = "TIME", value_parser = parse_user_time, default_value = "2024-11-09T00")]
-    pub start: i64,
-}
-
-/// `segscope bench ...`.
-#[derive(Subcommand, Debug)]
-pub enum BenchCommand {
-    /// Bare directory walk vs `find` vs full analysis of PATH.
-    Coverage {
-        /// Archive to analyse.
-        path: PathBuf,
-        /// Rounds of each measurement.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-    },
-}
-
-/// Runs the CLI; returns the process exit code.
-pub fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Some(Command::Coverage(args)) => run_coverage(&args),
-        Some(Command::Demo(args)) => run_demo(&args),
-        Some(Command::Bench(BenchCommand::Coverage { path, rounds })) => {
-            crate::bench::bench_coverage(&path, rounds).map(|report| print!("{report}"))
-        }
-        None => {
-            use clap::CommandFactory as _;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
-    };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("segscope: {e:#}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
-fn demo_options(args: &DemoArgs) -> DemoOptions {
-    DemoOptions {
-        seed: args.seed,
-        hours: args.hours,
-        channels: args.channels.clone(),
-        qualities: args.qualities.clone(),
-        start_us: hour_floor(args.start),
-    }
-}
-
-fn run_demo(args: &DemoArgs) -> anyhow::Result<()> {
-    let dir = args.dir.clone().unwrap_or_else(default_demo_dir);
-    let t = Instant::now();
-    let summary = generate(&dir, &demo_options(args))
-        .with_context(|| format!("cannot write demo archive {}", dir.display()))?;
-    eprintln!(
-        "wrote demo archive {} ({} files, {:.1} GB apparent size, no disk blocks used) in {:.1} s",
-        dir.display(),
-        summary.files,
-        summary.apparent_bytes as f64 / 1e9,
-        t.elapsed().as_secs_f64()
-    );
-    println!("{}", dir.display());
-    Ok(())
-}
-
-/// Returns the default demo archive, generating it first when missing.
-pub fn ensure_demo_archive() -> anyhow::Result<PathBuf> {
-    let dir = default_demo_dir();
-    if !dir.exists() {
-        eprintln!("generating the demo archive at {} ...", dir.display());
-        generate(&dir, &DemoOptions::default())
-            .with_context(|| format!("cannot write demo archive {}", dir.display()))?;
-    }
-    Ok(dir)
-}
-
-/// A progress bar on stderr (only when stderr is a terminal), at most 10 updates/s.
-struct ProgressBar {
-    start: Instant,
-    last: Mutex<Option<Instant>>,
-}
-
-impl ScanObserver for ProgressBar {
-    fn hour_done(&self, _stream: usize, _summary: &HourSummary, p: ScanProgress) {
-        let Ok(mut last) = self.last.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        if p.hours_done < p.hours_total
-            && last.is_some_and(|l| now - l < Duration::from_millis(100))
-        {
-            return;
-        }
-        *last = Some(now);
-        let frac = p.hours_done as f64 / p.hours_total.max(1) as f64;
-        let elapsed = self.start.elapsed().as_secs_f64();
-        let eta = if frac > 0.0 {
-            elapsed / frac - elapsed
-        } else {
-            0.0
-        };
-        let filled = (frac * 30.0) as usize;
-        eprint!(
-            "\r[{}{}] {}/{} hours, {} segments, ETA {:.0} s   ",
-            "#".repeat(filled),
-            " ".repeat(30 - filled.min(30)),
-            p.hours_done,
-            p.hours_total,
-            p.segments,
-            eta
+/// Runs the analysis as a local task and waits for it.
+fn analyse_on_queue(
+    args: &CoverageCmd,
+    path: &Path,
+    db: Option<&Path>,
+) -> anyhow::Result<Arc<Analysis>> {
+    let db = open_db(db)?;
+    let (runner, recovered) = Runner::start(db, builtin_registry(), 1, ClaimScope::Own);
+    if !recovered.is_empty() && !args.quiet {
+        eprintln!(
+            "segscope: {} task(s) of a process that stopped were marked interrupted (see `segscope jobs list`)",
+            recovered.len()
         );
-        if p.hours_done == p.hours_total {
-            eprintln!();
-        }
     }
-    fn started(&self, _layout: &Layout) {}
-}
-
-fn run_coverage(args: &CoverageArgs) -> anyhow::Result<()> {
-    let path = match (&args.path, args.demo) {
-        (Some(p), _) => p.clone(),
-        (None, true) => ensure_demo_archive()?,
-        (None, false) => bail!("no PATH given (or use --demo)"),
-    };
-    let selection = Selection {
+    let events = runner.subscribe();
+    let task = CoverageArgs {
+        path: path.to_path_buf(),
         channels: args.channels.clone(),
         qualities: args.qualities.clone(),
         from_us: args.from,
         to_us: args.to,
+        no_cache: args.no_cache,
+    };
+    let id = runner
+        .submit("coverage", &coverage_args(&task), true)
+        .context("cannot queue the analysis")?;
+    let mut bar = ProgressBar::new(!args.quiet);
+    let mut cancel_sent = false;
+    let finished = loop {
+        match events.recv_timeout(Duration::from_millis(100)) {
+            Ok(JobEvent::Progress {
+                id: i,
+                done,
+                total,
+                phrase,
+            }) if i == id => bar.update(done, total, "hours", &phrase),
+            Ok(JobEvent::Finished {
+                id: i,
+                state,
+                error,
+                output,
+            }) if i == id => break (state, error, output),
+            Ok(_) => {}
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                if interrupted().load(Ordering::SeqCst) && !cancel_sent {
+                    runner.cancel_local(id);
+                    cancel_sent = true;
+                }
+            }
+            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => bail!("the job runner stopped"),
+        }
+    };
+    bar.finish();
+    runner.stop(crate::jobs::runner::DEFAULT_STOP_DEADLINE);
+    match finished {
+        (TaskState::Done, _, Some(output)) => {
+            downcast::<Analysis>(output).context("the analysis task returned no analysis")
+        }
+        (TaskState::Cancelled | TaskState::Interrupted, _, _) => {
+            bail!("analysis cancelled (task {id})")
+        }
+        (state, error, _) => bail!(
+            "{}",
+            error.unwrap_or_else(|| format!("analysis task {id} ended {state}"))
+        ),
+    }
+}
+
+/// `segscope coverage`.
+pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
+    let path = match (&args.path, args.demo) {
+        (Some(p), _) => p.clone(),
+        (None, true) => ensure_demo_archive()?,
+        (None, false) => bail!("no PATH given (or use --demo)"),
     };
     // Refuse outputs inside the archive before any work.
     let stdout_json = args.json.as_deref() == Some(Path::new("-"));
@@ -243,15 +152,7 @@ fn run_coverage(args: &CoverageArgs) -> anyhow::Result<()> {
     for target in targets.into_iter().flatten() {
         ensure_outside(&path, target)?;
     }
-    let bar = ProgressBar {
-        start: Instant::now(),
-        last: Mutex::new(None),
-    };
-    let analysis = if !args.quiet && std::io::stderr().is_terminal() {
-        analyse(&path, &selection, &bar)
-    } else {
-        analyse(&path, &selection, &crate::analysis::NoObserver)
-    }?;
+    let analysis = analyse_on_queue(args, &path, db)?;
 
     if let Some(target) = &args.json {
         let bytes = json::to_json(&analysis);

@@ -1,0 +1,205 @@
+//! The command line: `segscope coverage`, `demo`, `jobs`, `cache`, `bench`.
+//! Output meant for scripts goes to stdout; messages and progress go to stderr.
+
+mod coverage;
+mod jobs;
+mod progress;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use anyhow::Context as _;
+use clap::{Args, Parser, Subcommand};
+
+use crate::demo::{DemoOptions, default_demo_dir, generate};
+use crate::jobs::db::{Db, default_db_path};
+use crate::time::{hour_floor, parse_user_time};
+
+pub use coverage::summary_text;
+
+/// segscope: coverage, holes and overlaps of HLS segment archives.
+#[derive(Parser, Debug)]
+#[command(name = "segscope", version = concat!(env!("CARGO_PKG_VERSION"), " ", env!("SEGSCOPE_GIT_REV")))]
+pub struct Cli {
+    /// The database holding the job queue, result cache and settings
+    /// (default: segscope.db in the user's data directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Analyse an archive: per-hour coverage, holes, overlaps, bad segments.
+    Coverage(coverage::CoverageCmd),
+    /// Write the deterministic demo archive.
+    Demo(DemoArgs),
+    /// The job queue: list, show, cancel, retry, submit, run a worker.
+    Jobs(jobs::JobsCmd),
+    /// The result cache.
+    #[command(subcommand)]
+    Cache(jobs::CacheCmd),
+    /// Benchmarks.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+/// `segscope demo`.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Where to write it (must not exist). Default: the demo archive in segscope's data directory.
+    pub dir: Option<PathBuf>,
+    /// Generator seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Hours per stream.
+    #[arg(long, default_value_t = 6)]
+    pub hours: u32,
+    /// Channel names (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = ["desertbus".to_string(), "bonus".to_string()])]
+    pub channels: Vec<String>,
+    /// Quality names (comma-separated).
+    #[arg(long, value_delimiter = ',', default_values_t = ["source".to_string(), "480p".to_string()])]
+    pub qualities: Vec<String>,
+    /// First hour (UTC).
+    #[arg(long, value_name = "TIME", value_parser = parse_user_time, default_value = "2024-11-09T00")]
+    pub start: i64,
+}
+
+/// `segscope bench ...`.
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Bare directory walk vs `find` vs full analysis of PATH, cold and from the cache.
+    Coverage {
+        /// Archive to analyse.
+        path: PathBuf,
+        /// Rounds of each measurement.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Also change one hour directory's modification time (metadata only, no
+        /// file is written) and show that only that hour is re-scanned.
+        #[arg(long)]
+        touch_one_hour: bool,
+    },
+    /// Enqueue N trivial tasks one by one and run them to the end.
+    Jobs {
+        /// Number of tasks.
+        #[arg(long, default_value_t = 10_000)]
+        tasks: usize,
+    },
+}
+
+/// Set by SIGINT/SIGTERM; long commands stop gracefully when they see it.
+pub(crate) fn interrupted() -> &'static AtomicBool {
+    static FLAG: AtomicBool = AtomicBool::new(false);
+    &FLAG
+}
+
+fn install_signal_handler() {
+    let _ = ctrlc::set_handler(|| {
+        if interrupted().swap(true, Ordering::SeqCst) {
+            // A second signal: stop now.
+            std::process::exit(130);
+        }
+    });
+}
+
+/// Opens the database named by `--db` (or the default) and prints what went wrong
+/// opening it.
+pub(crate) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
+    let path = path.map_or_else(default_db_path, Path::to_path_buf);
+    let db = Db::open(&path)
+        .with_context(|| format!("cannot open any database for {}", path.display()))?;
+    for w in &db.warnings {
+        eprintln!("segscope: warning: {w}");
+    }
+    Ok(db)
+}
+
+/// Runs the CLI; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    install_signal_handler();
+    let db = cli.db.as_deref();
+    let result = match cli.command {
+        Some(Command::Coverage(args)) => coverage::run(&args, db),
+        Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
+        Some(Command::Cache(args)) => jobs::run_cache(&args, db),
+        Some(Command::Bench(BenchCommand::Coverage {
+            path,
+            rounds,
+            touch_one_hour,
+        })) => crate::bench::bench_coverage(&path, rounds, touch_one_hour)
+            .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
+            crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))
+        }
+        None => {
+            use clap::CommandFactory as _;
+            let _ = Cli::command().print_help();
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("segscope: {e:#}");
+            if interrupted().load(Ordering::SeqCst) {
+                ExitCode::from(130)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn demo_options(args: &DemoArgs) -> DemoOptions {
+    DemoOptions {
+        seed: args.seed,
+        hours: args.hours,
+        channels: args.channels.clone(),
+        qualities: args.qualities.clone(),
+        start_us: hour_floor(args.start),
+    }
+}
+
+fn run_demo(args: &DemoArgs) -> anyhow::Result<()> {
+    let dir = args.dir.clone().unwrap_or_else(default_demo_dir);
+    let t = Instant::now();
+    let summary = generate(&dir, &demo_options(args))
+        .with_context(|| format!("cannot write demo archive {}", dir.display()))?;
+    eprintln!(
+        "wrote demo archive {} ({} files, {:.1} GB apparent size, no disk blocks used) in {:.1} s",
+        dir.display(),
+        summary.files,
+        summary.apparent_bytes as f64 / 1e9,
+        t.elapsed().as_secs_f64()
+    );
+    println!("{}", dir.display());
+    Ok(())
+}
+
+/// Returns the default demo archive, generating it first when missing.
+pub fn ensure_demo_archive() -> anyhow::Result<PathBuf> {
+    let dir = default_demo_dir();
+    if !dir.exists() {
+        eprintln!("generating the demo archive at {} ...", dir.display());
+        generate(&dir, &DemoOptions::default())
+            .with_context(|| format!("cannot write demo archive {}", dir.display()))?;
+    }
+    Ok(dir)
+}
+
+/// Keeps an `Arc` alive for a borrowed use (helper for downcasting task outputs).
+pub(crate) fn downcast<T: Send + Sync + 'static>(
+    payload: Arc<dyn std::any::Any + Send + Sync>,
+) -> Option<Arc<T>> {
+    payload.downcast::<T>().ok()
+}
