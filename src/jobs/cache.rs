@@ -27,11 +27,19 @@ const FORMAT: u8 = 1;
 /// Directories modified this recently are not stored, ns.
 const RACY_NS: i64 = 2_000_000_000;
 
+/// A summary waiting to be written: key path, key, entry count, encoded summary.
+struct Pending {
+    path: Vec<u8>,
+    key: CacheKey,
+    entry_count: u64,
+    blob: Vec<u8>,
+}
+
 /// The SQLite-backed [`HourCache`].
 pub struct SqliteHourCache {
     db: Db,
     root: PathBuf,
-    pending: Mutex<Vec<(Vec<u8>, CacheKey, u64, Vec<u8>)>>,
+    pending: Mutex<Vec<Pending>>,
     now_ns: i64,
 }
 
@@ -102,7 +110,12 @@ impl HourCache for SqliteHourCache {
         }
         let blob = encode(summary, &rel);
         if let Ok(mut p) = self.pending.lock() {
-            p.push((self.key_path(root, hour), key, summary.entry_count, blob));
+            p.push(Pending {
+                path: self.key_path(root, hour),
+                key,
+                entry_count: summary.entry_count,
+                blob,
+            });
         }
     }
 

@@ -187,7 +187,7 @@ fn open_file(path: &Path) -> Result<Connection, DbError> {
 /// the result matches this build's schema.
 fn migrate(conn: &Connection) -> Result<(), DbError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    if found > SCHEMA_VERSION || found < 0 {
+    if !(0..=SCHEMA_VERSION).contains(&found) {
         return Err(DbError::Schema {
             found,
             detail: "written by a newer segscope".into(),
