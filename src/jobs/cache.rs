@@ -136,13 +136,13 @@ impl HourCache for SqliteHourCache {
                     "INSERT OR REPLACE INTO hour_cache (path, mtime_ns, ctime_ns, entry_count, summary)
                      VALUES (?1, ?2, ?3, ?4, ?5)",
                 )?;
-                for (path, key, entries, blob) in &pending {
+                for p in &pending {
                     stmt.execute(params![
-                        path,
-                        key.mtime_ns,
-                        key.ctime_ns,
-                        *entries as i64,
-                        blob
+                        p.path,
+                        p.key.mtime_ns,
+                        p.key.ctime_ns,
+                        p.entry_count as i64,
+                        p.blob
                     ])?;
                 }
             }
