@@ -341,3 +341,44 @@ fn read_only_database_directory_falls_back_to_memory() {
     assert_eq!(v["streams"][0]["hours"][0]["raw_coverage"], 2.0);
     assert!(!db.exists());
 }
+
+#[test]
+fn stale_queue_warns_work_pending() {
+    let (_dir, path) = db_path();
+    let db = Db::open(&path).unwrap();
+    let id = queue::enqueue(&db.lock(), "noop", &json!({}), None).unwrap();
+    let out = run(&path, &["jobs", "list"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("work pending"));
+    db.lock()
+        .execute(
+            "UPDATE tasks SET created_us = created_us - 300000000 WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let out = run(&path, &["jobs", "list"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("work pending, nothing finishing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("no worker is running"), "{stderr}");
+}
+
+#[test]
+fn coverage_records_recent_files() {
+    let (_dir, path) = db_path();
+    let a = Archive::new();
+    a.segs("c/q", &[("2024-11-09T05", "00:00.000000", "2.0", "full")]);
+    coverage_json(&path, &a.root(), &[]);
+    let db = Db::open(&path).unwrap();
+    let recent = segscope::jobs::settings::recent(&db).unwrap();
+    assert_eq!(
+        recent,
+        vec![
+            fs::canonicalize(a.root())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        ]
+    );
+}
