@@ -13,6 +13,7 @@ use crate::archive::Warning;
 use crate::archive::layout::{HourDir, Layout, OpenError, OpenedAs, Selection, discover};
 use crate::archive::walk::{BadSegment, list_hour};
 use crate::coverage::best::{HourSummary, summarise_hour};
+use crate::coverage::lod::Pyramid;
 use crate::coverage::timeline::{StreamCoverage, analyse_stream};
 
 /// One analysed (channel, quality).
@@ -26,6 +27,8 @@ pub struct StreamAnalysis {
     pub hours: Vec<HourSummary>,
     /// The timeline and per-hour figures.
     pub coverage: StreamCoverage,
+    /// Pre-aggregated coverage for drawing zoomed-out views (`None` without data).
+    pub pyramid: Option<Pyramid>,
     /// Bad segments of every hour, in path order.
     pub bad_segments: Vec<BadSegment>,
 }
@@ -229,6 +232,7 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
         .map(|(dir, mut hours)| {
             hours.sort_by_key(|h| h.hour_start_us);
             let coverage = analyse_stream(&hours);
+            let pyramid = Pyramid::build(&coverage);
             let mut bad_segments: Vec<BadSegment> =
                 hours.iter().flat_map(|h| h.bad.iter().cloned()).collect();
             bad_segments.sort();
@@ -237,6 +241,7 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
                 quality: dir.quality,
                 hours,
                 coverage,
+                pyramid,
                 bad_segments,
             }
         })

@@ -2,5 +2,6 @@
 //! (holes, overlaps, partial-only time), per-hour figures and map rasters.
 
 pub mod best;
+pub mod lod;
 pub mod raster;
 pub mod timeline;

@@ -6,7 +6,7 @@
 
 use image::{Rgba, RgbaImage};
 
-use super::timeline::{HoleKind, Interval, StreamCoverage};
+use super::timeline::{Interval, StreamCoverage};
 
 /// What one pixel of a raster holds, µs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -17,8 +17,21 @@ pub struct PixelMix {
     pub covered_us: i64,
     /// Time covered by suspect/partial best segments and no full one.
     pub partial_only_us: i64,
-    /// Time in raw holes or outside the stream's data span.
+    /// Time in raw holes.
     pub hole_us: i64,
+    /// Time outside the stream's data span (before the first start, after the last end).
+    pub outside_us: i64,
+}
+
+impl PixelMix {
+    /// Adds another measure of the same pixel.
+    pub fn add(&mut self, other: &PixelMix) {
+        self.span_us += other.span_us;
+        self.covered_us += other.covered_us;
+        self.partial_only_us += other.partial_only_us;
+        self.hole_us += other.hole_us;
+        self.outside_us += other.outside_us;
+    }
 }
 
 /// The three colours of the wubloader-layout map.
@@ -35,7 +48,7 @@ pub enum MapClass {
 impl MapClass {
     /// wubloader's classification of a pixel.
     pub fn of(mix: &PixelMix) -> MapClass {
-        if mix.hole_us > 0 {
+        if mix.hole_us > 0 || mix.outside_us > 0 {
             MapClass::Hole
         } else if mix.partial_only_us > 0 {
             MapClass::PartialOnly
@@ -77,6 +90,24 @@ impl Pixels {
         (((off * self.n as i128) / self.len) as usize).min(self.n - 1)
     }
 
+    /// Adds the overlap of every interval of a sorted, disjoint list with the
+    /// pixels; only the intervals inside the range are visited.
+    fn add_sorted(
+        &self,
+        list: &[Interval],
+        out: &mut [PixelMix],
+        field: fn(&mut PixelMix) -> &mut i64,
+    ) {
+        let t1 = self.boundary(self.n);
+        let first = list.partition_point(|iv| iv.end_us <= self.t0);
+        for iv in &list[first..] {
+            if iv.start_us >= t1 {
+                break;
+            }
+            self.add(*iv, out, field);
+        }
+    }
+
     /// Adds the overlap of `iv` with every pixel it touches.
     fn add(&self, iv: Interval, out: &mut [PixelMix], field: fn(&mut PixelMix) -> &mut i64) {
         let t1 = self.boundary(self.n);
@@ -116,15 +147,9 @@ pub fn mix_row(cov: &StreamCoverage, t0_us: i64, t1_us: i64, n: usize) -> Vec<Pi
             ..Default::default()
         })
         .collect();
-    for iv in &cov.raw_union {
-        px.add(*iv, &mut out, |m| &mut m.covered_us);
-    }
-    for iv in &cov.partial_only {
-        px.add(*iv, &mut out, |m| &mut m.partial_only_us);
-    }
-    for h in cov.holes.iter().filter(|h| h.kind == HoleKind::Raw) {
-        px.add(h.span, &mut out, |m| &mut m.hole_us);
-    }
+    px.add_sorted(&cov.raw_union, &mut out, |m| &mut m.covered_us);
+    px.add_sorted(&cov.partial_only, &mut out, |m| &mut m.partial_only_us);
+    px.add_sorted(&cov.raw_holes, &mut out, |m| &mut m.hole_us);
     let outside = match (cov.first_start_us, cov.last_end_us) {
         (Some(a), Some(b)) => [
             Interval {
@@ -148,7 +173,7 @@ pub fn mix_row(cov: &StreamCoverage, t0_us: i64, t1_us: i64, n: usize) -> Vec<Pi
         ],
     };
     for iv in outside {
-        px.add(iv, &mut out, |m| &mut m.hole_us);
+        px.add(iv, &mut out, |m| &mut m.outside_us);
     }
     out
 }
@@ -220,6 +245,8 @@ mod tests {
             vec![Hole, Covered, PartialOnly, Hole, Covered, Hole]
         );
         assert_eq!(row[3].hole_us, S);
+        assert_eq!(row[0].outside_us, 2 * S);
+        assert_eq!(row[0].hole_us, 0);
         assert_eq!(row[3].covered_us, S);
         assert!(row.iter().all(|m| m.span_us == 2 * S));
     }

@@ -98,6 +98,8 @@ pub struct StreamCoverage {
     pub raw_union: Vec<Interval>,
     /// Raw and editable holes sorted by (start, end), raw first at equal times.
     pub holes: Vec<Hole>,
+    /// The raw holes alone, sorted and disjoint (for fast range look-ups).
+    pub raw_holes: Vec<Interval>,
     /// Partial-only time, sorted, disjoint.
     pub partial_only: Vec<Interval>,
     /// Best segments dropped from the editable chain.
@@ -293,6 +295,11 @@ pub fn analyse_stream(hours: &[HourSummary]) -> StreamCoverage {
         first_start_us: best.iter().map(|s| s.start_us).min(),
         last_end_us: best.iter().map(Seg::end_us).max(),
         raw_union,
+        raw_holes: holes
+            .iter()
+            .filter(|h| h.kind == HoleKind::Raw)
+            .map(|h| h.span)
+            .collect(),
         holes,
         partial_only,
         dropped: dropped.into_iter().map(|(s, _)| s).collect(),
