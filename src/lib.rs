@@ -20,5 +20,6 @@ pub mod cli;
 pub mod coverage;
 pub mod demo;
 pub mod export;
+pub mod gui;
 pub mod jobs;
 pub mod time;

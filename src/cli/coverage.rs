@@ -90,6 +90,7 @@ fn analyse_on_queue(
         from_us: args.from,
         to_us: args.to,
         no_cache: args.no_cache,
+        partials: false,
     };
     let id = runner
         .submit("coverage", &coverage_args(&task), true)

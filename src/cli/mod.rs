@@ -22,8 +22,15 @@ pub use coverage::summary_text;
 
 /// segscope: coverage, holes and overlaps of HLS segment archives.
 #[derive(Parser, Debug)]
-#[command(name = "segscope", version = concat!(env!("CARGO_PKG_VERSION"), " ", env!("SEGSCOPE_GIT_REV")))]
+#[command(
+    name = "segscope",
+    version = concat!(env!("CARGO_PKG_VERSION"), " ", env!("SEGSCOPE_GIT_REV")),
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a command, segscope opens the desktop window on PATH (or on the demo archive)."
+)]
 pub struct Cli {
+    /// Archive to open in the window (default: the demo archive).
+    pub path: Option<PathBuf>,
     /// The database holding the job queue, result cache and settings
     /// (default: segscope.db in the user's data directory).
     #[arg(long, global = true, value_name = "PATH")]
@@ -36,6 +43,8 @@ pub struct Cli {
 /// Subcommands.
 #[derive(Subcommand, Debug)]
 pub enum Command {
+    /// Open the desktop window (on PATH, or on the demo archive).
+    Gui(GuiArgs),
     /// Analyse an archive: per-hour coverage, holes, overlaps, bad segments.
     Coverage(coverage::CoverageCmd),
     /// Write the deterministic demo archive.
@@ -48,6 +57,22 @@ pub enum Command {
     /// Benchmarks.
     #[command(subcommand)]
     Bench(BenchCommand),
+}
+
+/// `segscope gui`.
+#[derive(Args, Debug)]
+pub struct GuiArgs {
+    /// Archive root, channel or quality directory (default: the demo archive).
+    pub path: Option<PathBuf>,
+    /// Once the analysis is done and drawn, save a screenshot of the window to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub screenshot: Option<PathBuf>,
+    /// Close the window once the analysis is done (after the screenshot).
+    #[arg(long)]
+    pub exit_when_done: bool,
+    /// Replay a zoom/pan sweep over N frames and print frame-time percentiles.
+    #[arg(long, value_name = "N")]
+    pub bench_frames: Option<usize>,
 }
 
 /// `segscope demo`.
@@ -124,10 +149,12 @@ pub(crate) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
+    let started = Instant::now();
     let cli = Cli::parse();
     install_signal_handler();
     let db = cli.db.as_deref();
     let result = match cli.command {
+        Some(Command::Gui(args)) => run_gui(args, db, started),
         Some(Command::Coverage(args)) => coverage::run(&args, db),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
@@ -141,11 +168,16 @@ pub fn main() -> ExitCode {
         Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
             crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))
         }
-        None => {
-            use clap::CommandFactory as _;
-            let _ = Cli::command().print_help();
-            Ok(())
-        }
+        None => run_gui(
+            GuiArgs {
+                path: cli.path.clone(),
+                screenshot: None,
+                exit_when_done: false,
+                bench_frames: None,
+            },
+            db,
+            started,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,6 +190,16 @@ pub fn main() -> ExitCode {
             }
         }
     }
+}
+
+fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result<()> {
+    let mut options = crate::gui::GuiOptions::open(args.path);
+    options.db = db.map(Path::to_path_buf);
+    options.screenshot = args.screenshot;
+    options.exit_when_done = args.exit_when_done;
+    options.bench_frames = args.bench_frames;
+    options.started = started;
+    crate::gui::run(options)
 }
 
 fn demo_options(args: &DemoArgs) -> DemoOptions {

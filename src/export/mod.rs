@@ -3,6 +3,7 @@
 
 pub mod atomic;
 pub mod csv;
+pub mod html;
 pub mod json;
 pub mod png;
 pub mod prom;

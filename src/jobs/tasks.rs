@@ -13,6 +13,7 @@ use super::runner::{Registry, TaskContext, TaskError, TaskResult};
 use crate::analysis::{AnalysisError, HourCache, ScanObserver, ScanProgress, analyse_with_cache};
 use crate::archive::layout::{Layout, Selection};
 use crate::coverage::best::HourSummary;
+use crate::coverage::timeline::{StreamCoverage, analyse_stream};
 
 /// Arguments of a `coverage` task.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -30,6 +31,17 @@ pub struct CoverageArgs {
     pub to_us: Option<i64>,
     /// Bypass the result cache.
     pub no_cache: bool,
+    /// Send the layout and every finished hour to subscribers as partial results.
+    pub partials: bool,
+}
+
+/// The streams and hour directories about to be scanned: the first partial
+/// result of a `coverage` task.
+pub struct LayoutKnown {
+    /// (channel, quality) per stream, in layout order.
+    pub streams: Vec<(String, String)>,
+    /// (stream index, hour start µs) of every hour directory to scan.
+    pub hours: Vec<(usize, i64)>,
 }
 
 /// One hour finished, as a partial result of a `coverage` task.
@@ -38,10 +50,13 @@ pub struct HourDone {
     pub stream: usize,
     /// The hour's summary.
     pub summary: HourSummary,
+    /// The hour analysed on its own (for showing it before the whole stream is done).
+    pub coverage: StreamCoverage,
 }
 
 struct TaskObserver<'a> {
     ctx: &'a TaskContext,
+    partials: bool,
 }
 
 impl ScanObserver for TaskObserver<'_> {
@@ -55,9 +70,13 @@ impl ScanObserver for TaskObserver<'_> {
             p.hours_total as i64,
             &format!("{} segments read", p.segments),
         );
+        if !self.partials {
+            return;
+        }
         self.ctx.partial(Arc::new(HourDone {
             stream,
             summary: summary.clone(),
+            coverage: analyse_stream(std::slice::from_ref(summary)),
         }));
     }
     fn is_cancelled(&self) -> bool {
@@ -75,7 +94,10 @@ pub fn coverage_task(ctx: &TaskContext) -> TaskResult {
         to_us: args.to_us,
     };
     let cache = (!args.no_cache).then(|| SqliteHourCache::new(ctx.db().clone(), &args.path));
-    let observer = TaskObserver { ctx };
+    let observer = TaskObserver {
+        ctx,
+        partials: args.partials,
+    };
     let analysis = match analyse_with_cache(
         &args.path,
         &selection,

@@ -1,0 +1,293 @@
+//! Scripted runs of the real window: `--screenshot FILE` (save a screenshot once the
+//! analysis is done and the map drawn), `--exit-when-done`, and `--bench-frames N`
+//! (a zoom/pan sweep over the whole archive with frame-time percentiles, the first
+//! frame's latency and the worst stall while the scan ran).
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use egui::ColorImage;
+
+use super::GuiOptions;
+use super::command::AppCommand;
+use super::export::{Exporter, encode_crop};
+use super::timeline::TimelineView;
+use crate::analysis::Analysis;
+
+/// Frames to draw after the analysis before the screenshot (layout settles).
+const SETTLE_FRAMES: usize = 4;
+
+struct FrameBench {
+    frames: usize,
+    done: usize,
+    extent: Option<(f64, f64)>,
+    intervals_ms: Vec<f64>,
+    ui_ms: Vec<f64>,
+}
+
+/// State of a scripted run.
+pub struct Automation {
+    screenshot: Option<PathBuf>,
+    exit_when_done: bool,
+    bench: Option<FrameBench>,
+    started: Instant,
+    frames_since_done: usize,
+    shot: Arc<Mutex<Option<Arc<ColorImage>>>>,
+    shot_requested: bool,
+    close: bool,
+    first_frame: Option<Duration>,
+    last_frame: Option<Instant>,
+    frame_began: Option<Instant>,
+    worst_scan_gap: Duration,
+    /// Set when the run should end with an error (printed by the caller).
+    pub failure: Arc<Mutex<Option<String>>>,
+}
+
+impl Automation {
+    /// From the command-line options.
+    pub fn new(o: &GuiOptions) -> Self {
+        Automation {
+            screenshot: o.screenshot.clone(),
+            exit_when_done: o.exit_when_done,
+            bench: o.bench_frames.map(|frames| FrameBench {
+                frames,
+                done: 0,
+                extent: None,
+                intervals_ms: Vec::new(),
+                ui_ms: Vec::new(),
+            }),
+            started: o.started,
+            frames_since_done: 0,
+            shot: Arc::new(Mutex::new(None)),
+            shot_requested: false,
+            close: false,
+            first_frame: None,
+            last_frame: None,
+            frame_began: None,
+            worst_scan_gap: Duration::ZERO,
+            failure: Arc::clone(&o.failure),
+        }
+    }
+
+    fn scripted(&self) -> bool {
+        self.screenshot.is_some() || self.exit_when_done || self.bench.is_some()
+    }
+
+    /// A screenshot for `--screenshot` is in flight.
+    pub fn screenshot_pending(&self) -> bool {
+        self.shot_requested && !self.close
+    }
+
+    /// The window should close now.
+    pub fn should_close(&self) -> bool {
+        self.close
+    }
+
+    /// Called at the start of every frame.
+    pub fn frame_start(&mut self, ctx: &egui::Context, scanning: bool) {
+        let now = Instant::now();
+        if self.first_frame.is_none() {
+            self.first_frame = Some(self.started.elapsed());
+        }
+        if let Some(last) = self.last_frame {
+            let gap = now - last;
+            if scanning {
+                self.worst_scan_gap = self.worst_scan_gap.max(gap);
+            }
+            if let Some(b) = &mut self.bench {
+                if b.extent.is_some() && b.done > 0 {
+                    b.intervals_ms.push(gap.as_secs_f64() * 1e3);
+                }
+            }
+        }
+        self.last_frame = Some(now);
+        self.frame_began = Some(now);
+        if self.scripted() {
+            ctx.request_repaint();
+        }
+    }
+
+    /// Called at the end of every frame.
+    pub fn frame_end(&mut self, _ctx: &egui::Context) {
+        if let (Some(b), Some(t)) = (&mut self.bench, self.frame_began) {
+            if b.extent.is_some() && b.done > 0 {
+                b.ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
+            }
+        }
+    }
+
+    /// Drives the scripted run once the analysis is there.
+    pub fn step(
+        &mut self,
+        ctx: &egui::Context,
+        analysis: Option<&Analysis>,
+        timeline: &mut TimelineView,
+        _exporter: &Exporter,
+    ) -> Option<AppCommand> {
+        if !self.scripted() || self.close {
+            return None;
+        }
+        let Some(a) = analysis else { return None };
+        self.frames_since_done += 1;
+        if let Some(b) = &mut self.bench {
+            if b.extent.is_none() {
+                let first = a
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.coverage.first_start_us)
+                    .min();
+                let last = a
+                    .streams
+                    .iter()
+                    .filter_map(|s| s.coverage.last_end_us)
+                    .max();
+                b.extent = first.zip(last).map(|(f, l)| (f as f64, l as f64));
+                if b.extent.is_none() {
+                    self.fail("nothing to benchmark: the archive has no segments");
+                    return None;
+                }
+            }
+            if b.done < b.frames {
+                if let Some((lo, hi)) = b.extent {
+                    let (span, centre) = sweep(lo, hi, b.done, b.frames);
+                    timeline.set_range(centre - span / 2.0, centre + span / 2.0);
+                    timeline.auto_fit = false;
+                }
+                b.done += 1;
+                return None;
+            }
+            let report = self.bench_report();
+            print!("{report}");
+            self.bench = None;
+            if self.screenshot.is_none() {
+                self.close = true;
+            }
+            return Some(AppCommand::FitAll);
+        }
+        if let Some(target) = self.screenshot.clone() {
+            if !self.shot_requested && self.frames_since_done >= SETTLE_FRAMES {
+                let slot = Arc::clone(&self.shot);
+                let waker = ctx.clone();
+                ctx.request_screenshot(move |img| {
+                    if let Ok(mut s) = slot.lock() {
+                        *s = Some(img);
+                    }
+                    waker.request_repaint();
+                });
+                self.shot_requested = true;
+            }
+            let img = self.shot.lock().ok().and_then(|mut s| s.take());
+            if let Some(img) = img {
+                let [w, h] = img.size;
+                match encode_crop(&img, [0, 0, w, h])
+                    .map_err(|e| e.to_string())
+                    .and_then(|bytes| {
+                        crate::export::atomic::write_atomic(&target, &bytes)
+                            .map_err(|e| e.to_string())
+                    }) {
+                    Ok(()) => eprintln!(
+                        "segscope: saved a {w}x{h} screenshot to {}",
+                        target.display()
+                    ),
+                    Err(e) => self.fail(&format!("cannot save the screenshot: {e}")),
+                }
+                self.close = self.exit_when_done;
+                self.screenshot = None;
+            }
+            return None;
+        }
+        if self.exit_when_done && self.frames_since_done >= 2 {
+            self.close = true;
+        }
+        None
+    }
+
+    /// Ends a scripted run whose analysis failed or was cancelled.
+    pub fn abort(&mut self, why: &str) {
+        if self.scripted() {
+            self.fail(why);
+        }
+    }
+
+    fn fail(&mut self, why: &str) {
+        if let Ok(mut f) = self.failure.lock() {
+            *f = Some(why.to_string());
+        }
+        self.close = true;
+    }
+
+    fn bench_report(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        let Some(b) = &self.bench else { return out };
+        let pct = |v: &[f64], p: f64| -> f64 {
+            let mut s = v.to_vec();
+            s.sort_by(f64::total_cmp);
+            s.get(((s.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(0.0)
+        };
+        let _ = writeln!(out, "frames                 {}", b.intervals_ms.len());
+        let _ = writeln!(
+            out,
+            "frame interval ms      p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
+            pct(&b.intervals_ms, 0.5),
+            pct(&b.intervals_ms, 0.95),
+            pct(&b.intervals_ms, 0.99),
+            pct(&b.intervals_ms, 1.0)
+        );
+        let _ = writeln!(
+            out,
+            "ui time per frame ms   p50 {:.1}  p95 {:.1}  max {:.1}",
+            pct(&b.ui_ms, 0.5),
+            pct(&b.ui_ms, 0.95),
+            pct(&b.ui_ms, 1.0)
+        );
+        let _ = writeln!(
+            out,
+            "first frame after      {:.0} ms",
+            self.first_frame.unwrap_or_default().as_secs_f64() * 1e3
+        );
+        let _ = writeln!(
+            out,
+            "worst stall while scanning {:.0} ms",
+            self.worst_scan_gap.as_secs_f64() * 1e3
+        );
+        if let Some(peak) = crate::bench::peak_rss_bytes() {
+            let _ = writeln!(out, "peak memory (RSS)      {:.0} MB", peak as f64 / 1e6);
+        }
+        out
+    }
+}
+
+/// The scripted sweep: frame `k` of `n` shows `(span, centre)`: the view zooms
+/// from the whole extent down to 20 seconds and back out while its centre crosses
+/// the extent, so every level of detail and every part of the archive is drawn.
+pub fn sweep(lo: f64, hi: f64, k: usize, n: usize) -> (f64, f64) {
+    let full = (hi - lo).max(1.0);
+    let min = 20e6_f64.min(full);
+    let f = k as f64 / n.max(1) as f64;
+    let depth = 1.0 - (2.0 * f - 1.0).abs();
+    let span = full * (min / full).powf(depth);
+    let centre = lo + span / 2.0 + (full - span) * f;
+    (span, centre)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sweep_covers_every_zoom_and_place() {
+        let (lo, hi) = (0.0, 75.0 * 3.6e9);
+        let frames: Vec<(f64, f64)> = (0..=100).map(|k| sweep(lo, hi, k, 100)).collect();
+        assert!((frames[0].0 - (hi - lo)).abs() < 1.0);
+        assert!((frames[50].0 - 20e6).abs() < 1.0);
+        assert!(
+            frames
+                .iter()
+                .all(|(s, c)| c - s / 2.0 >= lo - 1.0 && c + s / 2.0 <= hi + 1.0)
+        );
+    }
+}

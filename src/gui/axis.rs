@@ -1,0 +1,146 @@
+//! The time axis: tick steps that adapt to the zoom, and time labels in UTC or
+//! local time.
+
+use chrono::{DateTime, Local, Utc};
+
+use super::settings::TimeZoneChoice;
+use crate::time::{HOUR_US, SECOND_US};
+
+/// Candidate tick steps, µs: 1 µs up to 7 days.
+const STEPS_US: [i64; 31] = [
+    1,
+    2,
+    5,
+    10,
+    20,
+    50,
+    100,
+    200,
+    500,
+    1_000,
+    2_000,
+    5_000,
+    10_000,
+    20_000,
+    50_000,
+    100_000,
+    200_000,
+    500_000,
+    SECOND_US,
+    2 * SECOND_US,
+    5 * SECOND_US,
+    10 * SECOND_US,
+    30 * SECOND_US,
+    60 * SECOND_US,
+    5 * 60 * SECOND_US,
+    15 * 60 * SECOND_US,
+    30 * 60 * SECOND_US,
+    HOUR_US,
+    6 * HOUR_US,
+    24 * HOUR_US,
+    7 * 24 * HOUR_US,
+];
+
+/// The smallest step whose ticks are at least `min_px` apart, and the ticks in
+/// `[t0, t1]` (multiples of the step, in UTC).
+pub fn ticks(t0_us: f64, t1_us: f64, width_px: f32, min_px: f32) -> (i64, Vec<i64>) {
+    if !(t1_us > t0_us) || width_px <= 0.0 {
+        return (HOUR_US, Vec::new());
+    }
+    let us_per_px = (t1_us - t0_us) / f64::from(width_px);
+    let step = STEPS_US
+        .iter()
+        .copied()
+        .find(|&s| s as f64 / us_per_px >= f64::from(min_px))
+        .unwrap_or(STEPS_US[STEPS_US.len() - 1]);
+    let first = (t0_us / step as f64).ceil() as i64;
+    let last = (t1_us / step as f64).floor() as i64;
+    let ticks = (first..=last).take(1000).map(|k| k * step).collect();
+    (step, ticks)
+}
+
+/// A tick label: as precise as the step needs (the date when it changes at
+/// day-or-coarser steps).
+pub fn tick_label(us: i64, step_us: i64, tz: TimeZoneChoice) -> String {
+    let fmt = if step_us >= 24 * HOUR_US {
+        "%Y-%m-%d"
+    } else if step_us >= 60 * SECOND_US {
+        "%m-%d %H:%M"
+    } else if step_us >= SECOND_US {
+        "%H:%M:%S"
+    } else if step_us >= 1_000 {
+        "%H:%M:%S%.3f"
+    } else {
+        "%H:%M:%S%.6f"
+    };
+    format_time(us, fmt, tz)
+}
+
+/// A full time for tooltips and tables: `2024-11-09 05:07:42.123000` (+ zone).
+pub fn full_time(us: i64, tz: TimeZoneChoice) -> String {
+    match tz {
+        TimeZoneChoice::Utc => format!("{} UTC", format_time(us, "%Y-%m-%d %H:%M:%S%.6f", tz)),
+        TimeZoneChoice::Local => format_time(us, "%Y-%m-%d %H:%M:%S%.6f %Z", tz),
+    }
+}
+
+fn format_time(us: i64, fmt: &str, tz: TimeZoneChoice) -> String {
+    let Some(utc) = DateTime::<Utc>::from_timestamp_micros(us) else {
+        return String::from("?");
+    };
+    match tz {
+        TimeZoneChoice::Utc => utc.format(fmt).to_string(),
+        TimeZoneChoice::Local => utc.with_timezone(&Local).format(fmt).to_string(),
+    }
+}
+
+/// A duration for people: `12 ms`, `2.500 s`, `12 min 3 s`, `1 h 4 min`.
+pub fn human_duration(us: i64) -> String {
+    let s = us as f64 / 1e6;
+    if us < 1_000 {
+        format!("{us} µs")
+    } else if us < SECOND_US {
+        format!("{:.1} ms", us as f64 / 1e3)
+    } else if s < 60.0 {
+        format!("{s:.3} s")
+    } else if s < 3600.0 {
+        format!("{} min {:.0} s", (s / 60.0).floor(), s % 60.0)
+    } else {
+        format!("{} h {:.0} min", (s / 3600.0).floor(), (s % 3600.0) / 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_adapt_to_zoom() {
+        let (step, t) = ticks(0.0, (24 * HOUR_US) as f64, 1200.0, 80.0);
+        assert_eq!(step, 6 * HOUR_US);
+        assert_eq!(t.first(), Some(&0));
+        let (step, _) = ticks(0.0, 10.0 * SECOND_US as f64, 1000.0, 80.0);
+        assert_eq!(step, SECOND_US);
+        let (step, _) = ticks(0.0, 1_000.0, 1000.0, 80.0);
+        assert_eq!(step, 100);
+        assert!(ticks(5.0, 5.0, 100.0, 80.0).1.is_empty());
+    }
+
+    #[test]
+    fn labels_and_durations() {
+        let t = crate::time::parse_hour_name("2024-11-09T05").unwrap()
+            + 7 * 60 * SECOND_US
+            + 42_123_000;
+        assert_eq!(tick_label(t, SECOND_US, TimeZoneChoice::Utc), "05:07:42");
+        assert_eq!(tick_label(t, 1_000, TimeZoneChoice::Utc), "05:07:42.123");
+        assert_eq!(tick_label(t, HOUR_US, TimeZoneChoice::Utc), "11-09 05:07");
+        assert_eq!(
+            full_time(t, TimeZoneChoice::Utc),
+            "2024-11-09 05:07:42.123000 UTC"
+        );
+        assert_eq!(human_duration(15_000), "15.0 ms");
+        assert_eq!(human_duration(2_500_000), "2.500 s");
+        assert_eq!(human_duration(723 * SECOND_US), "12 min 3 s");
+        assert_eq!(human_duration(3_840 * SECOND_US), "1 h 4 min");
+    }
+}

@@ -1,0 +1,246 @@
+//! One command enum drives the menus, the keyboard shortcuts and the command
+//! palette. Interactions push commands; the app applies them once per frame.
+
+use egui::{Key, KeyboardShortcut, Modifiers};
+
+/// Everything the user can ask the app to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AppCommand {
+    /// Open an archive with the file dialog.
+    Open,
+    /// Type a path to open.
+    OpenPath,
+    /// Open the demo archive.
+    OpenDemo,
+    /// Analyse the current archive again.
+    Reload,
+    /// Cancel the running analysis.
+    Cancel,
+    /// Zoom to the next hole in time.
+    NextHole,
+    /// Zoom to the previous hole in time.
+    PrevHole,
+    /// Zoom in at the centre.
+    ZoomIn,
+    /// Zoom out at the centre.
+    ZoomOut,
+    /// Pan towards earlier times.
+    PanLeft,
+    /// Pan towards later times.
+    PanRight,
+    /// Show the whole archive.
+    FitAll,
+    /// Switch between the timeline and the grid map.
+    ToggleGrid,
+    /// Switch between dark and light.
+    ToggleTheme,
+    /// Show or hide the log panel.
+    ToggleLog,
+    /// The command palette.
+    CommandPalette,
+    /// Export wubloader-layout map PNGs.
+    ExportMaps,
+    /// Export the visible timeline as PNG.
+    ExportViewPng,
+    /// Export the holes as CSV.
+    ExportHolesCsv,
+    /// Export the per-hour figures as CSV.
+    ExportHoursCsv,
+    /// Export the JSON report.
+    ExportJson,
+    /// Export the HTML report.
+    ExportHtml,
+    /// Show the controls.
+    Help,
+    /// Quit.
+    Quit,
+}
+
+impl AppCommand {
+    /// Every command, in palette order.
+    pub const ALL: [AppCommand; 24] = [
+        AppCommand::Open,
+        AppCommand::OpenPath,
+        AppCommand::OpenDemo,
+        AppCommand::Reload,
+        AppCommand::Cancel,
+        AppCommand::NextHole,
+        AppCommand::PrevHole,
+        AppCommand::ZoomIn,
+        AppCommand::ZoomOut,
+        AppCommand::PanLeft,
+        AppCommand::PanRight,
+        AppCommand::FitAll,
+        AppCommand::ToggleGrid,
+        AppCommand::ToggleTheme,
+        AppCommand::ToggleLog,
+        AppCommand::CommandPalette,
+        AppCommand::ExportMaps,
+        AppCommand::ExportViewPng,
+        AppCommand::ExportHolesCsv,
+        AppCommand::ExportHoursCsv,
+        AppCommand::ExportJson,
+        AppCommand::ExportHtml,
+        AppCommand::Help,
+        AppCommand::Quit,
+    ];
+
+    /// Menu and palette text.
+    pub fn label(self) -> &'static str {
+        match self {
+            AppCommand::Open => "Open archive…",
+            AppCommand::OpenPath => "Open path…",
+            AppCommand::OpenDemo => "Open demo archive",
+            AppCommand::Reload => "Reload",
+            AppCommand::Cancel => "Cancel analysis",
+            AppCommand::NextHole => "Next hole",
+            AppCommand::PrevHole => "Previous hole",
+            AppCommand::ZoomIn => "Zoom in",
+            AppCommand::ZoomOut => "Zoom out",
+            AppCommand::PanLeft => "Pan left",
+            AppCommand::PanRight => "Pan right",
+            AppCommand::FitAll => "Fit all",
+            AppCommand::ToggleGrid => "Toggle grid map",
+            AppCommand::ToggleTheme => "Toggle dark/light theme",
+            AppCommand::ToggleLog => "Toggle log panel",
+            AppCommand::CommandPalette => "Command palette",
+            AppCommand::ExportMaps => "Export map PNGs…",
+            AppCommand::ExportViewPng => "Export view as PNG…",
+            AppCommand::ExportHolesCsv => "Export holes CSV…",
+            AppCommand::ExportHoursCsv => "Export hours CSV…",
+            AppCommand::ExportJson => "Export JSON report…",
+            AppCommand::ExportHtml => "Export HTML report…",
+            AppCommand::Help => "Controls",
+            AppCommand::Quit => "Quit",
+        }
+    }
+
+    /// A sentence for tooltips.
+    pub fn tooltip(self) -> &'static str {
+        match self {
+            AppCommand::Open => "Choose an archive root, channel or quality directory",
+            AppCommand::OpenPath => "Type or paste the path of an archive",
+            AppCommand::OpenDemo => "Open the built-in demo archive (generated on first use)",
+            AppCommand::Reload => {
+                "Analyse the current archive again (unchanged hours come from the cache)"
+            }
+            AppCommand::Cancel => "Stop the running analysis",
+            AppCommand::NextHole => {
+                "Zoom to the next hole after the selected one (or the view centre)"
+            }
+            AppCommand::PrevHole => "Zoom to the hole before the selected one (or the view centre)",
+            AppCommand::ZoomIn => "Zoom in around the centre of the view",
+            AppCommand::ZoomOut => "Zoom out around the centre of the view",
+            AppCommand::PanLeft => "Move the view a fifth of its width earlier",
+            AppCommand::PanRight => "Move the view a fifth of its width later",
+            AppCommand::FitAll => "Show the whole archive",
+            AppCommand::ToggleGrid => {
+                "Show a stream as wubloader's 2D map (2 s per pixel, 10 minutes a column)"
+            }
+            AppCommand::ToggleTheme => "Switch between the dark and the light theme",
+            AppCommand::ToggleLog => "Show warnings, errors and messages",
+            AppCommand::CommandPalette => "Search every command",
+            AppCommand::ExportMaps => "Write CHANNEL_QUALITY_coverage.png for every stream",
+            AppCommand::ExportViewPng => "Save the coverage view as it is on screen",
+            AppCommand::ExportHolesCsv => "One row per hole",
+            AppCommand::ExportHoursCsv => "One row per stream and hour, every figure",
+            AppCommand::ExportJson => "The report segscope coverage --json writes",
+            AppCommand::ExportHtml => "One self-contained HTML file: summary, maps, hours, holes",
+            AppCommand::Help => "How to drive the views",
+            AppCommand::Quit => "Close segscope",
+        }
+    }
+
+    /// The keyboard shortcut, if any.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let key = |k| Some(KeyboardShortcut::new(Modifiers::NONE, k));
+        let ctrl = |k| Some(KeyboardShortcut::new(Modifiers::COMMAND, k));
+        match self {
+            AppCommand::Open => ctrl(Key::O),
+            AppCommand::OpenPath => ctrl(Key::L),
+            AppCommand::Reload => key(Key::F5),
+            AppCommand::NextHole => key(Key::N),
+            AppCommand::PrevHole => key(Key::P),
+            AppCommand::ZoomIn => key(Key::W),
+            AppCommand::ZoomOut => key(Key::S),
+            AppCommand::PanLeft => key(Key::A),
+            AppCommand::PanRight => key(Key::D),
+            AppCommand::FitAll => key(Key::F),
+            AppCommand::ToggleGrid => key(Key::G),
+            AppCommand::ToggleTheme => ctrl(Key::T),
+            AppCommand::ToggleLog => ctrl(Key::J),
+            AppCommand::CommandPalette => ctrl(Key::K),
+            AppCommand::ExportHtml => ctrl(Key::S),
+            AppCommand::Help => key(Key::F1),
+            AppCommand::Quit => ctrl(Key::Q),
+            _ => None,
+        }
+    }
+
+    /// The shortcut as text (`Ctrl+K`), or empty.
+    pub fn shortcut_text(self, ctx: &egui::Context) -> String {
+        self.shortcut()
+            .map(|s| ctx.format_shortcut(&s))
+            .unwrap_or_default()
+    }
+
+    /// Collects the commands whose shortcut was pressed this frame. Shortcuts
+    /// without a modifier are ignored while a text field has the keyboard.
+    pub fn pressed(ctx: &egui::Context) -> Vec<AppCommand> {
+        let typing = ctx.egui_wants_keyboard_input();
+        let mut out = Vec::new();
+        for cmd in AppCommand::ALL {
+            let Some(sc) = cmd.shortcut() else { continue };
+            if typing && sc.modifiers.is_none() {
+                continue;
+            }
+            if ctx.input_mut(|i| i.consume_shortcut(&sc)) {
+                out.push(cmd);
+            }
+        }
+        out
+    }
+}
+
+/// Subsequence match of `query` in `text`, case-insensitive; a lower score is
+/// a better match (`None`: no match).
+pub fn fuzzy_score(query: &str, text: &str) -> Option<usize> {
+    let text: Vec<char> = text.to_lowercase().chars().collect();
+    let mut pos = 0;
+    let mut score = 0;
+    let mut last: Option<usize> = None;
+    for q in query.to_lowercase().chars().filter(|c| !c.is_whitespace()) {
+        let found = text[pos..].iter().position(|&c| c == q)? + pos;
+        score += last.map_or(found, |l| found - l - 1);
+        last = Some(found);
+        pos = found + 1;
+    }
+    Some(score)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_matching() {
+        assert_eq!(fuzzy_score("", "Next hole"), Some(0));
+        assert!(fuzzy_score("nh", "Next hole").is_some());
+        assert!(
+            fuzzy_score("hole", "Next hole")
+                < fuzzy_score("hole", "Export holes CSV…").map(|s| s + 100)
+        );
+        assert_eq!(fuzzy_score("xyz", "Next hole"), None);
+        assert!(fuzzy_score("exhtml", "Export HTML report…").is_some());
+    }
+
+    #[test]
+    fn shortcuts_are_unique() {
+        let mut seen = std::collections::HashSet::new();
+        for c in AppCommand::ALL {
+            if let Some(s) = c.shortcut() {
+                assert!(seen.insert(format!("{s:?}")), "{c:?}");
+            }
+        }
+    }
+}

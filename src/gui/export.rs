@@ -1,0 +1,300 @@
+//! Exports from the app: a small dialog (typed path with a Browse… button using the
+//! native dialog off the UI thread), then the export runs on a background thread
+//! and a notification says where the file went. Writes are atomic and never land
+//! inside the analysed archive.
+
+use std::path::{Path, PathBuf};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Mutex};
+
+use egui::ColorImage;
+
+use crate::analysis::Analysis;
+use crate::export::atomic::{ensure_outside, write_atomic};
+use crate::export::{csv, html, json, png};
+
+/// What to export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    /// wubloader-layout map PNGs (a directory).
+    Maps,
+    /// The coverage view as on screen.
+    ViewPng,
+    /// Holes CSV.
+    HolesCsv,
+    /// Hours CSV.
+    HoursCsv,
+    /// JSON report.
+    Json,
+    /// HTML report.
+    Html,
+}
+
+impl ExportKind {
+    /// Dialog title.
+    pub fn title(self) -> &'static str {
+        match self {
+            ExportKind::Maps => "Export map PNGs",
+            ExportKind::ViewPng => "Export view as PNG",
+            ExportKind::HolesCsv => "Export holes CSV",
+            ExportKind::HoursCsv => "Export hours CSV",
+            ExportKind::Json => "Export JSON report",
+            ExportKind::Html => "Export HTML report",
+        }
+    }
+
+    fn file_name(self, base: &str) -> String {
+        match self {
+            ExportKind::Maps => format!("{base}-maps"),
+            ExportKind::ViewPng => format!("{base}-view.png"),
+            ExportKind::HolesCsv => format!("{base}-holes.csv"),
+            ExportKind::HoursCsv => format!("{base}-hours.csv"),
+            ExportKind::Json => format!("{base}-coverage.json"),
+            ExportKind::Html => format!("{base}-report.html"),
+        }
+    }
+}
+
+/// The open export dialog.
+pub struct ExportDialog {
+    /// Kind.
+    pub kind: ExportKind,
+    /// Target path, as typed.
+    pub path: String,
+    browse: Option<Receiver<Option<PathBuf>>>,
+}
+
+/// What the dialog asks for this frame.
+pub enum DialogAction {
+    /// Nothing yet.
+    None,
+    /// Export to this path.
+    Save(PathBuf),
+    /// Closed.
+    Cancel,
+}
+
+impl ExportDialog {
+    /// A dialog proposing `dir/ARCHIVE-kind.ext`.
+    pub fn new(kind: ExportKind, dir: &Path, archive: &Path) -> Self {
+        let base = archive.file_name().map_or_else(
+            || "segscope".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        ExportDialog {
+            kind,
+            path: dir
+                .join(kind.file_name(&base))
+                .to_string_lossy()
+                .into_owned(),
+            browse: None,
+        }
+    }
+
+    /// Draws the dialog.
+    pub fn ui(&mut self, ctx: &egui::Context) -> DialogAction {
+        if let Some(rx) = &self.browse {
+            if let Ok(result) = rx.try_recv() {
+                if let Some(p) = result {
+                    self.path = p.to_string_lossy().into_owned();
+                }
+                self.browse = None;
+            }
+        }
+        let mut action = DialogAction::None;
+        let mut open = true;
+        egui::Window::new(self.kind.title())
+            .collapsible(false)
+            .resizable(false)
+            .open(&mut open)
+            .show(ctx, |ui| {
+                ui.label(if self.kind == ExportKind::Maps {
+                    "Folder"
+                } else {
+                    "File"
+                });
+                ui.horizontal(|ui| {
+                    let edit =
+                        ui.add(egui::TextEdit::singleline(&mut self.path).desired_width(420.0));
+                    if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                        action = DialogAction::Save(PathBuf::from(&self.path));
+                    }
+                    if ui
+                        .add_enabled(self.browse.is_none(), egui::Button::new("Browse…"))
+                        .clicked()
+                    {
+                        self.browse = Some(browse(self.kind, &self.path, ui.ctx().clone()));
+                    }
+                });
+                ui.horizontal(|ui| {
+                    if ui.button("Save").clicked() {
+                        action = DialogAction::Save(PathBuf::from(&self.path));
+                    }
+                    if ui.button("Cancel").clicked() {
+                        action = DialogAction::Cancel;
+                    }
+                });
+            });
+        if !open {
+            action = DialogAction::Cancel;
+        }
+        action
+    }
+}
+
+/// Runs the native dialog on its own thread (it may block, or show nothing where
+/// no desktop portal runs); the answer comes back over a channel.
+fn browse(kind: ExportKind, current: &str, ctx: egui::Context) -> Receiver<Option<PathBuf>> {
+    let (tx, rx) = mpsc::channel();
+    let current = PathBuf::from(current);
+    let _ = std::thread::Builder::new()
+        .name("segscope-dialog".into())
+        .spawn(move || {
+            let mut dialog = rfd::FileDialog::new();
+            if let Some(dir) = current.parent() {
+                dialog = dialog.set_directory(dir);
+            }
+            if let Some(name) = current.file_name() {
+                dialog = dialog.set_file_name(name.to_string_lossy());
+            }
+            let picked = if kind == ExportKind::Maps {
+                dialog.pick_folder()
+            } else {
+                dialog.save_file()
+            };
+            let _ = tx.send(picked);
+            ctx.request_repaint();
+        });
+    rx
+}
+
+/// Runs exports in the background and reports back.
+pub struct Exporter {
+    tx: Sender<Result<String, String>>,
+    rx: Receiver<Result<String, String>>,
+    /// A view export waiting for its screenshot: target, crop rectangle in points.
+    pub pending_view: Option<(PathBuf, egui::Rect)>,
+    /// Where a requested screenshot lands.
+    pub screenshot: Arc<Mutex<Option<Arc<ColorImage>>>>,
+}
+
+impl Default for Exporter {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel();
+        Exporter {
+            tx,
+            rx,
+            pending_view: None,
+            screenshot: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+/// Writes one export (blocking; call from a background thread).
+pub fn write_export(
+    kind: ExportKind,
+    analysis: &Analysis,
+    archive: &Path,
+    target: &Path,
+) -> Result<String, String> {
+    ensure_outside(archive, target).map_err(|e| e.to_string())?;
+    let bytes = match kind {
+        ExportKind::Maps => {
+            std::fs::create_dir_all(target)
+                .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
+            let mut n = 0;
+            for s in &analysis.streams {
+                let Some((a, b)) = png::data_hours(&s.coverage) else {
+                    continue;
+                };
+                let bytes = png::encode_png(&png::wubloader_map(&s.coverage, a, b))
+                    .map_err(|e| e.to_string())?;
+                write_atomic(
+                    &target.join(png::map_file_name(&s.channel, &s.quality)),
+                    &bytes,
+                )
+                .map_err(|e| e.to_string())?;
+                n += 1;
+            }
+            return Ok(format!("Saved {n} maps to {}", target.display()));
+        }
+        ExportKind::HolesCsv => csv::holes_csv(analysis),
+        ExportKind::HoursCsv => csv::hours_csv(analysis),
+        ExportKind::Json => json::to_json(analysis),
+        ExportKind::Html => html::to_html(analysis),
+        ExportKind::ViewPng => return Err("view exports need a screenshot".into()),
+    };
+    write_atomic(target, &bytes).map_err(|e| e.to_string())?;
+    Ok(format!("Saved {}", target.display()))
+}
+
+impl Exporter {
+    /// Starts an export on a background thread.
+    pub fn start(
+        &self,
+        kind: ExportKind,
+        analysis: Arc<Analysis>,
+        archive: PathBuf,
+        target: PathBuf,
+        ctx: egui::Context,
+    ) {
+        let tx = self.tx.clone();
+        let _ = std::thread::Builder::new()
+            .name("segscope-export".into())
+            .spawn(move || {
+                let _ = tx.send(write_export(kind, &analysis, &archive, &target));
+                ctx.request_repaint();
+            });
+    }
+
+    /// Encodes and writes a cropped screenshot on a background thread.
+    pub fn save_view(
+        &self,
+        image: Arc<ColorImage>,
+        crop_px: [usize; 4],
+        target: PathBuf,
+        archive: PathBuf,
+        ctx: egui::Context,
+    ) {
+        let tx = self.tx.clone();
+        let _ = std::thread::Builder::new()
+            .name("segscope-export".into())
+            .spawn(move || {
+                let result = (|| {
+                    ensure_outside(&archive, &target).map_err(|e| e.to_string())?;
+                    let bytes = encode_crop(&image, crop_px)?;
+                    write_atomic(&target, &bytes).map_err(|e| e.to_string())?;
+                    Ok(format!("Saved the view to {}", target.display()))
+                })();
+                let _ = tx.send(result);
+                ctx.request_repaint();
+            });
+    }
+
+    /// Results of finished exports.
+    pub fn finished(&self) -> Vec<Result<String, String>> {
+        self.rx.try_iter().collect()
+    }
+}
+
+/// PNG bytes of `[x, y, w, h]` (pixels) of a screenshot, clamped to the image.
+pub fn encode_crop(image: &ColorImage, [x, y, w, h]: [usize; 4]) -> Result<Vec<u8>, String> {
+    let [iw, ih] = image.size;
+    let (x, y) = (x.min(iw), y.min(ih));
+    let (w, h) = (w.min(iw - x), h.min(ih - y));
+    if w == 0 || h == 0 {
+        return Err("nothing to save: the view is empty".into());
+    }
+    let mut out = image::RgbaImage::new(w as u32, h as u32);
+    for row in 0..h {
+        for col in 0..w {
+            let c = image.pixels[(y + row) * iw + x + col];
+            out.put_pixel(
+                col as u32,
+                row as u32,
+                image::Rgba(c.to_srgba_unmultiplied()),
+            );
+        }
+    }
+    png::encode_png(&out).map_err(|e| e.to_string())
+}

@@ -1,0 +1,112 @@
+//! The grid map: wubloader's 2D layout of one stream (2 s per pixel, 300 rows =
+//! 10 minutes per column, 6 columns per hour), zoomable, with the time under the
+//! pointer.
+
+use egui::{ColorImage, Sense, TextureHandle, TextureOptions, Ui, Vec2};
+
+use super::axis::full_time;
+use super::settings::TimeZoneChoice;
+use crate::analysis::Analysis;
+use crate::export::png::{PIXEL_SECONDS, ROWS, data_hours, wubloader_map};
+use crate::time::SECOND_US;
+
+/// View state of the grid map.
+pub struct GridView {
+    /// Stream shown.
+    pub stream: usize,
+    /// Screen points per map pixel.
+    pub zoom: f32,
+    texture: Option<(usize, usize, TextureHandle)>,
+    first_hour_us: i64,
+}
+
+impl Default for GridView {
+    fn default() -> Self {
+        GridView {
+            stream: 0,
+            zoom: 2.0,
+            texture: None,
+            first_hour_us: 0,
+        }
+    }
+}
+
+impl GridView {
+    /// Forgets the texture (new analysis).
+    pub fn reset(&mut self) {
+        self.texture = None;
+    }
+
+    /// Draws the map of the chosen stream.
+    pub fn ui(&mut self, ui: &mut Ui, analysis: &Analysis, generation: usize, tz: TimeZoneChoice) {
+        let names: Vec<String> = analysis
+            .streams
+            .iter()
+            .map(|s| format!("{}/{}", s.channel, s.quality))
+            .collect();
+        if names.is_empty() {
+            ui.label("No streams.");
+            return;
+        }
+        self.stream = self.stream.min(names.len() - 1);
+        ui.horizontal(|ui| {
+            ui.label("Stream");
+            egui::ComboBox::from_id_salt("grid-stream")
+                .selected_text(names[self.stream].clone())
+                .show_ui(ui, |ui| {
+                    for (i, n) in names.iter().enumerate() {
+                        ui.selectable_value(&mut self.stream, i, n);
+                    }
+                });
+            ui.label("Zoom");
+            ui.add(egui::Slider::new(&mut self.zoom, 0.5..=12.0).logarithmic(true));
+            ui.label("2 s per pixel · 10 minutes per column · 6 columns per hour");
+        });
+        let stream = &analysis.streams[self.stream];
+        let Some((first, last)) = data_hours(&stream.coverage) else {
+            ui.label("This stream has no segments.");
+            return;
+        };
+        let stale =
+            !matches!(&self.texture, Some((s, g, _)) if *s == self.stream && *g == generation);
+        if stale {
+            let img = wubloader_map(&stream.coverage, first, last);
+            let size = [img.width() as usize, img.height() as usize];
+            let color = ColorImage::from_rgba_unmultiplied(size, img.as_raw());
+            let tex = ui
+                .ctx()
+                .load_texture("grid-map", color, TextureOptions::NEAREST);
+            self.texture = Some((self.stream, generation, tex));
+            self.first_hour_us = first;
+        }
+        let Some((_, _, tex)) = &self.texture else {
+            return;
+        };
+        let size = tex.size_vec2() * self.zoom;
+        let first_hour = self.first_hour_us;
+        let zoom = self.zoom;
+        egui::ScrollArea::both()
+            .auto_shrink([false, false])
+            .show(ui, |ui| {
+                let resp = ui.add(egui::Image::new((tex.id(), size)).sense(Sense::hover()));
+                if let Some(p) = resp.hover_pos() {
+                    let local = (p - resp.rect.min) / zoom;
+                    let (col, row) = (local.x.floor() as i64, local.y.floor() as i64);
+                    if (0..i64::from(ROWS)).contains(&row) && col >= 0 {
+                        let t =
+                            first_hour + (col * i64::from(ROWS) + row) * PIXEL_SECONDS * SECOND_US;
+                        resp.on_hover_text_at_pointer(format!(
+                            "{}\n{} (2 s)",
+                            names[self.stream],
+                            full_time(t, tz)
+                        ));
+                    }
+                }
+            });
+        let zoom_delta = ui.input(|i| i.zoom_delta());
+        if zoom_delta != 1.0 {
+            self.zoom = (self.zoom * zoom_delta).clamp(0.5, 12.0);
+        }
+        let _ = Vec2::ZERO;
+    }
+}

@@ -1,0 +1,318 @@
+//! The holes table: every raw and editable hole of every stream, sortable and
+//! filterable; selecting one zooms the timeline to it; N / P step through them.
+
+use egui::{RichText, Ui};
+
+use super::axis::{full_time, human_duration};
+use super::settings::TimeZoneChoice;
+use crate::analysis::Analysis;
+use crate::coverage::timeline::{HoleKind, Interval};
+
+/// One hole of one stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoleRow {
+    /// Stream index.
+    pub stream: usize,
+    /// Raw or editable.
+    pub kind: HoleKind,
+    /// The gap.
+    pub span: Interval,
+}
+
+/// Sort column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    /// Stream name.
+    Stream,
+    /// Start time.
+    Start,
+    /// Duration.
+    Duration,
+    /// Kind.
+    Kind,
+}
+
+/// Which kinds to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KindFilter {
+    /// Raw and editable.
+    All,
+    /// Raw holes only.
+    Raw,
+    /// Editable holes only.
+    Editable,
+}
+
+/// The holes panel's view state.
+pub struct HolesPanel {
+    rows: Vec<HoleRow>,
+    stream_names: Vec<String>,
+    /// Minimum duration shown, seconds.
+    pub min_duration_s: f64,
+    /// Kinds shown.
+    pub kind: KindFilter,
+    /// Stream shown (`None`: all).
+    pub stream: Option<usize>,
+    /// Sort column and direction.
+    pub sort: (SortBy, bool),
+    /// Selected row.
+    pub selected: Option<HoleRow>,
+    visible: Vec<HoleRow>,
+    dirty: bool,
+}
+
+impl Default for HolesPanel {
+    fn default() -> Self {
+        HolesPanel {
+            rows: Vec::new(),
+            stream_names: Vec::new(),
+            min_duration_s: 0.0,
+            kind: KindFilter::All,
+            stream: None,
+            sort: (SortBy::Start, true),
+            selected: None,
+            visible: Vec::new(),
+            dirty: true,
+        }
+    }
+}
+
+impl HolesPanel {
+    /// Takes the holes of a new analysis (keeps filters, drops the selection).
+    pub fn set_analysis(&mut self, analysis: &Analysis) {
+        self.rows = analysis
+            .streams
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.coverage.holes.iter().map(move |h| HoleRow {
+                    stream: i,
+                    kind: h.kind,
+                    span: h.span,
+                })
+            })
+            .collect();
+        self.rows
+            .sort_by_key(|r| (r.span.start_us, r.span.end_us, r.kind, r.stream));
+        self.stream_names = analysis
+            .streams
+            .iter()
+            .map(|s| format!("{}/{}", s.channel, s.quality))
+            .collect();
+        self.selected = None;
+        self.dirty = true;
+    }
+
+    /// Forgets everything (no archive).
+    pub fn clear(&mut self) {
+        *self = HolesPanel {
+            min_duration_s: self.min_duration_s,
+            kind: self.kind,
+            ..Default::default()
+        };
+    }
+
+    fn passes(&self, r: &HoleRow) -> bool {
+        let kind_ok = match self.kind {
+            KindFilter::All => true,
+            KindFilter::Raw => r.kind == HoleKind::Raw,
+            KindFilter::Editable => r.kind == HoleKind::Editable,
+        };
+        kind_ok
+            && self.stream.is_none_or(|s| s == r.stream)
+            && r.span.duration_us() as f64 >= self.min_duration_s * 1e6
+    }
+
+    /// The rows passing the filters, in table order.
+    pub fn visible(&mut self) -> &[HoleRow] {
+        if self.dirty {
+            let mut v: Vec<HoleRow> = self
+                .rows
+                .iter()
+                .copied()
+                .filter(|r| self.passes(r))
+                .collect();
+            let names = &self.stream_names;
+            let (by, asc) = self.sort;
+            v.sort_by(|a, b| {
+                let o = match by {
+                    SortBy::Stream => names[a.stream]
+                        .cmp(&names[b.stream])
+                        .then(a.span.start_us.cmp(&b.span.start_us)),
+                    SortBy::Start => {
+                        (a.span.start_us, a.span.end_us).cmp(&(b.span.start_us, b.span.end_us))
+                    }
+                    SortBy::Duration => a.span.duration_us().cmp(&b.span.duration_us()),
+                    SortBy::Kind => a
+                        .kind
+                        .cmp(&b.kind)
+                        .then(a.span.start_us.cmp(&b.span.start_us)),
+                };
+                if asc { o } else { o.reverse() }
+            });
+            self.visible = v;
+            self.dirty = false;
+        }
+        &self.visible
+    }
+
+    /// The next (or previous) filtered hole in time after the selection, or after
+    /// `from_us` when nothing is selected.
+    pub fn step(&mut self, forward: bool, from_us: f64) -> Option<HoleRow> {
+        let selected = self.selected;
+        let mut in_time: Vec<HoleRow> = self
+            .rows
+            .iter()
+            .copied()
+            .filter(|r| self.passes(r))
+            .collect();
+        in_time.sort_by_key(|r| (r.span.start_us, r.span.end_us, r.kind, r.stream));
+        let pos = match selected.and_then(|s| in_time.iter().position(|r| *r == s)) {
+            Some(i) if forward => in_time.get(i + 1).copied(),
+            Some(i) => i.checked_sub(1).and_then(|j| in_time.get(j).copied()),
+            None if forward => in_time
+                .iter()
+                .copied()
+                .find(|r| r.span.start_us as f64 > from_us),
+            None => in_time
+                .iter()
+                .rev()
+                .copied()
+                .find(|r| (r.span.start_us as f64) < from_us),
+        };
+        if pos.is_some() {
+            self.selected = pos;
+        }
+        pos
+    }
+
+    /// Number of holes (before filtering).
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Draws the filters and the table; returns a row the user clicked.
+    pub fn ui(&mut self, ui: &mut Ui, tz: TimeZoneChoice) -> Option<HoleRow> {
+        let mut clicked = None;
+        ui.horizontal(|ui| {
+            ui.label("Minimum duration (s)");
+            if ui
+                .add(
+                    egui::DragValue::new(&mut self.min_duration_s)
+                        .speed(0.1)
+                        .range(0.0..=86_400.0),
+                )
+                .changed()
+            {
+                self.dirty = true;
+            }
+            ui.separator();
+            for (k, label) in [
+                (KindFilter::All, "all kinds"),
+                (KindFilter::Raw, "raw"),
+                (KindFilter::Editable, "editable"),
+            ] {
+                if ui.selectable_value(&mut self.kind, k, label).changed() {
+                    self.dirty = true;
+                }
+            }
+            ui.separator();
+            let current = self
+                .stream
+                .and_then(|i| self.stream_names.get(i).cloned())
+                .unwrap_or_else(|| "all streams".into());
+            egui::ComboBox::from_id_salt("holes-stream")
+                .selected_text(current)
+                .show_ui(ui, |ui| {
+                    if ui
+                        .selectable_value(&mut self.stream, None, "all streams")
+                        .changed()
+                    {
+                        self.dirty = true;
+                    }
+                    for (i, name) in self.stream_names.iter().enumerate() {
+                        if ui
+                            .selectable_value(&mut self.stream, Some(i), name)
+                            .changed()
+                        {
+                            self.dirty = true;
+                        }
+                    }
+                });
+            let n = self.visible().len();
+            ui.label(format!("{n} of {} holes", self.rows.len()));
+        });
+        ui.separator();
+        let widths = [190.0, 240.0, 240.0, 110.0, 70.0];
+        ui.horizontal(|ui| {
+            for (i, (label, by)) in [
+                ("Stream", Some(SortBy::Stream)),
+                ("Start", Some(SortBy::Start)),
+                ("End", None),
+                ("Duration", Some(SortBy::Duration)),
+                ("Kind", Some(SortBy::Kind)),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let arrow = match by {
+                    Some(b) if self.sort.0 == b => {
+                        if self.sort.1 {
+                            " ⬆"
+                        } else {
+                            " ⬇"
+                        }
+                    }
+                    _ => "",
+                };
+                let text = RichText::new(format!("{label}{arrow}")).strong();
+                let resp = ui.add_sized([widths[i], 18.0], egui::Button::new(text).frame(false));
+                if let (true, Some(b)) = (resp.clicked(), by) {
+                    self.sort = if self.sort.0 == b {
+                        (b, !self.sort.1)
+                    } else {
+                        (b, true)
+                    };
+                    self.dirty = true;
+                }
+            }
+        });
+        let rows = self.visible().to_vec();
+        let names = self.stream_names.clone();
+        let selected = self.selected;
+        let row_h = 20.0;
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show_rows(ui, row_h, rows.len(), |ui, range| {
+                for r in &rows[range] {
+                    ui.horizontal(|ui| {
+                        let is_sel = selected == Some(*r);
+                        let name = names.get(r.stream).cloned().unwrap_or_default();
+                        let cells = [
+                            name,
+                            full_time(r.span.start_us, tz),
+                            full_time(r.span.end_us, tz),
+                            human_duration(r.span.duration_us()),
+                            r.kind.as_str().to_string(),
+                        ];
+                        let mut any = false;
+                        for (i, text) in cells.into_iter().enumerate() {
+                            any |= ui
+                                .add_sized(
+                                    [widths[i], row_h],
+                                    egui::Button::selectable(is_sel, text),
+                                )
+                                .clicked();
+                        }
+                        if any {
+                            clicked = Some(*r);
+                        }
+                    });
+                }
+            });
+        if let Some(r) = clicked {
+            self.selected = Some(r);
+        }
+        clicked
+    }
+}

@@ -1,0 +1,83 @@
+//! The desktop app (eframe/egui): the only module that uses egui, eframe and rfd.
+//! It renders state and sends commands; analyses run on the job runner.
+
+pub mod app;
+pub mod automation;
+pub mod axis;
+pub mod command;
+pub mod export;
+pub mod grid_view;
+pub mod holes_panel;
+pub mod hours_panel;
+pub mod loader;
+pub mod notify;
+pub mod open_dialog;
+pub mod palette;
+pub mod settings;
+pub mod theme;
+pub mod timeline;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// How the window is started.
+#[derive(Debug, Clone)]
+pub struct GuiOptions {
+    /// Archive to open (`None`: the demo archive, generated if missing).
+    pub path: Option<PathBuf>,
+    /// Database (`None`: the default).
+    pub db: Option<PathBuf>,
+    /// Save a screenshot here once the analysis is done and drawn.
+    pub screenshot: Option<PathBuf>,
+    /// Close once the analysis is done (after the screenshot, if any).
+    pub exit_when_done: bool,
+    /// Run the scripted zoom/pan sweep over this many frames and print frame times.
+    pub bench_frames: Option<usize>,
+    /// When the process started (for the first-frame latency).
+    pub started: Instant,
+    /// Set by a scripted run that failed.
+    pub failure: Arc<Mutex<Option<String>>>,
+}
+
+impl GuiOptions {
+    /// Options to open `path` interactively.
+    pub fn open(path: Option<PathBuf>) -> Self {
+        GuiOptions {
+            path,
+            db: None,
+            screenshot: None,
+            exit_when_done: false,
+            bench_frames: None,
+            started: Instant::now(),
+            failure: Arc::new(Mutex::new(None)),
+        }
+    }
+}
+
+/// Opens the window and runs until it is closed.
+pub fn run(options: GuiOptions) -> anyhow::Result<()> {
+    let scripted = options.bench_frames.is_some() || options.screenshot.is_some();
+    let mut native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("segscope")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        ..Default::default()
+    };
+    // Frame times are measured, not capped by the display, in scripted runs.
+    native.glow_options.vsync = !scripted;
+    let failure = Arc::clone(&options.failure);
+    eframe::run_native(
+        "segscope",
+        native,
+        Box::new(move |cc| Ok(Box::new(app::SegscopeApp::new(cc, options)))),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
+    let failed = failure.lock().ok().and_then(|f| f.clone());
+    match failed {
+        Some(why) => anyhow::bail!("{why}"),
+        None => Ok(()),
+    }
+}

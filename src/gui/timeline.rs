@@ -1,0 +1,584 @@
+//! The coverage timeline: one lane per (channel, quality) on a shared time axis.
+//! Zoom at the cursor, drag to pan, box zoom with the secondary button, double-click
+//! to fit. Zoomed out each pixel shows its coverage mix (from the pyramid);
+//! zoomed in, single segments are drawn as boxes, duplicates and overlaps below.
+
+use std::sync::Arc;
+
+use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+
+use super::axis::{full_time, human_duration, tick_label, ticks};
+use super::command::AppCommand;
+use super::loader::PartialStream;
+use super::settings::{Settings, TimeZoneChoice};
+use super::theme::Palette;
+use crate::analysis::StreamAnalysis;
+use crate::archive::name::SegmentType;
+use crate::coverage::best::Seg;
+use crate::coverage::lod::{LaneClass, Run, lane_mix, runs};
+use crate::coverage::raster::{PixelMix, mix_row};
+use crate::coverage::timeline::{HoleKind, Interval};
+use crate::time::HOUR_US;
+
+/// Below this many µs per pixel single segments are drawn.
+pub const SEGMENT_LEVEL_US_PER_PX: f64 = 250_000.0;
+/// Smallest visible span, µs.
+const MIN_SPAN_US: f64 = 1_000.0;
+/// Largest visible span, µs (ten years).
+const MAX_SPAN_US: f64 = 10.0 * 365.0 * 24.0 * HOUR_US as f64;
+/// Width of the lane-label column, points.
+const LABEL_W: f32 = 150.0;
+/// Height of the time axis, points.
+const AXIS_H: f32 = 22.0;
+
+/// What one lane shows.
+pub enum LaneSource<'a> {
+    /// A finished stream.
+    Done(&'a StreamAnalysis),
+    /// A stream whose hours are still arriving.
+    Loading(&'a PartialStream),
+}
+
+impl LaneSource<'_> {
+    fn label(&self) -> String {
+        match self {
+            LaneSource::Done(s) => format!("{}/{}", s.channel, s.quality),
+            LaneSource::Loading(p) => format!("{}/{}", p.channel, p.quality),
+        }
+    }
+}
+
+/// What the pointer is over, for the tooltip.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HoverInfo {
+    /// Lane index.
+    pub lane: usize,
+    /// Time under the pointer, µs.
+    pub time_us: f64,
+}
+
+/// A best segment the pointer is over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HoveredSegment {
+    /// Lane (stream) index.
+    pub lane: usize,
+    /// The segment.
+    pub seg: Seg,
+    /// It is a duplicate or a segment dropped from the editable chain.
+    pub overlap: bool,
+}
+
+/// View state of the timeline: visible range, drag state, hover.
+pub struct TimelineView {
+    /// Visible range start, µs (f64: deep zoom needs it).
+    pub t0: f64,
+    /// Visible range end, µs.
+    pub t1: f64,
+    /// The view follows the data extent until the user moves it.
+    pub auto_fit: bool,
+    box_start: Option<Pos2>,
+    /// Where the pointer is.
+    pub hover: Option<HoverInfo>,
+    /// The segment under the pointer.
+    pub hovered_segment: Option<HoveredSegment>,
+    /// The highlighted hole: (lane, span).
+    pub highlight: Option<(usize, Interval)>,
+    /// Screen rectangle of the lanes and axis last frame (for view exports).
+    pub last_rect: Option<Rect>,
+    /// Lane shapes drawn last frame (for the frame benchmark).
+    pub last_shapes: usize,
+}
+
+impl Default for TimelineView {
+    fn default() -> Self {
+        TimelineView {
+            t0: 0.0,
+            t1: HOUR_US as f64,
+            auto_fit: true,
+            box_start: None,
+            hover: None,
+            hovered_segment: None,
+            highlight: None,
+            last_rect: None,
+            last_shapes: 0,
+        }
+    }
+}
+
+impl TimelineView {
+    /// Visible span, µs.
+    pub fn span(&self) -> f64 {
+        self.t1 - self.t0
+    }
+
+    /// Shows `[a, b)` (clamped to sane spans).
+    pub fn set_range(&mut self, a: f64, b: f64) {
+        if !(a.is_finite() && b.is_finite()) {
+            return;
+        }
+        let (a, b) = if b > a { (a, b) } else { (b, a) };
+        let mid = (a + b) / 2.0;
+        let span = (b - a).clamp(MIN_SPAN_US, MAX_SPAN_US);
+        self.t0 = mid - span / 2.0;
+        self.t1 = mid + span / 2.0;
+    }
+
+    /// Zooms by `factor` (> 1 zooms in) keeping `at` in place.
+    pub fn zoom_at(&mut self, at: f64, factor: f64) {
+        if factor <= 0.0 || !factor.is_finite() {
+            return;
+        }
+        let span = (self.span() / factor).clamp(MIN_SPAN_US, MAX_SPAN_US);
+        let frac = ((at - self.t0) / self.span()).clamp(0.0, 1.0);
+        self.t0 = at - frac * span;
+        self.t1 = self.t0 + span;
+        self.auto_fit = false;
+    }
+
+    /// Pans by a fraction of the visible span (positive: later).
+    pub fn pan(&mut self, frac: f64) {
+        let d = self.span() * frac;
+        self.t0 += d;
+        self.t1 += d;
+        self.auto_fit = false;
+    }
+
+    /// Shows an interval with context on both sides (for holes).
+    pub fn focus(&mut self, iv: Interval) {
+        let len = (iv.end_us - iv.start_us) as f64;
+        let pad = (len * 1.5).max(10_000_000.0);
+        self.set_range(iv.start_us as f64 - pad, iv.end_us as f64 + pad);
+        self.auto_fit = false;
+    }
+
+    /// Applies a navigation command; true when it was one.
+    pub fn apply(&mut self, cmd: AppCommand) -> bool {
+        let mid = (self.t0 + self.t1) / 2.0;
+        match cmd {
+            AppCommand::ZoomIn => self.zoom_at(mid, 1.5),
+            AppCommand::ZoomOut => self.zoom_at(mid, 1.0 / 1.5),
+            AppCommand::PanLeft => self.pan(-0.2),
+            AppCommand::PanRight => self.pan(0.2),
+            _ => return false,
+        }
+        true
+    }
+
+    /// Draws the axis and the lanes and handles the pointer. `extent` is the data
+    /// range used by double-click / fit.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        lanes: &[LaneSource<'_>],
+        settings: &Settings,
+        commands: &mut Vec<AppCommand>,
+    ) -> egui::Response {
+        let palette = Palette::of(ui.ctx());
+        let avail = ui.available_size();
+        let n = lanes.len().max(1) as f32;
+        let lane_h = ((avail.y - AXIS_H - 8.0) / n - 4.0).clamp(16.0, 84.0);
+        let height = AXIS_H + n * (lane_h + 4.0) + 4.0;
+        let (rect, response) =
+            ui.allocate_exact_size(Vec2::new(avail.x, height), Sense::click_and_drag());
+        self.last_rect = Some(rect);
+        let plot = Rect::from_min_max(Pos2::new(rect.left() + LABEL_W, rect.top()), rect.max);
+        let width_px = plot.width().max(1.0);
+        let to_x =
+            |t: f64, s: &Self| plot.left() + ((t - s.t0) / s.span() * f64::from(width_px)) as f32;
+        let to_t =
+            |x: f32, s: &Self| s.t0 + f64::from(x - plot.left()) / f64::from(width_px) * s.span();
+
+        let response = self.interact(ui, response, plot, settings, commands);
+
+        let painter = ui.painter_at(rect);
+        let mut shapes = 0usize;
+        // Axis.
+        let (step, tick_list) = ticks(self.t0, self.t1, width_px, 110.0);
+        for t in &tick_list {
+            let x = to_x(*t as f64, self);
+            painter.vline(
+                x,
+                plot.top() + AXIS_H - 5.0..=plot.bottom(),
+                Stroke::new(1.0, palette.grid),
+            );
+            painter.text(
+                Pos2::new(x + 3.0, plot.top() + 2.0),
+                Align2::LEFT_TOP,
+                tick_label(*t, step, settings.time_zone),
+                FontId::proportional(11.0),
+                palette.text,
+            );
+        }
+        let us_per_px = self.span() / f64::from(width_px);
+        let segment_level = us_per_px < SEGMENT_LEVEL_US_PER_PX;
+        self.hovered_segment = None;
+        let hover_pos = response.hover_pos();
+        for (i, lane) in lanes.iter().enumerate() {
+            let top = rect.top() + AXIS_H + 4.0 + i as f32 * (lane_h + 4.0);
+            let lane_rect = Rect::from_min_max(
+                Pos2::new(plot.left(), top),
+                Pos2::new(plot.right(), top + lane_h),
+            );
+            painter.rect_filled(lane_rect, CornerRadius::ZERO, palette.lane_bg);
+            painter.text(
+                Pos2::new(rect.left() + 4.0, top + lane_h / 2.0),
+                Align2::LEFT_CENTER,
+                lane.label(),
+                FontId::proportional(12.0),
+                palette.text,
+            );
+            match lane {
+                LaneSource::Done(stream) if segment_level => {
+                    shapes +=
+                        self.paint_segments(&painter, palette, stream, lane_rect, i, hover_pos);
+                }
+                LaneSource::Done(stream) => {
+                    let mix = lane_mix(
+                        &stream.coverage,
+                        stream.pyramid.as_ref(),
+                        self.t0,
+                        self.t1,
+                        width_px as usize,
+                    );
+                    shapes +=
+                        paint_runs(&painter, palette, &runs(&mix), lane_rect, width_px as usize);
+                }
+                LaneSource::Loading(partial) => {
+                    let mix = loading_mix(partial, self.t0, self.t1, width_px as usize);
+                    shapes += paint_loading(&painter, palette, &mix, lane_rect, width_px as usize);
+                }
+            }
+            if let Some((lane_i, hole)) = self.highlight {
+                if lane_i == i {
+                    let (a, b) = (
+                        to_x(hole.start_us as f64, self),
+                        to_x(hole.end_us as f64, self),
+                    );
+                    let r = Rect::from_min_max(
+                        Pos2::new(a.min(b - 2.0), top - 2.0),
+                        Pos2::new(b.max(a + 2.0), top + lane_h + 2.0),
+                    );
+                    painter.rect_stroke(
+                        r,
+                        CornerRadius::ZERO,
+                        Stroke::new(2.0, palette.highlight),
+                        StrokeKind::Outside,
+                    );
+                }
+            }
+            if let Some(p) = hover_pos {
+                if lane_rect.y_range().contains(p.y) && plot.x_range().contains(p.x) {
+                    self.hover = Some(HoverInfo {
+                        lane: i,
+                        time_us: to_t(p.x, self),
+                    });
+                }
+            }
+        }
+        self.last_shapes = shapes;
+        // Box zoom selection.
+        if let (Some(start), Some(now)) = (self.box_start, hover_pos) {
+            let r = Rect::from_x_y_ranges(start.x.min(now.x)..=start.x.max(now.x), plot.y_range());
+            painter.rect_filled(r, CornerRadius::ZERO, palette.selection);
+        }
+        // Cursor line across all lanes.
+        match hover_pos.filter(|p| plot.contains(*p)) {
+            Some(p) => {
+                painter.vline(
+                    p.x,
+                    plot.top() + AXIS_H..=plot.bottom(),
+                    Stroke::new(1.0, palette.cursor),
+                );
+            }
+            None => self.hover = None,
+        }
+        response
+    }
+
+    fn interact(
+        &mut self,
+        ui: &egui::Ui,
+        response: egui::Response,
+        plot: Rect,
+        settings: &Settings,
+        commands: &mut Vec<AppCommand>,
+    ) -> egui::Response {
+        let width = f64::from(plot.width().max(1.0));
+        let time_at = |x: f32, s: &Self| s.t0 + f64::from(x - plot.left()) / width * s.span();
+        if response.double_clicked() {
+            commands.push(AppCommand::FitAll);
+            return response;
+        }
+        if response.dragged_by(egui::PointerButton::Primary) {
+            let dx = f64::from(response.drag_delta().x);
+            if dx != 0.0 {
+                self.pan(-dx / width);
+            }
+        }
+        if response.drag_started_by(egui::PointerButton::Secondary) {
+            self.box_start = response.interact_pointer_pos();
+        }
+        if response.drag_stopped_by(egui::PointerButton::Secondary) {
+            if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
+                if (a.x - b.x).abs() > 3.0 {
+                    let (ta, tb) = (time_at(a.x, self), time_at(b.x, self));
+                    self.set_range(ta.min(tb), ta.max(tb));
+                    self.auto_fit = false;
+                }
+            }
+        }
+        if !response.hovered() {
+            return response;
+        }
+        let Some(pos) = response.hover_pos() else {
+            return response;
+        };
+        let at = time_at(pos.x, self);
+        let (zoom, scroll) = ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta()));
+        if zoom != 1.0 {
+            self.zoom_at(at, f64::from(zoom));
+        }
+        if scroll != Vec2::ZERO {
+            if settings.scroll_zooms {
+                self.zoom_at(at, f64::from((scroll.y * 0.004).exp()));
+            } else {
+                let d = if scroll.x != 0.0 { scroll.x } else { scroll.y };
+                self.pan(-f64::from(d) / width);
+            }
+            ui.ctx().input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
+        }
+        response
+    }
+
+    /// Segment level: best segments as boxes, duplicates and dropped segments
+    /// below, holes shaded. Returns the number of shapes.
+    fn paint_segments(
+        &mut self,
+        painter: &egui::Painter,
+        palette: &Palette,
+        stream: &StreamAnalysis,
+        lane: Rect,
+        lane_index: usize,
+        hover: Option<Pos2>,
+    ) -> usize {
+        let width = f64::from(lane.width());
+        let (t0, span) = (self.t0, self.span());
+        let x_of = |t: i64| lane.left() + ((t as f64 - t0) / span * width) as f32;
+        let main_h = lane.height() * 0.68;
+        let mut shapes = 0;
+        // Holes first, as shaded background with an outline.
+        let cov = &stream.coverage;
+        let first = cov
+            .raw_holes
+            .partition_point(|h| (h.end_us as f64) < self.t0);
+        for h in cov.raw_holes[first..]
+            .iter()
+            .take_while(|h| (h.start_us as f64) < self.t1)
+        {
+            let r = Rect::from_min_max(
+                Pos2::new(x_of(h.start_us), lane.top()),
+                Pos2::new(x_of(h.end_us).max(x_of(h.start_us) + 1.0), lane.bottom()),
+            );
+            painter.rect_filled(r, CornerRadius::ZERO, palette.hole);
+            painter.rect_stroke(
+                r,
+                CornerRadius::ZERO,
+                Stroke::new(1.0, palette.hole_outline),
+                StrokeKind::Inside,
+            );
+            shapes += 2;
+        }
+        for (seg, overlap) in visible_segments(stream, self.t0, self.t1) {
+            let is_dropped = !overlap
+                && cov
+                    .dropped
+                    .binary_search_by_key(&(seg.start_us, seg.end_us()), |d| {
+                        (d.start_us, d.end_us())
+                    })
+                    .is_ok();
+            let (y0, y1) = if overlap || is_dropped {
+                (lane.top() + main_h + 1.0, lane.bottom())
+            } else {
+                (lane.top(), lane.top() + main_h)
+            };
+            let x0 = x_of(seg.start_us);
+            let x1 = x_of(seg.end_us()).max(x0 + 1.0);
+            let r = Rect::from_min_max(Pos2::new(x0, y0), Pos2::new((x1 - 1.0).max(x0 + 1.0), y1));
+            let fill = match seg.kind {
+                SegmentType::Full => palette.covered,
+                SegmentType::Suspect => palette.suspect,
+                SegmentType::Partial | SegmentType::Temp => palette.partial_only,
+            };
+            painter.rect_filled(r, CornerRadius::ZERO, fill);
+            shapes += 1;
+            if hover.is_some_and(|p| r.contains(p)) {
+                self.hovered_segment = Some(HoveredSegment {
+                    lane: lane_index,
+                    seg,
+                    overlap: overlap || is_dropped,
+                });
+            }
+        }
+        shapes
+    }
+}
+
+/// Best segments (and same-start duplicates, flagged) overlapping `[t0, t1)`.
+pub fn visible_segments(stream: &StreamAnalysis, t0: f64, t1: f64) -> Vec<(Seg, bool)> {
+    let mut out = Vec::new();
+    let first_hour = stream
+        .hours
+        .partition_point(|h| ((h.hour_start_us + 2 * HOUR_US) as f64) < t0);
+    for h in &stream.hours[first_hour..] {
+        if h.hour_start_us as f64 >= t1 {
+            break;
+        }
+        for (list, overlap) in [(&h.best, false), (&h.same_start_overlaps, true)] {
+            let i = list.partition_point(|s| (s.start_us as f64) < t0 - HOUR_US as f64);
+            for s in &list[i..] {
+                if s.start_us as f64 >= t1 {
+                    break;
+                }
+                if s.end_us() as f64 > t0 {
+                    out.push((*s, overlap));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The pixel mixes of a stream still loading: each pixel takes the hour holding
+/// its middle; `None` where that hour is not scanned yet (or absent).
+pub fn loading_mix(
+    partial: &PartialStream,
+    t0: f64,
+    t1: f64,
+    width: usize,
+) -> Vec<Option<PixelMix>> {
+    let px = (t1 - t0) / width.max(1) as f64;
+    (0..width)
+        .map(|x| {
+            let a = t0 + x as f64 * px;
+            let mid = a + px / 2.0;
+            let hour = (mid as i64).div_euclid(HOUR_US) * HOUR_US;
+            let cov: &Arc<_> = partial.done.get(&hour)?;
+            let lo = (a as i64).max(hour);
+            let hi = ((a + px) as i64).min(hour + HOUR_US).max(lo + 1);
+            mix_row(cov, lo, hi, 1).into_iter().next()
+        })
+        .collect()
+}
+
+fn paint_runs(
+    painter: &egui::Painter,
+    palette: &Palette,
+    runs: &[Run],
+    lane: Rect,
+    width: usize,
+) -> usize {
+    let px = lane.width() / width.max(1) as f32;
+    let mut n = 0;
+    for r in runs {
+        let Some(fill) = palette.fill(r.class) else {
+            continue;
+        };
+        let x0 = lane.left() + r.start_px as f32 * px;
+        let x1 = lane.left() + r.end_px as f32 * px;
+        let rect = Rect::from_min_max(
+            Pos2::new(x0, lane.top()),
+            Pos2::new(x1.max(x0 + 1.0), lane.bottom()),
+        );
+        painter.rect_filled(rect, CornerRadius::ZERO, fill);
+        n += 1;
+        if r.class == LaneClass::Hole {
+            painter.rect_stroke(
+                rect,
+                CornerRadius::ZERO,
+                Stroke::new(1.0, palette.hole_outline),
+                StrokeKind::Inside,
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+fn paint_loading(
+    painter: &egui::Painter,
+    palette: &Palette,
+    mix: &[Option<PixelMix>],
+    lane: Rect,
+    width: usize,
+) -> usize {
+    // Runs of (known class | pending).
+    let px = lane.width() / width.max(1) as f32;
+    let mut n = 0;
+    let mut start = 0;
+    let class = |m: &Option<PixelMix>| m.as_ref().map(LaneClass::of);
+    while start < mix.len() {
+        let c = class(&mix[start]);
+        let mut end = start + 1;
+        while end < mix.len() && class(&mix[end]) == c {
+            end += 1;
+        }
+        let fill: Option<Color32> = match c {
+            None => Some(palette.pending),
+            Some(k) => palette.fill(k),
+        };
+        if let Some(fill) = fill {
+            let x0 = lane.left() + start as f32 * px;
+            let rect = Rect::from_min_max(
+                Pos2::new(x0, lane.top()),
+                Pos2::new(lane.left() + end as f32 * px, lane.bottom()),
+            );
+            painter.rect_filled(rect, CornerRadius::ZERO, fill);
+            n += 1;
+        }
+        start = end;
+    }
+    n
+}
+
+/// The tooltip text for a hovered pixel of a finished stream.
+pub fn pixel_tooltip(
+    stream: &StreamAnalysis,
+    view: &TimelineView,
+    width_px: f32,
+    time_us: f64,
+    tz: TimeZoneChoice,
+) -> String {
+    let px = view.span() / f64::from(width_px.max(1.0));
+    let a = time_us - px / 2.0;
+    let m = lane_mix(&stream.coverage, None, a, a + px, 1)
+        .into_iter()
+        .next()
+        .unwrap_or_default();
+    let pct = |v: i64| 100.0 * v as f64 / m.span_us.max(1) as f64;
+    let mut text = format!(
+        "{}/{}\n{}",
+        stream.channel,
+        stream.quality,
+        full_time(time_us as i64, tz)
+    );
+    text.push_str(&format!(
+        "\npixel: {}\ncovered {:.1}%  partial-only {:.1}%  hole {:.1}%",
+        human_duration(m.span_us),
+        pct(m.covered_us),
+        pct(m.partial_only_us),
+        pct(m.hole_us)
+    ));
+    if let Some(h) = stream.coverage.holes.iter().find(|h| {
+        h.kind == HoleKind::Raw
+            && (h.span.start_us as f64) <= time_us
+            && time_us < h.span.end_us as f64
+    }) {
+        text.push_str(&format!(
+            "\nin a hole of {} ({} → {})",
+            human_duration(h.span.duration_us()),
+            full_time(h.span.start_us, tz),
+            full_time(h.span.end_us, tz)
+        ));
+    }
+    text
+}
