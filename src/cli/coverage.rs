@@ -19,6 +19,7 @@ use crate::export::{csv, json, png, prom};
 use crate::jobs::queue::TaskState;
 use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
 use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
+use crate::time::format_iso;
 use crate::time::{HOUR_US, hour_floor, parse_user_time, us_to_secs};
 
 /// `segscope coverage`.
@@ -57,6 +58,9 @@ pub struct CoverageCmd {
     /// Write Prometheus text exposition to FILE.
     #[arg(long, value_name = "FILE")]
     pub prom: Option<PathBuf>,
+    /// Write the HTML report (one self-contained file) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
     /// Scan every hour directory; neither read nor update the result cache.
     #[arg(long)]
     pub no_cache: bool,
@@ -152,6 +156,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         args.holes_csv.as_ref(),
         args.prom.as_ref(),
         args.png.as_ref(),
+        args.html.as_ref(),
     ];
     for target in targets.into_iter().flatten() {
         ensure_outside(&path, target)?;
@@ -177,6 +182,9 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     }
     if let Some(target) = &args.prom {
         write_atomic(target, &prom::to_prometheus(&analysis))?;
+    }
+    if let Some(target) = &args.html {
+        write_atomic(target, &crate::export::html::to_html(&analysis))?;
     }
     if let Some(dir) = &args.png {
         write_maps(&analysis, dir, args.from, args.to)?;
@@ -283,4 +291,52 @@ fn report_problems(analysis: &Analysis, quiet: bool) {
     if warnings > 10 {
         eprintln!("  ... {} more (all are in the JSON report)", warnings - 10);
     }
+}
+
+/// `segscope report`: the HTML report of an archive (the app's File → Export HTML report).
+#[derive(Args, Debug)]
+pub struct ReportCmd {
+    /// Archive root, channel or quality directory.
+    pub path: PathBuf,
+    /// Where to write the report.
+    #[arg(long, value_name = "FILE")]
+    pub html: PathBuf,
+    /// Only this channel (repeatable).
+    #[arg(long = "channel", value_name = "C")]
+    pub channels: Vec<String>,
+    /// Only this quality (repeatable).
+    #[arg(long = "quality", value_name = "Q")]
+    pub qualities: Vec<String>,
+    /// No summary and no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `segscope report`.
+pub fn run_report(args: &ReportCmd, db: Option<&Path>) -> anyhow::Result<()> {
+    let cmd = CoverageCmd {
+        path: Some(args.path.clone()),
+        demo: false,
+        channels: args.channels.clone(),
+        qualities: args.qualities.clone(),
+        from: None,
+        to: None,
+        json: None,
+        csv: None,
+        holes_csv: None,
+        png: None,
+        prom: None,
+        html: Some(args.html.clone()),
+        no_cache: false,
+        quiet: args.quiet,
+    };
+    run(&cmd, db)?;
+    if !args.quiet {
+        eprintln!(
+            "segscope: wrote {} ({})",
+            args.html.display(),
+            format_iso(crate::jobs::queue::now_us())
+        );
+    }
+    Ok(())
 }

@@ -47,6 +47,8 @@ pub enum Command {
     Gui(GuiArgs),
     /// Analyse an archive: per-hour coverage, holes, overlaps, bad segments.
     Coverage(coverage::CoverageCmd),
+    /// Write the HTML report of an archive.
+    Report(coverage::ReportCmd),
     /// Write the deterministic demo archive.
     Demo(DemoArgs),
     /// The job queue: list, show, cancel, retry, submit, run a worker.
@@ -156,6 +158,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Some(Command::Gui(args)) => run_gui(args, db, started),
         Some(Command::Coverage(args)) => coverage::run(&args, db),
+        Some(Command::Report(args)) => coverage::run_report(&args, db),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
         Some(Command::Cache(args)) => jobs::run_cache(&args, db),

@@ -114,11 +114,11 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
     }
     h.push_str("<h2>Hours</h2>\n");
     for s in &analysis.streams {
-        let _ = write!(
+        let _ = writeln!(
             h,
             "<h3>{}/{}</h3><table><tr><th class=\"l\">hour</th><th>full</th><th>suspect</th><th>partial</th><th>bad</th>\
              <th>raw coverage s</th><th>editable coverage s</th><th>raw holes</th><th>editable holes</th><th>raw hole s</th>\
-             <th>editable hole s</th><th>overlaps full/suspect/partial</th><th>overlap s</th><th>partial-only s</th></tr>\n",
+             <th>editable hole s</th><th>overlaps full/suspect/partial</th><th>overlap s</th><th>partial-only s</th></tr>",
             escape(&s.channel),
             escape(&s.quality)
         );

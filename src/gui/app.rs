@@ -30,6 +30,10 @@ use crate::coverage::best::Seg;
 use crate::jobs::db::Db;
 use crate::time::HOUR_US;
 
+/// A segment file of an hour directory, for the hover tooltip: start µs,
+/// duration µs, type, file name, size in bytes.
+type NamedSegment = (i64, i64, SegmentType, String, u64);
+
 /// Tabs of the bottom panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BottomTab {
@@ -70,7 +74,7 @@ pub struct SegscopeApp {
     show_settings: bool,
     commands: Vec<AppCommand>,
     generation: usize,
-    names: HashMap<PathBuf, Vec<(i64, i64, SegmentType, String, u64)>>,
+    names: HashMap<PathBuf, Vec<NamedSegment>>,
     automation: Automation,
     quit: bool,
 }
@@ -442,7 +446,7 @@ impl SegscopeApp {
     fn status_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
             let Some(load) = &self.loader.current else {
-                ui.label("No archive open. File → Open archive…, drop a folder here, or Ctrl+K.");
+                ui.label("No archive open. File > Open archive…, drop a folder here, or Ctrl+K.");
                 return;
             };
             ui.label(RichText::new(load.path.to_string_lossy()).monospace());
@@ -533,7 +537,7 @@ impl SegscopeApp {
     fn central(&mut self, ui: &mut egui::Ui) {
         let Some(load) = &self.loader.current else {
             ui.centered_and_justified(|ui| {
-                ui.label("Open a segment archive: File → Open archive…, or drop a folder on this window.");
+                ui.label("Open a segment archive: File > Open archive…, or drop a folder on this window.");
             });
             return;
         };
@@ -621,7 +625,7 @@ impl SegscopeApp {
                 .names
                 .entry(dir.clone())
                 .or_insert_with(|| list_names(&dir, hour));
-            let matching: Vec<&(i64, i64, SegmentType, String, u64)> = list
+            let matching: Vec<&NamedSegment> = list
                 .iter()
                 .filter(|(s, d, k, _, _)| {
                     *s == seg.start_us && *d == seg.duration_us && *k == seg.kind
@@ -771,7 +775,7 @@ impl SegscopeApp {
                     Some(p) => self.open(&p),
                     None => self
                         .notes
-                        .info("No folder chosen (type a path with File → Open path…)"),
+                        .info("No folder chosen (type a path with File > Open path…)"),
                 }
             }
         }
@@ -781,7 +785,7 @@ impl SegscopeApp {
                 Err(e) => self.notes.error(format!("Export failed: {e}")),
             }
         }
-        if self.exporter.pending_view.is_some() && self.automation.screenshot_pending() == false {
+        if self.exporter.pending_view.is_some() && !self.automation.screenshot_pending() {
             let img = self
                 .exporter
                 .screenshot
@@ -810,7 +814,7 @@ impl SegscopeApp {
 }
 
 /// Lists an hour directory for the segment tooltip: (start, duration, type, name, size).
-fn list_names(dir: &Path, hour_start_us: i64) -> Vec<(i64, i64, SegmentType, String, u64)> {
+fn list_names(dir: &Path, hour_start_us: i64) -> Vec<NamedSegment> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
@@ -903,7 +907,7 @@ impl eframe::App for SegscopeApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::bottom("tables")
             .resizable(true)
-            .default_size(230.0)
+            .default_size(280.0)
             .show(ui, |ui| self.bottom_panel(ui));
         egui::CentralPanel::default().show(ui, |ui| self.central(ui));
         self.overlays(&ctx);

@@ -128,7 +128,7 @@ impl Automation {
         if !self.scripted() || self.close {
             return None;
         }
-        let Some(a) = analysis else { return None };
+        let a = analysis?;
         self.frames_since_done += 1;
         if let Some(b) = &mut self.bench {
             if b.extent.is_none() {

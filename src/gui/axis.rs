@@ -44,7 +44,7 @@ const STEPS_US: [i64; 31] = [
 /// The smallest step whose ticks are at least `min_px` apart, and the ticks in
 /// `[t0, t1]` (multiples of the step, in UTC).
 pub fn ticks(t0_us: f64, t1_us: f64, width_px: f32, min_px: f32) -> (i64, Vec<i64>) {
-    if !(t1_us > t0_us) || width_px <= 0.0 {
+    if t1_us.partial_cmp(&t0_us) != Some(std::cmp::Ordering::Greater) || width_px <= 0.0 {
         return (HOUR_US, Vec::new());
     }
     let us_per_px = (t1_us - t0_us) / f64::from(width_px);

@@ -2,7 +2,7 @@
 //! 10 minutes per column, 6 columns per hour), zoomable, with the time under the
 //! pointer.
 
-use egui::{ColorImage, Sense, TextureHandle, TextureOptions, Ui, Vec2};
+use egui::{ColorImage, Sense, TextureHandle, TextureOptions, Ui};
 
 use super::axis::full_time;
 use super::settings::TimeZoneChoice;
@@ -50,16 +50,19 @@ impl GridView {
         }
         self.stream = self.stream.min(names.len() - 1);
         ui.horizontal(|ui| {
-            ui.label("Stream");
+            let label = ui.label("Stream");
             egui::ComboBox::from_id_salt("grid-stream")
                 .selected_text(names[self.stream].clone())
                 .show_ui(ui, |ui| {
                     for (i, n) in names.iter().enumerate() {
                         ui.selectable_value(&mut self.stream, i, n);
                     }
-                });
-            ui.label("Zoom");
-            ui.add(egui::Slider::new(&mut self.zoom, 0.5..=12.0).logarithmic(true));
+                })
+                .response
+                .labelled_by(label.id);
+            let zoom_label = ui.label("Zoom");
+            ui.add(egui::Slider::new(&mut self.zoom, 0.5..=12.0).logarithmic(true))
+                .labelled_by(zoom_label.id);
             ui.label("2 s per pixel · 10 minutes per column · 6 columns per hour");
         });
         let stream = &analysis.streams[self.stream];
@@ -107,6 +110,5 @@ impl GridView {
         if zoom_delta != 1.0 {
             self.zoom = (self.zoom * zoom_delta).clamp(0.5, 12.0);
         }
-        let _ = Vec2::ZERO;
     }
 }

@@ -195,50 +195,46 @@ impl HolesPanel {
     pub fn ui(&mut self, ui: &mut Ui, tz: TimeZoneChoice) -> Option<HoleRow> {
         let mut clicked = None;
         ui.horizontal(|ui| {
-            ui.label("Minimum duration (s)");
-            if ui
-                .add(
-                    egui::DragValue::new(&mut self.min_duration_s)
-                        .speed(0.1)
-                        .range(0.0..=86_400.0),
-                )
-                .changed()
-            {
+            let label = ui.label("Minimum duration (s)");
+            let drag = egui::DragValue::new(&mut self.min_duration_s)
+                .speed(0.1)
+                .range(0.0..=86_400.0);
+            if ui.add(drag).labelled_by(label.id).changed() {
                 self.dirty = true;
             }
             ui.separator();
             for (k, label) in [
                 (KindFilter::All, "all kinds"),
-                (KindFilter::Raw, "raw"),
-                (KindFilter::Editable, "editable"),
+                (KindFilter::Raw, "raw only"),
+                (KindFilter::Editable, "editable only"),
             ] {
                 if ui.selectable_value(&mut self.kind, k, label).changed() {
                     self.dirty = true;
                 }
             }
             ui.separator();
+            let label = ui.label("Stream");
             let current = self
                 .stream
                 .and_then(|i| self.stream_names.get(i).cloned())
                 .unwrap_or_else(|| "all streams".into());
-            egui::ComboBox::from_id_salt("holes-stream")
+            let mut changed = false;
+            let combo = egui::ComboBox::from_id_salt("holes-stream")
                 .selected_text(current)
                 .show_ui(ui, |ui| {
-                    if ui
+                    changed |= ui
                         .selectable_value(&mut self.stream, None, "all streams")
-                        .changed()
-                    {
-                        self.dirty = true;
-                    }
+                        .changed();
                     for (i, name) in self.stream_names.iter().enumerate() {
-                        if ui
+                        changed |= ui
                             .selectable_value(&mut self.stream, Some(i), name)
-                            .changed()
-                        {
-                            self.dirty = true;
-                        }
+                            .changed();
                     }
                 });
+            combo.response.labelled_by(label.id);
+            if changed {
+                self.dirty = true;
+            }
             let n = self.visible().len();
             ui.label(format!("{n} of {} holes", self.rows.len()));
         });
@@ -258,9 +254,9 @@ impl HolesPanel {
                 let arrow = match by {
                     Some(b) if self.sort.0 == b => {
                         if self.sort.1 {
-                            " ⬆"
+                            " ^"
                         } else {
-                            " ⬇"
+                            " v"
                         }
                     }
                     _ => "",

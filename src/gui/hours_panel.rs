@@ -32,7 +32,7 @@ const COLUMNS: [&str; 16] = [
 ];
 
 impl HoursPanel {
-    fn stream_picker(&mut self, ui: &mut Ui, analysis: &Analysis, salt: &str) {
+    fn stream_picker(&mut self, ui: &mut Ui, analysis: &Analysis, salt: &str, label: egui::Id) {
         let names: Vec<String> = analysis
             .streams
             .iter()
@@ -45,7 +45,9 @@ impl HoursPanel {
                 for (i, n) in names.iter().enumerate() {
                     ui.selectable_value(&mut self.stream, i, n);
                 }
-            });
+            })
+            .response
+            .labelled_by(label);
     }
 
     /// The per-hour table of the chosen stream.
@@ -55,8 +57,8 @@ impl HoursPanel {
             return;
         }
         ui.horizontal(|ui| {
-            ui.label("Stream");
-            self.stream_picker(ui, analysis, "hours-stream");
+            let label = ui.label("Stream");
+            self.stream_picker(ui, analysis, "hours-stream", label.id);
         });
         let Some(stream) = analysis.streams.get(self.stream) else {
             return;

@@ -75,21 +75,27 @@ impl CommandPalette {
                 chosen = matches.get(self.cursor).copied();
             }
             ui.separator();
-            for (i, c) in matches.iter().enumerate().take(12) {
-                let shortcut = c.shortcut_text(ui.ctx());
-                let text = if shortcut.is_empty() {
-                    c.label().to_string()
-                } else {
-                    format!("{}    {shortcut}", c.label())
-                };
-                if ui
-                    .add(egui::Button::selectable(i == self.cursor, text))
-                    .on_hover_text(c.tooltip())
-                    .clicked()
-                {
-                    chosen = Some(*c);
-                }
-            }
+            egui::ScrollArea::vertical()
+                .max_height(360.0)
+                .show(ui, |ui| {
+                    for (i, c) in matches.iter().enumerate() {
+                        let shortcut = c.shortcut_text(ui.ctx());
+                        let text = if shortcut.is_empty() {
+                            c.label().to_string()
+                        } else {
+                            format!("{}    {shortcut}", c.label())
+                        };
+                        let button = ui
+                            .add(egui::Button::selectable(i == self.cursor, text))
+                            .on_hover_text(c.tooltip());
+                        if i == self.cursor && (down || up) {
+                            button.scroll_to_me(None);
+                        }
+                        if button.clicked() {
+                            chosen = Some(*c);
+                        }
+                    }
+                });
             if matches.is_empty() {
                 ui.label("No command matches.");
             }

@@ -46,6 +46,19 @@ impl LaneSource<'_> {
             LaneSource::Loading(p) => format!("{}/{}", p.channel, p.quality),
         }
     }
+
+    fn subtitle(&self) -> String {
+        match self {
+            LaneSource::Done(s) => format!(
+                "{} holes · {} bad",
+                s.coverage.raw_holes.len(),
+                s.bad_segments.len()
+            ),
+            LaneSource::Loading(p) => {
+                format!("{}/{} hours", p.done.len(), p.done.len() + p.pending.len())
+            }
+        }
+    }
 }
 
 /// What the pointer is over, for the tooltip.
@@ -222,10 +235,17 @@ impl TimelineView {
             painter.rect_filled(lane_rect, CornerRadius::ZERO, palette.lane_bg);
             painter.text(
                 Pos2::new(rect.left() + 4.0, top + lane_h / 2.0),
-                Align2::LEFT_CENTER,
+                Align2::LEFT_BOTTOM,
                 lane.label(),
                 FontId::proportional(12.0),
                 palette.text,
+            );
+            painter.text(
+                Pos2::new(rect.left() + 4.0, top + lane_h / 2.0 + 1.0),
+                Align2::LEFT_TOP,
+                lane.subtitle(),
+                FontId::proportional(10.0),
+                palette.grid,
             );
             match lane {
                 LaneSource::Done(stream) if segment_level => {
@@ -574,7 +594,7 @@ pub fn pixel_tooltip(
             && time_us < h.span.end_us as f64
     }) {
         text.push_str(&format!(
-            "\nin a hole of {} ({} → {})",
+            "\nin a hole of {} ({} to {})",
             human_duration(h.span.duration_us()),
             full_time(h.span.start_us, tz),
             full_time(h.span.end_us, tz)

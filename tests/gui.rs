@@ -1,0 +1,208 @@
+//! The desktop app driven headless through egui_kittest: open a generated archive,
+//! wait for the analysis, then click and type by labels and keys.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use segscope::gui::GuiOptions;
+use segscope::gui::app::SegscopeApp;
+use segscope::gui::loader::LoadState;
+use segscope::time::parse_hour_name;
+use util::Archive;
+
+fn archive() -> Archive {
+    let a = Archive::new();
+    a.segs(
+        "chan/src",
+        &[
+            ("2024-11-09T05", "00:00.000000", "2.0", "full"),
+            ("2024-11-09T05", "00:02.000000", "2.0", "full"),
+            // 5 s hole 00:04 - 00:09
+            ("2024-11-09T05", "00:09.000000", "2.0", "full"),
+            // 30 s hole 00:11 - 00:41
+            ("2024-11-09T05", "00:41.000000", "2.0", "full"),
+            ("2024-11-09T05", "00:43.000000", "2.0", "partial"),
+        ],
+    );
+    a.segs(
+        "chan/low",
+        &[
+            ("2024-11-09T05", "00:00.000000", "2.0", "full"),
+            // 20 s hole 00:02 - 00:22
+            ("2024-11-09T05", "00:22.000000", "2.0", "full"),
+        ],
+    );
+    a
+}
+
+fn harness(path: PathBuf, db: PathBuf) -> Harness<'static, SegscopeApp> {
+    let mut options = GuiOptions::open(Some(path));
+    options.db = Some(db);
+    Harness::builder()
+        .with_size([1280.0, 800.0])
+        .with_max_steps(10_000)
+        .build_eframe(move |cc| SegscopeApp::new(cc, options))
+}
+
+fn wait_until(h: &mut Harness<'_, SegscopeApp>, what: &str, done: impl Fn(&SegscopeApp) -> bool) {
+    let until = Instant::now() + Duration::from_secs(60);
+    loop {
+        h.step();
+        if done(h.state()) {
+            break;
+        }
+        assert!(Instant::now() < until, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    // Let the layout settle.
+    for _ in 0..3 {
+        h.step();
+    }
+}
+
+fn steps(h: &mut Harness<'_, SegscopeApp>, n: usize) {
+    for _ in 0..n {
+        h.step();
+    }
+}
+
+fn analysed(app: &SegscopeApp) -> bool {
+    app.analysis().is_some()
+}
+
+fn t(hour: &str, secs: f64) -> f64 {
+    parse_hour_name(hour).unwrap() as f64 + secs * 1e6
+}
+
+#[test]
+fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    // 3 raw holes and 3 editable holes.
+    h.get_by_label("6 of 6 holes");
+    // The 5 s hole of chan/src, listed in the table (raw and editable rows).
+    let start = "2024-11-09 05:00:04.000000 UTC";
+    assert_eq!(h.query_all_by_label(start).count(), 2);
+    let before = (h.state().timeline.t0, h.state().timeline.t1);
+    h.query_all_by_label(start).next().unwrap().click();
+    h.step();
+    h.step();
+    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    assert_ne!(
+        (t0, t1),
+        before,
+        "selecting a hole changes the visible range"
+    );
+    assert!(
+        t0 < t("2024-11-09T05", 4.0) && t1 > t("2024-11-09T05", 9.0),
+        "the hole is in view: {t0} {t1}"
+    );
+    assert!(t1 - t0 < 200e6, "zoomed in around the hole");
+    let sel = h.state().holes.selected.unwrap();
+    assert_eq!(sel.span.duration_us(), 5_000_000);
+
+    // N moves to the next hole in time (the editable twin, then the 20 s... ordering by start).
+    h.key_press(egui::Key::N);
+    h.step();
+    h.step();
+    let next = h.state().holes.selected.unwrap();
+    assert!(
+        next.span.start_us >= sel.span.start_us && next != sel,
+        "{next:?}"
+    );
+    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    assert!(t0 <= next.span.start_us as f64 && t1 >= next.span.end_us as f64);
+    // P goes back.
+    h.key_press(egui::Key::P);
+    h.step();
+    assert_eq!(h.state().holes.selected.unwrap(), sel);
+}
+
+#[test]
+fn filters_narrow_the_holes_table() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    h.get_by_label("raw only").click();
+    h.step();
+    h.step();
+    h.get_by_label("3 of 6 holes");
+    h.get_by_label("all kinds").click();
+    h.step();
+    h.step();
+    h.get_by_label("6 of 6 holes");
+}
+
+#[test]
+fn theme_switch_from_the_menu_and_the_keyboard() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let first = h.ctx.theme();
+    h.get_by_label("View").click();
+    steps(&mut h, 4);
+    h.get_by_label_contains("Toggle dark/light theme").click();
+    steps(&mut h, 4);
+    assert_ne!(h.ctx.theme(), first);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
+    steps(&mut h, 4);
+    assert_eq!(h.ctx.theme(), first);
+}
+
+#[test]
+fn command_palette_runs_commands_and_shows_shortcuts() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::K);
+    steps(&mut h, 4);
+    h.get_by_label("Command palette");
+    // Each command is listed with its shortcut.
+    h.get_by_label_contains("Next hole    N");
+    // Typing filters the list.
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .type_text("grid");
+    steps(&mut h, 3);
+    assert!(h.query_by_label_contains("Next hole    N").is_none());
+    h.get_by_label_contains("Toggle grid map    G").click();
+    steps(&mut h, 4);
+    assert!(h.state().show_grid, "the palette ran Toggle grid map");
+    h.get_by_label_contains("2 s per pixel");
+    // Back to the timeline from the tab bar.
+    h.get_by_label("Timeline").click();
+    steps(&mut h, 2);
+    assert!(!h.state().show_grid);
+}
+
+#[test]
+fn cancel_stops_a_running_scan() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    segscope::demo::generate(
+        &demo,
+        &segscope::demo::DemoOptions {
+            hours: 12,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut h = harness(demo, tmp.path().join("gui.db"));
+    h.step();
+    assert!(h.state().loader.is_scanning());
+    h.get_by_label("Cancel").click();
+    h.step();
+    wait_until(&mut h, "the cancellation", |app| {
+        matches!(
+            app.loader.current.as_ref().map(|l| &l.state),
+            Some(LoadState::Cancelled)
+        )
+    });
+    h.get_by_label("Analysis cancelled.");
+    assert!(h.state().analysis().is_none());
+}
