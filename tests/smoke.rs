@@ -1,0 +1,79 @@
+//! The real window under a virtual X display (Xvfb, software OpenGL): the app opens
+//! an archive, waits for the analysis, draws the map, saves a screenshot of itself
+//! and exits 0. The screenshot must show the map's colours.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+use std::process::Command;
+
+use util::Archive;
+
+fn has_xvfb() -> bool {
+    Command::new("sh")
+        .args(["-c", "command -v xvfb-run"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn real_window_saves_a_screenshot_showing_the_map() {
+    assert!(
+        has_xvfb(),
+        "xvfb-run is missing: run scripts/install-deps (Debian: xvfb xauth libgl1-mesa-dri)"
+    );
+    let a = Archive::new();
+    // Two hours of full segments with a 10-minute hole and a partial-only minute.
+    let mut segs = Vec::new();
+    let times: Vec<String> = (0..1800)
+        .map(|i| format!("{:02}:{:02}.000000", i * 2 / 60, i * 2 % 60))
+        .collect();
+    for hour in ["2024-11-09T05", "2024-11-09T06"] {
+        for (i, t) in times.iter().enumerate() {
+            if hour == "2024-11-09T05" && (600..900).contains(&i) {
+                continue;
+            }
+            let kind = if hour == "2024-11-09T06" && (100..130).contains(&i) {
+                "partial"
+            } else {
+                "full"
+            };
+            segs.push((hour, t.as_str(), "2.0", kind));
+        }
+    }
+    a.segs("desertbus/source", &segs);
+    let shot = a.dir.path().join("shot.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .args(["gui"])
+        .arg(a.root())
+        .arg("--screenshot")
+        .arg(&shot)
+        .arg("--exit-when-done")
+        .arg("--db")
+        .arg(a.dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", a.dir.path().join("data"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the window did not exit cleanly: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
+    assert_eq!(img.dimensions(), (1280, 800));
+    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
+    let blue = count([0x1f, 0x77, 0xb4]);
+    let orange = count([0xff, 0x7f, 0x0e]);
+    assert!(
+        blue > 20_000,
+        "the coverage map is drawn in blue ({blue} pixels)"
+    );
+    assert!(
+        orange > 50,
+        "partial-only time is drawn in orange ({orange} pixels)"
+    );
+}
