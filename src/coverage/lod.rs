@@ -1,6 +1,5 @@
 //! Level of detail for coverage lanes: a pre-aggregated pyramid of per-bucket
-//! coverage mixes, the per-pixel mix of any visible range at any zoom, and the
-//! merging of equal neighbouring pixels into runs (few shapes to draw).
+//! coverage mixes, and the per-pixel mix of any visible range at any zoom.
 //!
 //! Zoomed out, pixels are summed from the pyramid level just finer than a pixel,
 //! so a week of a million segments costs a few thousand additions per lane.
@@ -151,34 +150,6 @@ impl LaneClass {
     }
 }
 
-/// Equal neighbouring pixels merged: draw `[start_px, end_px)` in `class`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Run {
-    /// First pixel.
-    pub start_px: usize,
-    /// One past the last pixel.
-    pub end_px: usize,
-    /// What to draw.
-    pub class: LaneClass,
-}
-
-/// Merges equal neighbouring pixel classes into runs.
-pub fn runs(mix: &[PixelMix]) -> Vec<Run> {
-    let mut out: Vec<Run> = Vec::new();
-    for (x, m) in mix.iter().enumerate() {
-        let class = LaneClass::of(m);
-        match out.last_mut() {
-            Some(r) if r.class == class && r.end_px == x => r.end_px = x + 1,
-            _ => out.push(Run {
-                start_px: x,
-                end_px: x + 1,
-                class,
-            }),
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,7 +219,7 @@ mod tests {
     }
 
     #[test]
-    fn runs_merge_equal_pixels() {
+    fn outside_the_data_is_outside() {
         let cov = week_stream();
         let p = Pyramid::build(&cov).unwrap();
         let mix = lane_mix(
@@ -258,12 +229,9 @@ mod tests {
             (25 * HOUR_US) as f64,
             1560,
         );
-        let r = runs(&mix);
-        assert_eq!(r.first().unwrap().class, LaneClass::Outside);
-        assert_eq!(r.last().unwrap().class, LaneClass::Outside);
-        assert!(r.len() <= 7, "{r:?}");
-        assert_eq!(r.iter().map(|r| r.end_px - r.start_px).sum::<usize>(), 1560);
-        assert!(r.iter().any(|r| r.class == LaneClass::Hole));
+        assert_eq!(LaneClass::of(&mix[0]), LaneClass::Outside);
+        assert_eq!(LaneClass::of(&mix[1559]), LaneClass::Outside);
+        assert!(mix.iter().any(|m| LaneClass::of(m) == LaneClass::Hole));
     }
 
     #[test]

@@ -874,8 +874,9 @@ fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
 }
 
 impl eframe::App for SegscopeApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
-        self.automation.frame_start(ctx, self.loader.is_scanning());
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        self.automation
+            .frame_start(ctx, self.loader.is_scanning(), frame.info().cpu_usage);
         let drained = self.loader.drain(Duration::from_millis(8));
         if drained.finished {
             self.on_finished();
@@ -909,13 +910,22 @@ impl eframe::App for SegscopeApp {
             .resizable(true)
             .default_size(280.0)
             .show(ui, |ui| self.bottom_panel(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.central(ui));
+        // No fill: the window is cleared to the same colour, and software renderers pay per covered pixel.
+        let central = egui::Frame::central_panel(&ctx.global_style()).fill(Color32::TRANSPARENT);
+        egui::CentralPanel::default()
+            .frame(central)
+            .show(ui, |ui| self.central(ui));
         self.overlays(&ctx);
         let commands = std::mem::take(&mut self.commands);
         for c in commands {
             self.apply(&ctx, c);
         }
         self.automation.frame_end(&ctx);
+    }
+
+    fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
+        // The central panel is not filled: the clear colour is its background.
+        visuals.panel_fill.to_normalized_gamma_f32()
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {

@@ -24,6 +24,7 @@ struct FrameBench {
     extent: Option<(f64, f64)>,
     intervals_ms: Vec<f64>,
     ui_ms: Vec<f64>,
+    cpu_ms: Vec<f64>,
 }
 
 /// State of a scripted run.
@@ -39,6 +40,7 @@ pub struct Automation {
     first_frame: Option<Duration>,
     last_frame: Option<Instant>,
     frame_began: Option<Instant>,
+    frames: usize,
     worst_scan_gap: Duration,
     /// Set when the run should end with an error (printed by the caller).
     pub failure: Arc<Mutex<Option<String>>>,
@@ -56,6 +58,7 @@ impl Automation {
                 extent: None,
                 intervals_ms: Vec::new(),
                 ui_ms: Vec::new(),
+                cpu_ms: Vec::new(),
             }),
             started: o.started,
             frames_since_done: 0,
@@ -65,6 +68,7 @@ impl Automation {
             first_frame: None,
             last_frame: None,
             frame_began: None,
+            frames: 0,
             worst_scan_gap: Duration::ZERO,
             failure: Arc::clone(&o.failure),
         }
@@ -84,20 +88,26 @@ impl Automation {
         self.close
     }
 
-    /// Called at the start of every frame.
-    pub fn frame_start(&mut self, ctx: &egui::Context, scanning: bool) {
+    /// Called at the start of every frame; `cpu` is eframe's measure of the
+    /// previous frame (ui, tessellation and painting, without waiting).
+    pub fn frame_start(&mut self, ctx: &egui::Context, scanning: bool, cpu: Option<f32>) {
         let now = Instant::now();
         if self.first_frame.is_none() {
             self.first_frame = Some(self.started.elapsed());
         }
+        self.frames += 1;
         if let Some(last) = self.last_frame {
             let gap = now - last;
-            if scanning {
+            // The first frames set up fonts and shaders: that is start-up, not a stall.
+            if scanning && self.frames > 3 {
                 self.worst_scan_gap = self.worst_scan_gap.max(gap);
             }
             if let Some(b) = &mut self.bench {
                 if b.extent.is_some() && b.done > 0 {
                     b.intervals_ms.push(gap.as_secs_f64() * 1e3);
+                    if let Some(c) = cpu {
+                        b.cpu_ms.push(f64::from(c) * 1e3);
+                    }
                 }
             }
         }
@@ -236,6 +246,13 @@ impl Automation {
             pct(&b.intervals_ms, 0.95),
             pct(&b.intervals_ms, 0.99),
             pct(&b.intervals_ms, 1.0)
+        );
+        let _ = writeln!(
+            out,
+            "cpu per frame ms       p50 {:.1}  p95 {:.1}  max {:.1}   (ui, tessellation, painting)",
+            pct(&b.cpu_ms, 0.5),
+            pct(&b.cpu_ms, 0.95),
+            pct(&b.cpu_ms, 1.0)
         );
         let _ = writeln!(
             out,

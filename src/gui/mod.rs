@@ -9,6 +9,7 @@ pub mod export;
 pub mod grid_view;
 pub mod holes_panel;
 pub mod hours_panel;
+pub mod lane_raster;
 pub mod loader;
 pub mod notify;
 pub mod open_dialog;

@@ -9,13 +9,13 @@ use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, Str
 
 use super::axis::{full_time, human_duration, tick_label, ticks};
 use super::command::AppCommand;
+use super::lane_raster;
 use super::loader::PartialStream;
 use super::settings::{Settings, TimeZoneChoice};
 use super::theme::Palette;
 use crate::analysis::StreamAnalysis;
-use crate::archive::name::SegmentType;
 use crate::coverage::best::Seg;
-use crate::coverage::lod::{LaneClass, Run, lane_mix, runs};
+use crate::coverage::lod::lane_mix;
 use crate::coverage::raster::{PixelMix, mix_row};
 use crate::coverage::timeline::{HoleKind, Interval};
 use crate::time::HOUR_US;
@@ -100,6 +100,7 @@ pub struct TimelineView {
     pub last_rect: Option<Rect>,
     /// Lane shapes drawn last frame (for the frame benchmark).
     pub last_shapes: usize,
+    textures: Vec<egui::TextureHandle>,
 }
 
 impl Default for TimelineView {
@@ -114,6 +115,7 @@ impl Default for TimelineView {
             highlight: None,
             last_rect: None,
             last_shapes: 0,
+            textures: Vec::new(),
         }
     }
 }
@@ -232,7 +234,6 @@ impl TimelineView {
                 Pos2::new(plot.left(), top),
                 Pos2::new(plot.right(), top + lane_h),
             );
-            painter.rect_filled(lane_rect, CornerRadius::ZERO, palette.lane_bg);
             painter.text(
                 Pos2::new(rect.left() + 4.0, top + lane_h / 2.0),
                 Align2::LEFT_BOTTOM,
@@ -247,27 +248,48 @@ impl TimelineView {
                 FontId::proportional(10.0),
                 palette.grid,
             );
-            match lane {
+            let w = (width_px.round() as usize).max(1);
+            let rows = match lane {
                 LaneSource::Done(stream) if segment_level => {
-                    shapes +=
-                        self.paint_segments(&painter, palette, stream, lane_rect, i, hover_pos);
+                    lane_raster::segment_rows(stream, palette, self.t0, self.t1, w)
                 }
-                LaneSource::Done(stream) => {
-                    let mix = lane_mix(
-                        &stream.coverage,
-                        stream.pyramid.as_ref(),
-                        self.t0,
-                        self.t1,
-                        width_px as usize,
-                    );
-                    shapes +=
-                        paint_runs(&painter, palette, &runs(&mix), lane_rect, width_px as usize);
-                }
+                LaneSource::Done(stream) => lane_raster::mix_rows(stream, self.t0, self.t1, w),
                 LaneSource::Loading(partial) => {
-                    let mix = loading_mix(partial, self.t0, self.t1, width_px as usize);
-                    shapes += paint_loading(&painter, palette, &mix, lane_rect, width_px as usize);
+                    lane_raster::loading_rows(partial, self.t0, self.t1, w)
+                }
+            };
+            if let Some(p) = hover_pos.filter(|p| lane_rect.contains(*p)) {
+                let t = to_t(p.x, self);
+                let in_under = lane_raster::in_overlap_rows((p.y - top) / lane_h);
+                if let Some((seg, flag)) = rows.segments.iter().find(|(s, flag)| {
+                    *flag == in_under && (s.start_us as f64) <= t && t < s.end_us() as f64
+                }) {
+                    self.hovered_segment = Some(HoveredSegment {
+                        lane: i,
+                        seg: *seg,
+                        overlap: *flag,
+                    });
                 }
             }
+            let image = lane_raster::to_image(&rows, palette);
+            let tex = match self.textures.get_mut(i) {
+                Some(t) => {
+                    t.set(image, egui::TextureOptions::NEAREST);
+                    t.clone()
+                }
+                None => {
+                    let t = ui.ctx().load_texture(
+                        format!("lane-{i}"),
+                        image,
+                        egui::TextureOptions::NEAREST,
+                    );
+                    self.textures.push(t.clone());
+                    t
+                }
+            };
+            let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
+            painter.image(tex.id(), lane_rect, uv, Color32::WHITE);
+            shapes += 1;
             if let Some((lane_i, hole)) = self.highlight {
                 if lane_i == i {
                     let (a, b) = (
@@ -369,78 +391,6 @@ impl TimelineView {
         }
         response
     }
-
-    /// Segment level: best segments as boxes, duplicates and dropped segments
-    /// below, holes shaded. Returns the number of shapes.
-    fn paint_segments(
-        &mut self,
-        painter: &egui::Painter,
-        palette: &Palette,
-        stream: &StreamAnalysis,
-        lane: Rect,
-        lane_index: usize,
-        hover: Option<Pos2>,
-    ) -> usize {
-        let width = f64::from(lane.width());
-        let (t0, span) = (self.t0, self.span());
-        let x_of = |t: i64| lane.left() + ((t as f64 - t0) / span * width) as f32;
-        let main_h = lane.height() * 0.68;
-        let mut shapes = 0;
-        // Holes first, as shaded background with an outline.
-        let cov = &stream.coverage;
-        let first = cov
-            .raw_holes
-            .partition_point(|h| (h.end_us as f64) < self.t0);
-        for h in cov.raw_holes[first..]
-            .iter()
-            .take_while(|h| (h.start_us as f64) < self.t1)
-        {
-            let r = Rect::from_min_max(
-                Pos2::new(x_of(h.start_us), lane.top()),
-                Pos2::new(x_of(h.end_us).max(x_of(h.start_us) + 1.0), lane.bottom()),
-            );
-            painter.rect_filled(r, CornerRadius::ZERO, palette.hole);
-            painter.rect_stroke(
-                r,
-                CornerRadius::ZERO,
-                Stroke::new(1.0, palette.hole_outline),
-                StrokeKind::Inside,
-            );
-            shapes += 2;
-        }
-        for (seg, overlap) in visible_segments(stream, self.t0, self.t1) {
-            let is_dropped = !overlap
-                && cov
-                    .dropped
-                    .binary_search_by_key(&(seg.start_us, seg.end_us()), |d| {
-                        (d.start_us, d.end_us())
-                    })
-                    .is_ok();
-            let (y0, y1) = if overlap || is_dropped {
-                (lane.top() + main_h + 1.0, lane.bottom())
-            } else {
-                (lane.top(), lane.top() + main_h)
-            };
-            let x0 = x_of(seg.start_us);
-            let x1 = x_of(seg.end_us()).max(x0 + 1.0);
-            let r = Rect::from_min_max(Pos2::new(x0, y0), Pos2::new((x1 - 1.0).max(x0 + 1.0), y1));
-            let fill = match seg.kind {
-                SegmentType::Full => palette.covered,
-                SegmentType::Suspect => palette.suspect,
-                SegmentType::Partial | SegmentType::Temp => palette.partial_only,
-            };
-            painter.rect_filled(r, CornerRadius::ZERO, fill);
-            shapes += 1;
-            if hover.is_some_and(|p| r.contains(p)) {
-                self.hovered_segment = Some(HoveredSegment {
-                    lane: lane_index,
-                    seg,
-                    overlap: overlap || is_dropped,
-                });
-            }
-        }
-        shapes
-    }
 }
 
 /// Best segments (and same-start duplicates, flagged) overlapping `[t0, t1)`.
@@ -488,76 +438,6 @@ pub fn loading_mix(
             mix_row(cov, lo, hi, 1).into_iter().next()
         })
         .collect()
-}
-
-fn paint_runs(
-    painter: &egui::Painter,
-    palette: &Palette,
-    runs: &[Run],
-    lane: Rect,
-    width: usize,
-) -> usize {
-    let px = lane.width() / width.max(1) as f32;
-    let mut n = 0;
-    for r in runs {
-        let Some(fill) = palette.fill(r.class) else {
-            continue;
-        };
-        let x0 = lane.left() + r.start_px as f32 * px;
-        let x1 = lane.left() + r.end_px as f32 * px;
-        let rect = Rect::from_min_max(
-            Pos2::new(x0, lane.top()),
-            Pos2::new(x1.max(x0 + 1.0), lane.bottom()),
-        );
-        painter.rect_filled(rect, CornerRadius::ZERO, fill);
-        n += 1;
-        if r.class == LaneClass::Hole {
-            painter.rect_stroke(
-                rect,
-                CornerRadius::ZERO,
-                Stroke::new(1.0, palette.hole_outline),
-                StrokeKind::Inside,
-            );
-            n += 1;
-        }
-    }
-    n
-}
-
-fn paint_loading(
-    painter: &egui::Painter,
-    palette: &Palette,
-    mix: &[Option<PixelMix>],
-    lane: Rect,
-    width: usize,
-) -> usize {
-    // Runs of (known class | pending).
-    let px = lane.width() / width.max(1) as f32;
-    let mut n = 0;
-    let mut start = 0;
-    let class = |m: &Option<PixelMix>| m.as_ref().map(LaneClass::of);
-    while start < mix.len() {
-        let c = class(&mix[start]);
-        let mut end = start + 1;
-        while end < mix.len() && class(&mix[end]) == c {
-            end += 1;
-        }
-        let fill: Option<Color32> = match c {
-            None => Some(palette.pending),
-            Some(k) => palette.fill(k),
-        };
-        if let Some(fill) = fill {
-            let x0 = lane.left() + start as f32 * px;
-            let rect = Rect::from_min_max(
-                Pos2::new(x0, lane.top()),
-                Pos2::new(lane.left() + end as f32 * px, lane.bottom()),
-            );
-            painter.rect_filled(rect, CornerRadius::ZERO, fill);
-            n += 1;
-        }
-        start = end;
-    }
-    n
 }
 
 /// The tooltip text for a hovered pixel of a finished stream.
