@@ -33,6 +33,58 @@ pub struct StreamAnalysis {
     pub bad_segments: Vec<BadSegment>,
 }
 
+/// Whole-stream figures for summaries (CLI table, HTML report).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StreamSummary {
+    /// Hour directories.
+    pub hours: usize,
+    /// Parsed segments (every type but temp).
+    pub segments: u64,
+    /// Raw coverage as a percentage of the data span.
+    pub raw_pct: f64,
+    /// Editable coverage as a percentage of the data span.
+    pub editable_pct: f64,
+    /// Raw holes.
+    pub raw_holes: usize,
+    /// Raw hole time, seconds.
+    pub raw_hole_secs: f64,
+    /// Bad segments.
+    pub bad: usize,
+}
+
+impl StreamAnalysis {
+    /// The stream's summary figures.
+    pub fn summary(&self) -> StreamSummary {
+        let c = &self.coverage;
+        let span = match (c.first_start_us, c.last_end_us) {
+            (Some(a), Some(b)) => b - a,
+            _ => 0,
+        };
+        let pct = |v: i64| {
+            if span > 0 {
+                100.0 * v as f64 / span as f64
+            } else {
+                0.0
+            }
+        };
+        StreamSummary {
+            hours: self.hours.len(),
+            segments: self
+                .hours
+                .iter()
+                .map(|h| h.segment_count.full + h.segment_count.suspect + h.segment_count.partial)
+                .sum(),
+            raw_pct: pct(c.hours.iter().map(|h| h.raw_coverage_us).sum()),
+            editable_pct: pct(c.hours.iter().map(|h| h.editable_coverage_us).sum()),
+            raw_holes: c.raw_holes.len(),
+            raw_hole_secs: crate::time::us_to_secs(
+                c.raw_holes.iter().map(|h| h.end_us - h.start_us).sum(),
+            ),
+            bad: self.bad_segments.len(),
+        }
+    }
+}
+
 /// The complete result of analysing an archive.
 #[derive(Debug, Clone)]
 pub struct Analysis {

@@ -493,3 +493,33 @@ fn demo_is_deterministic_and_coverage_demo_generates_it() {
     assert_eq!(v["streams"].as_array().unwrap().len(), 4);
     assert!(home.join("segscope/demo-archive/desertbus/source").is_dir());
 }
+
+#[test]
+fn report_writes_a_self_contained_html_file() {
+    let a = small_archive();
+    let html = a.dir.path().join("report.html");
+    let out = segscope(&["report", s(&a.root()), "--html", s(&html), "--quiet"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = fs::read_to_string(&html).unwrap();
+    assert!(text.starts_with("<!DOCTYPE html>"));
+    assert_eq!(
+        text.matches("<img class=\"map\"").count(),
+        3,
+        "one embedded map per stream"
+    );
+    assert!(
+        text.contains("src=\"data:image/png;base64,iVBORw0KGgo"),
+        "maps are embedded PNGs"
+    );
+    assert!(
+        !text.contains("src=\"http"),
+        "nothing is loaded from elsewhere"
+    );
+    assert!(text.contains("<td class=\"l\">2024-11-09T05:59:52.000000Z</td><td class=\"l\">2024-11-09T06:00:40.123000Z</td><td>48.123000</td>"));
+    assert!(text.contains("garbage.ts"));
+    assert!(text.contains("2024-11-09T06"));
+}

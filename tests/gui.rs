@@ -206,3 +206,69 @@ fn cancel_stops_a_running_scan() {
     h.get_by_label("Analysis cancelled.");
     assert!(h.state().analysis().is_none());
 }
+
+#[test]
+fn export_json_from_the_menu_writes_the_file_and_says_where() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let target = a.dir.path().join("exports/report.json");
+    h.get_by_label("File").click();
+    steps(&mut h, 4);
+    h.get_by_label_contains("Export JSON report").click();
+    steps(&mut h, 4);
+    // Type the target path in the dialog and save.
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    field.set_text_value_accesskit(target.to_str().unwrap());
+    steps(&mut h, 2);
+    h.get_by_label("Save").click();
+    wait_until(&mut h, "the export", |app| {
+        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
+    });
+    let saved = h
+        .state()
+        .notes
+        .log
+        .iter()
+        .rev()
+        .find(|m| m.text.starts_with("Saved "))
+        .unwrap()
+        .text
+        .clone();
+    assert_eq!(saved, format!("Saved {}", target.display()));
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(v["streams"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn exports_refuse_the_archive_and_write_every_format() {
+    use segscope::gui::export::{ExportKind, write_export};
+    let a = archive();
+    let analysis = segscope::analysis::analyse(
+        &a.root(),
+        &Default::default(),
+        &segscope::analysis::NoObserver,
+    )
+    .unwrap();
+    let inside = a.root().join("x.csv");
+    assert!(
+        write_export(ExportKind::HolesCsv, &analysis, &a.root(), &inside)
+            .unwrap_err()
+            .contains("refusing")
+    );
+    let out = a.dir.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    for (kind, name) in [
+        (ExportKind::HolesCsv, "h.csv"),
+        (ExportKind::HoursCsv, "hours.csv"),
+        (ExportKind::Json, "r.json"),
+        (ExportKind::Html, "r.html"),
+        (ExportKind::Maps, "maps"),
+    ] {
+        let msg = write_export(kind, &analysis, &a.root(), &out.join(name)).unwrap();
+        assert!(msg.starts_with("Saved"), "{msg}");
+    }
+    let holes = std::fs::read_to_string(out.join("h.csv")).unwrap();
+    assert_eq!(holes.lines().count(), 1 + 6);
+    assert!(out.join("maps/chan_src_coverage.png").exists());
+}

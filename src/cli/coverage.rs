@@ -13,14 +13,13 @@ use clap::Args;
 use super::progress::ProgressBar;
 use super::{downcast, ensure_demo_archive, interrupted, open_db};
 use crate::analysis::Analysis;
-use crate::coverage::timeline::HoleKind;
 use crate::export::atomic::{ensure_outside, write_atomic};
 use crate::export::{csv, json, png, prom};
 use crate::jobs::queue::TaskState;
 use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
 use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
 use crate::time::format_iso;
-use crate::time::{HOUR_US, hour_floor, parse_user_time, us_to_secs};
+use crate::time::{HOUR_US, hour_floor, parse_user_time};
 
 /// `segscope coverage`.
 #[derive(Args, Debug)]
@@ -241,38 +240,18 @@ pub fn summary_text(analysis: &Analysis) -> String {
         "stream", "hours", "segments", "raw %", "edit %", "holes", "hole time", "bad"
     );
     for s in &analysis.streams {
-        let c = &s.coverage;
-        let segments: u64 = s
-            .hours
-            .iter()
-            .map(|h| h.segment_count.full + h.segment_count.suspect + h.segment_count.partial)
-            .sum();
-        let span = match (c.first_start_us, c.last_end_us) {
-            (Some(a), Some(b)) => b - a,
-            _ => 0,
-        };
-        let raw: i64 = c.hours.iter().map(|h| h.raw_coverage_us).sum();
-        let edit: i64 = c.hours.iter().map(|h| h.editable_coverage_us).sum();
-        let raw_holes: Vec<_> = c.holes.iter().filter(|h| h.kind == HoleKind::Raw).collect();
-        let hole_time: i64 = raw_holes.iter().map(|h| h.span.duration_us()).sum();
-        let pct = |v: i64| {
-            if span > 0 {
-                100.0 * v as f64 / span as f64
-            } else {
-                0.0
-            }
-        };
+        let m = s.summary();
         let _ = writeln!(
             out,
             "{:<24} {:>6} {:>9} {:>7.3}% {:>8.3}% {:>6} {:>10.3}s {:>5}",
             format!("{}/{}", s.channel, s.quality),
-            s.hours.len(),
-            segments,
-            pct(raw),
-            pct(edit),
-            raw_holes.len(),
-            us_to_secs(hole_time),
-            s.bad_segments.len()
+            m.hours,
+            m.segments,
+            m.raw_pct,
+            m.editable_pct,
+            m.raw_holes,
+            m.raw_hole_secs,
+            m.bad
         );
     }
     out

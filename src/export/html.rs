@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use base64::Engine as _;
 
 use super::png::{data_hours, encode_png, wubloader_map};
-use crate::analysis::{Analysis, StreamAnalysis};
+use crate::analysis::Analysis;
 use crate::coverage::timeline::HoleKind;
 use crate::time::{format_hour, format_iso, us_to_secs};
 
@@ -25,39 +25,6 @@ pub fn escape(s: &str) -> String {
         }
     }
     out
-}
-
-/// Per-stream summary figures: (hours, segments, raw %, editable %, raw holes, hole s, bad).
-pub fn stream_summary(s: &StreamAnalysis) -> (usize, u64, f64, f64, usize, f64, usize) {
-    let c = &s.coverage;
-    let segments = s
-        .hours
-        .iter()
-        .map(|h| h.segment_count.full + h.segment_count.suspect + h.segment_count.partial)
-        .sum();
-    let span = match (c.first_start_us, c.last_end_us) {
-        (Some(a), Some(b)) => b - a,
-        _ => 0,
-    };
-    let pct = |v: i64| {
-        if span > 0 {
-            100.0 * v as f64 / span as f64
-        } else {
-            0.0
-        }
-    };
-    let raw: i64 = c.hours.iter().map(|h| h.raw_coverage_us).sum();
-    let edit: i64 = c.hours.iter().map(|h| h.editable_coverage_us).sum();
-    let hole_s: i64 = c.raw_holes.iter().map(|h| h.end_us - h.start_us).sum();
-    (
-        s.hours.len(),
-        segments,
-        pct(raw),
-        pct(edit),
-        c.raw_holes.len(),
-        us_to_secs(hole_s),
-        s.bad_segments.len(),
-    )
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
@@ -81,10 +48,10 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
     );
     h.push_str("<h2>Summary</h2><table><tr><th class=\"l\">stream</th><th>first start</th><th>last end</th><th>hours</th><th>segments</th><th>raw coverage %</th><th>editable coverage %</th><th>raw holes</th><th>hole time s</th><th>bad segments</th></tr>\n");
     for s in &analysis.streams {
-        let (hours, segs, raw, edit, holes, hole_s, bad) = stream_summary(s);
+        let m = s.summary();
         let _ = writeln!(
             h,
-            "<tr><td class=\"l\">{}/{}</td><td>{}</td><td>{}</td><td>{hours}</td><td>{segs}</td><td>{raw:.3}</td><td>{edit:.3}</td><td>{holes}</td><td>{hole_s:.3}</td><td>{bad}</td></tr>",
+            "<tr><td class=\"l\">{}/{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{:.3}</td><td>{:.3}</td><td>{}</td><td>{:.3}</td><td>{}</td></tr>",
             escape(&s.channel),
             escape(&s.quality),
             s.coverage
@@ -92,6 +59,13 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
                 .map(format_iso)
                 .unwrap_or_default(),
             s.coverage.last_end_us.map(format_iso).unwrap_or_default(),
+            m.hours,
+            m.segments,
+            m.raw_pct,
+            m.editable_pct,
+            m.raw_holes,
+            m.raw_hole_secs,
+            m.bad,
         );
     }
     h.push_str("</table>\n<h2>Maps</h2><p class=\"legend\">2 s per pixel, 10 minutes per column, 6 columns per hour.\
