@@ -303,41 +303,29 @@ fn parse_duration_bytes(b: &[u8]) -> Result<i64, BadReason> {
     let mut dropped_count: i64 = 0;
     let mut frac_len: i64 = 0;
     let mut seen_digit = false;
-    let mut push = |d: u8, n_digits: &mut usize, dropped_nonzero: &mut bool, dropped: &mut i64| {
-        if *n_digits == 0 && d == 0 {
-            return;
+    // Appends a run of digits; returns how many there were.
+    let mut digits_run = |i: &mut usize| -> i64 {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            let d = b[*i] - b'0';
+            if n_digits > 0 || d != 0 {
+                if n_digits < digits.len() {
+                    digits[n_digits] = d;
+                    n_digits += 1;
+                } else {
+                    dropped_count += 1;
+                    dropped_nonzero |= d != 0;
+                }
+            }
+            *i += 1;
         }
-        if *n_digits < digits.len() {
-            digits[*n_digits] = d;
-            *n_digits += 1;
-        } else {
-            *dropped += 1;
-            *dropped_nonzero |= d != 0;
-        }
+        (*i - start) as i64
     };
-    while i < b.len() && b[i].is_ascii_digit() {
-        push(
-            b[i] - b'0',
-            &mut n_digits,
-            &mut dropped_nonzero,
-            &mut dropped_count,
-        );
-        seen_digit = true;
-        i += 1;
-    }
+    seen_digit |= digits_run(&mut i) > 0;
     if i < b.len() && b[i] == b'.' {
         i += 1;
-        while i < b.len() && b[i].is_ascii_digit() {
-            push(
-                b[i] - b'0',
-                &mut n_digits,
-                &mut dropped_nonzero,
-                &mut dropped_count,
-            );
-            frac_len += 1;
-            seen_digit = true;
-            i += 1;
-        }
+        frac_len = digits_run(&mut i);
+        seen_digit |= frac_len > 0;
     }
     if !seen_digit {
         return Err(BadReason::DurationNotNumber);

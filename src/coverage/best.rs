@@ -81,6 +81,24 @@ pub struct HourSummary {
     pub entry_count: u64,
 }
 
+impl HourSummary {
+    /// A summary holding only best segments (no counts, overlaps or problems):
+    /// what a timeline needs, e.g. for hours built by hand.
+    pub fn from_best(hour_start_us: i64, best: Vec<Seg>) -> HourSummary {
+        HourSummary {
+            hour_start_us,
+            segment_count: PerType::default(),
+            bad_count: 0,
+            segment_duration_us: PerType::default(),
+            best,
+            same_start_overlaps: Vec::new(),
+            bad: Vec::new(),
+            warnings: Vec::new(),
+            entry_count: 0,
+        }
+    }
+}
+
 /// Picks the best segment of every start and counts the hour's files.
 ///
 /// `size_of(name)` returns a file's size, or a located warning; it is only called when

@@ -154,7 +154,7 @@ impl LaneClass {
 mod tests {
     use super::*;
     use crate::archive::name::SegmentType;
-    use crate::coverage::best::{HourSummary, PerType, Seg};
+    use crate::coverage::best::{HourSummary, Seg};
     use crate::coverage::timeline::analyse_stream;
     use crate::time::HOUR_US;
 
@@ -179,17 +179,7 @@ mod tests {
                         kind,
                     });
                 }
-                HourSummary {
-                    hour_start_us: h * HOUR_US,
-                    segment_count: PerType::default(),
-                    bad_count: 0,
-                    segment_duration_us: PerType::default(),
-                    best,
-                    same_start_overlaps: vec![],
-                    bad: vec![],
-                    warnings: vec![],
-                    entry_count: 0,
-                }
+                HourSummary::from_best(h * HOUR_US, best)
             })
             .collect();
         analyse_stream(&hours)

@@ -202,23 +202,13 @@ pub fn render_lane(
 mod tests {
     use super::*;
     use crate::archive::name::SegmentType;
-    use crate::coverage::best::{HourSummary, PerType, Seg};
+    use crate::coverage::best::{HourSummary, Seg};
     use crate::coverage::timeline::analyse_stream;
 
     const S: i64 = 1_000_000;
 
     fn cov(best: Vec<Seg>) -> StreamCoverage {
-        analyse_stream(&[HourSummary {
-            hour_start_us: 0,
-            segment_count: PerType::default(),
-            bad_count: 0,
-            segment_duration_us: PerType::default(),
-            best,
-            same_start_overlaps: vec![],
-            bad: vec![],
-            warnings: vec![],
-            entry_count: 0,
-        }])
+        analyse_stream(&[HourSummary::from_best(0, best)])
     }
 
     fn seg(start_us: i64, duration_us: i64, kind: SegmentType) -> Seg {

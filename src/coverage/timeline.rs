@@ -332,17 +332,7 @@ mod tests {
     }
 
     fn hour(h: i64, best: Vec<Seg>) -> HourSummary {
-        HourSummary {
-            hour_start_us: h * HOUR_US,
-            segment_count: PerType::default(),
-            bad_count: 0,
-            segment_duration_us: PerType::default(),
-            best,
-            same_start_overlaps: vec![],
-            bad: vec![],
-            warnings: vec![],
-            entry_count: 0,
-        }
+        HourSummary::from_best(h * HOUR_US, best)
     }
 
     fn full(start_us: i64, duration_us: i64) -> Seg {
