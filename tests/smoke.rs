@@ -77,3 +77,26 @@ fn real_window_saves_a_screenshot_showing_the_map() {
         "partial-only time is drawn in orange ({orange} pixels)"
     );
 }
+
+#[test]
+fn real_window_exits_nonzero_when_the_archive_cannot_be_read() {
+    assert!(has_xvfb(), "xvfb-run is missing: run scripts/install-deps");
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-archive");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(&missing)
+        .args(["--exit-when-done", "--db"])
+        .arg(dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("cannot read archive") && err.contains("no-such-archive"),
+        "{err}"
+    );
+}

@@ -260,8 +260,15 @@ impl SegscopeApp {
                     self.fit();
                 }
             }
-            LoadState::Failed(e) => self.notes.error(e.clone()),
-            LoadState::Cancelled => self.notes.info("Analysis cancelled"),
+            LoadState::Failed(e) => {
+                let e = e.clone();
+                self.automation.abort(&e);
+                self.notes.error(e);
+            }
+            LoadState::Cancelled => {
+                self.automation.abort("analysis cancelled");
+                self.notes.info("Analysis cancelled");
+            }
             LoadState::Scanning => {}
         }
     }

@@ -298,3 +298,22 @@ pub fn encode_crop(image: &ColorImage, [x, y, w, h]: [usize; 4]) -> Result<Vec<u
     }
     png::encode_png(&out).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crops_are_clamped_to_the_image() {
+        let mut img = ColorImage::new([4, 3], vec![egui::Color32::BLACK; 12]);
+        img.pixels[4 + 1] = egui::Color32::RED;
+        let png = encode_crop(&img, [1, 1, 10, 10]).unwrap();
+        let back = image::load_from_memory(&png).unwrap().to_rgba8();
+        assert_eq!(back.dimensions(), (3, 2));
+        assert_eq!(back.get_pixel(0, 0).0, [255, 0, 0, 255]);
+        assert!(
+            encode_crop(&img, [4, 0, 2, 2]).is_err(),
+            "an empty crop is an error"
+        );
+    }
+}
