@@ -915,7 +915,8 @@ impl eframe::App for SegscopeApp {
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::bottom("tables")
             .resizable(true)
-            .default_size(280.0)
+            .default_size(300.0)
+            .min_size(240.0)
             .show(ui, |ui| self.bottom_panel(ui));
         // No fill: the window is cleared to the same colour, and software renderers pay per covered pixel.
         let central = egui::Frame::central_panel(&ctx.global_style()).fill(Color32::TRANSPARENT);
