@@ -75,6 +75,21 @@ pub struct GuiArgs {
     /// Replay a zoom/pan sweep over N frames and print frame-time percentiles.
     #[arg(long, value_name = "N")]
     pub bench_frames: Option<usize>,
+    /// Start showing this time range instead of the whole archive, as
+    /// FROM,TO (e.g. 2024-11-09T03:40,2024-11-09T03:42).
+    #[arg(long, value_name = "FROM,TO", value_parser = parse_view)]
+    pub view: Option<(i64, i64)>,
+}
+
+fn parse_view(text: &str) -> Result<(i64, i64), String> {
+    let (a, b) = text
+        .split_once(',')
+        .ok_or_else(|| format!("expected FROM,TO, got {text:?}"))?;
+    let (a, b) = (parse_user_time(a)?, parse_user_time(b)?);
+    if b <= a {
+        return Err(format!("the view must end after it starts: {text:?}"));
+    }
+    Ok((a, b))
 }
 
 /// `segscope demo`.
@@ -177,6 +192,7 @@ pub fn main() -> ExitCode {
                 screenshot: None,
                 exit_when_done: false,
                 bench_frames: None,
+                view: None,
             },
             db,
             started,
@@ -201,6 +217,7 @@ fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result
     options.screenshot = args.screenshot;
     options.exit_when_done = args.exit_when_done;
     options.bench_frames = args.bench_frames;
+    options.view = args.view;
     options.started = started;
     crate::gui::run(options)
 }

@@ -143,6 +143,10 @@ impl SegscopeApp {
             Some(p) => app.open(&p),
             None => app.open_demo(),
         }
+        if let Some((a, b)) = options.view {
+            app.timeline.set_range(a as f64, b as f64);
+            app.timeline.auto_fit = false;
+        }
         app
     }
 

@@ -66,6 +66,20 @@ fn px_range(a: f64, b: f64, t0: f64, span: f64, width: usize) -> (usize, usize) 
     (x0, x1.max((x0 + 1).min(width)))
 }
 
+/// Pixels of a segment box: from the pixel its start falls in to the one its end
+/// falls in; a box at least 4 pixels wide gives up its first pixel, so
+/// back-to-back segments show a one-pixel gap where one ends and the next begins.
+fn box_range(a: f64, b: f64, t0: f64, span: f64, width: usize) -> (usize, usize) {
+    let w = width as f64;
+    let x0 = (((a - t0) / span) * w).floor().clamp(0.0, w) as usize;
+    let x1 = ((((b - t0) / span) * w).floor().clamp(0.0, w) as usize).max((x0 + 1).min(width));
+    if x1 - x0 >= 4 && a >= t0 {
+        (x0 + 1, x1)
+    } else {
+        (x0, x1)
+    }
+}
+
 /// Whether the pointer's segment row is the overlap row, from its height in the lane (0..1).
 pub fn in_overlap_rows(frac_y: f32) -> bool {
     frac_y * ROWS as f32 >= MAIN_ROWS as f32
@@ -114,10 +128,8 @@ pub fn segment_rows(
             .binary_search_by_key(&(seg.start_us, seg.end_us()), |d| (d.start_us, d.end_us()))
             .is_ok();
         let row = if *overlap { &mut under } else { &mut main };
-        let (x0, x1) = px_range(seg.start_us as f64, seg.end_us() as f64, t0, span, width);
-        // Leave the last pixel as a gap between boxes at least 4 pixels wide.
-        let end = if x1 - x0 >= 4 { x1 - 1 } else { x1 };
-        row[x0..end].fill(seg_colour(p, seg.kind));
+        let (x0, x1) = box_range(seg.start_us as f64, seg.end_us() as f64, t0, span, width);
+        row[x0..x1].fill(seg_colour(p, seg.kind));
     }
     LaneRows {
         picture: LanePicture::Segments { main, under },
@@ -240,6 +252,17 @@ mod tests {
         assert_eq!(img.size, [2, ROWS]);
         assert_eq!(img.pixels[0], crate::gui::theme::BLUE);
         assert_eq!(img.pixels[1], crate::gui::theme::DARK.pending);
+    }
+
+    #[test]
+    fn back_to_back_boxes_leave_a_gap() {
+        // Two 2 s segments at 10 px per second.
+        let a = box_range(0.0, 2e6, 0.0, 10e6, 100);
+        let b = box_range(2e6, 4e6, 0.0, 10e6, 100);
+        assert_eq!(a, (1, 20));
+        assert_eq!(b, (21, 40));
+        // Narrow boxes keep every pixel.
+        assert_eq!(box_range(0.0, 2e6, 0.0, 100e6, 100), (0, 2));
     }
 
     #[test]

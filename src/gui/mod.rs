@@ -35,6 +35,8 @@ pub struct GuiOptions {
     pub exit_when_done: bool,
     /// Run the scripted zoom/pan sweep over this many frames and print frame times.
     pub bench_frames: Option<usize>,
+    /// Show this time range (µs) instead of fitting the whole archive.
+    pub view: Option<(i64, i64)>,
     /// When the process started (for the first-frame latency).
     pub started: Instant,
     /// Set by a scripted run that failed.
@@ -50,6 +52,7 @@ impl GuiOptions {
             screenshot: None,
             exit_when_done: false,
             bench_frames: None,
+            view: None,
             started: Instant::now(),
             failure: Arc::new(Mutex::new(None)),
         }
