@@ -231,36 +231,29 @@ impl Automation {
         use std::fmt::Write as _;
         let mut out = String::new();
         let Some(b) = &self.bench else { return out };
-        let pct = |v: &[f64], p: f64| -> f64 {
-            let mut s = v.to_vec();
-            s.sort_by(f64::total_cmp);
-            s.get(((s.len() as f64 - 1.0) * p).round() as usize)
-                .copied()
-                .unwrap_or(0.0)
+        // One line of percentiles: label, samples, which percentiles, a trailing note.
+        let line = |out: &mut String, label: &str, v: &[f64], ps: &[(&str, f64)], note: &str| {
+            let mut sorted = v.to_vec();
+            sorted.sort_by(f64::total_cmp);
+            let _ = write!(out, "{label:<23}");
+            for (name, p) in ps {
+                let i = ((sorted.len() as f64 - 1.0) * p).round().max(0.0) as usize;
+                let _ = write!(out, "{name} {:.1}  ", sorted.get(i).copied().unwrap_or(0.0));
+            }
+            let _ = writeln!(out, "{note}");
         };
         let _ = writeln!(out, "frames                 {}", b.intervals_ms.len());
-        let _ = writeln!(
-            out,
-            "frame interval ms      p50 {:.1}  p95 {:.1}  p99 {:.1}  max {:.1}",
-            pct(&b.intervals_ms, 0.5),
-            pct(&b.intervals_ms, 0.95),
-            pct(&b.intervals_ms, 0.99),
-            pct(&b.intervals_ms, 1.0)
+        let all = [("p50", 0.5), ("p95", 0.95), ("p99", 0.99), ("max", 1.0)];
+        let short = [("p50", 0.5), ("p95", 0.95), ("max", 1.0)];
+        line(&mut out, "frame interval ms", &b.intervals_ms, &all, "");
+        line(
+            &mut out,
+            "cpu per frame ms",
+            &b.cpu_ms,
+            &short,
+            " (ui, tessellation, painting)",
         );
-        let _ = writeln!(
-            out,
-            "cpu per frame ms       p50 {:.1}  p95 {:.1}  max {:.1}   (ui, tessellation, painting)",
-            pct(&b.cpu_ms, 0.5),
-            pct(&b.cpu_ms, 0.95),
-            pct(&b.cpu_ms, 1.0)
-        );
-        let _ = writeln!(
-            out,
-            "ui time per frame ms   p50 {:.1}  p95 {:.1}  max {:.1}",
-            pct(&b.ui_ms, 0.5),
-            pct(&b.ui_ms, 0.95),
-            pct(&b.ui_ms, 1.0)
-        );
+        line(&mut out, "ui time per frame ms", &b.ui_ms, &short, "");
         let _ = writeln!(
             out,
             "first frame after      {:.0} ms",
