@@ -100,3 +100,61 @@ fn real_window_exits_nonzero_when_the_archive_cannot_be_read() {
         "{err}"
     );
 }
+
+#[test]
+fn real_window_exports_the_visible_timeline_as_png() {
+    assert!(has_xvfb(), "xvfb-run is missing: run scripts/install-deps");
+    let a = Archive::new();
+    let times: Vec<String> = (0..1800)
+        .map(|i| format!("{:02}:{:02}.000000", i * 2 / 60, i * 2 % 60))
+        .collect();
+    // A 10-minute hole from 05:20 to 05:30.
+    let segs: Vec<(&str, &str, &str, &str)> = times
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !(600..900).contains(i))
+        .map(|(_, t)| ("2024-11-09T05", t.as_str(), "2.0", "full"))
+        .collect();
+    a.segs("c/q", &segs);
+    let view = a.dir.path().join("view.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(a.root())
+        .args([
+            "--view",
+            "2024-11-09T05:10,2024-11-09T05:40",
+            "--export-view",
+        ])
+        .arg(&view)
+        .args(["--exit-when-done", "--db"])
+        .arg(a.dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", a.dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Saved the view to"));
+    let img = image::open(&view).unwrap().to_rgba8();
+    let (w, h) = img.dimensions();
+    assert!(
+        w > 1000 && w <= 1280 && h > 40 && h < 800,
+        "the timeline, cropped: {w}x{h}"
+    );
+    // The middle third of the view is the hole: its middle column is red, the edges blue.
+    let row = h / 2;
+    let at = |x: u32| img.get_pixel(x, row).0;
+    let red = crate_hole_colour();
+    assert_eq!(at(w * 55 / 100)[..3], red, "inside the hole");
+    assert_eq!(at(w - 20)[..3], [0x1f, 0x77, 0xb4], "after the hole");
+}
+
+/// The hole colour of the theme the window starts in (dark unless the system says light).
+fn crate_hole_colour() -> [u8; 3] {
+    let c = segscope::gui::theme::DARK.hole;
+    [c.r(), c.g(), c.b()]
+}

@@ -75,6 +75,9 @@ pub struct GuiArgs {
     /// Replay a zoom/pan sweep over N frames and print frame-time percentiles.
     #[arg(long, value_name = "N")]
     pub bench_frames: Option<usize>,
+    /// Once the analysis is drawn, save the timeline view (as on screen) to FILE as PNG.
+    #[arg(long, value_name = "FILE")]
+    pub export_view: Option<PathBuf>,
     /// Start showing this time range instead of the whole archive, as
     /// FROM,TO (e.g. 2024-11-09T03:40,2024-11-09T03:42).
     #[arg(long, value_name = "FROM,TO", value_parser = parse_view)]
@@ -193,6 +196,7 @@ pub fn main() -> ExitCode {
                 exit_when_done: false,
                 bench_frames: None,
                 view: None,
+                export_view: None,
             },
             db,
             started,
@@ -218,6 +222,7 @@ fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result
     options.exit_when_done = args.exit_when_done;
     options.bench_frames = args.bench_frames;
     options.view = args.view;
+    options.export_view = args.export_view;
     options.started = started;
     crate::gui::run(options)
 }

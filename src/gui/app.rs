@@ -761,16 +761,11 @@ impl SegscopeApp {
                     .warn("Show the timeline before exporting the view");
                 return;
             };
+            // The screenshot is taken on the next frame, once this dialog is gone.
             self.show_grid = false;
             self.exporter.pending_view = Some((target, rect));
-            let slot = Arc::clone(&self.exporter.screenshot);
-            let waker = ctx.clone();
-            ctx.request_screenshot(move |img| {
-                if let Ok(mut s) = slot.lock() {
-                    *s = Some(img);
-                }
-                waker.request_repaint();
-            });
+            self.exporter.view_requested = false;
+            ctx.request_repaint();
             return;
         }
         self.notes
@@ -791,19 +786,32 @@ impl SegscopeApp {
             }
         }
         for r in self.exporter.finished() {
+            self.automation.export_finished(&r);
             match r {
                 Ok(m) => self.notes.info(m),
                 Err(e) => self.notes.error(format!("Export failed: {e}")),
             }
         }
-        if self.exporter.pending_view.is_some() && !self.automation.screenshot_pending() {
+        if self.exporter.pending_view.is_some() && !self.exporter.view_requested {
+            self.exporter.view_requested = true;
+            let slot = Arc::clone(&self.exporter.screenshot);
+            let waker = ctx.clone();
+            ctx.request_screenshot(move |img| {
+                if let Ok(mut s) = slot.lock() {
+                    *s = Some(img);
+                }
+                waker.request_repaint();
+            });
+        } else if self.exporter.pending_view.is_some() && !self.automation.screenshot_pending() {
             let img = self
                 .exporter
                 .screenshot
                 .lock()
                 .ok()
                 .and_then(|mut s| s.take());
-            if let (Some(img), Some((target, rect))) = (img, self.exporter.pending_view.take()) {
+            // Take the target only once the picture has arrived.
+            let ready = img.and_then(|img| self.exporter.pending_view.take().map(|p| (img, p)));
+            if let Some((img, (target, rect))) = ready {
                 let ppp = ctx.pixels_per_point();
                 let crop = [
                     (rect.left() * ppp).max(0.0) as usize,
@@ -900,6 +908,9 @@ impl eframe::App for SegscopeApp {
             }
         }
         self.background_results(ctx);
+        if let Some(target) = self.automation.view_export_due() {
+            self.run_export(ctx, ExportKind::ViewPng, target);
+        }
         let analysis = self.analysis();
         if let Some(cmd) =
             self.automation

@@ -30,6 +30,9 @@ struct FrameBench {
 /// State of a scripted run.
 pub struct Automation {
     screenshot: Option<PathBuf>,
+    export_view: Option<PathBuf>,
+    /// 0: not started, 1: running, 2: finished.
+    export_view_state: u8,
     exit_when_done: bool,
     bench: Option<FrameBench>,
     started: Instant,
@@ -51,6 +54,8 @@ impl Automation {
     pub fn new(o: &GuiOptions) -> Self {
         Automation {
             screenshot: o.screenshot.clone(),
+            export_view: o.export_view.clone(),
+            export_view_state: 0,
             exit_when_done: o.exit_when_done,
             bench: o.bench_frames.map(|frames| FrameBench {
                 frames,
@@ -75,7 +80,37 @@ impl Automation {
     }
 
     fn scripted(&self) -> bool {
-        self.screenshot.is_some() || self.exit_when_done || self.bench.is_some()
+        self.screenshot.is_some()
+            || self.exit_when_done
+            || self.bench.is_some()
+            || self.export_view.is_some()
+    }
+
+    /// The `--export-view` target, once the analysis is done and drawn (asked once).
+    pub fn view_export_due(&mut self) -> Option<PathBuf> {
+        if self.export_view_state == 0
+            && self.frames_since_done >= SETTLE_FRAMES
+            && self.bench.is_none()
+        {
+            self.export_view_state = 1;
+            return self.export_view.clone();
+        }
+        None
+    }
+
+    /// An export finished: a scripted view export is done (or failed).
+    pub fn export_finished(&mut self, result: &Result<String, String>) {
+        if self.export_view_state == 1 {
+            self.export_view_state = 2;
+            match result {
+                Ok(m) => eprintln!("segscope: {m}"),
+                Err(e) => self.fail(&format!("view export failed: {e}")),
+            }
+        }
+    }
+
+    fn exports_done(&self) -> bool {
+        self.export_view.is_none() || self.export_view_state == 2
     }
 
     /// A screenshot for `--screenshot` is in flight.
@@ -202,12 +237,11 @@ impl Automation {
                     ),
                     Err(e) => self.fail(&format!("cannot save the screenshot: {e}")),
                 }
-                self.close = self.exit_when_done;
                 self.screenshot = None;
             }
             return None;
         }
-        if self.exit_when_done && self.frames_since_done >= 2 {
+        if self.exit_when_done && self.frames_since_done >= 2 && self.exports_done() {
             self.close = true;
         }
         None

@@ -174,6 +174,8 @@ pub struct Exporter {
     rx: Receiver<Result<String, String>>,
     /// A view export waiting for its screenshot: target, crop rectangle in points.
     pub pending_view: Option<(PathBuf, egui::Rect)>,
+    /// The screenshot for the pending view export has been asked for.
+    pub view_requested: bool,
     /// Where a requested screenshot lands.
     pub screenshot: Arc<Mutex<Option<Arc<ColorImage>>>>,
 }
@@ -185,6 +187,7 @@ impl Default for Exporter {
             tx,
             rx,
             pending_view: None,
+            view_requested: false,
             screenshot: Arc::new(Mutex::new(None)),
         }
     }

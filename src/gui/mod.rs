@@ -35,6 +35,8 @@ pub struct GuiOptions {
     pub exit_when_done: bool,
     /// Run the scripted zoom/pan sweep over this many frames and print frame times.
     pub bench_frames: Option<usize>,
+    /// Once the analysis is drawn, export the timeline view as PNG here.
+    pub export_view: Option<PathBuf>,
     /// Show this time range (µs) instead of fitting the whole archive.
     pub view: Option<(i64, i64)>,
     /// When the process started (for the first-frame latency).
@@ -53,6 +55,7 @@ impl GuiOptions {
             exit_when_done: false,
             bench_frames: None,
             view: None,
+            export_view: None,
             started: Instant::now(),
             failure: Arc::new(Mutex::new(None)),
         }
@@ -61,7 +64,9 @@ impl GuiOptions {
 
 /// Opens the window and runs until it is closed.
 pub fn run(options: GuiOptions) -> anyhow::Result<()> {
-    let scripted = options.bench_frames.is_some() || options.screenshot.is_some();
+    let scripted = options.bench_frames.is_some()
+        || options.screenshot.is_some()
+        || options.export_view.is_some();
     let mut native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("segscope")
