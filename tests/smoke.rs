@@ -9,19 +9,26 @@ use std::process::Command;
 
 use util::Archive;
 
-fn has_xvfb() -> bool {
-    Command::new("sh")
+/// One virtual display at a time: `xvfb-run -a` picks a free display number, and
+/// two picking at once can collide.
+static DISPLAY: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Takes the virtual display for one test; fails clearly without Xvfb.
+fn display() -> std::sync::MutexGuard<'static, ()> {
+    let has_xvfb = Command::new("sh")
         .args(["-c", "command -v xvfb-run"])
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        has_xvfb,
+        "xvfb-run is missing: run scripts/install-deps (Debian: xvfb xauth libgl1-mesa-dri)"
+    );
+    DISPLAY.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[test]
 fn real_window_saves_a_screenshot_showing_the_map() {
-    assert!(
-        has_xvfb(),
-        "xvfb-run is missing: run scripts/install-deps (Debian: xvfb xauth libgl1-mesa-dri)"
-    );
+    let _display = display();
     let a = Archive::new();
     // Two hours of full segments with a 10-minute hole and a partial-only minute.
     let mut segs = Vec::new();
@@ -80,7 +87,7 @@ fn real_window_saves_a_screenshot_showing_the_map() {
 
 #[test]
 fn real_window_exits_nonzero_when_the_archive_cannot_be_read() {
-    assert!(has_xvfb(), "xvfb-run is missing: run scripts/install-deps");
+    let _display = display();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-archive");
     let out = Command::new("xvfb-run")
@@ -103,7 +110,7 @@ fn real_window_exits_nonzero_when_the_archive_cannot_be_read() {
 
 #[test]
 fn real_window_exports_the_visible_timeline_as_png() {
-    assert!(has_xvfb(), "xvfb-run is missing: run scripts/install-deps");
+    let _display = display();
     let a = Archive::new();
     let times: Vec<String> = (0..1800)
         .map(|i| format!("{:02}:{:02}.000000", i * 2 / 60, i * 2 % 60))
