@@ -272,3 +272,49 @@ fn exports_refuse_the_archive_and_write_every_format() {
     assert_eq!(holes.lines().count(), 1 + 6);
     assert!(out.join("maps/chan_src_coverage.png").exists());
 }
+
+#[test]
+fn pointer_zooms_at_the_cursor_pans_by_drag_and_f_fits() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let rect = h.state().timeline.last_rect.expect("the timeline is drawn");
+    // A point in the first lane, three quarters across the plot.
+    let plot_left = rect.left() + 150.0;
+    let p = egui::pos2(
+        plot_left + (rect.right() - plot_left) * 0.75,
+        rect.top() + 50.0,
+    );
+    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let at = t0 + (t1 - t0) * 0.75;
+    // Ctrl+scroll (a zoom event) zooms around the time under the pointer.
+    h.hover_at(p);
+    h.step();
+    h.event(egui::Event::Zoom(2.0));
+    steps(&mut h, 2);
+    let (z0, z1) = (h.state().timeline.t0, h.state().timeline.t1);
+    assert!(((z1 - z0) - (t1 - t0) / 2.0).abs() < 1.0, "half the span");
+    assert!(
+        (z0 + (z1 - z0) * 0.75 - at).abs() < 50_000.0,
+        "the time under the pointer stays put"
+    );
+    // A hover shows what is under the pointer.
+    assert!(h.state().timeline.hover.is_some());
+    // Dragging to the right shows earlier times.
+    h.drag_at(p);
+    h.step();
+    h.hover_at(p + egui::vec2(100.0, 0.0));
+    h.step();
+    h.drop_at(p + egui::vec2(100.0, 0.0));
+    steps(&mut h, 2);
+    let (d0, d1) = (h.state().timeline.t0, h.state().timeline.t1);
+    assert!(
+        d0 < z0 && ((d1 - d0) - (z1 - z0)).abs() < 1.0,
+        "panned earlier, same span"
+    );
+    // F fits the archive again.
+    h.key_press(egui::Key::F);
+    steps(&mut h, 2);
+    let (f0, f1) = (h.state().timeline.t0, h.state().timeline.t1);
+    assert!((f1 - f0) > (d1 - d0) * 1.5, "fitted: {f0} {f1}");
+}
