@@ -41,11 +41,17 @@ fn archive() -> Archive {
 }
 
 fn harness(path: PathBuf, db: PathBuf) -> Harness<'static, SegscopeApp> {
+    harness_with_step(path, db, 0.25)
+}
+
+/// A harness whose frames are `step_dt` seconds apart (kittest's default is 0.25 s).
+fn harness_with_step(path: PathBuf, db: PathBuf, step_dt: f32) -> Harness<'static, SegscopeApp> {
     let mut options = GuiOptions::open(Some(path));
     options.db = Some(db);
     Harness::builder()
         .with_size([1280.0, 800.0])
         .with_max_steps(10_000)
+        .with_step_dt(step_dt)
         .build_eframe(move |cc| SegscopeApp::new(cc, options))
 }
 
@@ -274,7 +280,7 @@ fn exports_refuse_the_archive_and_write_every_format() {
 }
 
 #[test]
-fn pointer_zooms_at_the_cursor_pans_by_drag_and_f_fits() {
+fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
@@ -312,9 +318,57 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_f_fits() {
         d0 < z0 && ((d1 - d0) - (z1 - z0)).abs() < 1.0,
         "panned earlier, same span"
     );
-    // F fits the archive again.
-    h.key_press(egui::Key::F);
+    // A double-click fits the archive again: press, release, press, release, one
+    // frame each, within egui's 0.3 s.
+    let mut h = {
+        let mut quick = harness_with_step(a.root(), a.dir.path().join("gui2.db"), 0.02);
+        wait_until(&mut quick, "the analysis", analysed);
+        quick.state_mut().timeline.set_range(d0, d1);
+        quick.state_mut().timeline.auto_fit = false;
+        quick.hover_at(p);
+        quick.step();
+        quick
+    };
+    for pressed in [true, false, true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: p,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
     steps(&mut h, 2);
     let (f0, f1) = (h.state().timeline.t0, h.state().timeline.t1);
     assert!((f1 - f0) > (d1 - d0) * 1.5, "fitted: {f0} {f1}");
+
+    // Box zoom: drag with the secondary button over 200 points shows just that range.
+    let start = p - egui::vec2(200.0, 0.0);
+    let time_at =
+        |x: f32| f0 + f64::from(x - plot_left) / f64::from(rect.right() - plot_left) * (f1 - f0);
+    let (want0, want1) = (time_at(start.x), time_at(p.x));
+    for (pos, pressed) in [
+        (start, Some(true)),
+        (start + egui::vec2(50.0, 0.0), None),
+        (p, None),
+        (p, Some(false)),
+    ] {
+        match pressed {
+            Some(pressed) => h.event(egui::Event::PointerButton {
+                pos,
+                button: egui::PointerButton::Secondary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            }),
+            None => h.hover_at(pos),
+        }
+        h.step();
+    }
+    steps(&mut h, 2);
+    let (b0, b1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let tol = (want1 - want0) * 0.02;
+    assert!(
+        (b0 - want0).abs() < tol && (b1 - want1).abs() < tol,
+        "box zoom: {b0} {b1} vs {want0} {want1}"
+    );
 }

@@ -358,7 +358,10 @@ impl TimelineView {
             }
         }
         if response.drag_started_by(egui::PointerButton::Secondary) {
-            self.box_start = response.interact_pointer_pos();
+            // The box starts where the button went down, not where the drag was noticed.
+            self.box_start = ui
+                .input(|i| i.pointer.press_origin())
+                .or_else(|| response.interact_pointer_pos());
         }
         if response.drag_stopped_by(egui::PointerButton::Secondary) {
             if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
