@@ -304,8 +304,20 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         (z0 + (z1 - z0) * 0.75 - at).abs() < 50_000.0,
         "the time under the pointer stays put"
     );
-    // A hover shows what is under the pointer.
+    // A hover shows what is under the pointer: a tooltip with the time and the mix.
     assert!(h.state().timeline.hover.is_some());
+    steps(&mut h, 3);
+    let tooltip = |h: &Harness<'_, SegscopeApp>, text: &str| {
+        h.query_all_by_label_contains(text).next().is_some()
+    };
+    assert!(
+        tooltip(&h, "chan/low\n2024-11-09 05:00:"),
+        "the tooltip names the stream and the time"
+    );
+    assert!(
+        tooltip(&h, "\ncovered "),
+        "the tooltip gives the pixel's coverage mix"
+    );
     // Dragging to the right shows earlier times.
     h.drag_at(p);
     h.step();
