@@ -384,3 +384,33 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         "box zoom: {b0} {b1} vs {want0} {want1}"
     );
 }
+
+#[test]
+fn segment_level_hover_shows_the_file() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let t0 = t("2024-11-09T05", 0.0);
+    h.state_mut().timeline.set_range(t0, t0 + 8e6);
+    h.state_mut().timeline.auto_fit = false;
+    steps(&mut h, 2);
+    let rect = h.state().timeline.last_rect.unwrap();
+    let plot_left = rect.left() + 150.0;
+    // 1 s into the view: the first segment of the first lane (chan/low, 00:00-00:02).
+    let x = plot_left + (rect.right() - plot_left) / 8.0;
+    h.hover_at(egui::pos2(x, rect.top() + 40.0));
+    steps(&mut h, 3);
+    let seg = h
+        .state()
+        .timeline
+        .hovered_segment
+        .expect("a segment under the pointer");
+    assert_eq!(seg.seg.start_us, t0 as i64);
+    let has = |text: &str| h.query_all_by_label_contains(text).next().is_some();
+    assert!(
+        has(&format!("file 00:00.000000-2.0-full-{}.ts", util::H)),
+        "the tooltip names the file"
+    );
+    assert!(has("size 1000 bytes"));
+    assert!(has("type full"));
+}
