@@ -27,7 +27,7 @@ pub struct Message {
 }
 
 /// How long a toast stays.
-const TOAST: Duration = Duration::from_secs(6);
+const TOAST: Duration = Duration::from_secs(4);
 
 /// All messages of this session.
 #[derive(Default)]
@@ -81,7 +81,7 @@ impl Notifications {
             .iter()
             .rev()
             .filter(|m| now - m.at < TOAST)
-            .take(4)
+            .take(3)
             .collect();
         if recent.is_empty() {
             return;
