@@ -1,0 +1,452 @@
+//! The parts of the window: menu bar, status bar, tables panel, the central
+//! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
+
+use std::path::{Path, PathBuf};
+
+use egui::{Align2, Color32, FontId, RichText};
+
+use super::{BottomTab, NamedSegment, SegscopeApp};
+use crate::analysis::Analysis;
+use crate::archive::layout::OpenedAs;
+use crate::coverage::best::Seg;
+use crate::gui::axis::{full_time, human_duration};
+use crate::gui::command::AppCommand;
+use crate::gui::export::{DialogAction, ExportKind};
+use crate::gui::loader::LoadState;
+use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
+use crate::gui::timeline::{LaneSource, pixel_tooltip};
+use crate::time::HOUR_US;
+
+impl SegscopeApp {
+    fn menu_item(&mut self, ui: &mut egui::Ui, cmd: AppCommand) {
+        let shortcut = cmd.shortcut_text(ui.ctx());
+        let button = egui::Button::new(cmd.label()).shortcut_text(shortcut);
+        if ui.add(button).on_hover_text(cmd.tooltip()).clicked() {
+            self.commands.push(cmd);
+            ui.close();
+        }
+    }
+
+    pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| {
+                for c in [AppCommand::Open, AppCommand::OpenPath, AppCommand::OpenDemo] {
+                    self.menu_item(ui, c);
+                }
+                ui.menu_button("Open recent", |ui| {
+                    let recent =
+                        crate::jobs::settings::recent(self.loader.db()).unwrap_or_default();
+                    if recent.is_empty() {
+                        ui.label("Nothing yet");
+                    }
+                    for r in recent {
+                        if ui.button(&r).clicked() {
+                            self.open(Path::new(&r));
+                            ui.close();
+                        }
+                    }
+                });
+                ui.separator();
+                for c in [AppCommand::Reload, AppCommand::Cancel] {
+                    self.menu_item(ui, c);
+                }
+                ui.separator();
+                for c in [
+                    AppCommand::ExportHtml,
+                    AppCommand::ExportMaps,
+                    AppCommand::ExportViewPng,
+                    AppCommand::ExportHolesCsv,
+                    AppCommand::ExportHoursCsv,
+                    AppCommand::ExportJson,
+                ] {
+                    self.menu_item(ui, c);
+                }
+                ui.separator();
+                self.menu_item(ui, AppCommand::Quit);
+            });
+            ui.menu_button("View", |ui| {
+                for c in [
+                    AppCommand::FitAll,
+                    AppCommand::ZoomIn,
+                    AppCommand::ZoomOut,
+                    AppCommand::PanLeft,
+                    AppCommand::PanRight,
+                    AppCommand::NextHole,
+                    AppCommand::PrevHole,
+                    AppCommand::ToggleGrid,
+                    AppCommand::ToggleTheme,
+                    AppCommand::ToggleLog,
+                    AppCommand::CommandPalette,
+                ] {
+                    self.menu_item(ui, c);
+                }
+                if ui.button("Settings…").clicked() {
+                    self.show_settings = true;
+                    ui.close();
+                }
+            });
+            ui.menu_button("Help", |ui| self.menu_item(ui, AppCommand::Help));
+            ui.separator();
+            if ui.selectable_label(!self.show_grid, "Timeline").clicked() {
+                self.show_grid = false;
+            }
+            if ui.selectable_label(self.show_grid, "Grid map").clicked() {
+                self.show_grid = true;
+            }
+        });
+    }
+
+    pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            let Some(load) = &self.loader.current else {
+                ui.label("No archive open. File > Open archive…, drop a folder here, or Ctrl+K.");
+                return;
+            };
+            ui.label(RichText::new(load.path.to_string_lossy()).monospace());
+            ui.separator();
+            match &load.state {
+                LoadState::Scanning => {
+                    let (done, total) = load.progress;
+                    let frac = if total > 0 {
+                        done as f32 / total as f32
+                    } else {
+                        0.0
+                    };
+                    let eta = load
+                        .eta_secs()
+                        .map(|s| format!(", ETA {s:.0} s"))
+                        .unwrap_or_default();
+                    ui.add(
+                        egui::ProgressBar::new(frac)
+                            .desired_width(220.0)
+                            .text(format!("scanning {done}/{total} hours{eta}")),
+                    );
+                    ui.label(&load.phrase);
+                    if ui
+                        .button("Cancel")
+                        .on_hover_text("Stop the analysis")
+                        .clicked()
+                    {
+                        self.commands.push(AppCommand::Cancel);
+                    }
+                }
+                LoadState::Done(a) => {
+                    ui.label(format!(
+                        "{} streams, {} segments, {} holes, {} warnings · analysed in {:.2} s",
+                        a.streams.len(),
+                        a.segment_total(),
+                        self.holes.total(),
+                        a.warnings.len(),
+                        load.elapsed.unwrap_or_default().as_secs_f64()
+                    ));
+                }
+                LoadState::Failed(e) => {
+                    ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
+                }
+                LoadState::Cancelled => {
+                    ui.label("Analysis cancelled.");
+                    if ui.button("Reload").clicked() {
+                        self.commands.push(AppCommand::Reload);
+                    }
+                }
+            }
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                let span = self.timeline.span() as i64;
+                ui.label(format!("view {}", human_duration(span)));
+            });
+        });
+    }
+
+    pub(super) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            for (tab, label) in [
+                (BottomTab::Holes, "Holes"),
+                (BottomTab::Hours, "Hours"),
+                (BottomTab::Problems, "Bad segments & warnings"),
+                (BottomTab::Log, "Log"),
+            ] {
+                ui.selectable_value(&mut self.tab, tab, label);
+            }
+        });
+        ui.separator();
+        let analysis = self.analysis();
+        match (self.tab, analysis) {
+            (BottomTab::Log, _) => self.notes.log_ui(ui),
+            (_, None) => {
+                ui.label("The tables fill in when the analysis finishes.");
+            }
+            (BottomTab::Holes, Some(_)) => {
+                if let Some(row) = self.holes.ui(ui, self.settings.time_zone) {
+                    self.timeline.focus(row.span);
+                    self.timeline.highlight = Some((row.stream, row.span));
+                    self.show_grid = false;
+                }
+            }
+            (BottomTab::Hours, Some(a)) => self.hours.hours_ui(ui, &a),
+            (BottomTab::Problems, Some(a)) => self.hours.bad_ui(ui, &a),
+        }
+    }
+
+    pub(super) fn central(&mut self, ui: &mut egui::Ui) {
+        let Some(load) = &self.loader.current else {
+            ui.centered_and_justified(|ui| {
+                ui.label("Open a segment archive: File > Open archive…, or drop a folder on this window.");
+            });
+            return;
+        };
+        if self.show_grid {
+            match load.analysis().cloned() {
+                Some(a) => self
+                    .grid
+                    .ui(ui, &a, self.generation, self.settings.time_zone),
+                None => {
+                    ui.label("The grid map appears when the analysis finishes.");
+                }
+            }
+            return;
+        }
+        let lanes: Vec<LaneSource<'_>> = match &load.state {
+            LoadState::Done(a) => a.streams.iter().map(LaneSource::Done).collect(),
+            _ => load.partial.iter().map(LaneSource::Loading).collect(),
+        };
+        if lanes.is_empty() {
+            ui.label(match &load.state {
+                LoadState::Scanning => "Looking for streams…",
+                _ => "No streams found (see the log).",
+            });
+            return;
+        }
+        let response = self
+            .timeline
+            .ui(ui, &lanes, &self.settings, &mut self.commands);
+        let analysis = load.analysis().cloned();
+        drop(lanes);
+        if let (Some(hover), Some(a)) = (self.timeline.hover, analysis) {
+            let text = match self.timeline.hovered_segment {
+                Some(hs) => self.segment_tooltip(&a, hs.lane, hs.seg, hs.overlap),
+                None => a
+                    .streams
+                    .get(hover.lane)
+                    .map(|s| {
+                        pixel_tooltip(
+                            s,
+                            &self.timeline,
+                            response.rect.width() - 150.0,
+                            hover.time_us,
+                            self.settings.time_zone,
+                        )
+                    })
+                    .unwrap_or_default(),
+            };
+            response.on_hover_text_at_pointer(text);
+        }
+    }
+
+    /// Directory of a stream.
+    fn stream_dir(a: &Analysis, stream: usize) -> Option<PathBuf> {
+        let s = a.streams.get(stream)?;
+        let root = PathBuf::from(&a.root);
+        Some(match a.opened_as {
+            OpenedAs::Quality => root,
+            OpenedAs::Channel => root.join(&s.quality),
+            OpenedAs::Root => root.join(&s.channel).join(&s.quality),
+        })
+    }
+
+    fn segment_tooltip(&mut self, a: &Analysis, stream: usize, seg: Seg, overlap: bool) -> String {
+        let tz = self.settings.time_zone;
+        let mut text = format!(
+            "{}\nstart {}\nduration {}\ntype {}{}",
+            a.streams
+                .get(stream)
+                .map(|s| format!("{}/{}", s.channel, s.quality))
+                .unwrap_or_default(),
+            full_time(seg.start_us, tz),
+            human_duration(seg.duration_us),
+            seg.kind.as_str(),
+            if overlap {
+                " (overlap: duplicate or dropped from the editable chain)"
+            } else {
+                ""
+            }
+        );
+        let hour = seg.start_us.div_euclid(HOUR_US) * HOUR_US;
+        if let Some(dir) =
+            Self::stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour)))
+        {
+            let list = self
+                .names
+                .entry(dir.clone())
+                .or_insert_with(|| list_names(&dir, hour));
+            let matching: Vec<&NamedSegment> = list
+                .iter()
+                .filter(|(s, d, k, _, _)| {
+                    *s == seg.start_us && *d == seg.duration_us && *k == seg.kind
+                })
+                .collect();
+            for (_, _, _, name, size) in matching {
+                text.push_str(&format!("\nfile {name}\nsize {size} bytes"));
+            }
+        }
+        text
+    }
+
+    pub(super) fn overlays(&mut self, ctx: &egui::Context) {
+        if let Some(cmd) = self.palette.ui(ctx) {
+            self.commands.push(cmd);
+        }
+        if let Some(p) = self.open_dialog.ui(ctx) {
+            self.open(&p);
+        }
+        if let Some(dialog) = &mut self.export_dialog {
+            match dialog.ui(ctx) {
+                DialogAction::None => {}
+                DialogAction::Cancel => self.export_dialog = None,
+                DialogAction::Save(target) => {
+                    let kind = dialog.kind;
+                    self.export_dialog = None;
+                    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
+                        let _ = std::fs::create_dir_all(dir);
+                        if kind != ExportKind::Maps {
+                            self.settings.export_dir = Some(dir.to_path_buf());
+                        }
+                    }
+                    self.run_export(ctx, kind, target);
+                }
+            }
+        }
+        if self.show_help {
+            egui::Window::new("Controls")
+                .open(&mut self.show_help)
+                .show(ctx, |ui| help_ui(ui, ctx));
+        }
+        if self.show_settings {
+            let mut open = true;
+            egui::Window::new("Settings")
+                .open(&mut open)
+                .show(ctx, |ui| {
+                    ui.label("Theme");
+                    ui.horizontal(|ui| {
+                        for (t, label) in [
+                            (ThemeChoice::System, "System"),
+                            (ThemeChoice::Dark, "Dark"),
+                            (ThemeChoice::Light, "Light"),
+                        ] {
+                            if ui
+                                .selectable_value(&mut self.settings.theme, t, label)
+                                .clicked()
+                            {
+                                ctx.set_theme(t.preference());
+                            }
+                        }
+                    });
+                    ui.label("Times");
+                    ui.horizontal(|ui| {
+                        ui.selectable_value(
+                            &mut self.settings.time_zone,
+                            TimeZoneChoice::Utc,
+                            "UTC",
+                        );
+                        ui.selectable_value(
+                            &mut self.settings.time_zone,
+                            TimeZoneChoice::Local,
+                            "Local time",
+                        );
+                    });
+                    ui.checkbox(
+                        &mut self.settings.scroll_zooms,
+                        "Scroll wheel zooms (otherwise Ctrl+scroll zooms, scroll pans)",
+                    );
+                });
+            self.show_settings = open;
+        }
+        // Drag and drop.
+        let hovering = ctx.input(|i| !i.raw.hovered_files.is_empty());
+        if hovering {
+            let rect = ctx.content_rect();
+            let painter = ctx.layer_painter(egui::LayerId::new(
+                egui::Order::Foreground,
+                egui::Id::unique("drop"),
+            ));
+            painter.rect_filled(rect, 0.0, Color32::from_black_alpha(170));
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "Drop an archive folder to open it",
+                FontId::proportional(26.0),
+                Color32::WHITE,
+            );
+        }
+        let dropped: Option<PathBuf> = ctx.input(|i| {
+            i.raw
+                .dropped_files
+                .iter()
+                .map(|f| f.path().to_path_buf())
+                .find(|p| !p.as_os_str().is_empty())
+        });
+        if let Some(p) = dropped {
+            self.open(&p);
+        }
+        self.notes.toasts(ctx);
+    }
+}
+
+/// Lists an hour directory for the segment tooltip: (start, duration, type, name, size).
+fn list_names(dir: &Path, hour_start_us: i64) -> Vec<NamedSegment> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name();
+            match crate::archive::name::classify_name(name.as_encoded_bytes()) {
+                crate::archive::name::NameClass::Segment(p) => {
+                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
+                    Some((
+                        hour_start_us + p.offset_us,
+                        p.duration_us,
+                        p.kind,
+                        name.to_string_lossy().into_owned(),
+                        size,
+                    ))
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
+    egui::Grid::new("help-grid").striped(true).show(ui, |ui| {
+        for (what, how) in [
+            (
+                "Zoom at the cursor",
+                "Ctrl+scroll (or scroll, with the setting)",
+            ),
+            ("Pan", "drag, or scroll"),
+            ("Box zoom", "drag with the right button"),
+            ("Fit everything", "double-click, or F"),
+            (
+                "Inspect",
+                "hover: time, coverage of the pixel, or the segment's file",
+            ),
+            (
+                "Holes",
+                "click a row of the Holes table; N / P for the next / previous",
+            ),
+        ] {
+            ui.label(what);
+            ui.label(how);
+            ui.end_row();
+        }
+        for c in AppCommand::ALL {
+            let s = c.shortcut_text(ctx);
+            if !s.is_empty() {
+                ui.label(c.label());
+                ui.label(s);
+                ui.end_row();
+            }
+        }
+    });
+}
