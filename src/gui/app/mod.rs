@@ -1,5 +1,6 @@
-//! The application shell: menus, status bar, panels, overlays, and the command
-//! loop. It renders state and sends commands; the work runs on the job runner.
+//! The application shell: its state, the command loop and the frame (`logic`,
+//! then `ui`); the visible parts are drawn in [`panels`]. It renders state and
+//! sends commands; the work runs on the job runner.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
