@@ -9,7 +9,9 @@
 //! * [`analysis`]: the parallel, cancellable scan that ties them together.
 //! * [`export`]: JSON, CSV, Prometheus text and PNG maps, written atomically.
 //! * [`demo`]: the deterministic demo archive generator.
-//! * [`bench`]: `segscope bench`, walk-versus-analysis timings.
+//! * [`bench`](mod@bench): `segscope bench`, walk-versus-analysis timings.
+//! * [`jobs`]: the SQLite job queue, worker pool and result cache.
+//! * [`gui`]: the desktop app (the only module using egui, eframe and rfd).
 //! * [`cli`]: the command line.
 //! * [`time`]: µs instants and their text forms.
 

@@ -1,5 +1,5 @@
 //! The application shell: its state, the command loop and the frame (`logic`,
-//! then `ui`); the visible parts are drawn in [`panels`]. It renders state and
+//! then `ui`); the visible parts are drawn in the `panels` module. It renders state and
 //! sends commands; the work runs on the job runner.
 
 use std::collections::HashMap;
