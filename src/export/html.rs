@@ -29,9 +29,9 @@ pub fn escape(s: &str) -> String {
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
 table{border-collapse:collapse;margin:1em 0;font-size:13px}\
-td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}\
+td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td{white-space:nowrap}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}\
-img.map{image-rendering:pixelated;border:1px solid #ccc;height:300px}\
+img.map{image-rendering:pixelated;border:1px solid #ccc;height:600px}\
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em;border:1px solid #999}\
 h2{margin-top:1.6em}";
 
@@ -73,14 +73,18 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
         <span style=\"background:#fff\"></span>hole or no data</p>\n");
     for s in &analysis.streams {
         let _ = write!(h, "<h3>{}/{}</h3>", escape(&s.channel), escape(&s.quality));
-        match data_hours(&s.coverage).map(|(a, b)| encode_png(&wubloader_map(&s.coverage, a, b))) {
-            Some(Ok(png)) => {
+        let hours = data_hours(&s.coverage);
+        match hours.map(|(a, b)| (a, b, encode_png(&wubloader_map(&s.coverage, a, b)))) {
+            Some((a, b, Ok(png))) => {
                 let _ = writeln!(
                     h,
-                    "<img class=\"map\" alt=\"coverage map of {}/{}\" src=\"data:image/png;base64,{}\">",
+                    "<img class=\"map\" alt=\"coverage map of {}/{}\" src=\"data:image/png;base64,{}\">\
+                     <p>{} to {} UTC, columns left to right, time top to bottom.</p>",
                     escape(&s.channel),
                     escape(&s.quality),
-                    base64::engine::general_purpose::STANDARD.encode(png)
+                    base64::engine::general_purpose::STANDARD.encode(png),
+                    format_hour(a),
+                    format_hour(b),
                 );
             }
             _ => h.push_str("<p>No segments.</p>\n"),
