@@ -19,7 +19,7 @@ use crate::jobs::queue::TaskState;
 use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
 use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
 use crate::time::format_iso;
-use crate::time::{HOUR_US, hour_floor, parse_user_time};
+use crate::time::parse_user_time;
 
 /// `segscope coverage`.
 #[derive(Args, Debug)]
@@ -206,26 +206,9 @@ fn write_maps(
     from: Option<i64>,
     to: Option<i64>,
 ) -> anyhow::Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    for s in &analysis.streams {
-        let data = png::data_hours(&s.coverage);
-        let first = from.map(hour_floor).or(data.map(|d| d.0));
-        let last = to
-            .map(|t| hour_floor(t - 1) + HOUR_US)
-            .or(data.map(|d| d.1));
-        let (Some(first), Some(last)) = (first, last) else {
-            eprintln!(
-                "segscope: no map for {}/{}: no segments",
-                s.channel, s.quality
-            );
-            continue;
-        };
-        let img = png::wubloader_map(&s.coverage, first, last);
-        let bytes = png::encode_png(&img).context("cannot encode PNG")?;
-        write_atomic(
-            &dir.join(png::map_file_name(&s.channel, &s.quality)),
-            &bytes,
-        )?;
+    let done = png::write_maps(analysis, dir, from, to)?;
+    for stream in done.skipped {
+        eprintln!("segscope: no map for {stream}: no segments");
     }
     Ok(())
 }

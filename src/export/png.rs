@@ -52,3 +52,62 @@ pub fn encode_png(img: &RgbaImage) -> Result<Vec<u8>, image::ImageError> {
 pub fn map_file_name(channel: &str, quality: &str) -> String {
     format!("{channel}_{quality}_coverage.png")
 }
+
+/// Why the maps could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum MapsError {
+    /// The folder could not be created.
+    #[error("cannot create {path}: {source}")]
+    CreateDir {
+        /// The folder.
+        path: std::path::PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A map could not be encoded.
+    #[error("cannot encode PNG: {0}")]
+    Encode(#[from] image::ImageError),
+    /// A map could not be written.
+    #[error(transparent)]
+    Write(#[from] super::atomic::WriteError),
+}
+
+/// What [`write_maps`] did.
+#[derive(Debug, Default)]
+pub struct MapsWritten {
+    /// Maps written.
+    pub written: usize,
+    /// `CHANNEL/QUALITY` of streams without segments (no map).
+    pub skipped: Vec<String>,
+}
+
+/// Writes `CHANNEL_QUALITY_coverage.png` for every stream into `dir` (created if
+/// missing), atomically. The map covers the hours of `[from, to)` when given
+/// (rounded out to whole hours), else the hours with data.
+pub fn write_maps(
+    analysis: &crate::analysis::Analysis,
+    dir: &std::path::Path,
+    from_us: Option<i64>,
+    to_us: Option<i64>,
+) -> Result<MapsWritten, MapsError> {
+    std::fs::create_dir_all(dir).map_err(|source| MapsError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let mut out = MapsWritten::default();
+    for s in &analysis.streams {
+        let data = data_hours(&s.coverage);
+        let first = from_us.map(hour_floor).or(data.map(|d| d.0));
+        let last = to_us
+            .map(|t| hour_floor(t - 1) + HOUR_US)
+            .or(data.map(|d| d.1));
+        let (Some(first), Some(last)) = (first, last) else {
+            out.skipped.push(format!("{}/{}", s.channel, s.quality));
+            continue;
+        };
+        let bytes = encode_png(&wubloader_map(&s.coverage, first, last))?;
+        super::atomic::write_atomic(&dir.join(map_file_name(&s.channel, &s.quality)), &bytes)?;
+        out.written += 1;
+    }
+    Ok(out)
+}

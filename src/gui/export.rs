@@ -203,23 +203,12 @@ pub fn write_export(
     ensure_outside(archive, target).map_err(|e| e.to_string())?;
     let bytes = match kind {
         ExportKind::Maps => {
-            std::fs::create_dir_all(target)
-                .map_err(|e| format!("cannot create {}: {e}", target.display()))?;
-            let mut n = 0;
-            for s in &analysis.streams {
-                let Some((a, b)) = png::data_hours(&s.coverage) else {
-                    continue;
-                };
-                let bytes = png::encode_png(&png::wubloader_map(&s.coverage, a, b))
-                    .map_err(|e| e.to_string())?;
-                write_atomic(
-                    &target.join(png::map_file_name(&s.channel, &s.quality)),
-                    &bytes,
-                )
-                .map_err(|e| e.to_string())?;
-                n += 1;
-            }
-            return Ok(format!("Saved {n} maps to {}", target.display()));
+            let done = png::write_maps(analysis, target, None, None).map_err(|e| e.to_string())?;
+            return Ok(format!(
+                "Saved {} maps to {}",
+                done.written,
+                target.display()
+            ));
         }
         ExportKind::HolesCsv => csv::holes_csv(analysis),
         ExportKind::HoursCsv => csv::hours_csv(analysis),
