@@ -69,11 +69,7 @@ impl StreamAnalysis {
         };
         StreamSummary {
             hours: self.hours.len(),
-            segments: self
-                .hours
-                .iter()
-                .map(|h| h.segment_count.full + h.segment_count.suspect + h.segment_count.partial)
-                .sum(),
+            segments: self.hours.iter().map(HourSummary::parsed_count).sum(),
             raw_pct: pct(c.hours.iter().map(|h| h.raw_coverage_us).sum()),
             editable_pct: pct(c.hours.iter().map(|h| h.editable_coverage_us).sum()),
             raw_holes: c.raw_holes.len(),
@@ -106,12 +102,7 @@ impl Analysis {
         self.streams
             .iter()
             .flat_map(|s| &s.hours)
-            .map(|h| {
-                h.segment_count.full
-                    + h.segment_count.suspect
-                    + h.segment_count.partial
-                    + h.bad_count
-            })
+            .map(|h| h.parsed_count() + h.bad_count)
             .sum()
     }
 }
@@ -239,9 +230,7 @@ pub fn analyse_with_cache(
                 }
                 None => scan_hour(root, hour),
             };
-            let n = summary.segment_count.full
-                + summary.segment_count.suspect
-                + summary.segment_count.partial;
+            let n = summary.parsed_count();
             let progress = ScanProgress {
                 hours_done: done.fetch_add(1, Ordering::Relaxed) + 1,
                 hours_total: total,

@@ -82,6 +82,11 @@ pub struct HourSummary {
 }
 
 impl HourSummary {
+    /// Parsed segment files of every counted type (not temp, not bad).
+    pub fn parsed_count(&self) -> u64 {
+        self.segment_count.full + self.segment_count.suspect + self.segment_count.partial
+    }
+
     /// A summary holding only best segments (no counts, overlaps or problems):
     /// what a timeline needs, e.g. for hours built by hand.
     pub fn from_best(hour_start_us: i64, best: Vec<Seg>) -> HourSummary {
