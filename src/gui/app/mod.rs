@@ -24,13 +24,16 @@ use super::palette::CommandPalette;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use super::timeline::TimelineView;
 use crate::analysis::Analysis;
-use crate::archive::name::SegmentType;
 use crate::jobs::db::Db;
 use crate::time::HOUR_US;
 
-/// A segment file of an hour directory, for the hover tooltip: start µs,
-/// duration µs, type, file name, size in bytes.
-pub(super) type NamedSegment = (i64, i64, SegmentType, String, u64);
+/// A segment file of an hour directory, for the hover tooltip.
+pub(super) struct NamedSegment {
+    /// The file as the walk lists it.
+    segment: crate::archive::walk::ListedSegment,
+    /// Its size in bytes, read when first hovered.
+    size: Option<u64>,
+}
 
 /// Tabs of the bottom panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

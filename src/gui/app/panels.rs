@@ -7,7 +7,8 @@ use egui::{Align2, Color32, FontId, RichText};
 
 use super::{BottomTab, NamedSegment, SegscopeApp};
 use crate::analysis::Analysis;
-use crate::archive::layout::OpenedAs;
+use crate::archive::layout::{HourDir, OpenedAs};
+use crate::archive::walk::list_hour;
 use crate::coverage::best::Seg;
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
@@ -274,18 +275,36 @@ impl SegscopeApp {
         if let Some(dir) =
             Self::stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour)))
         {
-            let list = self
-                .names
-                .entry(dir.clone())
-                .or_insert_with(|| list_names(&dir, hour));
-            let matching: Vec<&NamedSegment> = list
-                .iter()
-                .filter(|(s, d, k, _, _)| {
-                    *s == seg.start_us && *d == seg.duration_us && *k == seg.kind
-                })
-                .collect();
-            for (_, _, _, name, size) in matching {
-                text.push_str(&format!("\nfile {name}\nsize {size} bytes"));
+            let list = self.names.entry(dir.clone()).or_insert_with(|| {
+                let hour_dir = HourDir {
+                    stream,
+                    hour_start_us: hour,
+                    path: dir.clone(),
+                };
+                list_hour(&dir, &hour_dir)
+                    .segments
+                    .into_iter()
+                    .map(|segment| NamedSegment {
+                        segment,
+                        size: None,
+                    })
+                    .collect()
+            });
+            let matching = list.iter_mut().filter(|n| {
+                let p = &n.segment.parsed;
+                hour + p.offset_us == seg.start_us
+                    && p.duration_us == seg.duration_us
+                    && p.kind == seg.kind
+            });
+            for n in matching {
+                // Sizes are read once, for the segments actually hovered.
+                let size = *n.size.get_or_insert_with(|| {
+                    std::fs::metadata(dir.join(&n.segment.name)).map_or(0, |m| m.len())
+                });
+                text.push_str(&format!(
+                    "\nfile {}\nsize {size} bytes",
+                    n.segment.name.to_string_lossy()
+                ));
             }
         }
         text
@@ -389,32 +408,6 @@ impl SegscopeApp {
         }
         self.notes.toasts(ctx);
     }
-}
-
-/// Lists an hour directory for the segment tooltip: (start, duration, type, name, size).
-fn list_names(dir: &Path, hour_start_us: i64) -> Vec<NamedSegment> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return Vec::new();
-    };
-    entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let name = e.file_name();
-            match crate::archive::name::classify_name(name.as_encoded_bytes()) {
-                crate::archive::name::NameClass::Segment(p) => {
-                    let size = e.metadata().map(|m| m.len()).unwrap_or(0);
-                    Some((
-                        hour_start_us + p.offset_us,
-                        p.duration_us,
-                        p.kind,
-                        name.to_string_lossy().into_owned(),
-                        size,
-                    ))
-                }
-                _ => None,
-            }
-        })
-        .collect()
 }
 
 fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
