@@ -273,9 +273,8 @@ impl HolesPanel {
                 }
             }
         });
-        let rows = self.visible().to_vec();
-        let names = self.stream_names.clone();
-        let selected = self.selected;
+        self.visible();
+        let (rows, names, selected) = (&self.visible, &self.stream_names, self.selected);
         let row_h = 20.0;
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])
