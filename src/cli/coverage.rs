@@ -82,9 +82,7 @@ fn analyse_on_queue(
             recovered.len()
         );
     }
-    if let Ok(abs) = std::fs::canonicalize(path) {
-        let _ = crate::jobs::settings::touch_recent(runner.db(), &abs.to_string_lossy());
-    }
+    crate::jobs::settings::remember_opened(runner.db(), path);
     let events = runner.subscribe();
     let task = CoverageArgs {
         path: path.to_path_buf(),

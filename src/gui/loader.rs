@@ -145,9 +145,7 @@ impl Loader {
             .runner
             .submit("coverage", &coverage_args(&args), true)
             .map_err(|e| format!("cannot queue the analysis: {e}"))?;
-        if let Ok(abs) = std::fs::canonicalize(path) {
-            let _ = crate::jobs::settings::touch_recent(self.runner.db(), &abs.to_string_lossy());
-        }
+        crate::jobs::settings::remember_opened(self.runner.db(), path);
         self.current = Some(Load {
             path: path.to_path_buf(),
             task_id: id,

@@ -28,6 +28,15 @@ pub fn set(db: &Db, key: &str, value: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Records an opened archive by its absolute path; a path that does not
+/// resolve (missing, unreadable) is not recorded.
+pub fn remember_opened(db: &Db, path: &std::path::Path) {
+    if let Ok(abs) = std::fs::canonicalize(path) {
+        // Recent files are a convenience: failing to record one is not an error.
+        let _ = touch_recent(db, &abs.to_string_lossy());
+    }
+}
+
 /// Records that `path` was opened now; keeps the newest [`RECENT_LIMIT`].
 pub fn touch_recent(db: &Db, path: &str) -> rusqlite::Result<()> {
     let conn = db.lock();
