@@ -52,7 +52,7 @@ fn harness_with_step(path: PathBuf, db: PathBuf, step_dt: f32) -> Harness<'stati
         .with_size([1280.0, 800.0])
         .with_max_steps(10_000)
         .with_step_dt(step_dt)
-        .build_eframe(move |cc| SegscopeApp::new(cc, options))
+        .build_eframe(move |cc| SegscopeApp::new(cc, options).expect("the app starts"))
 }
 
 fn wait_until(h: &mut Harness<'_, SegscopeApp>, what: &str, done: impl Fn(&SegscopeApp) -> bool) {

@@ -81,7 +81,7 @@ pub fn run(options: GuiOptions) -> anyhow::Result<()> {
     eframe::run_native(
         "segscope",
         native,
-        Box::new(move |cc| Ok(Box::new(app::SegscopeApp::new(cc, options)))),
+        Box::new(move |cc| Ok(Box::new(app::SegscopeApp::new(cc, options)?))),
     )
     .map_err(|e| anyhow::anyhow!("cannot open the window: {e}"))?;
     let failed = failure.lock().ok().and_then(|f| f.clone());

@@ -24,7 +24,7 @@ use super::palette::CommandPalette;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use super::timeline::TimelineView;
 use crate::analysis::Analysis;
-use crate::jobs::db::Db;
+use crate::jobs::db::{Db, DbError};
 use crate::time::HOUR_US;
 
 /// A segment file of an hour directory, for the hover tooltip.
@@ -83,7 +83,7 @@ pub struct SegscopeApp {
 impl SegscopeApp {
     /// Builds the app: restores settings, opens the database, starts the runner and
     /// opens `options.path` (or the demo archive).
-    pub fn new(cc: &eframe::CreationContext<'_>, options: GuiOptions) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: GuiOptions) -> Result<Self, DbError> {
         let settings: Settings = cc
             .storage
             .and_then(|s| eframe::get_value(s, STORAGE_KEY))
@@ -94,16 +94,8 @@ impl SegscopeApp {
             .clone()
             .unwrap_or_else(crate::jobs::db::default_db_path);
         let mut notes = Notifications::default();
-        let db = Db::open(&db_path).or_else(|_| Db::memory());
-        let db = match db {
-            Ok(db) => db,
-            Err(e) => {
-                // Not even an in-memory database: nothing can run.
-                notes.error(format!("cannot open any database: {e}"));
-                #[allow(clippy::expect_used)]
-                Db::memory().expect("SQLite can always open an in-memory database")
-            }
-        };
+        // Db::open already falls back to memory; an error means not even that works.
+        let db = Db::open(&db_path)?;
         for w in &db.warnings {
             notes.warn(w.clone());
         }
@@ -148,7 +140,7 @@ impl SegscopeApp {
             app.timeline.set_range(a as f64, b as f64);
             app.timeline.auto_fit = false;
         }
-        app
+        Ok(app)
     }
 
     /// Opens an archive (cancelling one still being analysed).
