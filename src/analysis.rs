@@ -13,7 +13,7 @@ use crate::archive::Warning;
 use crate::archive::layout::{HourDir, Layout, OpenError, OpenedAs, Selection, discover};
 use crate::archive::walk::{BadSegment, list_hour};
 use crate::coverage::best::{HourSummary, summarise_hour};
-use crate::coverage::lod::Pyramid;
+use crate::coverage::lod::MixIndex;
 use crate::coverage::timeline::{StreamCoverage, analyse_stream};
 
 /// One analysed (channel, quality).
@@ -27,8 +27,8 @@ pub struct StreamAnalysis {
     pub hours: Vec<HourSummary>,
     /// The timeline and per-hour figures.
     pub coverage: StreamCoverage,
-    /// Pre-aggregated coverage for drawing zoomed-out views (`None` without data).
-    pub pyramid: Option<Pyramid>,
+    /// Running totals of the coverage, for drawing any range at any zoom.
+    pub mix_index: MixIndex,
     /// Bad segments of every hour, in path order.
     pub bad_segments: Vec<BadSegment>,
 }
@@ -202,6 +202,8 @@ pub fn analyse_with_cache(
     cache: Option<&dyn HourCache>,
 ) -> Result<Analysis, AnalysisError> {
     let layout = discover(root, selection)?;
+    let gate = hold::gate_for(root);
+    let started = AtomicUsize::new(0);
     let from_cache = AtomicUsize::new(0);
     observer.started(&layout);
     let total = layout.hours.len();
@@ -215,6 +217,14 @@ pub fn analyse_with_cache(
         .for_each(|(index, hour)| {
             if observer.is_cancelled() {
                 return;
+            }
+            if let Some(g) = &gate {
+                g.wait(started.fetch_add(1, Ordering::SeqCst), &|| {
+                    observer.is_cancelled()
+                });
+                if observer.is_cancelled() {
+                    return;
+                }
             }
             let summary = match cache.map(|c| c.lookup(root, hour)) {
                 Some(CacheLookup::Hit(summary)) => {
@@ -273,7 +283,7 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
         .map(|(dir, mut hours)| {
             hours.sort_by_key(|h| h.hour_start_us);
             let coverage = analyse_stream(&hours);
-            let pyramid = Pyramid::build(&coverage);
+            let mix_index = MixIndex::build(&coverage);
             let mut bad_segments: Vec<BadSegment> =
                 hours.iter().flat_map(|h| h.bad.iter().cloned()).collect();
             bad_segments.sort();
@@ -282,7 +292,7 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
                 quality: dir.quality,
                 hours,
                 coverage,
-                pyramid,
+                mix_index,
                 bad_segments,
             }
         })
@@ -293,5 +303,93 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
         streams,
         warnings,
         hours_from_cache: 0,
+    }
+}
+
+/// Test hooks that hold a real scan at a known point, so tests can look at a
+/// scan in progress, cancel or signal it without racing it. Nothing holds a scan
+/// unless a test asks.
+pub mod hold {
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// Environment variable: every scan of the process scans this many hour
+    /// directories, then waits until cancelled (for tests of other processes).
+    pub const HOLD_ENV: &str = "SEGSCOPE_TEST_HOLD_AFTER_HOURS";
+
+    /// Where a held scan stops.
+    #[derive(Debug)]
+    pub struct Gate {
+        after: usize,
+        released: AtomicBool,
+    }
+
+    impl Gate {
+        /// Called with the ticket of each hour about to be scanned: hours from
+        /// `after` on wait until the gate opens or `cancelled` says so.
+        pub(crate) fn wait(&self, ticket: usize, cancelled: &dyn Fn() -> bool) {
+            while ticket >= self.after && !self.released.load(Ordering::SeqCst) && !cancelled() {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        }
+    }
+
+    type Holds = Mutex<Vec<(PathBuf, Arc<Gate>)>>;
+
+    fn holds() -> &'static Holds {
+        static HOLDS: Holds = Mutex::new(Vec::new());
+        &HOLDS
+    }
+
+    /// Holds every scan of `root` (as given to the scan) after `hours` hour
+    /// directories until [`ScanHold::release`] or drop.
+    pub struct ScanHold {
+        root: PathBuf,
+        gate: Arc<Gate>,
+    }
+
+    impl ScanHold {
+        /// Holds scans of `root` after `hours` hour directories.
+        pub fn after_hours(root: &Path, hours: usize) -> ScanHold {
+            let gate = Arc::new(Gate {
+                after: hours,
+                released: AtomicBool::new(false),
+            });
+            if let Ok(mut h) = holds().lock() {
+                h.push((root.to_path_buf(), Arc::clone(&gate)));
+            }
+            ScanHold {
+                root: root.to_path_buf(),
+                gate,
+            }
+        }
+
+        /// Lets held scans go on.
+        pub fn release(self) {}
+    }
+
+    impl Drop for ScanHold {
+        fn drop(&mut self) {
+            self.gate.released.store(true, Ordering::SeqCst);
+            if let Ok(mut h) = holds().lock() {
+                h.retain(|(p, g)| !(p == &self.root && Arc::ptr_eq(g, &self.gate)));
+            }
+        }
+    }
+
+    /// The gate a scan of `root` must pass, if a test set one.
+    pub(crate) fn gate_for(root: &Path) -> Option<Arc<Gate>> {
+        if let Some(after) = std::env::var(HOLD_ENV).ok().and_then(|v| v.parse().ok()) {
+            return Some(Arc::new(Gate {
+                after,
+                released: AtomicBool::new(false),
+            }));
+        }
+        let h = holds().lock().ok()?;
+        h.iter()
+            .find(|(p, _)| p == root)
+            .map(|(_, g)| Arc::clone(g))
     }
 }

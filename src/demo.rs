@@ -14,6 +14,7 @@ use std::collections::HashSet;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rayon::prelude::*;
 
@@ -32,6 +33,8 @@ pub struct DemoOptions {
     pub qualities: Vec<String>,
     /// First hour, µs since the epoch (hour-aligned).
     pub start_us: i64,
+    /// When set and true, generation stops (a signal), removing what it wrote.
+    pub stop: Option<&'static AtomicBool>,
 }
 
 impl Default for DemoOptions {
@@ -42,6 +45,7 @@ impl Default for DemoOptions {
             channels: vec!["desertbus".into(), "bonus".into()],
             qualities: vec!["source".into(), "480p".into()],
             start_us: parse_hour_name("2024-11-09T00").unwrap_or(0),
+            stop: None,
         }
     }
 }
@@ -110,7 +114,120 @@ impl Rng {
     }
 }
 
-/// Generates the demo archive at `dir`, which must not exist yet.
+/// The most hours per stream a demo archive may have (a leap year).
+pub const MAX_HOURS: u32 = 366 * 24;
+
+/// Files a stream writes per hour, at most (about 1,800 segments, duplicates,
+/// partials and extras).
+const FILES_PER_HOUR: u64 = 2_000;
+
+fn invalid(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
+
+/// Checks that a channel or quality name is one plain path component that the
+/// archive walk will see: not empty, no `/` or NUL, not `.`/`..`, no leading dot.
+pub fn check_component(what: &str, name: &str) -> io::Result<()> {
+    let why = if name.is_empty() {
+        Some("is empty")
+    } else if name.contains('/') || name.contains('\0') {
+        Some("must be a single directory name (no '/' or NUL)")
+    } else if name.starts_with('.') {
+        Some("must not start with '.' (such directories are hidden and never scanned)")
+    } else {
+        None
+    };
+    match why {
+        Some(why) => Err(invalid(format!(
+            "{what} name {} {why}",
+            crate::text::shown(&format!("{name:?}"))
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Refuses options that cannot be generated: bad names, too many hours, more
+/// files than the file system has inodes or room for.
+fn check_options(parent: &Path, opts: &DemoOptions) -> io::Result<()> {
+    for c in &opts.channels {
+        check_component("channel", c)?;
+    }
+    for q in &opts.qualities {
+        check_component("quality", q)?;
+    }
+    if opts.channels.is_empty() || opts.qualities.is_empty() {
+        return Err(invalid(
+            "at least one channel and one quality are needed".into(),
+        ));
+    }
+    if opts.hours == 0 || opts.hours > MAX_HOURS {
+        return Err(invalid(format!(
+            "--hours {} is out of range: 1 to {MAX_HOURS} (a year)",
+            opts.hours
+        )));
+    }
+    let streams = (opts.channels.len() * opts.qualities.len()) as u64;
+    let files = streams * u64::from(opts.hours) * FILES_PER_HOUR;
+    if let Some(room) = free_room(parent) {
+        // Each file is an inode and a directory entry (about 128 bytes) on disk;
+        // the files themselves are sparse.
+        if room.inodes < files.saturating_mul(11) / 10 {
+            return Err(invalid(format!(
+                "the demo would need about {files} files but the file system of {} has {} free inodes; ask for fewer --hours or streams",
+                parent.display(),
+                room.inodes
+            )));
+        }
+        if room.bytes < files.saturating_mul(256) {
+            return Err(invalid(format!(
+                "the demo would need about {} MB of directory space but {} has {} MB free; ask for fewer --hours or streams",
+                files * 256 / 1_000_000,
+                parent.display(),
+                room.bytes / 1_000_000
+            )));
+        }
+    }
+    Ok(())
+}
+
+struct FreeRoom {
+    inodes: u64,
+    bytes: u64,
+}
+
+/// Free inodes and bytes for unprivileged users on the file system of `dir`.
+fn free_room(dir: &Path) -> Option<FreeRoom> {
+    let c = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes()).ok()?;
+    let mut st: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid C string and `st` a valid out-pointer.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut st) } != 0 {
+        return None;
+    }
+    // Some file systems (e.g. btrfs) report no inode limit as 0 files.
+    let inodes = if st.f_files == 0 {
+        u64::MAX
+    } else {
+        st.f_favail as u64
+    };
+    Some(FreeRoom {
+        inodes,
+        bytes: (st.f_bavail as u64).saturating_mul(st.f_frsize as u64),
+    })
+}
+
+fn stopped(opts: &DemoOptions) -> io::Result<()> {
+    match opts.stop {
+        Some(flag) if flag.load(Ordering::Relaxed) => Err(io::Error::new(
+            io::ErrorKind::Interrupted,
+            "stopped by a signal",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Generates the demo archive at `dir`, which must not exist yet. It is built in a
+/// staging directory beside `dir` that is removed if anything goes wrong or the
+/// stop flag is raised.
 pub fn generate(dir: &Path, opts: &DemoOptions) -> io::Result<DemoSummary> {
     if dir.exists() {
         return Err(io::Error::new(
@@ -123,6 +240,7 @@ pub fn generate(dir: &Path, opts: &DemoOptions) -> io::Result<DemoSummary> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     fs::create_dir_all(parent)?;
+    check_options(parent, opts)?;
     let staging = tempfile::Builder::new()
         .prefix(".segscope-demo-")
         .tempdir_in(parent)?;
@@ -160,6 +278,7 @@ pub fn generate(dir: &Path, opts: &DemoOptions) -> io::Result<DemoSummary> {
         fs::create_dir_all(staging.path().join(c).join(q).join("junk"))?;
         fs::create_dir_all(staging.path().join(".trash"))?;
     }
+    stopped(opts)?;
     let staged = staging.keep();
     fs::rename(&staged, dir)?;
     Ok(total)
@@ -223,7 +342,8 @@ impl<'a> StreamWriter<'a> {
     }
 
     fn touch(&mut self, path: &Path, size: u64) -> io::Result<()> {
-        let f = fs::File::create(path)?;
+        stopped(self.opts)?;
+        let f = fs::File::create_new(path)?;
         if size > 0 {
             f.set_len(size)?;
         }

@@ -11,9 +11,11 @@
 //! * [`demo`]: the deterministic demo archive generator.
 //! * [`bench`](mod@bench): `segscope bench`, walk-versus-analysis timings.
 //! * [`jobs`]: the SQLite job queue, worker pool and result cache.
-//! * [`gui`]: the desktop app (the only module using egui, eframe and rfd).
+//! * `gui`: the desktop app (the only module using egui, eframe and rfd; built
+//!   with the default `gui` feature).
 //! * [`cli`]: the command line.
 //! * [`time`]: µs instants and their text forms.
+//! * [`text`]: untrusted names shown safely (terminal escapes, CSV formulas).
 
 pub mod analysis;
 pub mod archive;
@@ -22,6 +24,8 @@ pub mod cli;
 pub mod coverage;
 pub mod demo;
 pub mod export;
+#[cfg(feature = "gui")]
 pub mod gui;
 pub mod jobs;
+pub mod text;
 pub mod time;

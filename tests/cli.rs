@@ -14,7 +14,7 @@ use serde_json::Value;
 use util::{Archive, H};
 
 fn segscope(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_segscope"))
+    Command::new(util::segscope_bin())
         .args(args)
         .output()
         .unwrap()
@@ -484,7 +484,7 @@ fn demo_is_deterministic_and_coverage_demo_generates_it() {
     assert!(!segscope(&["demo", s(&d1)]).status.success());
 
     let home = tmp.path().join("xdg");
-    let out = Command::new(env!("CARGO_BIN_EXE_segscope"))
+    let out = Command::new(util::segscope_bin())
         .args(["coverage", "--demo", "--json", "-"])
         .env("XDG_DATA_HOME", &home)
         .output()

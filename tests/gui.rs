@@ -198,9 +198,10 @@ fn cancel_stops_a_running_scan() {
         },
     )
     .unwrap();
+    // Held after two hours, the scan is surely still running when Cancel is clicked.
+    let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
     let mut h = harness(demo, tmp.path().join("gui.db"));
-    h.step();
-    assert!(h.state().loader.is_scanning());
+    wait_until(&mut h, "the scan to start", |app| app.loader.is_scanning());
     h.get_by_label("Cancel").click();
     h.step();
     wait_until(&mut h, "the cancellation", |app| {

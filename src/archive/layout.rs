@@ -100,6 +100,16 @@ pub enum OpenError {
     /// The path is a file, not a directory.
     #[error("not a directory (expected an archive root, channel or quality directory): {0}")]
     NotADirectory(PathBuf),
+    /// The path is one hour directory of a stream, not an archive.
+    #[error(
+        "{path} is an hour directory (segments of one hour); open its stream instead: {quality}"
+    )]
+    HourDirectory {
+        /// The opened path.
+        path: PathBuf,
+        /// The quality directory holding it.
+        quality: PathBuf,
+    },
 }
 
 /// Kind of a directory entry, from the listing (no stat).
@@ -161,6 +171,45 @@ fn is_hour_dir(e: &Entry) -> bool {
     e.kind == EntryKind::Dir && e.name.to_str().and_then(parse_hour_name).is_some()
 }
 
+/// What a directory listed as `top` is: a quality directory holds hour
+/// directories, a channel directory holds directories that do, anything else is
+/// taken for an archive root.
+fn kind_of(root: &Path, top: &[Entry]) -> OpenedAs {
+    if top.iter().any(is_hour_dir) {
+        return OpenedAs::Quality;
+    }
+    let mut ignored = Vec::new();
+    let is_channel = top.iter().any(|e| {
+        e.kind == EntryKind::Dir
+            && list_dir(root, &root.join(&e.name), &mut ignored)
+                .is_ok_and(|children| children.iter().any(is_hour_dir))
+    });
+    if is_channel {
+        OpenedAs::Channel
+    } else {
+        OpenedAs::Root
+    }
+}
+
+/// What `path` is (root, channel or quality directory), from its listing; `None`
+/// when it cannot be listed.
+pub fn detect_kind(path: &Path) -> Option<OpenedAs> {
+    let top = list_dir(path, path, &mut Vec::new()).ok()?;
+    Some(kind_of(path, &top))
+}
+
+/// True when `path` is named like an hour directory and holds segment files.
+fn looks_like_hour_dir(path: &Path, top: &[Entry]) -> bool {
+    own_names(path)
+        .0
+        .as_deref()
+        .and_then(parse_hour_name)
+        .is_some()
+        && top
+            .iter()
+            .any(|e| e.kind == EntryKind::File && e.name.as_encoded_bytes().ends_with(b".ts"))
+}
+
 /// Detects what `root` is and lists its streams and hour directories.
 pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError> {
     let meta = fs::metadata(root).map_err(|source| OpenError::Unreadable {
@@ -177,21 +226,23 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
     })?;
     let names = own_names(root);
     let mut streams = Vec::new();
-    let opened_as = if top.iter().any(is_hour_dir) {
-        streams.push(StreamDir {
-            channel: names.1.unwrap_or_default(),
-            quality: names.0.unwrap_or_default(),
+    let opened_as = kind_of(root, &top);
+    if opened_as == OpenedAs::Root && looks_like_hour_dir(root, &top) {
+        let resolved = fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        return Err(OpenError::HourDirectory {
             path: root.to_path_buf(),
+            quality: resolved.parent().unwrap_or(&resolved).to_path_buf(),
         });
-        OpenedAs::Quality
-    } else {
-        let mut w = Vec::new();
-        let is_channel = top.iter().any(|e| {
-            e.kind == EntryKind::Dir
-                && list_dir(root, &root.join(&e.name), &mut w)
-                    .is_ok_and(|children| children.iter().any(is_hour_dir))
-        });
-        if is_channel {
+    }
+    match opened_as {
+        OpenedAs::Quality => {
+            streams.push(StreamDir {
+                channel: names.1.unwrap_or_default(),
+                quality: names.0.unwrap_or_default(),
+                path: root.to_path_buf(),
+            });
+        }
+        OpenedAs::Channel => {
             let channel = names.0.unwrap_or_default();
             for quality in child_dirs(root, root, &top, "quality", &mut warnings) {
                 streams.push(StreamDir {
@@ -200,8 +251,8 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
                     quality,
                 });
             }
-            OpenedAs::Channel
-        } else {
+        }
+        OpenedAs::Root => {
             for channel in child_dirs(root, root, &top, "channel", &mut warnings) {
                 let cpath = root.join(&channel);
                 let qualities = match list_dir(root, &cpath, &mut warnings) {
@@ -223,13 +274,14 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
                     });
                 }
             }
-            OpenedAs::Root
         }
-    };
+    }
+    unmatched_selection(root, &streams, selection, &mut warnings);
     streams.retain(|s| selection.keeps_stream(&s.channel, &s.quality));
     streams.sort_by(|a, b| (&a.channel, &a.quality).cmp(&(&b.channel, &b.quality)));
 
     let mut hours = Vec::new();
+    let mut outside_range: Option<(i64, i64)> = None;
     for (index, stream) in streams.iter().enumerate() {
         let entries = if stream.path == root {
             Ok(top
@@ -264,6 +316,9 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
                             hour_start_us: h,
                             path,
                         });
+                    } else {
+                        let (a, b) = outside_range.unwrap_or((h, h));
+                        outside_range = Some((a.min(h), b.max(h)));
                     }
                 }
                 (Some(_), EntryKind::Symlink) => warnings.push(Warning::new(
@@ -289,6 +344,17 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
             }
         }
     }
+    if let (true, Some((first, last))) = (hours.is_empty(), outside_range) {
+        warnings.push(Warning::new(
+            root,
+            root,
+            format!(
+                "no hour directory in the --from/--to range; the archive has hours from {} to {}",
+                crate::time::format_hour(first),
+                crate::time::format_hour(last)
+            ),
+        ));
+    }
     Ok(Layout {
         root: root.to_path_buf(),
         opened_as,
@@ -296,6 +362,32 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
         hours,
         warnings,
     })
+}
+
+/// Warns about each `--channel` / `--quality` that names no stream of the archive.
+fn unmatched_selection(
+    root: &Path,
+    streams: &[StreamDir],
+    selection: &Selection,
+    warnings: &mut Vec<Warning>,
+) {
+    let mut check = |wanted: &[String], what: &str, of: fn(&StreamDir) -> &str| {
+        let mut have: Vec<&str> = streams.iter().map(of).collect();
+        have.sort_unstable();
+        have.dedup();
+        for w in wanted.iter().filter(|w| !have.contains(&w.as_str())) {
+            warnings.push(Warning::new(
+                root,
+                root,
+                format!(
+                    "no {what} named {w:?}; the archive has: {}",
+                    have.join(", ")
+                ),
+            ));
+        }
+    };
+    check(&selection.channels, "channel", |s| &s.channel);
+    check(&selection.qualities, "quality", |s| &s.quality);
 }
 
 /// Names of the sub-directories of `dir` that may be channels or qualities; the

@@ -13,13 +13,14 @@ use clap::Args;
 use super::progress::ProgressBar;
 use super::{downcast, ensure_demo_archive, interrupted, open_db};
 use crate::analysis::Analysis;
-use crate::export::atomic::{ensure_outside, write_atomic};
+use crate::export::atomic::{ensure_outside, resolved_target, write_output};
 use crate::export::{csv, json, png, prom};
 use crate::jobs::queue::TaskState;
 use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
 use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
-use crate::time::format_iso;
+use crate::text::{shown, shown_path};
 use crate::time::parse_user_time;
+use crate::time::{format_hour, format_iso};
 
 /// `segscope coverage`.
 #[derive(Args, Debug)]
@@ -45,20 +46,20 @@ pub struct CoverageCmd {
     /// Write the JSON report to FILE, or to stdout with `-`.
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
-    /// Write one CSV row per hour to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Write one CSV row per hour to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE|-")]
     pub csv: Option<PathBuf>,
-    /// Write one CSV row per hole to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Write one CSV row per hole to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE|-")]
     pub holes_csv: Option<PathBuf>,
     /// Write wubloader-layout maps (CHANNEL_QUALITY_coverage.png) into DIR.
     #[arg(long, value_name = "DIR")]
     pub png: Option<PathBuf>,
-    /// Write Prometheus text exposition to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Write Prometheus text exposition to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE|-")]
     pub prom: Option<PathBuf>,
-    /// Write the HTML report (one self-contained file) to FILE.
-    #[arg(long, value_name = "FILE")]
+    /// Write the HTML report (one self-contained file) to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE|-")]
     pub html: Option<PathBuf>,
     /// Scan every hour directory; neither read nor update the result cache.
     #[arg(long)]
@@ -68,7 +69,14 @@ pub struct CoverageCmd {
     pub quiet: bool,
 }
 
-/// Runs the analysis as a local task and waits for it.
+/// How often the wait for the analysis looks at the signal flag.
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
+/// How long a signalled stop waits for the scan to notice.
+const SIGNAL_STOP_DEADLINE: Duration = Duration::from_secs(2);
+
+/// Runs the analysis as a local task and waits for it. A signal (Ctrl-C,
+/// SIGTERM) stops the scan within a fraction of a second: the task is marked
+/// `interrupted` and the error says so.
 fn analyse_on_queue(
     args: &CoverageCmd,
     path: &Path,
@@ -97,9 +105,17 @@ fn analyse_on_queue(
         .submit("coverage", &coverage_args(&task), true)
         .context("cannot queue the analysis")?;
     let mut bar = ProgressBar::new(!args.quiet);
-    let mut cancel_sent = false;
     let finished = loop {
-        match events.recv_timeout(Duration::from_millis(100)) {
+        if interrupted().load(Ordering::SeqCst) {
+            bar.finish();
+            // A graceful stop marks the running task interrupted; one not yet
+            // claimed is marked too.
+            let db = runner.db().clone();
+            runner.stop(SIGNAL_STOP_DEADLINE);
+            let _ = crate::jobs::queue::interrupt(&db.lock(), &[id], "stopped by a signal");
+            bail!("interrupted; analysis task {id} stopped, nothing written");
+        }
+        match events.recv_timeout(SIGNAL_POLL) {
             Ok(JobEvent::Progress {
                 id: i,
                 done,
@@ -112,13 +128,7 @@ fn analyse_on_queue(
                 error,
                 output,
             }) if i == id => break (state, error, output),
-            Ok(_) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                if interrupted().load(Ordering::SeqCst) && !cancel_sent {
-                    runner.cancel_local(id);
-                    cancel_sent = true;
-                }
-            }
+            Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => bail!("the job runner stopped"),
         }
     };
@@ -138,64 +148,169 @@ fn analyse_on_queue(
     }
 }
 
-/// `segscope coverage`.
+/// Where a text output goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Sink {
+    Stdout,
+    File(PathBuf),
+}
+
+/// An exporter: the bytes of one output kind.
+type Render = fn(&Analysis) -> Vec<u8>;
+
+/// One requested text output.
+struct Output {
+    flag: &'static str,
+    sink: Sink,
+    render: Render,
+}
+
+fn requested_outputs(args: &CoverageCmd) -> Vec<Output> {
+    let list: [(&'static str, &Option<PathBuf>, Render); 5] = [
+        ("--json", &args.json, json::to_json),
+        ("--csv", &args.csv, csv::hours_csv),
+        ("--holes-csv", &args.holes_csv, csv::holes_csv),
+        ("--prom", &args.prom, prom::to_prometheus),
+        ("--html", &args.html, crate::export::html::to_html),
+    ];
+    list.into_iter()
+        .filter_map(|(flag, target, render)| {
+            let target = target.as_ref()?;
+            let sink = if target.as_os_str() == "-" {
+                Sink::Stdout
+            } else {
+                Sink::File(target.clone())
+            };
+            Some(Output { flag, sink, render })
+        })
+        .collect()
+}
+
+/// Refuses outputs that cannot all be written as asked: two to stdout, two to
+/// one file, a file inside the archive.
+fn check_outputs(path: &Path, outputs: &[Output], png: Option<&Path>) -> anyhow::Result<()> {
+    let stdout: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o.sink == Sink::Stdout)
+        .map(|o| o.flag)
+        .collect();
+    if stdout.len() > 1 {
+        bail!(
+            "only one output can go to stdout (-), not {}",
+            stdout.join(" and ")
+        );
+    }
+    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
+    let files = outputs
+        .iter()
+        .filter_map(|o| match &o.sink {
+            Sink::File(p) => Some((p.as_path(), o.flag)),
+            Sink::Stdout => None,
+        })
+        .chain(png.map(|p| (p, "--png")));
+    for (target, flag) in files {
+        ensure_outside(path, target)?;
+        let resolved = resolved_target(target);
+        if let Some((_, other)) = seen.iter().find(|(p, _)| *p == resolved) {
+            bail!(
+                "{other} and {flag} name the same file {}; give each output its own",
+                shown_path(target)
+            );
+        }
+        seen.push((resolved, flag));
+    }
+    Ok(())
+}
+
+/// Writes to stdout, failing (instead of succeeding silently) when stdout is
+/// closed, and naming a broken pipe.
+fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
+    if super::stdout_was_closed().load(Ordering::SeqCst) {
+        bail!("cannot write to stdout: it is closed");
+    }
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to stdout: {e}"))
+}
+
+/// `segscope coverage`. Every output that can be written is written; the ones
+/// that fail are reported and make the exit status non-zero.
 pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let path = match (&args.path, args.demo) {
         (Some(p), _) => p.clone(),
         (None, true) => ensure_demo_archive()?,
         (None, false) => bail!("no PATH given (or use --demo)"),
     };
-    // Refuse outputs inside the archive before any work.
-    let stdout_json = args.json.as_deref() == Some(Path::new("-"));
-    let targets = [
-        args.json.as_ref().filter(|_| !stdout_json),
-        args.csv.as_ref(),
-        args.holes_csv.as_ref(),
-        args.prom.as_ref(),
-        args.png.as_ref(),
-        args.html.as_ref(),
-    ];
-    for target in targets.into_iter().flatten() {
-        ensure_outside(&path, target)?;
-    }
-    let analysis = analyse_on_queue(args, &path, db)?;
-
-    if let Some(target) = &args.json {
-        let bytes = json::to_json(&analysis);
-        if stdout_json {
-            let mut out = std::io::stdout().lock();
-            out.write_all(&bytes)
-                .context("cannot write JSON to stdout")?;
-            out.flush().context("cannot write JSON to stdout")?;
-        } else {
-            write_atomic(target, &bytes)?;
+    if let (Some(from), Some(to)) = (args.from, args.to) {
+        if from >= to {
+            bail!(
+                "--from {} is not before --to {}: no time to analyse",
+                format_iso(from),
+                format_iso(to)
+            );
         }
     }
-    if let Some(target) = &args.csv {
-        write_atomic(target, &csv::hours_csv(&analysis))?;
+    // Refuse outputs that cannot be written as asked before any work.
+    let outputs = requested_outputs(args);
+    check_outputs(&path, &outputs, args.png.as_deref())?;
+    let analysis = analyse_on_queue(args, &path, db)?;
+    if interrupted().load(Ordering::SeqCst) {
+        bail!("interrupted; nothing written");
     }
-    if let Some(target) = &args.holes_csv {
-        write_atomic(target, &csv::holes_csv(&analysis))?;
-    }
-    if let Some(target) = &args.prom {
-        write_atomic(target, &prom::to_prometheus(&analysis))?;
-    }
-    if let Some(target) = &args.html {
-        write_atomic(target, &crate::export::html::to_html(&analysis))?;
+
+    let mut failures: Vec<String> = Vec::new();
+    let to_stdout = outputs.iter().any(|o| o.sink == Sink::Stdout);
+    for o in &outputs {
+        let bytes = (o.render)(&analysis);
+        let result = match &o.sink {
+            Sink::Stdout => write_stdout(&bytes),
+            Sink::File(target) => write_output(target, &bytes).map_err(anyhow::Error::from),
+        };
+        if let Err(e) = result {
+            failures.push(format!("{}: {e:#}", o.flag));
+        }
     }
     if let Some(dir) = &args.png {
-        write_maps(&analysis, dir, args.from, args.to)?;
+        failures.extend(write_maps(&analysis, dir, args.from, args.to, args.quiet));
     }
     if !args.quiet {
-        let summary = summary_text(&analysis);
-        if stdout_json {
-            eprint!("{summary}");
+        if analysis.streams.is_empty() {
+            eprintln!("{}", no_streams_hint(&analysis, args));
         } else {
-            print!("{summary}");
+            let summary = summary_text(&analysis);
+            if to_stdout {
+                eprint!("{summary}");
+            } else if let Err(e) = write_stdout(summary.as_bytes()) {
+                failures.push(format!("summary: {e:#}"));
+            }
         }
     }
     report_problems(&analysis, args.quiet);
+    if !failures.is_empty() {
+        for f in &failures {
+            eprintln!("segscope: error: {}", shown(f));
+        }
+        bail!(
+            "{} of the requested outputs could not be written (the others were)",
+            failures.len()
+        );
+    }
     Ok(())
+}
+
+/// Why an analysis found no streams, in one line.
+fn no_streams_hint(analysis: &Analysis, args: &CoverageCmd) -> String {
+    let root = shown(&analysis.root);
+    if !args.channels.is_empty() || !args.qualities.is_empty() {
+        format!(
+            "segscope: no stream of {root} matches the --channel/--quality given (see the warnings)"
+        )
+    } else {
+        format!(
+            "segscope: no streams found in {root}: expected CHANNEL/QUALITY/HOUR directories (e.g. desertbus/source/2024-11-09T05)"
+        )
+    }
 }
 
 fn write_maps(
@@ -203,12 +318,31 @@ fn write_maps(
     dir: &Path,
     from: Option<i64>,
     to: Option<i64>,
-) -> anyhow::Result<()> {
-    let done = png::write_maps(analysis, dir, from, to)?;
-    for stream in done.skipped {
-        eprintln!("segscope: no map for {stream}: no segments");
+    quiet: bool,
+) -> Vec<String> {
+    let done = match png::write_maps(analysis, dir, from, to) {
+        Ok(done) => done,
+        Err(e) => return vec![format!("--png: {e}")],
+    };
+    for stream in &done.skipped {
+        eprintln!("segscope: no map for {}: no segments", shown(stream));
     }
-    Ok(())
+    if !quiet {
+        for map in &done.written {
+            for (a, b) in &map.breaks {
+                eprintln!(
+                    "segscope: map of {}: no segments from {} to {}, drawn as a grey break",
+                    shown(&map.stream),
+                    format_hour(*a),
+                    format_hour(*b)
+                );
+            }
+        }
+    }
+    done.failed
+        .into_iter()
+        .map(|(stream, why)| format!("--png: map of {stream}: {why}"))
+        .collect()
 }
 
 /// A short human summary, one line per stream.
@@ -225,7 +359,7 @@ pub fn summary_text(analysis: &Analysis) -> String {
         let _ = writeln!(
             out,
             "{:<24} {:>6} {:>9} {:>7.3}% {:>8.3}% {:>6} {:>10.3}s {:>5}",
-            format!("{}/{}", s.channel, s.quality),
+            shown(&format!("{}/{}", s.channel, s.quality)),
             m.hours,
             m.segments,
             m.raw_pct,
@@ -246,7 +380,7 @@ fn report_problems(analysis: &Analysis, quiet: bool) {
     }
     eprintln!("segscope: {bad} bad segments, {warnings} warnings");
     for w in analysis.warnings.iter().take(10) {
-        eprintln!("  warning: {}: {}", w.path, w.message);
+        eprintln!("  warning: {}: {}", shown(&w.path), shown(&w.message));
     }
     if warnings > 10 {
         eprintln!("  ... {} more (all are in the JSON report)", warnings - 10);

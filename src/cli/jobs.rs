@@ -9,9 +9,10 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::{interrupted, open_db};
-use crate::jobs::queue::{self, CancelOutcome, Task, TaskState};
+use crate::jobs::queue::{self, CancelOutcome, RetryOutcome, Task, TaskState};
 use crate::jobs::runner::{ClaimScope, Runner, owner_alive};
 use crate::jobs::tasks::builtin_registry;
+use crate::text::shown;
 use crate::time::format_iso;
 
 /// Oldest queued task age that triggers the "work pending" warning.
@@ -118,12 +119,12 @@ fn table(tasks: &[Task]) -> String {
             out,
             "{:>6}  {:<9} {:<11} {:<27} {:>8}  {:<14} {}",
             t.id,
-            t.kind,
+            shown(&t.kind),
             t.state.as_str(),
             format_iso(t.created_us),
             took,
             progress,
-            detail
+            shown(&detail)
         );
     }
     out
@@ -181,10 +182,14 @@ pub fn run_jobs(cmd: &JobsCmd, db_path: Option<&Path>) -> anyhow::Result<()> {
             CancelOutcome::NotFound => bail!("no task {id}"),
         },
         JobsAction::Retry { id } => match queue::retry(&db.lock(), *id)? {
-            Some(new) => println!("{new}"),
-            None => bail!(
-                "task {id} cannot be retried (only failed, cancelled or interrupted tasks can)"
+            RetryOutcome::Queued(new) => println!("{new}"),
+            RetryOutcome::AlreadyRetried(new) => {
+                bail!("task {id} was already retried as task {new}")
+            }
+            RetryOutcome::NotRetriable(state) => bail!(
+                "task {id} is {state}; only failed, cancelled or interrupted tasks can be retried"
             ),
+            RetryOutcome::NotFound => bail!("no task {id}"),
         },
         JobsAction::Submit { kind, args } => {
             let args: Value = serde_json::from_str(args).context("--args is not JSON")?;

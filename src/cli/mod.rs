@@ -150,8 +150,10 @@ fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
         if interrupted().swap(true, Ordering::SeqCst) {
             // A second signal: stop now.
+            eprintln!("segscope: interrupted again; exiting at once");
             std::process::exit(130);
         }
+        eprintln!("segscope: interrupted; stopping (press Ctrl-C again to exit at once)");
     });
 }
 
@@ -167,9 +169,37 @@ pub(crate) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
     Ok(db)
 }
 
+/// Environment variable: when set, segscope prints its peak memory (resident set,
+/// from /proc) to stderr as it exits: `segscope: peak memory N bytes`.
+pub const PEAK_ENV: &str = "SEGSCOPE_PEAK_MEMORY";
+
+/// True when stdout was closed when segscope started (`>&-`).
+pub(crate) fn stdout_was_closed() -> &'static AtomicBool {
+    static CLOSED: AtomicBool = AtomicBool::new(false);
+    &CLOSED
+}
+
+/// Notes whether stdout was closed when segscope started (`>&-`). Rust's
+/// runtime puts /dev/null, opened read-write, on a closed standard stream before
+/// `main` (so no file opened later takes its number); a shell's `>/dev/null`
+/// opens it write-only. So a read-write /dev/null on stdout means "was closed".
+fn note_closed_stdout() {
+    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
+    // SAFETY: F_GETFL only queries the descriptor.
+    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
+    let closed = flags == -1
+        || (flags & libc::O_ACCMODE == libc::O_RDWR
+            && std::fs::metadata("/proc/self/fd/1").is_ok_and(|m| {
+                let null = std::fs::metadata("/dev/null");
+                m.file_type().is_char_device() && null.is_ok_and(|n| n.rdev() == m.rdev())
+            }));
+    stdout_was_closed().store(closed, Ordering::SeqCst);
+}
+
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
     let started = Instant::now();
+    note_closed_stdout();
     let cli = Cli::parse();
     install_signal_handler();
     let db = cli.db.as_deref();
@@ -202,10 +232,15 @@ pub fn main() -> ExitCode {
             started,
         ),
     };
+    if std::env::var_os(PEAK_ENV).is_some() {
+        if let Some(peak) = crate::bench::peak_rss_bytes() {
+            eprintln!("segscope: peak memory {peak} bytes");
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("segscope: {e:#}");
+            eprintln!("segscope: {}", crate::text::shown(&format!("{e:#}")));
             if interrupted().load(Ordering::SeqCst) {
                 ExitCode::from(130)
             } else {
@@ -215,6 +250,14 @@ pub fn main() -> ExitCode {
     }
 }
 
+#[cfg(not(feature = "gui"))]
+fn run_gui(_args: GuiArgs, _db: Option<&Path>, _started: Instant) -> anyhow::Result<()> {
+    anyhow::bail!(
+        "this segscope was built without the desktop window (the `gui` feature); the command line is all here: segscope --help"
+    )
+}
+
+#[cfg(feature = "gui")]
 fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result<()> {
     let mut options = crate::gui::GuiOptions::open(args.path);
     options.db = db.map(Path::to_path_buf);
@@ -234,6 +277,7 @@ fn demo_options(args: &DemoArgs) -> DemoOptions {
         channels: args.channels.clone(),
         qualities: args.qualities.clone(),
         start_us: hour_floor(args.start),
+        stop: Some(interrupted()),
     }
 }
 

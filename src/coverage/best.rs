@@ -360,15 +360,22 @@ mod tests {
 
     #[test]
     fn size_ties_go_to_the_later_name() {
-        let s = summarise(
-            &["00:04.0-2.0-partial-AAAA.ts", "00:04.0-1.0-partial-BBBB.ts"],
-            &[
-                ("00:04.0-2.0-partial-AAAA.ts", 5),
-                ("00:04.0-1.0-partial-BBBB.ts", 5),
+        // A real tie (same size): the later name wins although it is the shorter
+        // segment ("9.0" sorts after "10.0" in byte order), so neither "longest
+        // wins" nor "first name wins" passes this.
+        for order in [
+            [
+                "00:04.0-10.0-partial-AAAA.ts",
+                "00:04.0-9.0-partial-AAAA.ts",
             ],
-        );
-        // "00:04.0-2.0-..." sorts after "00:04.0-1.0-..." in byte order.
-        assert_eq!(s.best[0].duration_us, 2_000_000);
+            [
+                "00:04.0-9.0-partial-AAAA.ts",
+                "00:04.0-10.0-partial-AAAA.ts",
+            ],
+        ] {
+            let s = summarise(&order, &[(order[0], 5), (order[1], 5)]);
+            assert_eq!(s.best[0].duration_us, 9_000_000, "{order:?}");
+        }
     }
 
     #[test]

@@ -1,71 +1,95 @@
-//! Level of detail for coverage lanes: a pre-aggregated pyramid of per-bucket
-//! coverage mixes, and the per-pixel mix of any visible range at any zoom.
+//! Level of detail for coverage lanes: the per-pixel coverage mix of any visible
+//! range at any zoom, in time and memory that follow the data, not its span.
 //!
-//! Zoomed out, pixels are summed from the pyramid level just finer than a pixel,
-//! so a week of a million segments costs a few thousand additions per lane.
-//! Zoomed in, pixels are measured exactly from the stream's interval lists.
+//! A [`MixIndex`] holds running totals of each interval list of a stream
+//! (covered, partial-only, hole time). The time of a kind before an instant is one
+//! binary search, so any pixel `[a, b)` costs a few searches whatever it spans: a
+//! week of a million segments or eight thousand years between two segments cost
+//! the same per pixel, and the index holds one number per interval.
 
-use super::raster::{PixelMix, mix_row};
-use super::timeline::StreamCoverage;
-use crate::time::SECOND_US;
+use super::raster::PixelMix;
+use super::timeline::{Interval, StreamCoverage};
 
-/// Bucket length of the finest pyramid level, µs.
-pub const PYRAMID_BASE_US: i64 = 10 * SECOND_US;
-
-/// Per-bucket coverage mixes at bucket lengths `base << level`.
-#[derive(Debug, Clone)]
-pub struct Pyramid {
-    origin_us: i64,
-    levels: Vec<Vec<PixelMix>>,
+/// Running totals of one sorted, disjoint interval list.
+#[derive(Debug, Clone, Default)]
+struct Cumulative {
+    /// `before[i]`: total length of intervals `0..i`.
+    before: Vec<i64>,
 }
 
-impl Pyramid {
-    /// Builds the pyramid of a stream; `None` without data.
-    pub fn build(cov: &StreamCoverage) -> Option<Pyramid> {
-        let (first, last) = (cov.first_start_us?, cov.last_end_us?);
-        let origin_us = first.div_euclid(PYRAMID_BASE_US) * PYRAMID_BASE_US;
-        let n = usize::try_from((last - origin_us + PYRAMID_BASE_US - 1) / PYRAMID_BASE_US)
-            .ok()?
-            .max(1);
-        let mut levels = vec![mix_row(
-            cov,
-            origin_us,
-            origin_us + n as i64 * PYRAMID_BASE_US,
-            n,
-        )];
-        while levels.last().is_some_and(|l| l.len() > 1) {
-            let prev = levels.last().map(Vec::as_slice).unwrap_or_default();
-            let next: Vec<PixelMix> = prev
-                .chunks(2)
-                .map(|pair| {
-                    let mut m = pair[0];
-                    if let Some(b) = pair.get(1) {
-                        m.add(b);
-                    }
-                    m
-                })
-                .collect();
-            levels.push(next);
+impl Cumulative {
+    fn new(list: &[Interval]) -> Self {
+        let mut before = Vec::with_capacity(list.len() + 1);
+        let mut sum = 0i64;
+        before.push(0);
+        for iv in list {
+            sum = sum.saturating_add(iv.duration_us());
+            before.push(sum);
         }
-        Some(Pyramid { origin_us, levels })
+        Cumulative { before }
+    }
+
+    /// Total length of `list` before instant `t`.
+    fn until(&self, list: &[Interval], t: i64) -> i64 {
+        let k = list.partition_point(|iv| iv.end_us <= t);
+        let whole = self.before.get(k).copied().unwrap_or_default();
+        match list.get(k) {
+            Some(iv) if iv.start_us < t => whole + (t - iv.start_us),
+            _ => whole,
+        }
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.before.capacity() * std::mem::size_of::<i64>()
+    }
+}
+
+/// Running totals of a stream's covered, partial-only and hole time, for
+/// measuring any range in `O(log n)`.
+#[derive(Debug, Clone, Default)]
+pub struct MixIndex {
+    covered: Cumulative,
+    partial_only: Cumulative,
+    holes: Cumulative,
+}
+
+impl MixIndex {
+    /// Indexes a stream's coverage.
+    pub fn build(cov: &StreamCoverage) -> MixIndex {
+        MixIndex {
+            covered: Cumulative::new(&cov.raw_union),
+            partial_only: Cumulative::new(&cov.partial_only),
+            holes: Cumulative::new(&cov.raw_holes),
+        }
     }
 
     /// Memory held, bytes.
     pub fn heap_bytes(&self) -> usize {
-        self.levels
-            .iter()
-            .map(|l| l.len() * std::mem::size_of::<PixelMix>())
-            .sum()
+        self.covered.heap_bytes() + self.partial_only.heap_bytes() + self.holes.heap_bytes()
+    }
+
+    /// The mix of `[a, b)` (integer µs, `a <= b`).
+    pub fn mix(&self, cov: &StreamCoverage, a: i64, b: i64) -> PixelMix {
+        let measure = |c: &Cumulative, list: &[Interval]| c.until(list, b) - c.until(list, a);
+        let outside = match (cov.first_start_us, cov.last_end_us) {
+            (Some(first), Some(last)) => (first.min(b) - a).max(0) + (b - last.max(a)).max(0),
+            _ => b - a,
+        };
+        PixelMix {
+            span_us: b - a,
+            covered_us: measure(&self.covered, &cov.raw_union),
+            partial_only_us: measure(&self.partial_only, &cov.partial_only),
+            hole_us: measure(&self.holes, &cov.raw_holes),
+            outside_us: outside,
+        }
     }
 }
 
-/// The per-pixel mix of `[t0_us, t1_us)` split into `width` pixels. Uses the
-/// pyramid when a pixel spans at least four of its finest buckets; otherwise
-/// measures exactly. Pixel edges from the pyramid fall on bucket edges (at most
-/// one bucket, under a quarter pixel, off).
+/// The per-pixel mix of `[t0_us, t1_us)` split into `width` pixels of whole µs
+/// (a pixel is at least 1 µs). Every pixel is measured exactly.
 pub fn lane_mix(
     cov: &StreamCoverage,
-    pyramid: Option<&Pyramid>,
+    index: &MixIndex,
     t0_us: f64,
     t1_us: f64,
     width: usize,
@@ -73,81 +97,15 @@ pub fn lane_mix(
     if width == 0 || t1_us <= t0_us || !t0_us.is_finite() || !t1_us.is_finite() {
         return Vec::new();
     }
-    let pixel_us = (t1_us - t0_us) / width as f64;
-    match pyramid {
-        Some(p) if pixel_us >= 4.0 * PYRAMID_BASE_US as f64 => {
-            from_pyramid(p, t0_us, pixel_us, width)
-        }
-        _ => {
-            let a = t0_us.floor() as i64;
-            let b = (t1_us.ceil() as i64).max(a + width as i64);
-            mix_row(cov, a, b, width)
-        }
-    }
-}
-
-fn from_pyramid(p: &Pyramid, t0_us: f64, pixel_us: f64, width: usize) -> Vec<PixelMix> {
-    // The coarsest level whose buckets are at most a quarter pixel.
-    let mut level = 0;
-    while level + 1 < p.levels.len() && ((PYRAMID_BASE_US << (level + 1)) as f64) <= pixel_us / 4.0
-    {
-        level += 1;
-    }
-    let bucket_us = (PYRAMID_BASE_US << level) as f64;
-    let buckets = &p.levels[level];
-    let extent_end = p.origin_us as f64 + buckets.len() as f64 * bucket_us;
+    // Clamp to the representable range so far zooms and pans stay finite.
+    let limit = (i64::MAX / 4) as f64;
+    let a = t0_us.floor().clamp(-limit, limit) as i64;
+    let b = (t1_us.ceil().clamp(-limit, limit) as i64).max(a + width as i64);
+    let len = i128::from(b - a);
+    let edge = |x: usize| a + ((len * x as i128) / width as i128) as i64;
     (0..width)
-        .map(|x| {
-            let a = t0_us + x as f64 * pixel_us;
-            let b = a + pixel_us;
-            let mut m = PixelMix {
-                span_us: pixel_us.round() as i64,
-                ..Default::default()
-            };
-            // Outside the pyramid's extent there is no data.
-            let before = (p.origin_us as f64).min(b) - a;
-            let after = b - extent_end.max(a);
-            m.outside_us += (before.max(0.0) + after.max(0.0)).round() as i64;
-            let i0 = (((a - p.origin_us as f64) / bucket_us).round().max(0.0)) as usize;
-            let i1 = ((((b - p.origin_us as f64) / bucket_us).round().max(0.0)) as usize)
-                .min(buckets.len());
-            for bucket in buckets.get(i0..i1).unwrap_or_default() {
-                m.covered_us += bucket.covered_us;
-                m.partial_only_us += bucket.partial_only_us;
-                m.hole_us += bucket.hole_us;
-                m.outside_us += bucket.outside_us;
-            }
-            m
-        })
+        .map(|x| index.mix(cov, edge(x), edge(x + 1)))
         .collect()
-}
-
-/// How a lane pixel is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum LaneClass {
-    /// No data: before the first start or after the last end.
-    Outside,
-    /// Some part is in a raw hole.
-    Hole,
-    /// Otherwise some part is partial-only time.
-    PartialOnly,
-    /// Covered by full segments.
-    Covered,
-}
-
-impl LaneClass {
-    /// The class of a pixel: a hole anywhere in it wins, then partial-only time.
-    pub fn of(m: &PixelMix) -> LaneClass {
-        if m.hole_us > 0 {
-            LaneClass::Hole
-        } else if m.covered_us == 0 {
-            LaneClass::Outside
-        } else if m.partial_only_us > 0 {
-            LaneClass::PartialOnly
-        } else {
-            LaneClass::Covered
-        }
-    }
 }
 
 #[cfg(test)]
@@ -155,10 +113,11 @@ mod tests {
     use super::*;
     use crate::archive::name::SegmentType;
     use crate::coverage::best::{HourSummary, Seg};
+    use crate::coverage::raster::{MapClass, mix_row};
     use crate::coverage::timeline::analyse_stream;
-    use crate::time::HOUR_US;
+    use crate::time::{HOUR_US, SECOND_US};
 
-    fn week_stream() -> StreamCoverage {
+    fn day_stream() -> StreamCoverage {
         // 2 s segments for 24 hours with a 30 s hole at 05:00 and partials at 10:00.
         let hours: Vec<HourSummary> = (0..24)
             .map(|h| {
@@ -186,61 +145,61 @@ mod tests {
     }
 
     #[test]
-    fn pyramid_and_exact_agree_on_totals_and_classes() {
-        let cov = week_stream();
-        let p = Pyramid::build(&cov).unwrap();
-        let width = 288; // 5 minutes per pixel over a day
-        let (t0, t1) = (0.0, (24 * HOUR_US) as f64);
-        let fast = lane_mix(&cov, Some(&p), t0, t1, width);
-        let exact = lane_mix(&cov, None, t0, t1, width);
-        let sum = |v: &[PixelMix], f: fn(&PixelMix) -> i64| v.iter().map(f).sum::<i64>();
-        assert_eq!(sum(&fast, |m| m.covered_us), sum(&exact, |m| m.covered_us));
-        assert_eq!(sum(&fast, |m| m.hole_us), 30 * SECOND_US);
-        assert_eq!(sum(&fast, |m| m.partial_only_us), 10 * SECOND_US);
-        let classes = |v: &[PixelMix]| v.iter().map(LaneClass::of).collect::<Vec<_>>();
-        assert_eq!(classes(&fast), classes(&exact));
+    fn index_agrees_with_the_exact_raster_at_every_zoom() {
+        let cov = day_stream();
+        let index = MixIndex::build(&cov);
+        for (t0, t1, width) in [
+            (0, 24 * HOUR_US, 288),
+            (-HOUR_US, 25 * HOUR_US, 1560),
+            (5 * HOUR_US - 7, 5 * HOUR_US + 61 * SECOND_US, 61),
+            (10 * HOUR_US, 10 * HOUR_US + 20 * SECOND_US, 997),
+        ] {
+            let fast = lane_mix(&cov, &index, t0 as f64, t1 as f64, width);
+            assert_eq!(fast, mix_row(&cov, t0, t1, width), "{t0}..{t1} / {width}");
+        }
+        let day = lane_mix(&cov, &index, 0.0, (24 * HOUR_US) as f64, 288);
+        let sum = |f: fn(&PixelMix) -> i64| day.iter().map(f).sum::<i64>();
+        assert_eq!(sum(|m| m.hole_us), 30 * SECOND_US);
+        assert_eq!(sum(|m| m.partial_only_us), 10 * SECOND_US);
         assert_eq!(
-            LaneClass::of(&fast[60]),
-            LaneClass::Hole,
+            MapClass::of(&day[60]),
+            MapClass::Hole,
             "05:00 holds the hole"
         );
-        assert_eq!(LaneClass::of(&fast[120]), LaneClass::PartialOnly);
-        assert_eq!(LaneClass::of(&fast[0]), LaneClass::Covered);
+        assert_eq!(MapClass::of(&day[120]), MapClass::PartialOnly);
+        assert_eq!(MapClass::of(&day[0]), MapClass::Covered);
     }
 
     #[test]
     fn outside_the_data_is_outside() {
-        let cov = week_stream();
-        let p = Pyramid::build(&cov).unwrap();
-        let mix = lane_mix(
-            &cov,
-            Some(&p),
-            -(HOUR_US as f64),
-            (25 * HOUR_US) as f64,
-            1560,
-        );
-        assert_eq!(LaneClass::of(&mix[0]), LaneClass::Outside);
-        assert_eq!(LaneClass::of(&mix[1559]), LaneClass::Outside);
-        assert!(mix.iter().any(|m| LaneClass::of(m) == LaneClass::Hole));
+        let cov = day_stream();
+        let index = MixIndex::build(&cov);
+        let mix = lane_mix(&cov, &index, -(HOUR_US as f64), (25 * HOUR_US) as f64, 1560);
+        assert_eq!(mix[0].outside_us, mix[0].span_us);
+        assert_eq!(mix[1559].outside_us, mix[1559].span_us);
+        assert!(mix.iter().any(|m| m.hole_us > 0));
+        assert!(lane_mix(&cov, &index, 5.0, 5.0, 10).is_empty());
+        assert!(lane_mix(&cov, &index, 0.0, f64::NAN, 10).is_empty());
     }
 
     #[test]
-    fn zoomed_in_is_exact() {
-        let cov = week_stream();
-        let p = Pyramid::build(&cov).unwrap();
-        let h5 = (5 * HOUR_US) as f64;
-        let mix = lane_mix(&cov, Some(&p), h5, h5 + 60.0 * SECOND_US as f64, 60);
-        assert!(
-            mix[..30]
-                .iter()
-                .all(|m| LaneClass::of(m) == LaneClass::Hole)
-        );
-        assert!(
-            mix[30..]
-                .iter()
-                .all(|m| LaneClass::of(m) == LaneClass::Covered)
-        );
-        assert!(lane_mix(&cov, Some(&p), 5.0, 5.0, 10).is_empty());
-        assert!(lane_mix(&cov, Some(&p), 0.0, f64::NAN, 10).is_empty());
+    fn far_apart_segments_cost_nothing_for_the_gap() {
+        // One segment in 1970 and one in 9999: the index holds a handful of numbers
+        // and the whole span draws like any other range.
+        let seg = |start_us| Seg {
+            start_us,
+            duration_us: 2 * SECOND_US,
+            kind: SegmentType::Full,
+        };
+        let late = crate::time::parse_hour_name("9999-12-31T23").unwrap();
+        let cov = analyse_stream(&[
+            HourSummary::from_best(0, vec![seg(0)]),
+            HourSummary::from_best(late, vec![seg(late)]),
+        ]);
+        let index = MixIndex::build(&cov);
+        assert!(index.heap_bytes() < 1024, "{}", index.heap_bytes());
+        let mix = lane_mix(&cov, &index, 0.0, (late + 2 * SECOND_US) as f64, 1000);
+        assert_eq!(mix.iter().map(|m| m.covered_us).sum::<i64>(), 4 * SECOND_US);
+        assert_eq!(MapClass::of(&mix[500]), MapClass::Hole);
     }
 }

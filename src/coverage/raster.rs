@@ -4,8 +4,6 @@
 //! (raw holes and time outside the data span). It backs the wubloader-layout map
 //! ([`crate::export::png`]) and, later, every zoom level of the GUI.
 
-use image::{Rgba, RgbaImage};
-
 use super::timeline::{Interval, StreamCoverage};
 
 /// What one pixel of a raster holds, µs.
@@ -178,26 +176,6 @@ pub fn mix_row(cov: &StreamCoverage, t0_us: i64, t1_us: i64, n: usize) -> Vec<Pi
     out
 }
 
-/// Renders `[t0_us, t1_us)` of one stream as a `width` x `height` image, one
-/// column per pixel, in wubloader's three colours.
-pub fn render_lane(
-    cov: &StreamCoverage,
-    t0_us: i64,
-    t1_us: i64,
-    width: u32,
-    height: u32,
-) -> RgbaImage {
-    let row = mix_row(cov, t0_us, t1_us, width as usize);
-    let mut img = RgbaImage::from_pixel(width, height, Rgba([255, 255, 255, 255]));
-    for (x, mix) in row.iter().enumerate() {
-        let c = Rgba(MapClass::of(mix).wubloader_rgba());
-        for y in 0..height {
-            img.put_pixel(x as u32, y, c);
-        }
-    }
-    img
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,9 +239,13 @@ mod tests {
     }
 
     #[test]
-    fn empty_stream_is_all_hole() {
+    fn empty_stream_is_all_outside() {
         let c = cov(vec![]);
-        let img = render_lane(&c, 0, 10 * S, 4, 2);
-        assert!(img.pixels().all(|p| p.0 == [255, 255, 255, 255]));
+        let row = mix_row(&c, 0, 10 * S, 4);
+        assert!(
+            row.iter()
+                .all(|m| m.outside_us == m.span_us && m.span_us > 0)
+        );
+        assert!(row.iter().all(|m| MapClass::of(m) == MapClass::Hole));
     }
 }

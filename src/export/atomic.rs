@@ -1,85 +1,264 @@
-//! Atomic file writes (temp file in the target directory, then rename) and the
-//! guard that keeps segscope from writing inside an archive it reads.
+//! Writing output files safely, and the guard that keeps segscope from writing
+//! inside an archive it reads.
+//!
+//! [`write_output`] decides by what the target is:
+//! * missing or a regular file: atomic replace (temp file in the target's
+//!   directory, fsync, rename, fsync of the directory): readers see the old file or
+//!   the new one, never a partial one;
+//! * a symbolic link: followed (also through chains and relative links) and the
+//!   resolved target written as above; the link itself is left in place;
+//! * a FIFO or a character device (`/dev/null`, `/dev/stdout`, a pipe a script
+//!   reads): written straight into, never replaced;
+//! * a directory, a block device or a socket: refused with a message.
 
+use std::fs::{self, File, Metadata, OpenOptions};
 use std::io::{self, Write as _};
-use std::path::{Path, PathBuf};
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, PermissionsExt as _};
+use std::path::{Component, Path, PathBuf};
 
 /// Why a file could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     /// The target lies inside the archive being analysed.
-    #[error("refusing to write inside the analysed archive: {0}")]
-    InsideArchive(PathBuf),
-    /// An I/O error.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The target path.
+    #[error("refusing to write inside the analysed archive {archive}: {target}")]
+    InsideArchive {
+        /// The target as given.
+        target: PathBuf,
+        /// The archive root it lies in.
+        archive: PathBuf,
+    },
+    /// The target is something segscope does not write into.
+    #[error("cannot write {path}: it is a {what}")]
+    NotAFile {
+        /// The target as given.
         path: PathBuf,
-        /// The underlying error.
-        source: io::Error,
+        /// What it is (`directory`, `block device`, `socket`).
+        what: &'static str,
+    },
+    /// An I/O error, named by the target (never the temporary file).
+    #[error("cannot write {path}: {reason}")]
+    Io {
+        /// The target path as given.
+        path: PathBuf,
+        /// The operating system's reason.
+        reason: io::Error,
     },
 }
 
-/// Writes `bytes` to `path` atomically: readers see the old file or the new one,
-/// never a partial one. The parent directory must exist.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
-    let io_err = |source| WriteError::Io {
+/// How many symbolic links are followed before giving up (as the kernel does).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Writes `bytes` to `path` as the module docs describe. The parent directory
+/// must exist.
+pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let io_err = |reason: io::Error| WriteError::Io {
         path: path.to_path_buf(),
-        source,
+        reason: plain(reason),
     };
-    let dir = match path.parent() {
+    let resolved = follow_links(path).map_err(io_err)?;
+    match fs::metadata(&resolved) {
+        Ok(meta) => match special_kind(&meta) {
+            Special::Regular => replace_atomically(&resolved, bytes).map_err(io_err),
+            Special::Stream => write_into(&resolved, bytes).map_err(io_err),
+            Special::Refused(what) => Err(WriteError::NotAFile {
+                path: path.to_path_buf(),
+                what,
+            }),
+        },
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            replace_atomically(&resolved, bytes).map_err(io_err)
+        }
+        Err(e) => Err(io_err(e)),
+    }
+}
+
+enum Special {
+    Regular,
+    Stream,
+    Refused(&'static str),
+}
+
+fn special_kind(meta: &Metadata) -> Special {
+    let t = meta.file_type();
+    if t.is_file() {
+        Special::Regular
+    } else if t.is_fifo() || t.is_char_device() {
+        Special::Stream
+    } else if t.is_dir() {
+        Special::Refused("directory")
+    } else if t.is_block_device() {
+        Special::Refused("block device")
+    } else if t.is_socket() {
+        Special::Refused("socket")
+    } else {
+        Special::Refused("special file")
+    }
+}
+
+/// An I/O error without the context a library wrapped around it (e.g. the
+/// temporary file's name): just the operating system's reason.
+fn plain(e: io::Error) -> io::Error {
+    if let Some(code) = e.raw_os_error() {
+        return io::Error::from_raw_os_error(code);
+    }
+    // tempfile wraps the system's error in one that names the temporary path and
+    // hides the code from `source()`; its text still carries "(os error N)".
+    let text = e.to_string();
+    let wrapped = text.split_once("(os error ").and_then(|(_, rest)| {
+        rest.split(')')
+            .next()
+            .and_then(|code| code.parse::<i32>().ok())
+    });
+    match wrapped {
+        Some(code) => io::Error::from_raw_os_error(code),
+        None => io::Error::new(e.kind(), e.kind().to_string()),
+    }
+}
+
+/// Follows `path` while it is a symbolic link; returns the first path that is not
+/// one (it may not exist: a dangling link is written through to its target).
+fn follow_links(path: &Path) -> io::Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        match fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&current)?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    Err(io::Error::from_raw_os_error(libc::ELOOP))
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
-    };
+    }
+}
+
+fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".segscope-")
         .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(io_err)?;
-    tmp.write_all(bytes).map_err(io_err)?;
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
     // Temporary files are private; a report is an ordinary file.
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(io_err)?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(0o644))?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    // The rename is durable once the directory is on disk too.
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
     }
-    tmp.as_file().sync_all().map_err(io_err)?;
-    tmp.persist(path).map_err(|e| io_err(e.error))?;
     Ok(())
 }
 
-/// Resolves `path` as far as it exists (so symlinks and `..` are seen through).
-fn resolve(path: &Path) -> PathBuf {
+fn write_into(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = OpenOptions::new().write(true).open(path)?;
+    f.write_all(bytes)?;
+    f.flush()
+}
+
+/// Makes `path` absolute and lexically clean (`.` and `..` folded) without
+/// touching the disk.
+fn absolute(path: &Path) -> PathBuf {
     let abs = if path.is_absolute() {
         path.to_path_buf()
     } else {
         std::env::current_dir().unwrap_or_default().join(path)
     };
-    let mut existing = abs.as_path();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = std::fs::canonicalize(existing) {
-            let mut out = c;
-            for part in rest.iter().rev() {
-                out.push(part);
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
             }
-            return out;
+            Component::CurDir => {}
+            other => out.push(other),
         }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent;
-            }
-            _ => return abs,
-        }
+    }
+    out
+}
+
+/// Where a write to `target` lands, as one comparable path: links followed, the
+/// directory part resolved as far as it exists. Two targets with the same
+/// resolved path are the same file.
+pub fn resolved_target(target: &Path) -> PathBuf {
+    let end = absolute(&follow_links(target).unwrap_or_else(|_| target.to_path_buf()));
+    match (end.parent(), end.file_name()) {
+        (Some(dir), Some(name)) => fs::canonicalize(dir)
+            .unwrap_or_else(|_| dir.to_path_buf())
+            .join(name),
+        _ => end,
     }
 }
 
-/// Fails when `target` lies inside `archive`.
-pub fn ensure_outside(archive: &Path, target: &Path) -> Result<(), WriteError> {
-    if resolve(target).starts_with(resolve(archive)) {
-        return Err(WriteError::InsideArchive(target.to_path_buf()));
+/// The directories a write to `target` lands in, innermost first, as far as they
+/// exist: the resolved target's parent chain (links and `..` seen through).
+fn existing_ancestors(target: &Path) -> Vec<Metadata> {
+    let start = follow_links(target).unwrap_or_else(|_| target.to_path_buf());
+    let mut path = absolute(&start);
+    // Find the deepest part that exists, then canonicalize it so `..` after a
+    // symlinked directory goes where the kernel would go.
+    let canonical = loop {
+        if let Ok(c) = fs::canonicalize(&path) {
+            break c;
+        }
+        if !path.pop() {
+            break path;
+        }
+    };
+    let mut out = Vec::new();
+    let mut cur = Some(canonical.as_path());
+    while let Some(p) = cur {
+        if let Ok(m) = fs::metadata(p) {
+            out.push(m);
+        }
+        cur = p.parent();
+    }
+    out
+}
+
+/// The archive root a path opened for analysis belongs to: the path itself when
+/// it is a root, its parent for a channel directory, its grandparent for a
+/// quality directory.
+pub fn archive_root(opened: &Path) -> PathBuf {
+    let abs = fs::canonicalize(opened).unwrap_or_else(|_| absolute(opened));
+    let up = match crate::archive::layout::detect_kind(opened) {
+        Some(crate::archive::layout::OpenedAs::Quality) => 2,
+        Some(crate::archive::layout::OpenedAs::Channel) => 1,
+        _ => 0,
+    };
+    let mut root = abs.as_path();
+    for _ in 0..up {
+        root = root.parent().unwrap_or(root);
+    }
+    root.to_path_buf()
+}
+
+/// Fails when `target` lies inside the archive that `opened` belongs to (checked
+/// against the archive's root, by device and inode, so a symlinked parent or a
+/// bind mount of the archive is caught too).
+pub fn ensure_outside(opened: &Path, target: &Path) -> Result<(), WriteError> {
+    let root = archive_root(opened);
+    let Ok(root_meta) = fs::metadata(&root) else {
+        return Ok(());
+    };
+    let inside = existing_ancestors(target)
+        .iter()
+        .any(|m| m.dev() == root_meta.dev() && m.ino() == root_meta.ino());
+    if inside {
+        return Err(WriteError::InsideArchive {
+            target: target.to_path_buf(),
+            archive: root,
+        });
     }
     Ok(())
 }
@@ -87,37 +266,148 @@ pub fn ensure_outside(archive: &Path, target: &Path) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn mkfifo(path: &Path) {
+        let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    }
 
     #[test]
     fn writes_and_replaces_without_leftovers() {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("out.json");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(std::fs::read(&p).unwrap(), b"two");
-        use std::os::unix::fs::PermissionsExt as _;
+        write_output(&p, b"one").unwrap();
+        write_output(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(
-            std::fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
             0o644
         );
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]
-    fn missing_directory_is_an_error() {
+    fn missing_directory_names_the_target_once() {
         let dir = tempfile::tempdir().unwrap();
-        let err = write_atomic(&dir.path().join("nope/out.json"), b"x").unwrap_err();
-        assert!(err.to_string().contains("nope/out.json"), "{err}");
+        let err = write_output(&dir.path().join("nope/out.json"), b"x").unwrap_err();
+        let text = format!("{:#}", anyhow::Error::from(err));
+        assert!(text.contains("nope/out.json"), "{text}");
+        assert!(!text.contains(".segscope-"), "no temp file name: {text}");
+        assert_eq!(text.matches("os error").count(), 1, "{text}");
+    }
+
+    #[test]
+    fn a_fifo_is_written_into_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        mkfifo(&fifo);
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(&fifo).unwrap())
+        };
+        write_output(&fifo, b"through the pipe").unwrap();
+        assert_eq!(reader.join().unwrap(), b"through the pipe");
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_symlink_is_written_through_and_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        fs::write(&real, b"old").unwrap();
+        fs::create_dir(dir.path().join("links")).unwrap();
+        let link = dir.path().join("links/link.json");
+        symlink("../real.json", &link).unwrap();
+        let chain = dir.path().join("chain.json");
+        symlink(&link, &chain).unwrap();
+        write_output(&chain, b"new").unwrap();
+        assert!(
+            fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(
+            fs::symlink_metadata(&chain)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        // A dangling link creates its target.
+        let dangling = dir.path().join("dangling.json");
+        symlink("made.json", &dangling).unwrap();
+        write_output(&dangling, b"made").unwrap();
+        assert_eq!(fs::read(dir.path().join("made.json")).unwrap(), b"made");
+        assert!(
+            fs::symlink_metadata(&dangling)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+    }
+
+    #[test]
+    fn a_link_loop_and_a_directory_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        symlink(&b, &a).unwrap();
+        symlink(&a, &b).unwrap();
+        let err = write_output(&a, b"x").unwrap_err().to_string();
+        assert!(err.contains("symbolic links"), "{err}");
+        let err = write_output(dir.path(), b"x").unwrap_err().to_string();
+        assert!(err.contains("is a directory"), "{err}");
+        assert!(fs::symlink_metadata(&a).unwrap().file_type().is_symlink());
+    }
+
+    fn archive(dir: &Path) -> PathBuf {
+        let root = dir.join("archive");
+        for q in [
+            "chan/source/2024-01-01T00",
+            "chan/480p/2024-01-01T00",
+            "other/source/2024-01-01T00",
+        ] {
+            fs::create_dir_all(root.join(q)).unwrap();
+        }
+        root
     }
 
     #[test]
     fn refuses_targets_inside_the_archive() {
         let dir = tempfile::tempdir().unwrap();
-        let archive = dir.path().join("archive");
-        std::fs::create_dir(&archive).unwrap();
-        assert!(ensure_outside(&archive, &archive.join("x.json")).is_err());
-        assert!(ensure_outside(&archive, &archive.join("new/dir/x.png")).is_err());
-        assert!(ensure_outside(&archive, &archive.join("../x.json")).is_ok());
-        assert!(ensure_outside(&archive, &dir.path().join("archive-out/x.json")).is_ok());
+        let root = archive(dir.path());
+        assert!(ensure_outside(&root, &root.join("x.json")).is_err());
+        assert!(ensure_outside(&root, &root.join("new/dir/x.png")).is_err());
+        assert!(ensure_outside(&root, &root.join("../x.json")).is_ok());
+        assert!(ensure_outside(&root, &dir.path().join("archive-out/x.json")).is_ok());
+    }
+
+    #[test]
+    fn the_whole_archive_is_guarded_when_a_stream_is_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let channel = root.join("chan");
+        let quality = channel.join("source");
+        assert_eq!(archive_root(&quality), fs::canonicalize(&root).unwrap());
+        assert!(ensure_outside(&channel, &root.join("other/x.json")).is_err());
+        assert!(ensure_outside(&quality, &channel.join("480p/x.json")).is_err());
+        assert!(ensure_outside(&quality, &root.join("x.json")).is_err());
+        assert!(ensure_outside(&quality, &dir.path().join("x.json")).is_ok());
+    }
+
+    #[test]
+    fn an_alias_of_the_archive_is_caught() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let alias = dir.path().join("alias");
+        symlink(&root, &alias).unwrap();
+        assert!(ensure_outside(&root, &alias.join("other/x.json")).is_err());
+        // A link to a file inside the archive: the write would land inside.
+        let link = dir.path().join("report.json");
+        symlink(root.join("chan/x.json"), &link).unwrap();
+        assert!(ensure_outside(&root, &link).is_err());
     }
 }

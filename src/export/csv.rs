@@ -1,6 +1,7 @@
 //! CSV exports: one row per hour (every figure), and one row per hole.
 
 use crate::analysis::Analysis;
+use crate::text::spreadsheet_safe;
 use crate::time::{format_hour, format_iso, us_to_secs};
 
 /// Column names of [`hours_csv`], in order.
@@ -43,8 +44,8 @@ pub fn hours_csv(analysis: &Analysis) -> Vec<u8> {
         for f in &s.coverage.hours {
             let secs = |us: i64| us_to_secs(us).to_string();
             let row = [
-                s.channel.clone(),
-                s.quality.clone(),
+                spreadsheet_safe(&s.channel).into_owned(),
+                spreadsheet_safe(&s.quality).into_owned(),
                 format_hour(f.hour_start_us),
                 f.segment_count.full.to_string(),
                 f.segment_count.suspect.to_string(),
@@ -80,8 +81,8 @@ pub fn holes_csv(analysis: &Analysis) -> Vec<u8> {
     for s in &analysis.streams {
         for h in &s.coverage.holes {
             let _ = w.write_record([
-                s.channel.as_str(),
-                s.quality.as_str(),
+                &*spreadsheet_safe(&s.channel),
+                &*spreadsheet_safe(&s.quality),
                 h.kind.as_str(),
                 &format_iso(h.span.start_us),
                 &format_iso(h.span.end_us),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use base64::Engine as _;
 
-use super::png::{data_hours, encode_png, wubloader_map};
+use super::png::{MapLayout, data_hours, encode_png, render_map};
 use crate::analysis::Analysis;
 use crate::coverage::timeline::HoleKind;
 use crate::time::{format_hour, format_iso, us_to_secs};
@@ -73,9 +73,19 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
         <span style=\"background:#fff\"></span>hole or no data</p>\n");
     for s in &analysis.streams {
         let _ = write!(h, "<h3>{}/{}</h3>", escape(&s.channel), escape(&s.quality));
-        let hours = data_hours(&s.coverage);
-        match hours.map(|(a, b)| (a, b, encode_png(&wubloader_map(&s.coverage, a, b)))) {
-            Some((a, b, Ok(png))) => {
+        let Some((a, b)) = data_hours(&s.coverage) else {
+            h.push_str("<p>No segments.</p>\n");
+            continue;
+        };
+        let layout = match MapLayout::plan(&s.coverage, a, b) {
+            Ok(l) => l,
+            Err(e) => {
+                let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
+                continue;
+            }
+        };
+        match encode_png(&render_map(&s.coverage, &layout)) {
+            Ok(png) => {
                 let _ = writeln!(
                     h,
                     "<img class=\"map\" alt=\"coverage map of {}/{}\" src=\"data:image/png;base64,{}\">\
@@ -86,8 +96,18 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
                     format_hour(a),
                     format_hour(b),
                 );
+                for (from, to) in layout.breaks() {
+                    let _ = writeln!(
+                        h,
+                        "<p>Grey break: no segments from {} to {} (not drawn).</p>",
+                        format_hour(from),
+                        format_hour(to)
+                    );
+                }
             }
-            _ => h.push_str("<p>No segments.</p>\n"),
+            Err(e) => {
+                let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
+            }
         }
     }
     h.push_str("<h2>Hours</h2>\n");

@@ -228,7 +228,7 @@ impl Automation {
                 match encode_crop(&img, [0, 0, w, h])
                     .map_err(|e| e.to_string())
                     .and_then(|bytes| {
-                        crate::export::atomic::write_atomic(&target, &bytes)
+                        crate::export::atomic::write_output(&target, &bytes)
                             .map_err(|e| e.to_string())
                     }) {
                     Ok(()) => eprintln!(

@@ -226,9 +226,14 @@ mod tests {
     fn fuzzy_matching() {
         assert_eq!(fuzzy_score("", "Next hole"), Some(0));
         assert!(fuzzy_score("nh", "Next hole").is_some());
+        // Score: where the first letter is, plus every letter skipped after it.
+        assert_eq!(fuzzy_score("nh", "Next hole"), Some(4));
+        assert_eq!(fuzzy_score("hole", "Next hole"), Some(5));
+        assert_eq!(fuzzy_score("hole", "Export holes CSV…"), Some(7));
+        assert!(fuzzy_score("hole", "Next hole") < fuzzy_score("hole", "Export holes CSV…"));
         assert!(
-            fuzzy_score("hole", "Next hole")
-                < fuzzy_score("hole", "Export holes CSV…").map(|s| s + 100)
+            fuzzy_score("hol", "hole x") < fuzzy_score("hol", "h-o-l x"),
+            "contiguous beats scattered"
         );
         assert_eq!(fuzzy_score("xyz", "Next hole"), None);
         assert!(fuzzy_score("exhtml", "Export HTML report…").is_some());

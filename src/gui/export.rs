@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use egui::ColorImage;
 
 use crate::analysis::Analysis;
-use crate::export::atomic::{ensure_outside, write_atomic};
+use crate::export::atomic::{ensure_outside, write_output};
 use crate::export::{csv, html, json, png};
 
 /// What to export.
@@ -204,9 +204,22 @@ pub fn write_export(
     let bytes = match kind {
         ExportKind::Maps => {
             let done = png::write_maps(analysis, target, None, None).map_err(|e| e.to_string())?;
+            if !done.failed.is_empty() {
+                let why: Vec<String> = done
+                    .failed
+                    .iter()
+                    .map(|(stream, why)| format!("{stream}: {why}"))
+                    .collect();
+                return Err(format!(
+                    "Saved {} maps to {}; failed: {}",
+                    done.written.len(),
+                    target.display(),
+                    why.join("; ")
+                ));
+            }
             return Ok(format!(
                 "Saved {} maps to {}",
-                done.written,
+                done.written.len(),
                 target.display()
             ));
         }
@@ -216,7 +229,7 @@ pub fn write_export(
         ExportKind::Html => html::to_html(analysis),
         ExportKind::ViewPng => return Err("view exports need a screenshot".into()),
     };
-    write_atomic(target, &bytes).map_err(|e| e.to_string())?;
+    write_output(target, &bytes).map_err(|e| e.to_string())?;
     Ok(format!("Saved {}", target.display()))
 }
 
@@ -255,7 +268,7 @@ impl Exporter {
                 let result = (|| {
                     ensure_outside(&archive, &target).map_err(|e| e.to_string())?;
                     let bytes = encode_crop(&image, crop_px)?;
-                    write_atomic(&target, &bytes).map_err(|e| e.to_string())?;
+                    write_output(&target, &bytes).map_err(|e| e.to_string())?;
                     Ok(format!("Saved the view to {}", target.display()))
                 })();
                 let _ = tx.send(result);

@@ -7,8 +7,8 @@ use egui::{ColorImage, Sense, TextureHandle, TextureOptions, Ui};
 use super::axis::full_time;
 use super::settings::TimeZoneChoice;
 use crate::analysis::Analysis;
-use crate::export::png::{PIXEL_SECONDS, ROWS, data_hours, wubloader_map};
-use crate::time::SECOND_US;
+use crate::export::png::{MapLayout, data_hours, render_map};
+use crate::time::format_hour;
 
 /// View state of the grid map.
 pub struct GridView {
@@ -17,7 +17,9 @@ pub struct GridView {
     /// Screen points per map pixel.
     pub zoom: f32,
     texture: Option<(usize, usize, TextureHandle)>,
-    first_hour_us: i64,
+    layout: Option<MapLayout>,
+    shown: Option<(usize, usize)>,
+    problem: Option<String>,
 }
 
 impl Default for GridView {
@@ -26,7 +28,9 @@ impl Default for GridView {
             stream: 0,
             zoom: 2.0,
             texture: None,
-            first_hour_us: 0,
+            layout: None,
+            shown: None,
+            problem: None,
         }
     }
 }
@@ -35,6 +39,9 @@ impl GridView {
     /// Forgets the texture (new analysis).
     pub fn reset(&mut self) {
         self.texture = None;
+        self.layout = None;
+        self.shown = None;
+        self.problem = None;
     }
 
     /// Draws the map of the chosen stream.
@@ -70,23 +77,37 @@ impl GridView {
             ui.label("This stream has no segments.");
             return;
         };
-        let stale =
-            !matches!(&self.texture, Some((s, g, _)) if *s == self.stream && *g == generation);
+        let stale = self.shown != Some((self.stream, generation));
         if stale {
-            let img = wubloader_map(&stream.coverage, first, last);
-            let size = [img.width() as usize, img.height() as usize];
-            let color = ColorImage::from_rgba_unmultiplied(size, img.as_raw());
-            let tex = ui
-                .ctx()
-                .load_texture("grid-map", color, TextureOptions::NEAREST);
-            self.texture = Some((self.stream, generation, tex));
-            self.first_hour_us = first;
+            self.shown = Some((self.stream, generation));
+            self.texture = None;
+            self.layout = None;
+            self.problem = None;
+            match MapLayout::plan(&stream.coverage, first, last) {
+                Ok(layout) => {
+                    let img = render_map(&stream.coverage, &layout);
+                    let size = [img.width() as usize, img.height() as usize];
+                    let color = ColorImage::from_rgba_unmultiplied(size, img.as_raw());
+                    let tex = ui
+                        .ctx()
+                        .load_texture("grid-map", color, TextureOptions::NEAREST);
+                    self.texture = Some((self.stream, generation, tex));
+                    self.layout = Some(layout);
+                }
+                Err(e) => self.problem = Some(e.to_string()),
+            }
+        }
+        if let Some(problem) = &self.problem {
+            ui.label(format!("No map: {problem}"));
+            return;
         }
         let Some((_, _, tex)) = &self.texture else {
             return;
         };
         let size = tex.size_vec2() * self.zoom;
-        let first_hour = self.first_hour_us;
+        let Some(layout) = &self.layout else {
+            return;
+        };
         let zoom = self.zoom;
         egui::ScrollArea::both()
             .auto_shrink([false, false])
@@ -94,15 +115,23 @@ impl GridView {
                 let resp = ui.add(egui::Image::new((tex.id(), size)).sense(Sense::hover()));
                 if let Some(p) = resp.hover_pos() {
                     let local = (p - resp.rect.min) / zoom;
-                    let (col, row) = (local.x.floor() as i64, local.y.floor() as i64);
-                    if (0..i64::from(ROWS)).contains(&row) && col >= 0 {
-                        let t =
-                            first_hour + (col * i64::from(ROWS) + row) * PIXEL_SECONDS * SECOND_US;
-                        resp.on_hover_text_at_pointer(format!(
-                            "{}\n{} (2 s)",
-                            names[self.stream],
-                            full_time(t, tz)
-                        ));
+                    let (col, row) = (local.x.floor(), local.y.floor());
+                    if col >= 0.0 && row >= 0.0 {
+                        let text = match layout.time_at(col as u32, row as u32) {
+                            Some(Ok(t)) => Some(format!("{} (2 s)", full_time(t, tz))),
+                            Some(Err((from, to))) => Some(format!(
+                                "no segments from {} to {} (not drawn)",
+                                format_hour(from),
+                                format_hour(to)
+                            )),
+                            None => None,
+                        };
+                        if let Some(text) = text {
+                            resp.on_hover_text_at_pointer(format!(
+                                "{}\n{text}",
+                                names[self.stream]
+                            ));
+                        }
                     }
                 }
             });

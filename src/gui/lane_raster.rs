@@ -89,7 +89,7 @@ pub fn in_overlap_rows(frac_y: f32) -> bool {
 pub fn mix_rows(stream: &StreamAnalysis, t0: f64, t1: f64, width: usize) -> LaneRows {
     LaneRows {
         picture: LanePicture::Mix(
-            lane_mix(&stream.coverage, stream.pyramid.as_ref(), t0, t1, width)
+            lane_mix(&stream.coverage, &stream.mix_index, t0, t1, width)
                 .into_iter()
                 .map(Some)
                 .collect(),

@@ -4,8 +4,6 @@
 
 use egui::Color32;
 
-use crate::coverage::lod::LaneClass;
-
 /// Every custom colour the app paints with.
 #[derive(Debug, Clone, Copy)]
 pub struct Palette {
@@ -79,16 +77,6 @@ impl Palette {
             &DARK
         } else {
             &LIGHT
-        }
-    }
-
-    /// Fill of a lane pixel class (`None`: leave the background).
-    pub fn fill(&self, class: LaneClass) -> Option<Color32> {
-        match class {
-            LaneClass::Outside => None,
-            LaneClass::Hole => Some(self.hole),
-            LaneClass::PartialOnly => Some(self.partial_only),
-            LaneClass::Covered => Some(self.covered),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The coverage timeline: one lane per (channel, quality) on a shared time axis.
 //! Zoom at the cursor, drag to pan, box zoom with the secondary button, double-click
-//! to fit. Zoomed out each pixel shows its coverage mix (from the pyramid);
+//! to fit. Zoomed out each pixel shows its coverage mix (from the stream's mix index);
 //! zoomed in, single segments are drawn as boxes, duplicates and overlaps below.
 
 use std::sync::Arc;
@@ -453,7 +453,7 @@ pub fn pixel_tooltip(
 ) -> String {
     let px = view.span() / f64::from(width_px.max(1.0));
     let a = time_us - px / 2.0;
-    let m = lane_mix(&stream.coverage, None, a, a + px, 1)
+    let m = lane_mix(&stream.coverage, &stream.mix_index, a, a + px, 1)
         .into_iter()
         .next()
         .unwrap_or_default();

@@ -48,13 +48,17 @@ const MIGRATIONS: &[&str] = &[
         level TEXT NOT NULL,
         message TEXT NOT NULL
     );",
+    // 2: a task retried once points at its retry; a second retry finds it.
+    "ALTER TABLE tasks ADD COLUMN retry_of INTEGER;
+    CREATE UNIQUE INDEX tasks_by_retry_of ON tasks(retry_of) WHERE retry_of IS NOT NULL;",
 ];
 
 /// Statements that must prepare on a database of the current schema; a database
 /// where they fail does not match and is rebuilt.
 const SCHEMA_PROBES: &[&str] = &[
     "SELECT id, kind, args, state, affinity, owner, created_us, started_us, finished_us,
-            progress_done, progress_total, progress_phrase, error, result, cancel_requested
+            progress_done, progress_total, progress_phrase, error, result, cancel_requested,
+            retry_of
      FROM tasks LIMIT 0",
     "SELECT path, mtime_ns, ctime_ns, entry_count, summary FROM hour_cache LIMIT 0",
     "SELECT key, value FROM settings LIMIT 0",
@@ -118,6 +122,13 @@ impl Db {
                 return Db::memory_with(warnings);
             }
         }
+        if let Some(why) = not_writable(path) {
+            warnings.push(format!(
+                "cannot write the database ({why}); using an in-memory database, nothing will be kept: {}",
+                path.display()
+            ));
+            return Db::memory_with(warnings);
+        }
         match open_file(path) {
             Ok(conn) => return Ok(Db::wrap(conn, Some(path.to_path_buf()), warnings)),
             Err(e) if e.is_unusable_file() => {
@@ -173,19 +184,84 @@ impl Db {
     }
 }
 
+/// Why an existing database file (or the directory it needs for its journal)
+/// cannot be written by this process, if it cannot. SQLite would otherwise open
+/// such a file read-only, fail at the first write, and leave journal files behind.
+fn not_writable(path: &Path) -> Option<String> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let writable = |p: &Path| {
+        let Ok(c) = std::ffi::CString::new(p.as_os_str().as_bytes()) else {
+            return false;
+        };
+        // SAFETY: `c` is a valid C string.
+        unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
+    };
+    if path.exists() && !writable(path) {
+        return Some("the file is read-only".into());
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if !writable(dir) {
+        return Some(format!("its directory {} is read-only", dir.display()));
+    }
+    None
+}
+
+/// How often opening retries while another process holds the database locked
+/// (e.g. while it creates the schema).
+const BUSY_RETRIES: u32 = 50;
+
 fn open_file(path: &Path) -> Result<Connection, DbError> {
     let conn = Connection::open(path)?;
     conn.busy_timeout(Duration::from_secs(10))?;
-    // Touches the file: a non-database fails here.
-    let _: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+    // Touches the file: a non-database fails here. Switching to WAL can report
+    // "busy" without waiting while another process sets the database up.
+    let mut tries = 0;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => break,
+            Err(e)
+                if e.sqlite_error_code() == Some(ErrorCode::DatabaseBusy)
+                    && tries < BUSY_RETRIES =>
+            {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     migrate(&conn)?;
     Ok(conn)
 }
 
-/// Applies the migrations not yet applied, each in its own transaction, and checks
-/// the result matches this build's schema.
+/// Applies the migrations not yet applied and checks the result matches this
+/// build's schema. Reading the version and migrating is one exclusive
+/// transaction, so processes creating one new database at once wait for each
+/// other: the first creates the schema, the others find it made.
 fn migrate(conn: &Connection) -> Result<(), DbError> {
+    conn.execute_batch("BEGIN IMMEDIATE")?;
+    let result = migrate_locked(conn);
+    match &result {
+        Ok(_) => conn.execute_batch("COMMIT")?,
+        Err(_) => {
+            let _ = conn.execute_batch("ROLLBACK");
+        }
+    }
+    let found = result?;
+    for probe in SCHEMA_PROBES {
+        conn.prepare(probe).map_err(|e| DbError::Schema {
+            found,
+            detail: e.to_string(),
+        })?;
+    }
+    Ok(())
+}
+
+/// The migrations, inside the caller's transaction; returns the version found.
+fn migrate_locked(conn: &Connection) -> Result<i64, DbError> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if !(0..=SCHEMA_VERSION).contains(&found) {
         return Err(DbError::Schema {
@@ -195,13 +271,10 @@ fn migrate(conn: &Connection) -> Result<(), DbError> {
     }
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
         let step = || -> rusqlite::Result<()> {
-            conn.execute_batch("BEGIN IMMEDIATE")?;
             conn.execute_batch(sql)?;
-            conn.pragma_update(None, "user_version", i as i64 + 1)?;
-            conn.execute_batch("COMMIT")
+            conn.pragma_update(None, "user_version", i as i64 + 1)
         };
         if let Err(e) = step() {
-            let _ = conn.execute_batch("ROLLBACK");
             // Tables that already exist under version 0 are a foreign schema.
             return Err(match e.sqlite_error_code() {
                 Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => e.into(),
@@ -213,22 +286,43 @@ fn migrate(conn: &Connection) -> Result<(), DbError> {
             });
         }
     }
-    for probe in SCHEMA_PROBES {
-        conn.prepare(probe).map_err(|e| DbError::Schema {
-            found,
-            detail: e.to_string(),
-        })?;
-    }
-    Ok(())
+    Ok(found)
 }
 
-/// Renames a database file (and its WAL and shared-memory files) out of the way.
+/// Renames a database file (and its WAL and shared-memory files) out of the way,
+/// never over an earlier moved-aside file: the new name is made with a hard link,
+/// which fails rather than replace.
 fn move_aside(path: &Path) -> PathBuf {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S");
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(format!(".unusable-{stamp}"));
-    let aside = PathBuf::from(aside);
-    let _ = std::fs::rename(path, &aside);
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
+    let name = |k: u32| {
+        let mut aside = path.as_os_str().to_owned();
+        aside.push(format!(".unusable-{stamp}"));
+        if k > 0 {
+            aside.push(format!("-{k}"));
+        }
+        PathBuf::from(aside)
+    };
+    let mut aside = name(0);
+    for k in 1..1000 {
+        match std::fs::hard_link(path, &aside) {
+            Ok(()) => {
+                let _ = std::fs::remove_file(path);
+                break;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => aside = name(k),
+            Err(_) => {
+                // No hard links here (some file systems): a plain rename to a name
+                // that does not exist yet.
+                let mut j = k;
+                while aside.exists() && j < k + 1000 {
+                    aside = name(j);
+                    j += 1;
+                }
+                let _ = std::fs::rename(path, &aside);
+                break;
+            }
+        }
+    }
     for ext in ["-wal", "-shm"] {
         let mut side = path.as_os_str().to_owned();
         side.push(ext);
@@ -321,6 +415,41 @@ mod tests {
             "{:?}",
             db.warnings
         );
+        // The newer file is kept aside, untouched, and the new database works.
+        let moved: Vec<PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".unusable-"))
+            .collect();
+        assert_eq!(moved.len(), 1, "{moved:?}");
+        let kept: i64 = Connection::open(&moved[0])
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 999);
+        let v: i64 = db
+            .lock()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, SCHEMA_VERSION);
+        assert_eq!(db.path.as_deref(), Some(p.as_path()));
+        crate::jobs::queue::enqueue(&db.lock(), "noop", &serde_json::json!({}), None).unwrap();
+    }
+
+    #[test]
+    fn moving_aside_never_overwrites_an_earlier_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        let mut moved = Vec::new();
+        for i in 0..3u8 {
+            std::fs::write(&p, vec![i; 4096]).unwrap();
+            moved.push(move_aside(&p));
+        }
+        for (i, m) in moved.iter().enumerate() {
+            assert_eq!(std::fs::read(m).unwrap(), vec![i as u8; 4096], "{m:?}");
+        }
+        assert!(!p.exists());
     }
 
     #[test]

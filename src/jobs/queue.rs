@@ -259,18 +259,54 @@ pub fn cancel(conn: &Connection, id: i64) -> rusqlite::Result<CancelOutcome> {
     })
 }
 
-/// Re-queues a failed, cancelled or interrupted task as a new task; returns its id.
-pub fn retry(conn: &Connection, id: i64) -> rusqlite::Result<Option<i64>> {
-    match get(conn, id)? {
-        Some(t)
-            if matches!(
-                t.state,
-                TaskState::Failed | TaskState::Cancelled | TaskState::Interrupted
-            ) =>
-        {
-            enqueue(conn, &t.kind, &t.args, None).map(Some)
+/// What a retry did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryOutcome {
+    /// Queued again as this new task.
+    Queued(i64),
+    /// Already retried once, as this task.
+    AlreadyRetried(i64),
+    /// Only failed, cancelled or interrupted tasks can be retried.
+    NotRetriable(TaskState),
+    /// No such task.
+    NotFound,
+}
+
+/// Re-queues a failed, cancelled or interrupted task once, as a new task that
+/// any runner may claim (it is reserved for no process). A second retry of the
+/// same task returns the first retry.
+pub fn retry(conn: &Connection, id: i64) -> rusqlite::Result<RetryOutcome> {
+    let Some(t) = get(conn, id)? else {
+        return Ok(RetryOutcome::NotFound);
+    };
+    if !matches!(
+        t.state,
+        TaskState::Failed | TaskState::Cancelled | TaskState::Interrupted
+    ) {
+        return Ok(RetryOutcome::NotRetriable(t.state));
+    }
+    let earlier = |conn: &Connection| {
+        conn.query_row(
+            "SELECT id FROM tasks WHERE retry_of = ?1",
+            params![id],
+            |r| r.get::<_, i64>(0),
+        )
+        .optional()
+    };
+    if let Some(again) = earlier(conn)? {
+        return Ok(RetryOutcome::AlreadyRetried(again));
+    }
+    let inserted = conn.execute(
+        "INSERT INTO tasks (kind, args, state, created_us, retry_of) VALUES (?1, ?2, 'queued', ?3, ?4)",
+        params![t.kind, t.args.to_string(), now_us(), id],
+    );
+    match inserted {
+        Ok(_) => Ok(RetryOutcome::Queued(conn.last_insert_rowid())),
+        // Another process retried it at the same moment: the unique index refused.
+        Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => {
+            Ok(earlier(conn)?.map_or(RetryOutcome::NotFound, RetryOutcome::AlreadyRetried))
         }
-        _ => Ok(None),
+        Err(e) => Err(e),
     }
 }
 
@@ -336,11 +372,12 @@ pub fn requeue(conn: &Connection, id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Marks the given running tasks as interrupted (a shutdown deadline passed).
+/// Marks the given queued or running tasks as interrupted (a shutdown deadline
+/// passed, a signal stopped the command that waited for them).
 pub fn interrupt(conn: &Connection, ids: &[i64], why: &str) -> rusqlite::Result<()> {
     for id in ids {
         conn.execute(
-            "UPDATE tasks SET state = 'interrupted', finished_us = ?2, error = ?3 WHERE id = ?1 AND state = 'running'",
+            "UPDATE tasks SET state = 'interrupted', finished_us = ?2, error = ?3 WHERE id = ?1 AND state IN ('queued', 'running')",
             params![id, now_us(), why],
         )?;
     }
@@ -407,7 +444,14 @@ mod tests {
         let c = db.lock();
         let q = enqueue(&c, "t", &json!({"x": 1}), None).unwrap();
         assert_eq!(cancel(&c, q).unwrap(), CancelOutcome::Cancelled);
-        let again = retry(&c, q).unwrap().unwrap();
+        let RetryOutcome::Queued(again) = retry(&c, q).unwrap() else {
+            panic!("a cancelled task can be retried");
+        };
+        assert_eq!(
+            retry(&c, q).unwrap(),
+            RetryOutcome::AlreadyRetried(again),
+            "a second retry queues no second copy"
+        );
         let running = claim(&c, "w", 1, false).unwrap();
         assert_eq!(running[0].id, again);
         assert_eq!(running[0].args, json!({"x": 1}));
@@ -423,7 +467,12 @@ mod tests {
             CancelOutcome::AlreadyFinished(TaskState::Cancelled)
         );
         assert_eq!(cancel(&c, 999).unwrap(), CancelOutcome::NotFound);
-        assert_eq!(retry(&c, 999).unwrap(), None);
+        assert_eq!(retry(&c, 999).unwrap(), RetryOutcome::NotFound);
+        let queued = enqueue(&c, "t", &json!({}), None).unwrap();
+        assert_eq!(
+            retry(&c, queued).unwrap(),
+            RetryOutcome::NotRetriable(TaskState::Queued)
+        );
     }
 
     #[test]

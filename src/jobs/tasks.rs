@@ -63,6 +63,20 @@ impl ScanObserver for TaskObserver<'_> {
     fn started(&self, layout: &Layout) {
         self.ctx
             .progress(0, layout.hours.len() as i64, "scanning hour directories");
+        if self.partials {
+            self.ctx.partial(Arc::new(LayoutKnown {
+                streams: layout
+                    .streams
+                    .iter()
+                    .map(|s| (s.channel.clone(), s.quality.clone()))
+                    .collect(),
+                hours: layout
+                    .hours
+                    .iter()
+                    .map(|h| (h.stream, h.hour_start_us))
+                    .collect(),
+            }));
+        }
     }
     fn hour_done(&self, stream: usize, summary: &HourSummary, p: ScanProgress) {
         self.ctx.progress(
@@ -184,4 +198,131 @@ pub fn builtin_registry() -> Registry {
 /// `json!` helper for the CLI: arguments of a coverage task.
 pub fn coverage_args(args: &CoverageArgs) -> Value {
     serde_json::to_value(args).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::Receiver;
+    use std::time::Duration;
+
+    use super::*;
+    use crate::analysis::hold::ScanHold;
+    use crate::jobs::db::Db;
+    use crate::jobs::queue::TaskState;
+    use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
+
+    fn archive(dir: &std::path::Path) -> PathBuf {
+        let root = dir.join("archive");
+        for (stream, hour) in [
+            ("a/source", "2024-11-09T05"),
+            ("a/source", "2024-11-09T06"),
+            ("b/source", "2024-11-09T05"),
+        ] {
+            let h = root.join(stream).join(hour);
+            std::fs::create_dir_all(&h).unwrap();
+            std::fs::write(
+                h.join("00:00.000000-2.0-full-n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg.ts"),
+                b"x",
+            )
+            .unwrap();
+        }
+        root
+    }
+
+    fn next(rx: &Receiver<JobEvent>) -> JobEvent {
+        loop {
+            match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+                JobEvent::Progress { .. } | JobEvent::Started { .. } => {}
+                e => return e,
+            }
+        }
+    }
+
+    #[test]
+    fn partial_results_stream_the_layout_then_each_hour_while_the_scan_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let hold = ScanHold::after_hours(&root, 1);
+        let (runner, _) = Runner::start(
+            Db::memory().unwrap(),
+            builtin_registry(),
+            1,
+            ClaimScope::Any,
+        );
+        let rx = runner.subscribe();
+        let args = CoverageArgs {
+            path: root.clone(),
+            no_cache: true,
+            partials: true,
+            ..Default::default()
+        };
+        runner
+            .submit("coverage", &coverage_args(&args), false)
+            .unwrap();
+        // First the layout.
+        let JobEvent::Partial { payload, .. } = next(&rx) else {
+            panic!("the layout comes first");
+        };
+        let layout = payload.downcast::<LayoutKnown>().ok().unwrap();
+        assert_eq!(
+            layout.streams,
+            vec![("a".into(), "source".into()), ("b".into(), "source".into())]
+        );
+        assert_eq!(layout.hours.len(), 3);
+        // One hour arrives while the scan is held: it streams, it is not batched.
+        let JobEvent::Partial { payload, .. } = next(&rx) else {
+            panic!("an hour comes while the scan is held");
+        };
+        let hour = payload.downcast::<HourDone>().ok().unwrap();
+        assert!(
+            layout
+                .hours
+                .contains(&(hour.stream, hour.summary.hour_start_us))
+        );
+        assert_eq!(hour.coverage.raw_union.len(), 1);
+        // (Were partials batched at the end, the held scan could never send it.)
+        hold.release();
+        let mut hours = 1;
+        let finished = loop {
+            match next(&rx) {
+                JobEvent::Partial { payload, .. } => {
+                    assert!(payload.downcast::<HourDone>().is_ok());
+                    hours += 1;
+                }
+                JobEvent::Finished { state, output, .. } => break (state, output),
+                e => panic!("unexpected {e:?}"),
+            }
+        };
+        assert_eq!(hours, 3, "every hour streams once");
+        assert_eq!(finished.0, TaskState::Done);
+        assert!(finished.1.is_some());
+    }
+
+    #[test]
+    fn without_partials_nothing_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let (runner, _) = Runner::start(
+            Db::memory().unwrap(),
+            builtin_registry(),
+            1,
+            ClaimScope::Any,
+        );
+        let rx = runner.subscribe();
+        let args = CoverageArgs {
+            path: root,
+            no_cache: true,
+            ..Default::default()
+        };
+        runner
+            .submit("coverage", &coverage_args(&args), false)
+            .unwrap();
+        assert!(matches!(
+            next(&rx),
+            JobEvent::Finished {
+                state: TaskState::Done,
+                ..
+            }
+        ));
+    }
 }

@@ -64,6 +64,14 @@ impl Archive {
     }
 }
 
+/// The segscope binary the command-line tests run: `$SEGSCOPE_BIN` when set (CI
+/// points it at the headless build, `--no-default-features`), else this build's.
+pub fn segscope_bin() -> PathBuf {
+    std::env::var_os("SEGSCOPE_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_segscope")))
+}
+
 /// The uid this test runs as.
 pub fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt as _;
@@ -88,14 +96,14 @@ pub fn run_unprivileged(scratch: &Path, args: &[&str]) -> Output {
     fs::create_dir_all(&data).unwrap();
     fs::set_permissions(&data, fs::Permissions::from_mode(0o777)).unwrap();
     if current_uid() != 0 {
-        return Command::new(env!("CARGO_BIN_EXE_segscope"))
+        return Command::new(segscope_bin())
             .args(args)
             .env("XDG_DATA_HOME", &data)
             .output()
             .unwrap();
     }
     let exe = scratch.join("segscope-copy");
-    fs::copy(env!("CARGO_BIN_EXE_segscope"), &exe).unwrap();
+    fs::copy(segscope_bin(), &exe).unwrap();
     fs::set_permissions(&exe, fs::Permissions::from_mode(0o755)).unwrap();
     Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
