@@ -187,6 +187,38 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
 }
 
 #[test]
+fn lanes_fill_hour_by_hour_while_the_scan_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = tmp.path().join("demo");
+    segscope::demo::generate(
+        &demo,
+        &segscope::demo::DemoOptions {
+            hours: 8,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // The scan stops after three hour directories until released.
+    let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 3);
+    let mut h = harness(demo, tmp.path().join("gui.db"));
+    wait_until(&mut h, "the first hours drawn", |app| {
+        app.timeline.drawn.iter().any(|l| l.data_px > 0)
+    });
+    let app = h.state();
+    assert!(app.loader.is_scanning(), "drawn before the scan ended");
+    let drawn = &app.timeline.drawn;
+    assert_eq!(drawn.len(), 4, "every stream has its lane at once: {drawn:?}");
+    assert!(
+        drawn.iter().map(|l| l.pending_px).sum::<usize>() > 0,
+        "time not scanned yet is shown pending: {drawn:?}"
+    );
+    hold.release();
+    wait_until(&mut h, "the analysis", |app| app.analysis().is_some());
+    let drawn = &h.state().timeline.drawn;
+    assert!(drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0), "{drawn:?}");
+}
+
+#[test]
 fn cancel_stops_a_running_scan() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = tmp.path().join("demo");

@@ -82,6 +82,9 @@ pub struct GuiArgs {
     /// FROM,TO (e.g. 2024-11-09T03:40,2024-11-09T03:42).
     #[arg(long, value_name = "FROM,TO", value_parser = parse_view)]
     pub view: Option<(i64, i64)>,
+    /// Scan every hour directory; neither read nor update the result cache.
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 fn parse_view(text: &str) -> Result<(i64, i64), String> {
@@ -227,6 +230,7 @@ pub fn main() -> ExitCode {
                 bench_frames: None,
                 view: None,
                 export_view: None,
+                no_cache: false,
             },
             db,
             started,
@@ -266,6 +270,7 @@ fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result
     options.bench_frames = args.bench_frames;
     options.view = args.view;
     options.export_view = args.export_view;
+    options.no_cache = args.no_cache;
     options.started = started;
     crate::gui::run(options)
 }

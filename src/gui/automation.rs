@@ -45,6 +45,8 @@ pub struct Automation {
     frame_began: Option<Instant>,
     frames: usize,
     worst_scan_gap: Duration,
+    first_lanes: Option<Duration>,
+    analysis_done: Option<Duration>,
     /// Set when the run should end with an error (printed by the caller).
     pub failure: Arc<Mutex<Option<String>>>,
 }
@@ -75,6 +77,8 @@ impl Automation {
             frame_began: None,
             frames: 0,
             worst_scan_gap: Duration::ZERO,
+            first_lanes: None,
+            analysis_done: None,
             failure: Arc::clone(&o.failure),
         }
     }
@@ -153,8 +157,12 @@ impl Automation {
         }
     }
 
-    /// Called at the end of every frame.
-    pub fn frame_end(&mut self, _ctx: &egui::Context) {
+    /// Called at the end of every frame; `lanes_with_data`: the timeline drew
+    /// segments in at least one lane this frame.
+    pub fn frame_end(&mut self, _ctx: &egui::Context, lanes_with_data: bool) {
+        if lanes_with_data && self.first_lanes.is_none() {
+            self.first_lanes = Some(self.started.elapsed());
+        }
         if let (Some(b), Some(t)) = (&mut self.bench, self.frame_began) {
             if b.extent.is_some() && b.done > 0 {
                 b.ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
@@ -174,6 +182,9 @@ impl Automation {
             return None;
         }
         let a = analysis?;
+        if self.analysis_done.is_none() {
+            self.analysis_done = Some(self.started.elapsed());
+        }
         self.frames_since_done += 1;
         if let Some(b) = &mut self.bench {
             if b.extent.is_none() {
@@ -297,6 +308,17 @@ impl Automation {
             out,
             "worst stall while scanning {:.0} ms",
             self.worst_scan_gap.as_secs_f64() * 1e3
+        );
+        let ms = |d: Option<Duration>| d.unwrap_or_default().as_secs_f64() * 1e3;
+        let _ = writeln!(
+            out,
+            "first lanes drawn after {:.0} ms",
+            ms(self.first_lanes)
+        );
+        let _ = writeln!(
+            out,
+            "analysis finished after {:.0} ms",
+            ms(self.analysis_done)
         );
         if let Some(peak) = crate::bench::peak_rss_bytes() {
             let _ = writeln!(out, "peak memory (RSS)      {:.0} MB", peak as f64 / 1e6);

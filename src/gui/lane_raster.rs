@@ -145,6 +145,23 @@ pub fn loading_rows(partial: &PartialStream, t0: f64, t1: f64, width: usize) -> 
     }
 }
 
+/// What a lane shows: its pending and data pixel columns.
+pub fn drawn(label: String, rows: &LaneRows) -> super::timeline::LaneDrawn {
+    let (pending_px, data_px) = match &rows.picture {
+        LanePicture::Mix(m) => (
+            m.iter().filter(|p| p.is_none()).count(),
+            m.iter().flatten().filter(|p| p.covered_us > 0).count(),
+        ),
+        LanePicture::Segments { main, .. } if !rows.segments.is_empty() => (0, main.len()),
+        LanePicture::Segments { .. } => (0, 0),
+    };
+    super::timeline::LaneDrawn {
+        label,
+        pending_px,
+        data_px,
+    }
+}
+
 /// Rows of each colour in a pixel column: (hole, partial-only, covered), top down.
 pub fn bar_rows(m: &PixelMix) -> (usize, usize, usize) {
     let span = m.span_us.max(1) as f64;

@@ -2,7 +2,7 @@
 //! forwards its events to the UI (waking it), and keeps what is known so far:
 //! the layout, each finished hour, progress, and at the end the analysis.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, TryRecvError};
@@ -23,7 +23,7 @@ pub struct PartialStream {
     /// Quality name.
     pub quality: String,
     /// Hour directories still to scan (hour start µs).
-    pub pending: Vec<i64>,
+    pub pending: BTreeSet<i64>,
     /// Hours done, each analysed on its own.
     pub done: BTreeMap<i64, Arc<StreamCoverage>>,
 }
@@ -214,13 +214,13 @@ impl Loader {
                             .collect();
                         for (s, h) in &layout.hours {
                             if let Some(ps) = load.partial.get_mut(*s) {
-                                ps.pending.push(*h);
+                                ps.pending.insert(*h);
                             }
                         }
                     } else if let Ok(hour) = payload.downcast::<HourDone>() {
                         if let Some(ps) = load.partial.get_mut(hour.stream) {
                             let h = hour.summary.hour_start_us;
-                            ps.pending.retain(|&p| p != h);
+                            ps.pending.remove(&h);
                             ps.done.insert(h, Arc::new(hour.coverage.clone()));
                         }
                     }

@@ -39,6 +39,8 @@ pub struct GuiOptions {
     pub export_view: Option<PathBuf>,
     /// Show this time range (µs) instead of fitting the whole archive.
     pub view: Option<(i64, i64)>,
+    /// Scan every hour directory; neither read nor update the result cache.
+    pub no_cache: bool,
     /// When the process started (for the first-frame latency).
     pub started: Instant,
     /// Set by a scripted run that failed.
@@ -56,6 +58,7 @@ impl GuiOptions {
             bench_frames: None,
             view: None,
             export_view: None,
+            no_cache: false,
             started: Instant::now(),
             failure: Arc::new(Mutex::new(None)),
         }

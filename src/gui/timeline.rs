@@ -61,6 +61,17 @@ impl LaneSource<'_> {
     }
 }
 
+/// What one lane showed in the last frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneDrawn {
+    /// `CHANNEL/QUALITY`.
+    pub label: String,
+    /// Pixel columns of time not scanned yet (drawn as pending).
+    pub pending_px: usize,
+    /// Pixel columns holding segments.
+    pub data_px: usize,
+}
+
 /// What the pointer is over, for the tooltip.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct HoverInfo {
@@ -100,6 +111,8 @@ pub struct TimelineView {
     pub last_rect: Option<Rect>,
     /// Lane shapes drawn last frame (for the frame benchmark).
     pub last_shapes: usize,
+    /// What each lane showed last frame (for tests and the frame benchmark).
+    pub drawn: Vec<LaneDrawn>,
     textures: Vec<egui::TextureHandle>,
 }
 
@@ -115,6 +128,7 @@ impl Default for TimelineView {
             highlight: None,
             last_rect: None,
             last_shapes: 0,
+            drawn: Vec::new(),
             textures: Vec::new(),
         }
     }
@@ -207,6 +221,7 @@ impl TimelineView {
 
         let painter = ui.painter_at(rect);
         let mut shapes = 0usize;
+        self.drawn.clear();
         // Axis.
         let (step, tick_list) = ticks(self.t0, self.t1, width_px, 110.0);
         for t in &tick_list {
@@ -271,6 +286,7 @@ impl TimelineView {
                     });
                 }
             }
+            self.drawn.push(lane_raster::drawn(lane.label(), &rows));
             let image = lane_raster::to_image(&rows, palette);
             let tex = match self.textures.get_mut(i) {
                 Some(t) => {
@@ -435,7 +451,15 @@ pub fn loading_mix(
             let a = t0 + x as f64 * px;
             let mid = a + px / 2.0;
             let hour = (mid as i64).div_euclid(HOUR_US) * HOUR_US;
-            let cov: &Arc<_> = partial.done.get(&hour)?;
+            let Some(cov) = partial.done.get(&hour) else {
+                // Not scanned yet: pending; not in the archive: no data.
+                return (!partial.pending.contains(&hour)).then(|| PixelMix {
+                    span_us: px as i64,
+                    outside_us: px as i64,
+                    ..Default::default()
+                });
+            };
+            let cov: &Arc<_> = cov;
             let lo = (a as i64).max(hour);
             let hi = ((a + px) as i64).min(hour + HOUR_US).max(lo + 1);
             mix_row(cov, lo, hi, 1).into_iter().next()

@@ -77,6 +77,7 @@ pub struct SegscopeApp {
     generation: usize,
     names: HashMap<PathBuf, Vec<NamedSegment>>,
     automation: Automation,
+    no_cache: bool,
     quit: bool,
 }
 
@@ -130,6 +131,7 @@ impl SegscopeApp {
             generation: 0,
             names: HashMap::new(),
             automation: Automation::new(&options),
+            no_cache: options.no_cache,
             quit: false,
         };
         match options.path {
@@ -150,7 +152,7 @@ impl SegscopeApp {
         self.names.clear();
         self.timeline.auto_fit = true;
         self.timeline.highlight = None;
-        match self.loader.open(path, false) {
+        match self.loader.open(path, self.no_cache) {
             Ok(()) => self.notes.info(format!("Analysing {}", path.display())),
             Err(e) => self.notes.error(e),
         }
@@ -505,7 +507,8 @@ impl eframe::App for SegscopeApp {
         for c in commands {
             self.apply(&ctx, c);
         }
-        self.automation.frame_end(&ctx);
+        let lanes_with_data = self.timeline.drawn.iter().any(|l| l.data_px > 0);
+        self.automation.frame_end(&ctx, lanes_with_data);
     }
 
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
