@@ -207,7 +207,11 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     let app = h.state();
     assert!(app.loader.is_scanning(), "drawn before the scan ended");
     let drawn = &app.timeline.drawn;
-    assert_eq!(drawn.len(), 4, "every stream has its lane at once: {drawn:?}");
+    assert_eq!(
+        drawn.len(),
+        4,
+        "every stream has its lane at once: {drawn:?}"
+    );
     assert!(
         drawn.iter().map(|l| l.pending_px).sum::<usize>() > 0,
         "time not scanned yet is shown pending: {drawn:?}"
@@ -215,7 +219,10 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     hold.release();
     wait_until(&mut h, "the analysis", |app| app.analysis().is_some());
     let drawn = &h.state().timeline.drawn;
-    assert!(drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0), "{drawn:?}");
+    assert!(
+        drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0),
+        "{drawn:?}"
+    );
 }
 
 #[test]

@@ -7,17 +7,17 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::bail;
 use clap::Args;
 
 use super::progress::ProgressBar;
-use super::{downcast, ensure_demo_archive, interrupted, open_db};
+use super::{ensure_demo_archive, interrupted, open_db};
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, resolved_target, write_output};
 use crate::export::{csv, json, png, prom};
-use crate::jobs::queue::TaskState;
-use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
-use crate::jobs::tasks::{CoverageArgs, builtin_registry, coverage_args};
+use crate::jobs::client::{Event, JobClient, Outcome};
+use crate::jobs::runner::ClaimScope;
+use crate::jobs::tasks::{Coverage, CoverageArgs, builtin_registry};
 use crate::text::{shown, shown_path};
 use crate::time::parse_user_time;
 use crate::time::{format_hour, format_iso};
@@ -83,15 +83,14 @@ fn analyse_on_queue(
     db: Option<&Path>,
 ) -> anyhow::Result<Arc<Analysis>> {
     let db = open_db(db)?;
-    let (runner, recovered) = Runner::start(db, builtin_registry(), 1, ClaimScope::Own);
+    let (client, recovered) = JobClient::start(db, builtin_registry(), 1, ClaimScope::Own);
     if !recovered.is_empty() && !args.quiet {
         eprintln!(
             "segscope: {} task(s) of a process that stopped were marked interrupted (see `segscope jobs list`)",
             recovered.len()
         );
     }
-    crate::jobs::settings::remember_opened(runner.db(), path);
-    let events = runner.subscribe();
+    crate::jobs::settings::remember_opened(client.db(), path);
     let task = CoverageArgs {
         path: path.to_path_buf(),
         channels: args.channels.clone(),
@@ -101,50 +100,35 @@ fn analyse_on_queue(
         no_cache: args.no_cache,
         partials: false,
     };
-    let id = runner
-        .submit("coverage", &coverage_args(&task), true)
-        .context("cannot queue the analysis")?;
+    let mut handle = client.submit::<Coverage>(&task)?;
+    let id = handle.id();
     let mut bar = ProgressBar::new(!args.quiet);
-    let finished = loop {
+    let outcome = loop {
         if interrupted().load(Ordering::SeqCst) {
             bar.finish();
             // A graceful stop marks the running task interrupted; one not yet
             // claimed is marked too.
-            let db = runner.db().clone();
-            runner.stop(SIGNAL_STOP_DEADLINE);
+            let db = client.db().clone();
+            client.shutdown(SIGNAL_STOP_DEADLINE);
             let _ = crate::jobs::queue::interrupt(&db.lock(), &[id], "stopped by a signal");
             bail!("interrupted; analysis task {id} stopped, nothing written");
         }
-        match events.recv_timeout(SIGNAL_POLL) {
-            Ok(JobEvent::Progress {
-                id: i,
+        match handle.next_timeout(SIGNAL_POLL) {
+            Some(Event::Progress {
                 done,
                 total,
                 phrase,
-            }) if i == id => bar.update(done, total, "hours", &phrase),
-            Ok(JobEvent::Finished {
-                id: i,
-                state,
-                error,
-                output,
-            }) if i == id => break (state, error, output),
-            Ok(_) | Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {}
-            Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => bail!("the job runner stopped"),
+            }) => bar.update(done, total, "hours", &phrase),
+            Some(Event::Finished(outcome)) => break outcome,
+            Some(Event::Partial(_)) | None => {}
         }
     };
     bar.finish();
-    runner.stop(crate::jobs::runner::DEFAULT_STOP_DEADLINE);
-    match finished {
-        (TaskState::Done, _, Some(output)) => {
-            downcast::<Analysis>(output).context("the analysis task returned no analysis")
-        }
-        (TaskState::Cancelled | TaskState::Interrupted, _, _) => {
-            bail!("analysis cancelled (task {id})")
-        }
-        (state, error, _) => bail!(
-            "{}",
-            error.unwrap_or_else(|| format!("analysis task {id} ended {state}"))
-        ),
+    client.shutdown(crate::jobs::runner::DEFAULT_STOP_DEADLINE);
+    match outcome {
+        Outcome::Done(analysis) => Ok(analysis),
+        Outcome::Cancelled | Outcome::Interrupted(_) => bail!("analysis cancelled (task {id})"),
+        Outcome::Failed(error) => bail!("{error}"),
     }
 }
 

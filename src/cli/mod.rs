@@ -7,7 +7,6 @@ mod progress;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
@@ -311,11 +310,4 @@ pub fn ensure_demo_archive() -> anyhow::Result<PathBuf> {
             .with_context(|| format!("cannot write demo archive {}", dir.display()))?;
     }
     Ok(dir)
-}
-
-/// Keeps an `Arc` alive for a borrowed use (helper for downcasting task outputs).
-pub(crate) fn downcast<T: Send + Sync + 'static>(
-    payload: Arc<dyn std::any::Any + Send + Sync>,
-) -> Option<Arc<T>> {
-    payload.downcast::<T>().ok()
 }

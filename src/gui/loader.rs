@@ -5,15 +5,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, TryRecvError};
 use std::time::{Duration, Instant};
 
 use crate::analysis::Analysis;
 use crate::coverage::timeline::StreamCoverage;
+use crate::jobs::client::{Event, JobClient, JobHandle, Outcome};
 use crate::jobs::db::Db;
-use crate::jobs::queue::TaskState;
-use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
-use crate::jobs::tasks::{CoverageArgs, HourDone, LayoutKnown, builtin_registry, coverage_args};
+use crate::jobs::runner::ClaimScope;
+use crate::jobs::tasks::{Coverage, CoverageArgs, CoveragePartial, builtin_registry};
 
 /// One stream while its hours arrive.
 #[derive(Debug, Clone, Default)]
@@ -91,10 +90,11 @@ pub struct Drained {
     pub events: usize,
 }
 
-/// Runs analyses for the app.
+/// Runs analyses for the app through the job client; each open has its own
+/// handle, so every event of its task reaches it.
 pub struct Loader {
-    runner: Runner,
-    events: Receiver<JobEvent>,
+    client: JobClient,
+    handle: Option<JobHandle<Coverage>>,
     /// The current archive.
     pub current: Option<Load>,
 }
@@ -104,23 +104,13 @@ impl Loader {
     /// event arrives (the app passes `request_repaint`).
     pub fn new(db: Db, wake: impl Fn() + Send + 'static) -> (Loader, Vec<i64>) {
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (runner, recovered) = Runner::start(db, builtin_registry(), workers, ClaimScope::Own);
-        let from_runner = runner.subscribe();
-        let (tx, rx) = mpsc::channel();
-        let _ = std::thread::Builder::new()
-            .name("segscope-ui-waker".into())
-            .spawn(move || {
-                while let Ok(ev) = from_runner.recv() {
-                    if tx.send(ev).is_err() {
-                        return;
-                    }
-                    wake();
-                }
-            });
+        let (client, recovered) =
+            JobClient::start(db, builtin_registry(), workers, ClaimScope::Own);
+        client.set_waker(wake);
         (
             Loader {
-                runner,
-                events: rx,
+                client,
+                handle: None,
                 current: None,
             },
             recovered,
@@ -129,7 +119,7 @@ impl Loader {
 
     /// The database.
     pub fn db(&self) -> &Db {
-        self.runner.db()
+        self.client.db()
     }
 
     /// Opens `path`, cancelling an analysis still running.
@@ -141,14 +131,18 @@ impl Loader {
             partials: true,
             ..Default::default()
         };
-        let id = self
-            .runner
-            .submit("coverage", &coverage_args(&args), true)
-            .map_err(|e| format!("cannot queue the analysis: {e}"))?;
-        crate::jobs::settings::remember_opened(self.runner.db(), path);
+        let handle = self
+            .client
+            .submit::<Coverage>(&args)
+            .map_err(|e| e.to_string())?;
+        // Recent files are written in the background: no database work here.
+        let (db, opened) = (self.client.db().clone(), path.to_path_buf());
+        let _ = std::thread::Builder::new()
+            .name("segscope-recent".into())
+            .spawn(move || crate::jobs::settings::remember_opened(&db, &opened));
         self.current = Some(Load {
             path: path.to_path_buf(),
-            task_id: id,
+            task_id: handle.id(),
             state: LoadState::Scanning,
             progress: (0, 0),
             phrase: "queued".into(),
@@ -157,17 +151,14 @@ impl Loader {
             partial: Vec::new(),
             changed: true,
         });
+        self.handle = Some(handle);
         Ok(())
     }
 
-    /// Cancels the running analysis, if any.
+    /// Cancels the running analysis, if any (never waits on the database).
     pub fn cancel(&mut self) {
-        if let Some(load) = &mut self.current {
-            if matches!(load.state, LoadState::Scanning) {
-                self.runner.cancel_local(load.task_id);
-                // Also a queued (not yet started) task.
-                let _ = crate::jobs::queue::cancel(&self.runner.db().lock(), load.task_id);
-            }
+        if let Some(h) = &self.handle {
+            h.cancel();
         }
     }
 
@@ -182,79 +173,71 @@ impl Loader {
     pub fn drain(&mut self, budget: Duration) -> Drained {
         let start = Instant::now();
         let mut out = Drained::default();
+        let (Some(handle), Some(load)) = (&mut self.handle, &mut self.current) else {
+            return out;
+        };
         while start.elapsed() < budget {
-            let ev = match self.events.try_recv() {
-                Ok(ev) => ev,
-                Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
+            let Some(ev) = handle.try_next() else {
+                break;
             };
             out.events += 1;
-            let Some(load) = &mut self.current else {
-                continue;
-            };
             match ev {
-                JobEvent::Progress {
-                    id,
+                Event::Progress {
                     done,
                     total,
                     phrase,
-                } if id == load.task_id => {
+                } => {
                     load.progress = (done, total);
                     load.phrase = phrase;
                 }
-                JobEvent::Partial { id, payload } if id == load.task_id => {
-                    if let Ok(layout) = Arc::clone(&payload).downcast::<LayoutKnown>() {
-                        load.partial = layout
-                            .streams
-                            .iter()
-                            .map(|(c, q)| PartialStream {
-                                channel: c.clone(),
-                                quality: q.clone(),
-                                ..Default::default()
-                            })
-                            .collect();
-                        for (s, h) in &layout.hours {
-                            if let Some(ps) = load.partial.get_mut(*s) {
-                                ps.pending.insert(*h);
+                Event::Partial(p) => {
+                    match p.as_ref() {
+                        CoveragePartial::Layout(layout) => {
+                            load.partial = layout
+                                .streams
+                                .iter()
+                                .map(|(c, q)| PartialStream {
+                                    channel: c.clone(),
+                                    quality: q.clone(),
+                                    ..Default::default()
+                                })
+                                .collect();
+                            for (s, h) in &layout.hours {
+                                if let Some(ps) = load.partial.get_mut(*s) {
+                                    ps.pending.insert(*h);
+                                }
                             }
                         }
-                    } else if let Ok(hour) = payload.downcast::<HourDone>() {
-                        if let Some(ps) = load.partial.get_mut(hour.stream) {
-                            let h = hour.summary.hour_start_us;
-                            ps.pending.remove(&h);
-                            ps.done.insert(h, Arc::new(hour.coverage.clone()));
+                        CoveragePartial::Hour(hour) => {
+                            if let Some(ps) = load.partial.get_mut(hour.stream) {
+                                let h = hour.summary.hour_start_us;
+                                ps.pending.remove(&h);
+                                ps.done.insert(h, Arc::new(hour.coverage.clone()));
+                            }
                         }
                     }
                     load.changed = true;
                 }
-                JobEvent::Finished {
-                    id,
-                    state,
-                    error,
-                    output,
-                } if id == load.task_id => {
-                    load.state = match (state, output) {
-                        (TaskState::Done, Some(o)) => match o.downcast::<Analysis>() {
-                            Ok(a) => LoadState::Done(a),
-                            Err(_) => LoadState::Failed("the analysis returned nothing".into()),
-                        },
-                        (TaskState::Cancelled | TaskState::Interrupted, _) => LoadState::Cancelled,
-                        (_, _) => {
-                            LoadState::Failed(error.unwrap_or_else(|| "analysis failed".into()))
-                        }
+                Event::Finished(outcome) => {
+                    load.state = match outcome {
+                        Outcome::Done(a) => LoadState::Done(a),
+                        Outcome::Cancelled | Outcome::Interrupted(_) => LoadState::Cancelled,
+                        Outcome::Failed(e) => LoadState::Failed(e),
                     };
                     load.elapsed = Some(load.started.elapsed());
                     load.partial.clear();
                     load.changed = true;
                     out.finished = true;
+                    break;
                 }
-                _ => {}
             }
         }
         out
     }
 
     /// Stops the runner (window closing): cancels and waits up to `deadline`.
-    pub fn shutdown(self, deadline: Duration) {
-        self.runner.stop(deadline);
+    pub fn shutdown(mut self, deadline: Duration) {
+        self.handle = None;
+        self.client.shutdown(deadline);
     }
 }

@@ -3,6 +3,7 @@
 //! result cache, and the settings / recent files / history tables.
 
 pub mod cache;
+pub mod client;
 pub mod db;
 pub mod queue;
 pub mod runner;

@@ -276,6 +276,16 @@ pub enum RetryOutcome {
 /// any runner may claim (it is reserved for no process). A second retry of the
 /// same task returns the first retry.
 pub fn retry(conn: &Connection, id: i64) -> rusqlite::Result<RetryOutcome> {
+    retry_reserved(conn, id, None)
+}
+
+/// [`retry`], the new task reserved for the process with owner token
+/// `affinity` (a runner that claims only its own tasks then runs it).
+pub fn retry_reserved(
+    conn: &Connection,
+    id: i64,
+    affinity: Option<&str>,
+) -> rusqlite::Result<RetryOutcome> {
     let Some(t) = get(conn, id)? else {
         return Ok(RetryOutcome::NotFound);
     };
@@ -297,8 +307,8 @@ pub fn retry(conn: &Connection, id: i64) -> rusqlite::Result<RetryOutcome> {
         return Ok(RetryOutcome::AlreadyRetried(again));
     }
     let inserted = conn.execute(
-        "INSERT INTO tasks (kind, args, state, created_us, retry_of) VALUES (?1, ?2, 'queued', ?3, ?4)",
-        params![t.kind, t.args.to_string(), now_us(), id],
+        "INSERT INTO tasks (kind, args, state, created_us, retry_of, affinity) VALUES (?1, ?2, 'queued', ?3, ?4, ?5)",
+        params![t.kind, t.args.to_string(), now_us(), id, affinity],
     );
     match inserted {
         Ok(_) => Ok(RetryOutcome::Queued(conn.last_insert_rowid())),

@@ -137,6 +137,8 @@ struct Shared {
     registry: Registry,
     subscribers: Mutex<Vec<Sender<JobEvent>>>,
     running: Mutex<HashMap<i64, Arc<AtomicBool>>>,
+    /// Cancels of tasks not running here yet, for the foreman to record.
+    cancel_requests: Mutex<Vec<i64>>,
     stopping: AtomicBool,
     wake: Mutex<Sender<()>>,
 }
@@ -270,6 +272,7 @@ impl Runner {
             registry,
             subscribers: Mutex::new(Vec::new()),
             running: Mutex::new(HashMap::new()),
+            cancel_requests: Mutex::new(Vec::new()),
             stopping: AtomicBool::new(false),
             wake: Mutex::new(wake_tx),
         });
@@ -338,16 +341,16 @@ impl Runner {
 
     /// Asks this process's worker on task `id` to stop (user cancel).
     pub fn cancel_local(&self, id: i64) -> bool {
-        let flag = self
-            .shared
-            .running
-            .lock()
-            .ok()
-            .and_then(|r| r.get(&id).cloned());
-        if let Some(f) = &flag {
-            f.store(true, Ordering::Relaxed);
+        self.canceller().cancel(id);
+        true
+    }
+
+    /// A handle that cancels tasks of this runner from any thread, without
+    /// touching the database on the caller's thread.
+    pub fn canceller(&self) -> Canceller {
+        Canceller {
+            shared: Arc::clone(&self.shared),
         }
-        flag.is_some()
     }
 
     /// Graceful stop: claim nothing new, cancel running tasks, wait up to `deadline`,
@@ -402,6 +405,35 @@ impl Runner {
     }
 }
 
+/// Cancels tasks of a runner (see [`Runner::canceller`]).
+#[derive(Clone)]
+pub struct Canceller {
+    shared: Arc<Shared>,
+}
+
+impl Canceller {
+    /// Cancels task `id`: a task running here is asked to stop at once; a queued
+    /// one is cancelled in the database by the foreman (which then reports it
+    /// finished to subscribers). Never blocks on the database.
+    pub fn cancel(&self, id: i64) {
+        let flag = self
+            .shared
+            .running
+            .lock()
+            .ok()
+            .and_then(|r| r.get(&id).cloned());
+        match flag {
+            Some(f) => f.store(true, Ordering::Relaxed),
+            None => {
+                if let Ok(mut q) = self.shared.cancel_requests.lock() {
+                    q.push(id);
+                }
+                self.shared.wake();
+            }
+        }
+    }
+}
+
 impl Drop for Runner {
     fn drop(&mut self) {
         self.stop_inner(DEFAULT_STOP_DEADLINE);
@@ -415,6 +447,7 @@ fn foreman_loop(shared: &Arc<Shared>, wake: &Receiver<()>, work: &Sender<Task>, 
         if shared.stopping.load(Ordering::SeqCst) {
             return;
         }
+        cancel_requested(shared);
         let busy = shared.running.lock().map(|r| r.len()).unwrap_or(workers);
         // `busy` counts tasks handed to workers; claimed-but-not-started ones are in it too.
         if should_claim && busy < workers {
@@ -464,6 +497,32 @@ fn foreman_loop(shared: &Arc<Shared>, wake: &Receiver<()>, work: &Sender<Task>, 
                 }
             }
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Records cancels of tasks that were not running here when asked: a queued task
+/// is cancelled (and reported finished); one that started meanwhile is flagged.
+fn cancel_requested(shared: &Arc<Shared>) {
+    let ids: Vec<i64> = shared
+        .cancel_requests
+        .lock()
+        .map(|mut q| std::mem::take(&mut *q))
+        .unwrap_or_default();
+    for id in ids {
+        let outcome = queue::cancel(&shared.db.lock(), id);
+        match outcome {
+            Ok(queue::CancelOutcome::Cancelled) => shared.emit(JobEvent::Finished {
+                id,
+                state: TaskState::Cancelled,
+                error: None,
+                output: None,
+            }),
+            _ => {
+                if let Some(f) = shared.running.lock().ok().and_then(|r| r.get(&id).cloned()) {
+                    f.store(true, Ordering::Relaxed);
+                }
+            }
         }
     }
 }

@@ -1,16 +1,19 @@
-//! The task kinds segscope runs: `coverage` (analyse an archive), plus `noop` and
-//! `sleep`, small tasks used to benchmark and exercise the runner itself.
+//! The task kinds segscope runs: [`Coverage`] (analyse an archive), plus
+//! [`Sleep`] and [`Noop`], small tasks used to benchmark and exercise the runner.
+//! Each is a [`TaskKind`]; [`builtin_registry`] registers them all.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::cache::SqliteHourCache;
-use super::runner::{Registry, TaskContext, TaskError, TaskResult};
-use crate::analysis::{AnalysisError, HourCache, ScanObserver, ScanProgress, analyse_with_cache};
+use super::client::{KindContext, TaskKind};
+use super::runner::{Registry, TaskError};
+use crate::analysis::{
+    Analysis, AnalysisError, HourCache, ScanObserver, ScanProgress, analyse_with_cache,
+};
 use crate::archive::layout::{Layout, Selection};
 use crate::coverage::best::HourSummary;
 use crate::coverage::timeline::{StreamCoverage, analyse_stream};
@@ -37,6 +40,7 @@ pub struct CoverageArgs {
 
 /// The streams and hour directories about to be scanned: the first partial
 /// result of a `coverage` task.
+#[derive(Debug, Clone)]
 pub struct LayoutKnown {
     /// (channel, quality) per stream, in layout order.
     pub streams: Vec<(String, String)>,
@@ -45,6 +49,7 @@ pub struct LayoutKnown {
 }
 
 /// One hour finished, as a partial result of a `coverage` task.
+#[derive(Debug, Clone)]
 pub struct HourDone {
     /// Index of the stream in the layout.
     pub stream: usize,
@@ -54,17 +59,26 @@ pub struct HourDone {
     pub coverage: StreamCoverage,
 }
 
-struct TaskObserver<'a> {
-    ctx: &'a TaskContext,
+/// A partial result of a `coverage` task: first the layout, then each hour.
+#[derive(Debug, Clone)]
+pub enum CoveragePartial {
+    /// The streams and hours to scan.
+    Layout(LayoutKnown),
+    /// One hour finished.
+    Hour(Box<HourDone>),
+}
+
+struct TaskObserver<'a, 'c> {
+    ctx: &'a KindContext<'c, Coverage>,
     partials: bool,
 }
 
-impl ScanObserver for TaskObserver<'_> {
+impl ScanObserver for TaskObserver<'_, '_> {
     fn started(&self, layout: &Layout) {
         self.ctx
             .progress(0, layout.hours.len() as i64, "scanning hour directories");
         if self.partials {
-            self.ctx.partial(Arc::new(LayoutKnown {
+            self.ctx.partial(CoveragePartial::Layout(LayoutKnown {
                 streams: layout
                     .streams
                     .iter()
@@ -87,53 +101,64 @@ impl ScanObserver for TaskObserver<'_> {
         if !self.partials {
             return;
         }
-        self.ctx.partial(Arc::new(HourDone {
+        self.ctx.partial(CoveragePartial::Hour(Box::new(HourDone {
             stream,
             summary: summary.clone(),
             coverage: analyse_stream(std::slice::from_ref(summary)),
-        }));
+        })));
     }
     fn is_cancelled(&self) -> bool {
         self.ctx.is_cancelled()
     }
 }
 
-/// Runs a coverage analysis; the [`crate::analysis::Analysis`] is the task's output.
-pub fn coverage_task(ctx: &TaskContext) -> TaskResult {
-    let args: CoverageArgs = serde_json::from_value(ctx.args.clone())?;
-    let selection = Selection {
-        channels: args.channels,
-        qualities: args.qualities,
-        from_us: args.from_us,
-        to_us: args.to_us,
-    };
-    let cache = (!args.no_cache).then(|| SqliteHourCache::new(ctx.db().clone(), &args.path));
-    let observer = TaskObserver {
-        ctx,
-        partials: args.partials,
-    };
-    let analysis = match analyse_with_cache(
-        &args.path,
-        &selection,
-        &observer,
-        cache.as_ref().map(|c| c as &dyn HourCache),
-    ) {
-        Ok(a) => a,
-        Err(AnalysisError::Cancelled) => return Err(TaskError::Cancelled),
-        Err(e) => return Err(TaskError::Failed(e.to_string())),
-    };
-    let hours: usize = analysis.streams.iter().map(|s| s.hours.len()).sum();
-    let result = json!({
-        "path": args.path,
-        "streams": analysis.streams.len(),
-        "hours": hours,
-        "hours_from_cache": analysis.hours_from_cache,
-        "segments": analysis.segment_total(),
-        "warnings": analysis.warnings.len(),
-    });
-    ctx.progress(hours as i64, hours as i64, "done");
-    ctx.set_output(Arc::new(analysis));
-    Ok(result)
+/// `coverage`: analyses an archive; the [`Analysis`] is the output.
+pub struct Coverage;
+
+impl TaskKind for Coverage {
+    const NAME: &'static str = "coverage";
+    type Args = CoverageArgs;
+    type Partial = CoveragePartial;
+    type Output = Analysis;
+
+    fn run(
+        ctx: &KindContext<'_, Self>,
+        args: CoverageArgs,
+    ) -> Result<(Value, Analysis), TaskError> {
+        let selection = Selection {
+            channels: args.channels,
+            qualities: args.qualities,
+            from_us: args.from_us,
+            to_us: args.to_us,
+        };
+        let cache =
+            (!args.no_cache).then(|| SqliteHourCache::new(ctx.raw().db().clone(), &args.path));
+        let observer = TaskObserver {
+            ctx,
+            partials: args.partials,
+        };
+        let analysis = match analyse_with_cache(
+            &args.path,
+            &selection,
+            &observer,
+            cache.as_ref().map(|c| c as &dyn HourCache),
+        ) {
+            Ok(a) => a,
+            Err(AnalysisError::Cancelled) => return Err(TaskError::Cancelled),
+            Err(e) => return Err(TaskError::Failed(e.to_string())),
+        };
+        let hours: usize = analysis.streams.iter().map(|s| s.hours.len()).sum();
+        let result = json!({
+            "path": args.path,
+            "streams": analysis.streams.len(),
+            "hours": hours,
+            "hours_from_cache": analysis.hours_from_cache,
+            "segments": analysis.segment_total(),
+            "warnings": analysis.warnings.len(),
+        });
+        ctx.progress(hours as i64, hours as i64, "done");
+        Ok((result, analysis))
+    }
 }
 
 /// Arguments of a `sleep` task.
@@ -153,63 +178,80 @@ pub struct SleepArgs {
     pub append_to: Option<PathBuf>,
 }
 
-/// Sleeps in small steps, reporting progress and honouring cancellation unless told not to.
-pub fn sleep_task(ctx: &TaskContext) -> TaskResult {
-    let args: SleepArgs = serde_json::from_value(ctx.args.clone())?;
-    if let Some(path) = &args.append_to {
-        use std::io::Write as _;
-        let mut f = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(path)?;
-        f.write_all(format!("{} {}\n", ctx.id, std::process::id()).as_bytes())?;
-    }
-    let start = Instant::now();
-    let total = Duration::from_millis(args.ms);
-    while start.elapsed() < total {
-        if ctx.is_cancelled() && !args.ignore_cancel {
-            return Err(TaskError::Cancelled);
+/// `sleep`: sleeps in small steps, reporting progress and honouring cancellation
+/// unless told not to.
+pub struct Sleep;
+
+impl TaskKind for Sleep {
+    const NAME: &'static str = "sleep";
+    type Args = SleepArgs;
+    type Partial = ();
+    type Output = ();
+
+    fn run(ctx: &KindContext<'_, Self>, args: SleepArgs) -> Result<(Value, ()), TaskError> {
+        if let Some(path) = &args.append_to {
+            use std::io::Write as _;
+            let mut f = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)?;
+            f.write_all(format!("{} {}\n", ctx.raw().id, std::process::id()).as_bytes())?;
         }
-        std::thread::sleep(Duration::from_millis(5).min(total));
-        ctx.progress(
-            start.elapsed().as_millis() as i64,
-            args.ms as i64,
-            "sleeping",
-        );
+        let start = Instant::now();
+        let total = Duration::from_millis(args.ms);
+        while start.elapsed() < total {
+            if ctx.is_cancelled() && !args.ignore_cancel {
+                return Err(TaskError::Cancelled);
+            }
+            std::thread::sleep(Duration::from_millis(5).min(total));
+            ctx.progress(
+                start.elapsed().as_millis() as i64,
+                args.ms as i64,
+                "sleeping",
+            );
+        }
+        if let Some(m) = args.panic {
+            panic!("{m}");
+        }
+        if let Some(m) = args.fail {
+            return Err(TaskError::Failed(m));
+        }
+        Ok((json!({"slept_ms": args.ms}), ()))
     }
-    if let Some(m) = args.panic {
-        panic!("{m}");
+}
+
+/// `noop`: returns its arguments as its result.
+pub struct Noop;
+
+impl TaskKind for Noop {
+    const NAME: &'static str = "noop";
+    type Args = Value;
+    type Partial = ();
+    type Output = ();
+
+    fn run(_ctx: &KindContext<'_, Self>, args: Value) -> Result<(Value, ()), TaskError> {
+        Ok((args, ()))
     }
-    if let Some(m) = args.fail {
-        return Err(TaskError::Failed(m));
-    }
-    Ok(json!({"slept_ms": args.ms}))
 }
 
 /// The kinds this binary runs.
 pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
-    r.register("coverage", coverage_task);
-    r.register("sleep", sleep_task);
-    r.register("noop", |ctx| Ok(ctx.args.clone()));
+    r.add::<Coverage>();
+    r.add::<Sleep>();
+    r.add::<Noop>();
     r
-}
-
-/// `json!` helper for the CLI: arguments of a coverage task.
-pub fn coverage_args(args: &CoverageArgs) -> Value {
-    serde_json::to_value(args).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
 mod tests {
-    use std::sync::mpsc::Receiver;
     use std::time::Duration;
 
     use super::*;
     use crate::analysis::hold::ScanHold;
+    use crate::jobs::client::{Event, JobClient, JobHandle, Outcome};
     use crate::jobs::db::Db;
-    use crate::jobs::queue::TaskState;
-    use crate::jobs::runner::{ClaimScope, JobEvent, Runner};
+    use crate::jobs::runner::ClaimScope;
 
     fn archive(dir: &std::path::Path) -> PathBuf {
         let root = dir.join("archive");
@@ -229,11 +271,23 @@ mod tests {
         root
     }
 
-    fn next(rx: &Receiver<JobEvent>) -> JobEvent {
+    fn client() -> JobClient {
+        JobClient::start(
+            Db::memory().unwrap(),
+            builtin_registry(),
+            1,
+            ClaimScope::Own,
+        )
+        .0
+    }
+
+    /// The next event that is not progress.
+    fn next(h: &mut JobHandle<Coverage>) -> Event<Coverage> {
         loop {
-            match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
-                JobEvent::Progress { .. } | JobEvent::Started { .. } => {}
-                e => return e,
+            match h.next_timeout(Duration::from_secs(30)) {
+                Some(Event::Progress { .. }) => {}
+                Some(e) => return e,
+                None => panic!("no event within 30 s"),
             }
         }
     }
@@ -243,86 +297,140 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let root = archive(dir.path());
         let hold = ScanHold::after_hours(&root, 1);
-        let (runner, _) = Runner::start(
-            Db::memory().unwrap(),
-            builtin_registry(),
-            1,
-            ClaimScope::Any,
-        );
-        let rx = runner.subscribe();
-        let args = CoverageArgs {
-            path: root.clone(),
-            no_cache: true,
-            partials: true,
-            ..Default::default()
-        };
-        runner
-            .submit("coverage", &coverage_args(&args), false)
+        let client = client();
+        let mut h = client
+            .submit::<Coverage>(&CoverageArgs {
+                path: root.clone(),
+                no_cache: true,
+                partials: true,
+                ..Default::default()
+            })
             .unwrap();
         // First the layout.
-        let JobEvent::Partial { payload, .. } = next(&rx) else {
+        let Event::Partial(p) = next(&mut h) else {
             panic!("the layout comes first");
         };
-        let layout = payload.downcast::<LayoutKnown>().ok().unwrap();
+        let CoveragePartial::Layout(layout) = p.as_ref() else {
+            panic!("the layout comes first");
+        };
         assert_eq!(
             layout.streams,
             vec![("a".into(), "source".into()), ("b".into(), "source".into())]
         );
         assert_eq!(layout.hours.len(), 3);
-        // One hour arrives while the scan is held: it streams, it is not batched.
-        let JobEvent::Partial { payload, .. } = next(&rx) else {
+        // One hour arrives while the scan is held: it streams, it is not batched
+        // (were partials sent at the end, the held scan could never send it).
+        let Event::Partial(p) = next(&mut h) else {
             panic!("an hour comes while the scan is held");
         };
-        let hour = payload.downcast::<HourDone>().ok().unwrap();
+        let CoveragePartial::Hour(hour) = p.as_ref() else {
+            panic!("then hours");
+        };
         assert!(
             layout
                 .hours
                 .contains(&(hour.stream, hour.summary.hour_start_us))
         );
         assert_eq!(hour.coverage.raw_union.len(), 1);
-        // (Were partials batched at the end, the held scan could never send it.)
         hold.release();
         let mut hours = 1;
-        let finished = loop {
-            match next(&rx) {
-                JobEvent::Partial { payload, .. } => {
-                    assert!(payload.downcast::<HourDone>().is_ok());
+        let outcome = loop {
+            match next(&mut h) {
+                Event::Partial(p) => {
+                    assert!(matches!(p.as_ref(), CoveragePartial::Hour(_)));
                     hours += 1;
                 }
-                JobEvent::Finished { state, output, .. } => break (state, output),
-                e => panic!("unexpected {e:?}"),
+                Event::Finished(o) => break o,
+                Event::Progress { .. } => {}
             }
         };
         assert_eq!(hours, 3, "every hour streams once");
-        assert_eq!(finished.0, TaskState::Done);
-        assert!(finished.1.is_some());
+        let Outcome::Done(analysis) = outcome else {
+            panic!("the analysis is the output");
+        };
+        assert_eq!(analysis.streams.len(), 2);
     }
 
     #[test]
     fn without_partials_nothing_streams() {
         let dir = tempfile::tempdir().unwrap();
+        let client = client();
+        let mut h = client
+            .submit::<Coverage>(&CoverageArgs {
+                path: archive(dir.path()),
+                no_cache: true,
+                ..Default::default()
+            })
+            .unwrap();
+        assert!(matches!(next(&mut h), Event::Finished(Outcome::Done(_))));
+    }
+
+    #[test]
+    fn each_handle_gets_every_event_of_its_own_task() {
+        let dir = tempfile::tempdir().unwrap();
         let root = archive(dir.path());
-        let (runner, _) = Runner::start(
-            Db::memory().unwrap(),
-            builtin_registry(),
-            1,
-            ClaimScope::Any,
-        );
-        let rx = runner.subscribe();
+        let client = client();
         let args = CoverageArgs {
             path: root,
             no_cache: true,
+            partials: true,
             ..Default::default()
         };
-        runner
-            .submit("coverage", &coverage_args(&args), false)
-            .unwrap();
-        assert!(matches!(
-            next(&rx),
-            JobEvent::Finished {
-                state: TaskState::Done,
-                ..
+        let mut first = client.submit::<Coverage>(&args).unwrap();
+        let mut second = client.submit::<Coverage>(&args).unwrap();
+        for h in [&mut first, &mut second] {
+            let mut partials = 0;
+            while let Event::Partial(_) = next(h) {
+                partials += 1;
             }
+            assert_eq!(
+                partials, 4,
+                "the layout and three hours, none lost to the other"
+            );
+            assert!(h.is_finished());
+        }
+    }
+
+    #[test]
+    fn cancel_and_drop_stop_a_task_and_a_retry_runs_on_an_own_runner() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let hold = ScanHold::after_hours(&root, 0);
+        let client = client();
+        let args = CoverageArgs {
+            path: root.clone(),
+            no_cache: true,
+            ..Default::default()
+        };
+        let mut h = client.submit::<Coverage>(&args).unwrap();
+        let id = h.id();
+        h.cancel();
+        assert!(matches!(next(&mut h), Event::Finished(Outcome::Cancelled)));
+        // Dropping an unfinished handle cancels its task.
+        let dropped = client.submit::<Coverage>(&args).unwrap();
+        let dropped_id = dropped.id();
+        drop(dropped);
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        while crate::jobs::queue::get(&client.db().lock(), dropped_id)
+            .unwrap()
+            .unwrap()
+            .state
+            != crate::jobs::queue::TaskState::Cancelled
+        {
+            assert!(
+                std::time::Instant::now() < until,
+                "the dropped task was not cancelled"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(hold);
+        // The retry is reserved for this process, so a runner that claims only its
+        // own tasks runs it.
+        let mut again = client.retry::<Coverage>(id).unwrap();
+        assert!(matches!(
+            next(&mut again),
+            Event::Finished(Outcome::Done(_))
         ));
+        assert!(client.retry::<Coverage>(id).is_err(), "retried once only");
     }
 }
