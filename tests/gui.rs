@@ -5,12 +5,14 @@
 mod util;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use segscope::gui::GuiOptions;
 use segscope::gui::app::SegscopeApp;
+use segscope::gui::document::MainView;
 use segscope::gui::loader::LoadState;
 use segscope::time::parse_hour_name;
 use util::Archive;
@@ -95,11 +97,17 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     // The 5 s hole of chan/src, listed in the table (raw and editable rows).
     let start = "2024-11-09 05:00:04.000000 UTC";
     assert_eq!(h.query_all_by_label(start).count(), 2);
-    let before = (h.state().timeline.t0, h.state().timeline.t1);
+    let before = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     h.query_all_by_label(start).next().unwrap().click();
     h.step();
     h.step();
-    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (t0, t1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     assert_ne!(
         (t0, t1),
         before,
@@ -110,24 +118,27 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
         "the hole is in view: {t0} {t1}"
     );
     assert!(t1 - t0 < 200e6, "zoomed in around the hole");
-    let sel = h.state().holes.selected.unwrap();
+    let sel = h.state().doc().unwrap().holes.selected.unwrap();
     assert_eq!(sel.span.duration_us(), 5_000_000);
 
     // N moves to the next hole in time (the editable twin, then the 20 s... ordering by start).
     h.key_press(egui::Key::N);
     h.step();
     h.step();
-    let next = h.state().holes.selected.unwrap();
+    let next = h.state().doc().unwrap().holes.selected.unwrap();
     assert!(
         next.span.start_us >= sel.span.start_us && next != sel,
         "{next:?}"
     );
-    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (t0, t1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     assert!(t0 <= next.span.start_us as f64 && t1 >= next.span.end_us as f64);
     // P goes back.
     h.key_press(egui::Key::P);
     h.step();
-    assert_eq!(h.state().holes.selected.unwrap(), sel);
+    assert_eq!(h.state().doc().unwrap().holes.selected.unwrap(), sel);
 }
 
 #[test]
@@ -178,12 +189,15 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
     assert!(h.query_by_label_contains("Next hole    N").is_none());
     h.get_by_label_contains("Toggle grid map    G").click();
     steps(&mut h, 4);
-    assert!(h.state().show_grid, "the palette ran Toggle grid map");
+    assert!(
+        h.state().view == MainView::GridMap,
+        "the palette ran Toggle grid map"
+    );
     h.get_by_label_contains("2 s per pixel");
     // Back to the timeline from the tab bar.
     h.get_by_label("Timeline").click();
     steps(&mut h, 2);
-    assert!(!h.state().show_grid);
+    assert!(h.state().view == MainView::Timeline);
 }
 
 #[test]
@@ -202,11 +216,16 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 3);
     let mut h = harness(demo, tmp.path().join("gui.db"));
     wait_until(&mut h, "the first hours drawn", |app| {
-        app.timeline.drawn.iter().any(|l| l.data_px > 0)
+        app.doc()
+            .unwrap()
+            .timeline
+            .drawn
+            .iter()
+            .any(|l| l.data_px > 0)
     });
     let app = h.state();
-    assert!(app.loader.is_scanning(), "drawn before the scan ended");
-    let drawn = &app.timeline.drawn;
+    assert!(app.is_scanning(), "drawn before the scan ended");
+    let drawn = &app.doc().unwrap().timeline.drawn;
     assert_eq!(
         drawn.len(),
         4,
@@ -218,7 +237,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     );
     hold.release();
     wait_until(&mut h, "the analysis", |app| app.analysis().is_some());
-    let drawn = &h.state().timeline.drawn;
+    let drawn = &h.state().doc().unwrap().timeline.drawn;
     assert!(
         drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0),
         "{drawn:?}"
@@ -240,12 +259,12 @@ fn cancel_stops_a_running_scan() {
     // Held after two hours, the scan is surely still running when Cancel is clicked.
     let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
     let mut h = harness(demo, tmp.path().join("gui.db"));
-    wait_until(&mut h, "the scan to start", |app| app.loader.is_scanning());
+    wait_until(&mut h, "the scan to start", |app| app.is_scanning());
     h.get_by_label("Cancel").click();
     h.step();
     wait_until(&mut h, "the cancellation", |app| {
         matches!(
-            app.loader.current.as_ref().map(|l| &l.state),
+            app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
             Some(LoadState::Cancelled)
         )
     });
@@ -324,28 +343,40 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let rect = h.state().timeline.last_rect.expect("the timeline is drawn");
+    let rect = h
+        .state()
+        .doc()
+        .unwrap()
+        .timeline
+        .last_rect
+        .expect("the timeline is drawn");
     // A point in the first lane, three quarters across the plot.
     let plot_left = rect.left() + 150.0;
     let p = egui::pos2(
         plot_left + (rect.right() - plot_left) * 0.75,
         rect.top() + 50.0,
     );
-    let (t0, t1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (t0, t1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     let at = t0 + (t1 - t0) * 0.75;
     // Ctrl+scroll (a zoom event) zooms around the time under the pointer.
     h.hover_at(p);
     h.step();
     h.event(egui::Event::Zoom(2.0));
     steps(&mut h, 2);
-    let (z0, z1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (z0, z1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     assert!(((z1 - z0) - (t1 - t0) / 2.0).abs() < 1.0, "half the span");
     assert!(
         (z0 + (z1 - z0) * 0.75 - at).abs() < 50_000.0,
         "the time under the pointer stays put"
     );
     // A hover shows what is under the pointer: a tooltip with the time and the mix.
-    assert!(h.state().timeline.hover.is_some());
+    assert!(h.state().doc().unwrap().timeline.hover.is_some());
     steps(&mut h, 3);
     let tooltip = |h: &Harness<'_, SegscopeApp>, text: &str| {
         h.query_all_by_label_contains(text).next().is_some()
@@ -365,7 +396,10 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     h.step();
     h.drop_at(p + egui::vec2(100.0, 0.0));
     steps(&mut h, 2);
-    let (d0, d1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (d0, d1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     assert!(
         d0 < z0 && ((d1 - d0) - (z1 - z0)).abs() < 1.0,
         "panned earlier, same span"
@@ -375,8 +409,13 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let mut h = {
         let mut quick = harness_with_step(a.root(), a.dir.path().join("gui2.db"), 0.02);
         wait_until(&mut quick, "the analysis", analysed);
-        quick.state_mut().timeline.set_range(d0, d1);
-        quick.state_mut().timeline.auto_fit = false;
+        quick
+            .state_mut()
+            .doc_mut()
+            .unwrap()
+            .timeline
+            .set_range(d0, d1);
+        quick.state_mut().doc_mut().unwrap().timeline.auto_fit = false;
         quick.hover_at(p);
         quick.step();
         quick
@@ -391,7 +430,10 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         h.step();
     }
     steps(&mut h, 2);
-    let (f0, f1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (f0, f1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     assert!((f1 - f0) > (d1 - d0) * 1.5, "fitted: {f0} {f1}");
 
     // Box zoom: drag with the secondary button over 200 points shows just that range.
@@ -417,7 +459,10 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         h.step();
     }
     steps(&mut h, 2);
-    let (b0, b1) = (h.state().timeline.t0, h.state().timeline.t1);
+    let (b0, b1) = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
     let tol = (want1 - want0) * 0.02;
     assert!(
         (b0 - want0).abs() < tol && (b1 - want1).abs() < tol,
@@ -431,10 +476,14 @@ fn segment_level_hover_shows_the_file() {
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
     let t0 = t("2024-11-09T05", 0.0);
-    h.state_mut().timeline.set_range(t0, t0 + 8e6);
-    h.state_mut().timeline.auto_fit = false;
+    h.state_mut()
+        .doc_mut()
+        .unwrap()
+        .timeline
+        .set_range(t0, t0 + 8e6);
+    h.state_mut().doc_mut().unwrap().timeline.auto_fit = false;
     steps(&mut h, 2);
-    let rect = h.state().timeline.last_rect.unwrap();
+    let rect = h.state().doc().unwrap().timeline.last_rect.unwrap();
     let plot_left = rect.left() + 150.0;
     // 1 s into the view: the first segment of the first lane (chan/low, 00:00-00:02).
     let x = plot_left + (rect.right() - plot_left) / 8.0;
@@ -442,6 +491,8 @@ fn segment_level_hover_shows_the_file() {
     steps(&mut h, 3);
     let seg = h
         .state()
+        .doc()
+        .unwrap()
         .timeline
         .hovered_segment
         .expect("a segment under the pointer");
@@ -453,4 +504,151 @@ fn segment_level_hover_shows_the_file() {
     );
     assert!(has("size 1000 bytes"));
     assert!(has("type full"));
+}
+
+/// A second small archive (one stream, one hole).
+fn other_archive() -> Archive {
+    let a = Archive::new();
+    a.segs(
+        "other/src",
+        &[
+            ("2024-11-10T01", "00:00.000000", "2.0", "full"),
+            ("2024-11-10T01", "00:10.000000", "2.0", "full"),
+        ],
+    );
+    a
+}
+
+/// Opens `path` through File > Open path…, typing it in the dialog.
+fn open_by_typing(h: &mut Harness<'_, SegscopeApp>, path: &std::path::Path) {
+    h.get_by_label("File").click();
+    steps(h, 3);
+    h.get_by_label_contains("Open path").click();
+    steps(h, 3);
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .set_text_value_accesskit(path.to_str().unwrap());
+    steps(h, 2);
+    h.get_by_label("Open").click();
+    steps(h, 2);
+}
+
+#[test]
+fn several_documents_switch_by_tab_and_close() {
+    let a = archive();
+    let b = other_archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the first analysis", analysed);
+    open_by_typing(&mut h, &b.root());
+    wait_until(&mut h, "the second analysis", |app| {
+        app.documents().count() == 2 && analysed(app)
+    });
+    let app = h.state();
+    assert_eq!(app.active_index(), Some(1), "the new document is active");
+    assert_eq!(app.analysis().unwrap().streams.len(), 1);
+    // Each document has its tab; clicking the first brings it back with its holes.
+    let first = h.state().documents().next().unwrap().title();
+    h.get_by_label(&first).click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().active_index(), Some(0));
+    assert_eq!(h.state().analysis().unwrap().streams.len(), 2);
+    h.get_by_label("6 of 6 holes");
+    // File > Close closes the active one only.
+    h.get_by_label("File").click();
+    steps(&mut h, 3);
+    h.get_by_label_contains("Close").click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().documents().count(), 1);
+    assert_eq!(h.state().analysis().unwrap().streams.len(), 1);
+    // Ctrl+W closes the last one.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::W);
+    steps(&mut h, 3);
+    assert_eq!(h.state().documents().count(), 0);
+    h.get_by_label("No document open");
+}
+
+#[test]
+fn a_failed_open_keeps_the_open_document() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let missing = a.dir.path().join("no-such-archive");
+    open_by_typing(&mut h, &missing);
+    wait_until(&mut h, "the error", |app| {
+        app.notes
+            .log
+            .iter()
+            .any(|m| m.text.contains("cannot read archive"))
+    });
+    let app = h.state();
+    assert_eq!(app.documents().count(), 1, "the failed document is gone");
+    assert_eq!(
+        app.doc().unwrap().path(),
+        Some(a.root().as_path()),
+        "the archive that was open stays active"
+    );
+    assert!(analysed(app));
+}
+
+#[test]
+fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    // Zoom somewhere and select a hole.
+    let (z0, z1) = (t("2024-11-09T05", 3.0), t("2024-11-09T05", 12.0));
+    h.state_mut().doc_mut().unwrap().timeline.set_range(z0, z1);
+    h.state_mut().doc_mut().unwrap().timeline.auto_fit = false;
+    h.key_press(egui::Key::N);
+    steps(&mut h, 2);
+    let selected = h.state().doc().unwrap().holes.selected;
+    assert!(selected.is_some());
+    let view = (
+        h.state().doc().unwrap().timeline.t0,
+        h.state().doc().unwrap().timeline.t1,
+    );
+    let before = h.state().analysis().unwrap();
+    // Hold the new scan so the reload is surely in progress while we look.
+    let hold = segscope::analysis::hold::ScanHold::after_hours(&a.root(), 0);
+    h.key_press(egui::Key::F5);
+    wait_until(&mut h, "the reload to start", SegscopeApp::is_scanning);
+    let app = h.state();
+    assert!(
+        Arc::ptr_eq(&app.analysis().unwrap(), &before),
+        "the old analysis stays on screen while reloading"
+    );
+    let doc = app.doc().unwrap();
+    assert_eq!((doc.timeline.t0, doc.timeline.t1), view);
+    assert!(doc.timeline.drawn.iter().all(|l| l.pending_px == 0));
+    h.get_by_label_contains("reloading");
+    hold.release();
+    wait_until(&mut h, "the reload", |app| !app.is_scanning());
+    let app = h.state();
+    assert!(
+        !Arc::ptr_eq(&app.analysis().unwrap(), &before),
+        "a new snapshot"
+    );
+    let doc = app.doc().unwrap();
+    assert_eq!((doc.timeline.t0, doc.timeline.t1), view, "the zoom is kept");
+    assert_eq!(doc.holes.selected, selected, "the selection is kept");
+}
+
+#[test]
+fn prometheus_export_from_the_menu() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let target = a.dir.path().join("exports/coverage.prom");
+    h.get_by_label("File").click();
+    steps(&mut h, 4);
+    h.get_by_label_contains("Export Prometheus metrics").click();
+    steps(&mut h, 4);
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .set_text_value_accesskit(target.to_str().unwrap());
+    steps(&mut h, 2);
+    h.get_by_label("Save").click();
+    wait_until(&mut h, "the export", |app| {
+        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
+    });
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.contains("channel=\"chan\""), "{text}");
 }

@@ -12,6 +12,8 @@ pub enum AppCommand {
     OpenPath,
     /// Open the demo archive.
     OpenDemo,
+    /// Close the active document.
+    Close,
     /// Analyse the current archive again.
     Reload,
     /// Cancel the running analysis.
@@ -50,6 +52,8 @@ pub enum AppCommand {
     ExportJson,
     /// Export the HTML report.
     ExportHtml,
+    /// Export Prometheus text exposition.
+    ExportProm,
     /// Show the controls.
     Help,
     /// Quit.
@@ -58,10 +62,11 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 24] = [
+    pub const ALL: [AppCommand; 26] = [
         AppCommand::Open,
         AppCommand::OpenPath,
         AppCommand::OpenDemo,
+        AppCommand::Close,
         AppCommand::Reload,
         AppCommand::Cancel,
         AppCommand::NextHole,
@@ -81,6 +86,7 @@ impl AppCommand {
         AppCommand::ExportHoursCsv,
         AppCommand::ExportJson,
         AppCommand::ExportHtml,
+        AppCommand::ExportProm,
         AppCommand::Help,
         AppCommand::Quit,
     ];
@@ -91,6 +97,7 @@ impl AppCommand {
             AppCommand::Open => "Open archive…",
             AppCommand::OpenPath => "Open path…",
             AppCommand::OpenDemo => "Open demo archive",
+            AppCommand::Close => "Close",
             AppCommand::Reload => "Reload",
             AppCommand::Cancel => "Cancel analysis",
             AppCommand::NextHole => "Next hole",
@@ -110,6 +117,7 @@ impl AppCommand {
             AppCommand::ExportHoursCsv => "Export hours CSV…",
             AppCommand::ExportJson => "Export JSON report…",
             AppCommand::ExportHtml => "Export HTML report…",
+            AppCommand::ExportProm => "Export Prometheus metrics…",
             AppCommand::Help => "Controls",
             AppCommand::Quit => "Quit",
         }
@@ -121,8 +129,9 @@ impl AppCommand {
             AppCommand::Open => "Choose an archive root, channel or quality directory",
             AppCommand::OpenPath => "Type or paste the path of an archive",
             AppCommand::OpenDemo => "Open the built-in demo archive (generated on first use)",
+            AppCommand::Close => "Close the active document (the others stay open)",
             AppCommand::Reload => {
-                "Analyse the current archive again (unchanged hours come from the cache)"
+                "Analyse the archive again, keeping the view; unchanged hours come from the cache"
             }
             AppCommand::Cancel => "Stop the running analysis",
             AppCommand::NextHole => {
@@ -146,6 +155,7 @@ impl AppCommand {
             AppCommand::ExportHoursCsv => "One row per stream and hour, every figure",
             AppCommand::ExportJson => "The report segscope coverage --json writes",
             AppCommand::ExportHtml => "One self-contained HTML file: summary, maps, hours, holes",
+            AppCommand::ExportProm => "Per-hour figures in Prometheus text exposition",
             AppCommand::Help => "How to drive the views",
             AppCommand::Quit => "Close segscope",
         }
@@ -158,6 +168,7 @@ impl AppCommand {
         match self {
             AppCommand::Open => ctrl(Key::O),
             AppCommand::OpenPath => ctrl(Key::L),
+            AppCommand::Close => ctrl(Key::W),
             AppCommand::Reload => key(Key::F5),
             AppCommand::NextHole => key(Key::N),
             AppCommand::PrevHole => key(Key::P),

@@ -11,7 +11,7 @@ use egui::ColorImage;
 
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
-use crate::export::{csv, html, json, png};
+use crate::export::{csv, html, json, png, prom};
 
 /// What to export.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum ExportKind {
     Json,
     /// HTML report.
     Html,
+    /// Prometheus text exposition.
+    Prometheus,
 }
 
 impl ExportKind {
@@ -40,6 +42,7 @@ impl ExportKind {
             ExportKind::HoursCsv => "Export hours CSV",
             ExportKind::Json => "Export JSON report",
             ExportKind::Html => "Export HTML report",
+            ExportKind::Prometheus => "Export Prometheus metrics",
         }
     }
 
@@ -51,6 +54,7 @@ impl ExportKind {
             ExportKind::HoursCsv => format!("{base}-hours.csv"),
             ExportKind::Json => format!("{base}-coverage.json"),
             ExportKind::Html => format!("{base}-report.html"),
+            ExportKind::Prometheus => format!("{base}-coverage.prom"),
         }
     }
 }
@@ -227,6 +231,7 @@ pub fn write_export(
         ExportKind::HoursCsv => csv::hours_csv(analysis),
         ExportKind::Json => json::to_json(analysis),
         ExportKind::Html => html::to_html(analysis),
+        ExportKind::Prometheus => prom::to_prometheus(analysis),
         ExportKind::ViewPng => return Err("view exports need a screenshot".into()),
     };
     write_output(target, &bytes).map_err(|e| e.to_string())?;

@@ -78,7 +78,8 @@ impl Default for HolesPanel {
 }
 
 impl HolesPanel {
-    /// Takes the holes of a new analysis (keeps filters, drops the selection).
+    /// Takes the holes of a new analysis (keeps filters and sort; keeps the
+    /// selection when the new analysis has the same hole).
     pub fn set_analysis(&mut self, analysis: &Analysis) {
         self.rows = analysis
             .streams
@@ -99,7 +100,7 @@ impl HolesPanel {
             .iter()
             .map(|s| format!("{}/{}", s.channel, s.quality))
             .collect();
-        self.selected = None;
+        self.selected = self.selected.filter(|s| self.rows.contains(s));
         self.dirty = true;
     }
 
@@ -189,6 +190,13 @@ impl HolesPanel {
     /// Number of holes (before filtering).
     pub fn total(&self) -> usize {
         self.rows.len()
+    }
+
+    /// Raw holes and editable holes, counted apart (a clean chain has each gap
+    /// once as each kind).
+    pub fn raw_and_editable(&self) -> (usize, usize) {
+        let raw = self.rows.iter().filter(|r| r.kind == HoleKind::Raw).count();
+        (raw, self.rows.len() - raw)
     }
 
     /// Draws the filters and the table; returns a row the user clicked.

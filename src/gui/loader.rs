@@ -1,6 +1,7 @@
-//! Opening an archive in the app: runs the coverage task on the job runner,
-//! forwards its events to the UI (waking it), and keeps what is known so far:
-//! the layout, each finished hour, progress, and at the end the analysis.
+//! Opening an archive in the app: runs the coverage task through the job client
+//! and keeps what is known so far: the layout, each finished hour, progress, and
+//! at the end the analysis. A reload runs beside the analysis on screen and
+//! replaces it when done.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -10,9 +11,7 @@ use std::time::{Duration, Instant};
 use crate::analysis::Analysis;
 use crate::coverage::timeline::StreamCoverage;
 use crate::jobs::client::{Event, JobClient, JobHandle, Outcome};
-use crate::jobs::db::Db;
-use crate::jobs::runner::ClaimScope;
-use crate::jobs::tasks::{Coverage, CoverageArgs, CoveragePartial, builtin_registry};
+use crate::jobs::tasks::{Coverage, CoverageArgs, CoveragePartial};
 
 /// One stream while its hours arrive.
 #[derive(Debug, Clone, Default)]
@@ -84,160 +83,222 @@ impl Load {
 /// What changed while draining events.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Drained {
-    /// The current load finished (done, failed or cancelled).
+    /// The current load finished (done, failed or cancelled), or a reload
+    /// replaced it.
     pub finished: bool,
+    /// A reload finished and its snapshot replaced the one on screen.
+    pub reloaded: bool,
+    /// A reload failed (the snapshot on screen stays): why.
+    pub reload_failed: Option<String>,
     /// Events handled.
     pub events: usize,
 }
 
-/// Runs analyses for the app through the job client; each open has its own
-/// handle, so every event of its task reaches it.
+/// A reload in progress: the new task and what it has reported.
+struct Reload {
+    handle: JobHandle<Coverage>,
+    load: Load,
+}
+
+/// The analyses of one archive document: the current one (on screen) and, during
+/// a reload, the next one, which replaces it only when it is done.
+#[derive(Default)]
 pub struct Loader {
-    client: JobClient,
     handle: Option<JobHandle<Coverage>>,
+    reload: Option<Reload>,
     /// The current archive.
     pub current: Option<Load>,
 }
 
+fn new_load(path: &Path, id: i64) -> Load {
+    Load {
+        path: path.to_path_buf(),
+        task_id: id,
+        state: LoadState::Scanning,
+        progress: (0, 0),
+        phrase: "queued".into(),
+        started: Instant::now(),
+        elapsed: None,
+        partial: Vec::new(),
+        changed: true,
+    }
+}
+
+fn submit(
+    client: &JobClient,
+    path: &Path,
+    no_cache: bool,
+    partials: bool,
+) -> Result<JobHandle<Coverage>, String> {
+    let args = CoverageArgs {
+        path: path.to_path_buf(),
+        no_cache,
+        partials,
+        ..Default::default()
+    };
+    client.submit::<Coverage>(&args).map_err(|e| e.to_string())
+}
+
 impl Loader {
-    /// Starts a runner on `db`; `wake` is called from another thread whenever an
-    /// event arrives (the app passes `request_repaint`).
-    pub fn new(db: Db, wake: impl Fn() + Send + 'static) -> (Loader, Vec<i64>) {
-        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let (client, recovered) =
-            JobClient::start(db, builtin_registry(), workers, ClaimScope::Own);
-        client.set_waker(wake);
-        (
-            Loader {
-                client,
-                handle: None,
-                current: None,
-            },
-            recovered,
-        )
-    }
-
-    /// The database.
-    pub fn db(&self) -> &Db {
-        self.client.db()
-    }
-
-    /// Opens `path`, cancelling an analysis still running.
-    pub fn open(&mut self, path: &Path, no_cache: bool) -> Result<(), String> {
+    /// Opens `path` on `client`'s runner, cancelling an analysis still running.
+    pub fn open(&mut self, client: &JobClient, path: &Path, no_cache: bool) -> Result<(), String> {
         self.cancel();
-        let args = CoverageArgs {
-            path: path.to_path_buf(),
-            no_cache,
-            partials: true,
-            ..Default::default()
-        };
-        let handle = self
-            .client
-            .submit::<Coverage>(&args)
-            .map_err(|e| e.to_string())?;
+        self.reload = None;
+        let handle = submit(client, path, no_cache, true)?;
         // Recent files are written in the background: no database work here.
-        let (db, opened) = (self.client.db().clone(), path.to_path_buf());
+        let (db, opened) = (client.db().clone(), path.to_path_buf());
         let _ = std::thread::Builder::new()
             .name("segscope-recent".into())
             .spawn(move || crate::jobs::settings::remember_opened(&db, &opened));
-        self.current = Some(Load {
-            path: path.to_path_buf(),
-            task_id: handle.id(),
-            state: LoadState::Scanning,
-            progress: (0, 0),
-            phrase: "queued".into(),
-            started: Instant::now(),
-            elapsed: None,
-            partial: Vec::new(),
-            changed: true,
-        });
+        self.current = Some(new_load(path, handle.id()));
         self.handle = Some(handle);
         Ok(())
     }
 
-    /// Cancels the running analysis, if any (never waits on the database).
+    /// Analyses the archive again. A finished analysis stays on screen (with its
+    /// view) until the new one is done; otherwise this is a fresh open.
+    pub fn reload(&mut self, client: &JobClient, no_cache: bool) -> Result<(), String> {
+        let Some(current) = &self.current else {
+            return Ok(());
+        };
+        let path = current.path.clone();
+        if current.analysis().is_none() {
+            return self.open(client, &path, no_cache);
+        }
+        if let Some(r) = &self.reload {
+            r.handle.cancel();
+        }
+        let handle = submit(client, &path, no_cache, false)?;
+        let load = new_load(&path, handle.id());
+        self.reload = Some(Reload { handle, load });
+        Ok(())
+    }
+
+    /// Cancels the running analysis or reload, if any (never waits on the database).
     pub fn cancel(&mut self) {
         if let Some(h) = &self.handle {
             h.cancel();
         }
+        if let Some(r) = &self.reload {
+            r.handle.cancel();
+        }
     }
 
-    /// True while an analysis runs.
+    /// True while an analysis or a reload runs.
     pub fn is_scanning(&self) -> bool {
-        self.current
-            .as_ref()
-            .is_some_and(|l| matches!(l.state, LoadState::Scanning))
+        self.reload.is_some()
+            || self
+                .current
+                .as_ref()
+                .is_some_and(|l| matches!(l.state, LoadState::Scanning))
+    }
+
+    /// The reload in progress: hours done and in all.
+    pub fn reload_progress(&self) -> Option<(i64, i64)> {
+        self.reload.as_ref().map(|r| r.load.progress)
     }
 
     /// Handles events for at most `budget`.
     pub fn drain(&mut self, budget: Duration) -> Drained {
         let start = Instant::now();
         let mut out = Drained::default();
-        let (Some(handle), Some(load)) = (&mut self.handle, &mut self.current) else {
-            return out;
-        };
-        while start.elapsed() < budget {
-            let Some(ev) = handle.try_next() else {
-                break;
-            };
-            out.events += 1;
-            match ev {
-                Event::Progress {
-                    done,
-                    total,
-                    phrase,
-                } => {
-                    load.progress = (done, total);
-                    load.phrase = phrase;
-                }
-                Event::Partial(p) => {
-                    match p.as_ref() {
-                        CoveragePartial::Layout(layout) => {
-                            load.partial = layout
-                                .streams
-                                .iter()
-                                .map(|(c, q)| PartialStream {
-                                    channel: c.clone(),
-                                    quality: q.clone(),
-                                    ..Default::default()
-                                })
-                                .collect();
-                            for (s, h) in &layout.hours {
-                                if let Some(ps) = load.partial.get_mut(*s) {
-                                    ps.pending.insert(*h);
-                                }
-                            }
-                        }
-                        CoveragePartial::Hour(hour) => {
-                            if let Some(ps) = load.partial.get_mut(hour.stream) {
-                                let h = hour.summary.hour_start_us;
-                                ps.pending.remove(&h);
-                                ps.done.insert(h, Arc::new(hour.coverage.clone()));
-                            }
-                        }
-                    }
-                    load.changed = true;
-                }
-                Event::Finished(outcome) => {
-                    load.state = match outcome {
-                        Outcome::Done(a) => LoadState::Done(a),
-                        Outcome::Cancelled | Outcome::Interrupted(_) => LoadState::Cancelled,
-                        Outcome::Failed(e) => LoadState::Failed(e),
-                    };
-                    load.elapsed = Some(load.started.elapsed());
-                    load.partial.clear();
-                    load.changed = true;
+        if let (Some(handle), Some(load)) = (&mut self.handle, &mut self.current) {
+            while start.elapsed() < budget {
+                let Some(ev) = handle.try_next() else {
+                    break;
+                };
+                out.events += 1;
+                if apply(load, ev) {
                     out.finished = true;
                     break;
                 }
             }
         }
+        let mut reload_ended = false;
+        if let Some(r) = &mut self.reload {
+            while start.elapsed() < budget {
+                let Some(ev) = r.handle.try_next() else {
+                    break;
+                };
+                out.events += 1;
+                if apply(&mut r.load, ev) {
+                    reload_ended = true;
+                    break;
+                }
+            }
+        }
+        if reload_ended {
+            if let Some(Reload { handle, load }) = self.reload.take() {
+                match &load.state {
+                    LoadState::Done(_) => {
+                        self.current = Some(load);
+                        self.handle = Some(handle);
+                        out.finished = true;
+                        out.reloaded = true;
+                    }
+                    LoadState::Failed(e) => out.reload_failed = Some(e.clone()),
+                    LoadState::Cancelled => {
+                        out.reload_failed = Some("reload cancelled".into());
+                    }
+                    LoadState::Scanning => {}
+                }
+            }
+        }
         out
     }
+}
 
-    /// Stops the runner (window closing): cancels and waits up to `deadline`.
-    pub fn shutdown(mut self, deadline: Duration) {
-        self.handle = None;
-        self.client.shutdown(deadline);
+/// Applies one event to a load; true when it was the last.
+fn apply(load: &mut Load, ev: Event<Coverage>) -> bool {
+    match ev {
+        Event::Progress {
+            done,
+            total,
+            phrase,
+        } => {
+            load.progress = (done, total);
+            load.phrase = phrase;
+            false
+        }
+        Event::Partial(p) => {
+            match p.as_ref() {
+                CoveragePartial::Layout(layout) => {
+                    load.partial = layout
+                        .streams
+                        .iter()
+                        .map(|(c, q)| PartialStream {
+                            channel: c.clone(),
+                            quality: q.clone(),
+                            ..Default::default()
+                        })
+                        .collect();
+                    for (s, h) in &layout.hours {
+                        if let Some(ps) = load.partial.get_mut(*s) {
+                            ps.pending.insert(*h);
+                        }
+                    }
+                }
+                CoveragePartial::Hour(hour) => {
+                    if let Some(ps) = load.partial.get_mut(hour.stream) {
+                        let h = hour.summary.hour_start_us;
+                        ps.pending.remove(&h);
+                        ps.done.insert(h, Arc::new(hour.coverage.clone()));
+                    }
+                }
+            }
+            load.changed = true;
+            false
+        }
+        Event::Finished(outcome) => {
+            load.state = match outcome {
+                Outcome::Done(a) => LoadState::Done(a),
+                Outcome::Cancelled | Outcome::Interrupted(_) => LoadState::Cancelled,
+                Outcome::Failed(e) => LoadState::Failed(e),
+            };
+            load.elapsed = Some(load.started.elapsed());
+            load.partial.clear();
+            load.changed = true;
+            true
+        }
     }
 }

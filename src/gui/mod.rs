@@ -5,6 +5,7 @@ pub mod app;
 pub mod automation;
 pub mod axis;
 pub mod command;
+pub mod document;
 pub mod export;
 pub mod grid_view;
 pub mod holes_panel;

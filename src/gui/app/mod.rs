@@ -2,10 +2,9 @@
 //! then `ui`); the visible parts are drawn in the `panels` module. It renders state and
 //! sends commands; the work runs on the job runner.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 mod panels;
@@ -13,27 +12,18 @@ mod panels;
 use super::GuiOptions;
 use super::automation::Automation;
 use super::command::AppCommand;
+use super::document::{Document, DocumentKind, MainView};
 use super::export::{ExportDialog, ExportKind, Exporter};
-use super::grid_view::GridView;
-use super::holes_panel::HolesPanel;
-use super::hours_panel::HoursPanel;
-use super::loader::{LoadState, Loader};
+use super::loader::LoadState;
 use super::notify::Notifications;
 use super::open_dialog::{OpenPathDialog, browse_folder};
 use super::palette::CommandPalette;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
-use super::timeline::TimelineView;
 use crate::analysis::Analysis;
+use crate::jobs::client::JobClient;
 use crate::jobs::db::{Db, DbError};
-use crate::time::HOUR_US;
-
-/// A segment file of an hour directory, for the hover tooltip.
-pub(super) struct NamedSegment {
-    /// The file as the walk lists it.
-    segment: crate::archive::walk::ListedSegment,
-    /// Its size in bytes, read when first hovered.
-    size: Option<u64>,
-}
+use crate::jobs::runner::ClaimScope;
+use crate::jobs::tasks::builtin_registry;
 
 /// Tabs of the bottom panel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,20 +38,56 @@ pub enum BottomTab {
     Log,
 }
 
+impl BottomTab {
+    /// Every tab, in order.
+    pub const ALL: [BottomTab; 4] = [
+        BottomTab::Holes,
+        BottomTab::Hours,
+        BottomTab::Problems,
+        BottomTab::Log,
+    ];
+
+    /// Tab text.
+    pub fn label(self) -> &'static str {
+        match self {
+            BottomTab::Holes => "Holes",
+            BottomTab::Hours => "Hours",
+            BottomTab::Problems => "Bad segments & warnings",
+            BottomTab::Log => "Log",
+        }
+    }
+
+    /// The kind of document the tab shows (`None`: any, or none).
+    pub fn needs(self) -> Option<DocumentKind> {
+        match self {
+            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems => {
+                Some(DocumentKind::Archive)
+            }
+            BottomTab::Log => None,
+        }
+    }
+}
+
+/// An open that has not succeeded yet: if it fails, the document it replaced
+/// as the active one comes back.
+struct Opening {
+    doc: u64,
+    previous: Option<u64>,
+}
+
 /// segscope's window.
 pub struct SegscopeApp {
     /// Persisted settings.
     pub settings: Settings,
-    /// Runs analyses.
-    pub loader: Loader,
-    /// The timeline view.
-    pub timeline: TimelineView,
-    /// The holes table.
-    pub holes: HolesPanel,
-    hours: HoursPanel,
-    grid: GridView,
-    /// The grid map replaces the timeline.
-    pub show_grid: bool,
+    /// The one job client: every document's tasks run through it.
+    pub jobs: JobClient,
+    /// Open documents, with their ids.
+    docs: Vec<(u64, Document)>,
+    next_id: u64,
+    active: Option<u64>,
+    opening: Option<Opening>,
+    /// The main view shown for the active document.
+    pub view: MainView,
     /// The bottom panel's tab.
     pub tab: BottomTab,
     palette: CommandPalette,
@@ -71,19 +97,20 @@ pub struct SegscopeApp {
     export_dialog: Option<ExportDialog>,
     open_dialog: OpenPathDialog,
     open_browse: Option<Receiver<Option<PathBuf>>>,
+    demo_ready: Option<Receiver<Result<PathBuf, String>>>,
+    recent: Vec<String>,
+    recent_rx: Option<Receiver<Vec<String>>>,
     show_help: bool,
     show_settings: bool,
     commands: Vec<AppCommand>,
-    generation: usize,
-    names: HashMap<PathBuf, Vec<NamedSegment>>,
     automation: Automation,
     no_cache: bool,
     quit: bool,
 }
 
 impl SegscopeApp {
-    /// Builds the app: restores settings, opens the database, starts the runner and
-    /// opens `options.path` (or the demo archive).
+    /// Builds the app: restores settings, opens the database, starts the job
+    /// client and opens `options.path` (or the demo archive).
     pub fn new(cc: &eframe::CreationContext<'_>, options: GuiOptions) -> Result<Self, DbError> {
         let settings: Settings = cc
             .storage
@@ -100,10 +127,10 @@ impl SegscopeApp {
         for w in &db.warnings {
             notes.warn(w.clone());
         }
+        let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let (jobs, recovered) = JobClient::start(db, builtin_registry(), workers, ClaimScope::Own);
         let ctx = cc.egui_ctx.clone();
-        let (loader, recovered) = Loader::new(db, move || {
-            ctx.request_repaint_after(Duration::from_millis(10))
-        });
+        jobs.set_waker(move || ctx.request_repaint_after(Duration::from_millis(10)));
         if !recovered.is_empty() {
             notes.warn(format!(
                 "{} task(s) of a segscope that stopped were marked interrupted (segscope jobs list)",
@@ -112,12 +139,12 @@ impl SegscopeApp {
         }
         let mut app = SegscopeApp {
             settings,
-            loader,
-            timeline: TimelineView::default(),
-            holes: HolesPanel::default(),
-            hours: HoursPanel::default(),
-            grid: GridView::default(),
-            show_grid: false,
+            jobs,
+            docs: Vec::new(),
+            next_id: 1,
+            active: None,
+            opening: None,
+            view: MainView::Timeline,
             tab: BottomTab::Holes,
             palette: CommandPalette::default(),
             notes,
@@ -125,61 +152,144 @@ impl SegscopeApp {
             export_dialog: None,
             open_dialog: OpenPathDialog::default(),
             open_browse: None,
+            demo_ready: None,
+            recent: Vec::new(),
+            recent_rx: None,
             show_help: false,
             show_settings: false,
             commands: Vec::new(),
-            generation: 0,
-            names: HashMap::new(),
             automation: Automation::new(&options),
             no_cache: options.no_cache,
             quit: false,
         };
+        app.refresh_recent();
         match options.path {
             Some(p) => app.open(&p),
-            None => app.open_demo(),
+            None => app.open_demo(&cc.egui_ctx),
         }
-        if let Some((a, b)) = options.view {
-            app.timeline.set_range(a as f64, b as f64);
-            app.timeline.auto_fit = false;
+        if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
+            doc.timeline.set_range(a as f64, b as f64);
+            doc.timeline.auto_fit = false;
         }
         Ok(app)
     }
 
-    /// Opens an archive (cancelling one still being analysed).
+    /// The active document.
+    pub fn doc(&self) -> Option<&Document> {
+        let id = self.active?;
+        self.docs.iter().find(|(i, _)| *i == id).map(|(_, d)| d)
+    }
+
+    /// The active document, to change.
+    pub fn doc_mut(&mut self) -> Option<&mut Document> {
+        let id = self.active?;
+        self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d)
+    }
+
+    /// Open documents, in tab order.
+    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+        self.docs.iter().map(|(_, d)| d)
+    }
+
+    /// Makes the `index`th document (tab order) the active one.
+    pub fn activate(&mut self, index: usize) {
+        if let Some((id, _)) = self.docs.get(index) {
+            self.active = Some(*id);
+        }
+    }
+
+    /// Index of the active document in tab order.
+    pub fn active_index(&self) -> Option<usize> {
+        let id = self.active?;
+        self.docs.iter().position(|(i, _)| *i == id)
+    }
+
+    /// Opens an archive as a new document and makes it active. A path already
+    /// open is made active instead. If the open fails, the error is shown and
+    /// the document that was active stays.
     pub fn open(&mut self, path: &Path) {
-        self.holes.clear();
-        self.grid.reset();
-        self.names.clear();
-        self.timeline.auto_fit = true;
-        self.timeline.highlight = None;
-        match self.loader.open(path, self.no_cache) {
-            Ok(()) => self.notes.info(format!("Analysing {}", path.display())),
+        if let Some(index) = self.docs.iter().position(|(_, d)| d.path() == Some(path)) {
+            self.activate(index);
+            return;
+        }
+        let mut doc = Document::archive();
+        match doc.loader.open(&self.jobs, path, self.no_cache) {
+            Ok(()) => {
+                self.notes
+                    .info(format!("Analysing {}", crate::text::shown_path(path)));
+                let id = self.next_id;
+                self.next_id += 1;
+                self.opening = Some(Opening {
+                    doc: id,
+                    previous: self.active,
+                });
+                self.docs.push((id, doc));
+                self.active = Some(id);
+                self.refresh_recent();
+            }
             Err(e) => self.notes.error(e),
         }
     }
 
-    fn open_demo(&mut self) {
-        let dir = crate::demo::default_demo_dir();
-        if !dir.exists() {
-            self.notes
-                .info(format!("Generating the demo archive at {}", dir.display()));
-            if let Err(e) = crate::demo::generate(&dir, &crate::demo::DemoOptions::default()) {
-                self.notes.error(format!(
-                    "cannot write the demo archive {}: {e}",
-                    dir.display()
-                ));
-                return;
-            }
-        }
-        self.open(&dir);
+    /// Closes the active document; the one before it (or after) becomes active.
+    pub fn close_active(&mut self) {
+        let Some(index) = self.active_index() else {
+            return;
+        };
+        let (_, mut doc) = self.docs.remove(index);
+        doc.loader.cancel();
+        self.active = self
+            .docs
+            .get(index.saturating_sub(1))
+            .or_else(|| self.docs.first())
+            .map(|(id, _)| *id);
     }
 
-    /// The finished analysis of the current archive.
+    /// Opens the demo archive, generating it first (in the background) if missing.
+    fn open_demo(&mut self, ctx: &egui::Context) {
+        let dir = crate::demo::default_demo_dir();
+        if dir.exists() {
+            self.open(&dir);
+            return;
+        }
+        self.notes
+            .info(format!("Generating the demo archive at {}", dir.display()));
+        let (tx, rx) = mpsc::channel();
+        let ctx = ctx.clone();
+        let _ = std::thread::Builder::new()
+            .name("segscope-demo".into())
+            .spawn(move || {
+                let made = crate::demo::generate(&dir, &crate::demo::DemoOptions::default())
+                    .map(|_| dir.clone())
+                    .map_err(|e| format!("cannot write the demo archive {}: {e}", dir.display()));
+                let _ = tx.send(made);
+                ctx.request_repaint();
+            });
+        self.demo_ready = Some(rx);
+    }
+
+    /// Reads the recent files in the background (the menu shows the last list).
+    fn refresh_recent(&mut self) {
+        let db = self.jobs.db().clone();
+        let (tx, rx) = mpsc::channel();
+        let _ = std::thread::Builder::new()
+            .name("segscope-recent".into())
+            .spawn(move || {
+                // Let a just-opened path be recorded first.
+                std::thread::sleep(Duration::from_millis(50));
+                let _ = tx.send(crate::jobs::settings::recent(&db).unwrap_or_default());
+            });
+        self.recent_rx = Some(rx);
+    }
+
+    /// The finished analysis of the active document.
     pub fn analysis(&self) -> Option<Arc<Analysis>> {
-        self.loader
-            .current
-            .as_ref()
-            .and_then(|l| l.analysis().cloned())
+        self.doc().and_then(Document::analysis)
+    }
+
+    /// True while the active document is being analysed.
+    pub fn is_scanning(&self) -> bool {
+        self.doc().is_some_and(|d| d.loader.is_scanning())
     }
 
     /// Queues a command (as a menu, shortcut or the palette would).
@@ -187,67 +297,80 @@ impl SegscopeApp {
         self.commands.push(cmd);
     }
 
-    /// The data extent: first start to last end over all streams (or the hours
-    /// known while loading).
-    fn extent(&self) -> Option<(f64, f64)> {
-        let load = self.loader.current.as_ref()?;
-        if let Some(a) = load.analysis() {
-            let first = a
-                .streams
-                .iter()
-                .filter_map(|s| s.coverage.first_start_us)
-                .min()?;
-            let last = a
-                .streams
-                .iter()
-                .filter_map(|s| s.coverage.last_end_us)
-                .max()?;
-            return Some((first as f64, last as f64));
-        }
-        let hours = load
-            .partial
-            .iter()
-            .flat_map(|p| p.pending.iter().chain(p.done.keys()));
-        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-        for &h in hours {
-            lo = lo.min(h);
-            hi = hi.max(h + HOUR_US);
-        }
-        (lo < hi).then_some((lo as f64, hi as f64))
-    }
-
-    fn fit(&mut self) {
-        if let Some((a, b)) = self.extent() {
-            let pad = (b - a) * 0.01;
-            self.timeline.set_range(a - pad, b + pad);
+    /// Handles what every document's jobs reported since the last frame.
+    fn drain_documents(&mut self) {
+        let ids: Vec<u64> = self.docs.iter().map(|(id, _)| *id).collect();
+        for id in ids {
+            let Some(doc) = self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d) else {
+                continue;
+            };
+            let drained = doc.loader.drain(Duration::from_millis(8));
+            if let Some(why) = &drained.reload_failed {
+                self.notes.error(format!(
+                    "Reload failed; still showing the last analysis: {why}"
+                ));
+            }
+            if drained.finished {
+                self.on_finished(id, drained.reloaded);
+            }
+            let active = self.active == Some(id);
+            if let Some(doc) = self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d) {
+                if doc.loader.is_scanning() && doc.timeline.auto_fit && active {
+                    doc.fit();
+                }
+            }
         }
     }
 
-    fn on_finished(&mut self) {
-        let Some(load) = &self.loader.current else {
+    fn on_finished(&mut self, id: u64, reloaded: bool) {
+        let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
+            return;
+        };
+        let opening = self
+            .opening
+            .as_ref()
+            .filter(|o| o.doc == id)
+            .map(|o| o.previous);
+        if opening.is_some() {
+            self.opening = None;
+        }
+        let doc = &mut self.docs[index].1;
+        let Some(load) = &doc.loader.current else {
             return;
         };
         let elapsed = load.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
         match &load.state {
             LoadState::Done(a) => {
                 let a = Arc::clone(a);
-                self.generation += 1;
-                self.holes.set_analysis(&a);
+                doc.generation += 1;
+                if reloaded {
+                    // Same view: keep zoom, selection and filters; new figures.
+                    doc.holes.set_analysis(&a);
+                    doc.grid.reset();
+                    doc.names.clear();
+                } else {
+                    doc.holes.set_analysis(&a);
+                }
                 let bad: usize = a.streams.iter().map(|s| s.bad_segments.len()).sum();
                 let holes = a
                     .streams
                     .iter()
                     .map(|s| s.coverage.raw_holes.len())
                     .sum::<usize>();
+                let verb = if reloaded { "Reloaded" } else { "Analysed" };
                 self.notes.info(format!(
-                    "Analysed {} segments of {} streams in {elapsed:.2} s ({} hours from the cache): {holes} raw holes, {bad} bad segments, {} warnings",
+                    "{verb} {} segments of {} streams in {elapsed:.2} s ({} hours from the cache): {holes} raw holes, {bad} bad segments, {} warnings",
                     a.segment_total(),
                     a.streams.len(),
                     a.hours_from_cache,
                     a.warnings.len()
                 ));
                 for w in a.warnings.iter().take(5) {
-                    self.notes.warn(format!("{}: {}", w.path, w.message));
+                    self.notes.warn(format!(
+                        "{}: {}",
+                        crate::text::shown(&w.path),
+                        crate::text::shown(&w.message)
+                    ));
                 }
                 if a.warnings.len() > 5 {
                     self.notes.warn(format!(
@@ -255,14 +378,21 @@ impl SegscopeApp {
                         a.warnings.len() - 5
                     ));
                 }
-                if self.timeline.auto_fit {
-                    self.fit();
+                if doc.timeline.auto_fit {
+                    doc.fit();
                 }
             }
             LoadState::Failed(e) => {
                 let e = e.clone();
                 self.automation.abort(&e);
                 self.notes.error(e);
+                // A failed open closes nothing: the document that was active stays.
+                if let Some(Some(previous)) = opening {
+                    if self.docs.iter().any(|(i, _)| *i == previous) {
+                        self.docs.remove(index);
+                        self.active = Some(previous);
+                    }
+                }
             }
             LoadState::Cancelled => {
                 self.automation.abort("analysis cancelled");
@@ -281,51 +411,67 @@ impl SegscopeApp {
     }
 
     fn start_export_dialog(&mut self, kind: ExportKind) {
-        let Some(load) = &self.loader.current else {
+        let Some(doc) = self.doc() else {
             self.notes.warn("Open an archive first");
             return;
         };
-        if load.analysis().is_none() {
+        let (Some(path), Some(_)) = (doc.path().map(Path::to_path_buf), doc.analysis()) else {
             self.notes
                 .warn("Wait for the analysis to finish before exporting");
             return;
-        }
-        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &load.path));
+        };
+        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &path));
     }
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
-        if self.timeline.apply(cmd) {
-            return;
+        if let Some(doc) = self.doc_mut() {
+            if doc.timeline.apply(cmd) {
+                return;
+            }
         }
         match cmd {
             AppCommand::Open => self.open_browse = Some(browse_folder(ctx.clone())),
             AppCommand::OpenPath => {
                 let start = self
-                    .loader
-                    .current
-                    .as_ref()
-                    .map(|l| l.path.to_string_lossy().into_owned())
+                    .doc()
+                    .and_then(Document::path)
+                    .map(|p| p.to_string_lossy().into_owned())
                     .unwrap_or_default();
                 self.open_dialog.show(&start);
             }
-            AppCommand::OpenDemo => self.open_demo(),
+            AppCommand::OpenDemo => self.open_demo(ctx),
+            AppCommand::Close => self.close_active(),
             AppCommand::Reload => {
-                if let Some(p) = self.loader.current.as_ref().map(|l| l.path.clone()) {
-                    self.open(&p);
+                let no_cache = self.no_cache;
+                let jobs = &self.jobs;
+                let active = self.active;
+                let doc = self
+                    .docs
+                    .iter_mut()
+                    .find(|(i, _)| Some(*i) == active)
+                    .map(|(_, d)| d);
+                if let Some(doc) = doc {
+                    match doc.loader.reload(jobs, no_cache) {
+                        Ok(()) => self.notes.info("Reloading…"),
+                        Err(e) => self.notes.error(e),
+                    }
                 }
             }
             AppCommand::Cancel => {
-                if self.loader.is_scanning() {
-                    self.loader.cancel();
+                if let Some(doc) = self.doc_mut() {
+                    doc.loader.cancel();
                 }
             }
             AppCommand::NextHole | AppCommand::PrevHole => {
-                let mid = (self.timeline.t0 + self.timeline.t1) / 2.0;
-                match self.holes.step(cmd == AppCommand::NextHole, mid) {
+                let Some(doc) = self.doc_mut() else {
+                    return;
+                };
+                let mid = (doc.timeline.t0 + doc.timeline.t1) / 2.0;
+                match doc.holes.step(cmd == AppCommand::NextHole, mid) {
                     Some(row) => {
-                        self.timeline.focus(row.span);
-                        self.timeline.highlight = Some((row.stream, row.span));
-                        self.show_grid = false;
+                        doc.timeline.focus(row.span);
+                        doc.timeline.highlight = Some((row.stream, row.span));
+                        self.view = MainView::Timeline;
                     }
                     None => self.notes.info(if cmd == AppCommand::NextHole {
                         "No later hole"
@@ -335,10 +481,18 @@ impl SegscopeApp {
                 }
             }
             AppCommand::FitAll => {
-                self.fit();
-                self.timeline.auto_fit = true;
+                if let Some(doc) = self.doc_mut() {
+                    doc.fit();
+                    doc.timeline.auto_fit = true;
+                }
             }
-            AppCommand::ToggleGrid => self.show_grid = !self.show_grid,
+            AppCommand::ToggleGrid => {
+                self.view = if self.view == MainView::GridMap {
+                    MainView::Timeline
+                } else {
+                    MainView::GridMap
+                };
+            }
             AppCommand::ToggleTheme => {
                 let dark = ctx.theme() == egui::Theme::Dark;
                 self.settings.theme = if dark {
@@ -362,6 +516,7 @@ impl SegscopeApp {
             AppCommand::ExportHoursCsv => self.start_export_dialog(ExportKind::HoursCsv),
             AppCommand::ExportJson => self.start_export_dialog(ExportKind::Json),
             AppCommand::ExportHtml => self.start_export_dialog(ExportKind::Html),
+            AppCommand::ExportProm => self.start_export_dialog(ExportKind::Prometheus),
             AppCommand::Help => self.show_help = !self.show_help,
             AppCommand::Quit => self.quit = true,
             AppCommand::ZoomIn
@@ -374,18 +529,18 @@ impl SegscopeApp {
     fn run_export(&mut self, ctx: &egui::Context, kind: ExportKind, target: PathBuf) {
         let (Some(a), Some(archive)) = (
             self.analysis(),
-            self.loader.current.as_ref().map(|l| l.path.clone()),
+            self.doc().and_then(Document::path).map(Path::to_path_buf),
         ) else {
             return;
         };
         if kind == ExportKind::ViewPng {
-            let Some(rect) = self.timeline.last_rect else {
+            let Some(rect) = self.doc().and_then(|d| d.timeline.last_rect) else {
                 self.notes
                     .warn("Show the timeline before exporting the view");
                 return;
             };
             // The screenshot is taken on the next frame, once this dialog is gone.
-            self.show_grid = false;
+            self.view = MainView::Timeline;
             self.exporter.pending_view = Some((target, rect));
             self.exporter.view_requested = false;
             ctx.request_repaint();
@@ -397,6 +552,20 @@ impl SegscopeApp {
     }
 
     fn background_results(&mut self, ctx: &egui::Context) {
+        if let Some(made) = self.demo_ready.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.demo_ready = None;
+            match made {
+                Ok(dir) => self.open(&dir),
+                Err(e) => {
+                    self.automation.abort(&e);
+                    self.notes.error(e);
+                }
+            }
+        }
+        if let Some(list) = self.recent_rx.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.recent = list;
+            self.recent_rx = None;
+        }
         if let Some(rx) = &self.open_browse {
             if let Ok(result) = rx.try_recv() {
                 self.open_browse = None;
@@ -443,10 +612,9 @@ impl SegscopeApp {
                     (rect.height() * ppp) as usize,
                 ];
                 let archive = self
-                    .loader
-                    .current
-                    .as_ref()
-                    .map(|l| l.path.clone())
+                    .doc()
+                    .and_then(Document::path)
+                    .map(Path::to_path_buf)
                     .unwrap_or_default();
                 self.exporter
                     .save_view(img, crop, target, archive, ctx.clone());
@@ -458,28 +626,30 @@ impl SegscopeApp {
 impl eframe::App for SegscopeApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         self.automation
-            .frame_start(ctx, self.loader.is_scanning(), frame.info().cpu_usage);
-        let drained = self.loader.drain(Duration::from_millis(8));
-        if drained.finished {
-            self.on_finished();
-        }
-        if self.loader.is_scanning() {
+            .frame_start(ctx, self.is_scanning(), frame.info().cpu_usage);
+        self.drain_documents();
+        if self.docs.iter().any(|(_, d)| d.loader.is_scanning()) {
             // Keep the progress moving even between events.
             ctx.request_repaint_after(Duration::from_millis(100));
-            if self.timeline.auto_fit {
-                self.fit();
-            }
         }
         self.background_results(ctx);
         if let Some(target) = self.automation.view_export_due() {
             self.run_export(ctx, ExportKind::ViewPng, target);
         }
         let analysis = self.analysis();
-        if let Some(cmd) =
-            self.automation
-                .step(ctx, analysis.as_deref(), &mut self.timeline, &self.exporter)
-        {
-            self.commands.push(cmd);
+        let active = self.active;
+        let doc = self
+            .docs
+            .iter_mut()
+            .find(|(i, _)| Some(*i) == active)
+            .map(|(_, d)| d);
+        if let Some(doc) = doc {
+            if let Some(cmd) =
+                self.automation
+                    .step(ctx, analysis.as_deref(), &mut doc.timeline, &self.exporter)
+            {
+                self.commands.push(cmd);
+            }
         }
         if self.quit || self.automation.should_close() {
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -490,6 +660,7 @@ impl eframe::App for SegscopeApp {
         let ctx = ui.ctx().clone();
         self.commands.extend(AppCommand::pressed(&ctx));
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::top("documents").show(ui, |ui| self.document_tabs(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         egui::Panel::bottom("tables")
             .resizable(true)
@@ -507,7 +678,9 @@ impl eframe::App for SegscopeApp {
         for c in commands {
             self.apply(&ctx, c);
         }
-        let lanes_with_data = self.timeline.drawn.iter().any(|l| l.data_px > 0);
+        let lanes_with_data = self
+            .doc()
+            .is_some_and(|d| d.timeline.drawn.iter().any(|l| l.data_px > 0));
         self.automation.frame_end(&ctx, lanes_with_data);
     }
 
@@ -521,6 +694,8 @@ impl eframe::App for SegscopeApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
-        self.loader.cancel();
+        for (_, d) in &mut self.docs {
+            d.loader.cancel();
+        }
     }
 }

@@ -1,17 +1,19 @@
 //! The parts of the window: menu bar, status bar, tables panel, the central
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
-use std::path::{Path, PathBuf};
+use std::collections::HashMap;
+use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
 
-use super::{BottomTab, NamedSegment, SegscopeApp};
+use super::{BottomTab, SegscopeApp};
 use crate::analysis::Analysis;
 use crate::archive::layout::{HourDir, OpenedAs};
 use crate::archive::walk::list_hour;
 use crate::coverage::best::Seg;
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
+use crate::gui::document::{Document, MainView, NamedSegment};
 use crate::gui::export::{DialogAction, ExportKind};
 use crate::gui::loader::LoadState;
 use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
@@ -35,20 +37,23 @@ impl SegscopeApp {
                     self.menu_item(ui, c);
                 }
                 ui.menu_button("Open recent", |ui| {
-                    let recent =
-                        crate::jobs::settings::recent(self.loader.db()).unwrap_or_default();
-                    if recent.is_empty() {
+                    // Read in the background when it changes; no database work here.
+                    if self.recent.is_empty() {
                         ui.label("Nothing yet");
                     }
-                    for r in recent {
-                        if ui.button(&r).clicked() {
-                            self.open(Path::new(&r));
+                    let mut chosen = None;
+                    for r in &self.recent {
+                        if ui.button(crate::text::shown(r)).clicked() {
+                            chosen = Some(PathBuf::from(r));
                             ui.close();
                         }
                     }
+                    if let Some(p) = chosen {
+                        self.open(&p);
+                    }
                 });
                 ui.separator();
-                for c in [AppCommand::Reload, AppCommand::Cancel] {
+                for c in [AppCommand::Reload, AppCommand::Cancel, AppCommand::Close] {
                     self.menu_item(ui, c);
                 }
                 ui.separator();
@@ -59,6 +64,7 @@ impl SegscopeApp {
                     AppCommand::ExportHolesCsv,
                     AppCommand::ExportHoursCsv,
                     AppCommand::ExportJson,
+                    AppCommand::ExportProm,
                 ] {
                     self.menu_item(ui, c);
                 }
@@ -88,19 +94,62 @@ impl SegscopeApp {
             });
             ui.menu_button("Help", |ui| self.menu_item(ui, AppCommand::Help));
             ui.separator();
-            if ui.selectable_label(!self.show_grid, "Timeline").clicked() {
-                self.show_grid = false;
-            }
-            if ui.selectable_label(self.show_grid, "Grid map").clicked() {
-                self.show_grid = true;
+            for view in MainView::ALL {
+                if ui
+                    .selectable_label(self.view == view, view.label())
+                    .clicked()
+                {
+                    self.view = view;
+                }
             }
         });
     }
 
-    pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
+    /// One tab per open document; click to switch, × to close.
+    pub(super) fn document_tabs(&mut self, ui: &mut egui::Ui) {
+        let active = self.active_index();
+        let mut activate = None;
+        let mut close = None;
         ui.horizontal(|ui| {
-            let Some(load) = &self.loader.current else {
+            if self.docs.is_empty() {
+                ui.label("No document open");
+            }
+            for (i, (_, doc)) in self.docs.iter().enumerate() {
+                let title = doc.title();
+                let scanning = if doc.loader.is_scanning() { " …" } else { "" };
+                let tab = ui
+                    .selectable_label(active == Some(i), format!("{title}{scanning}"))
+                    .on_hover_text(doc.path().map(crate::text::shown_path).unwrap_or_default());
+                if tab.clicked() {
+                    activate = Some(i);
+                }
+                if ui
+                    .small_button("×")
+                    .on_hover_text(format!("Close {title}"))
+                    .clicked()
+                {
+                    close = Some(i);
+                }
+                ui.separator();
+            }
+        });
+        if let Some(i) = activate {
+            self.activate(i);
+        }
+        if let Some(i) = close {
+            self.activate(i);
+            self.close_active();
+        }
+    }
+
+    pub(super) fn status_bar(&mut self, ui: &mut egui::Ui) {
+        let mut pushed = Vec::new();
+        ui.horizontal(|ui| {
+            let Some(doc) = self.doc() else {
                 ui.label("No archive open. File > Open archive…, drop a folder here, or Ctrl+K.");
+                return;
+            };
+            let Some(load) = &doc.loader.current else {
                 return;
             };
             ui.label(RichText::new(load.path.to_string_lossy()).monospace());
@@ -128,18 +177,25 @@ impl SegscopeApp {
                         .on_hover_text("Stop the analysis")
                         .clicked()
                     {
-                        self.commands.push(AppCommand::Cancel);
+                        pushed.push(AppCommand::Cancel);
                     }
                 }
                 LoadState::Done(a) => {
+                    let (raw, editable) = doc.holes.raw_and_editable();
                     ui.label(format!(
-                        "{} streams, {} segments, {} holes, {} warnings · analysed in {:.2} s",
+                        "{} streams, {} segments, {raw} raw holes ({editable} editable), {} warnings · analysed in {:.2} s",
                         a.streams.len(),
                         a.segment_total(),
-                        self.holes.total(),
                         a.warnings.len(),
                         load.elapsed.unwrap_or_default().as_secs_f64()
                     ));
+                    if let Some((done, total)) = doc.loader.reload_progress() {
+                        ui.separator();
+                        ui.label(format!("reloading {done}/{total} hours"));
+                        if ui.button("Cancel").clicked() {
+                            pushed.push(AppCommand::Cancel);
+                        }
+                    }
                 }
                 LoadState::Failed(e) => {
                     ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
@@ -147,59 +203,107 @@ impl SegscopeApp {
                 LoadState::Cancelled => {
                     ui.label("Analysis cancelled.");
                     if ui.button("Reload").clicked() {
-                        self.commands.push(AppCommand::Reload);
+                        pushed.push(AppCommand::Reload);
                     }
                 }
             }
+            let span = doc.timeline.span() as i64;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                let span = self.timeline.span() as i64;
                 ui.label(format!("view {}", human_duration(span)));
             });
         });
+        self.commands.extend(pushed);
     }
 
     pub(super) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            for (tab, label) in [
-                (BottomTab::Holes, "Holes"),
-                (BottomTab::Hours, "Hours"),
-                (BottomTab::Problems, "Bad segments & warnings"),
-                (BottomTab::Log, "Log"),
-            ] {
-                ui.selectable_value(&mut self.tab, tab, label);
+            for tab in BottomTab::ALL {
+                let r = ui.selectable_value(&mut self.tab, tab, tab.label());
+                if let Some(kind) = tab.needs() {
+                    r.on_hover_text(format!("Shows a {}", kind.noun()));
+                }
             }
         });
         ui.separator();
-        let analysis = self.analysis();
-        match (self.tab, analysis) {
-            (BottomTab::Log, _) => self.notes.log_ui(ui),
-            (_, None) => {
-                ui.label("The tables fill in when the analysis finishes.");
-            }
-            (BottomTab::Holes, Some(_)) => {
-                if let Some(row) = self.holes.ui(ui, self.settings.time_zone) {
-                    self.timeline.focus(row.span);
-                    self.timeline.highlight = Some((row.stream, row.span));
-                    self.show_grid = false;
+        if self.tab == BottomTab::Log {
+            self.notes.log_ui(ui);
+            return;
+        }
+        let tz = self.settings.time_zone;
+        let tab = self.tab;
+        let Some(doc) = self.doc_mut() else {
+            ui.label(format!(
+                "This tab shows a {}: open one with File > Open archive….",
+                tab.needs().map_or("document", |k| k.noun())
+            ));
+            return;
+        };
+        if tab.needs().is_some_and(|k| k != doc.kind) {
+            ui.label(format!(
+                "This tab shows a {}; the active document is not one.",
+                tab.needs().map_or("document", |k| k.noun())
+            ));
+            return;
+        }
+        let Some(a) = doc.analysis() else {
+            ui.label("The tables fill in when the analysis finishes.");
+            return;
+        };
+        let mut go_timeline = false;
+        match tab {
+            BottomTab::Holes => {
+                if let Some(row) = doc.holes.ui(ui, tz) {
+                    doc.timeline.focus(row.span);
+                    doc.timeline.highlight = Some((row.stream, row.span));
+                    go_timeline = true;
                 }
             }
-            (BottomTab::Hours, Some(a)) => self.hours.hours_ui(ui, &a),
-            (BottomTab::Problems, Some(a)) => self.hours.bad_ui(ui, &a),
+            BottomTab::Hours => doc.hours.hours_ui(ui, &a),
+            BottomTab::Problems => doc.hours.bad_ui(ui, &a),
+            BottomTab::Log => {}
+        }
+        if go_timeline {
+            self.view = MainView::Timeline;
         }
     }
 
     pub(super) fn central(&mut self, ui: &mut egui::Ui) {
-        let Some(load) = &self.loader.current else {
+        let view = self.view;
+        let tz = self.settings.time_zone;
+        let active = self.active;
+        let Some(doc) = self
+            .docs
+            .iter_mut()
+            .find(|(i, _)| Some(*i) == active)
+            .map(|(_, d)| d)
+        else {
             ui.centered_and_justified(|ui| {
                 ui.label("Open a segment archive: File > Open archive…, or drop a folder on this window.");
             });
             return;
         };
-        if self.show_grid {
+        if view.needs() != doc.kind {
+            ui.label(format!(
+                "The {} view shows a {}; the active document is not one.",
+                view.label(),
+                view.needs().noun()
+            ));
+            return;
+        }
+        let Document {
+            loader,
+            timeline,
+            grid,
+            names,
+            generation,
+            ..
+        } = doc;
+        let Some(load) = &loader.current else {
+            return;
+        };
+        if view == MainView::GridMap {
             match load.analysis().cloned() {
-                Some(a) => self
-                    .grid
-                    .ui(ui, &a, self.generation, self.settings.time_zone),
+                Some(a) => grid.ui(ui, &a, *generation, tz),
                 None => {
                     ui.label("The grid map appears when the analysis finishes.");
                 }
@@ -217,24 +321,22 @@ impl SegscopeApp {
             });
             return;
         }
-        let response = self
-            .timeline
-            .ui(ui, &lanes, &self.settings, &mut self.commands);
+        let response = timeline.ui(ui, &lanes, &self.settings, &mut self.commands);
         let analysis = load.analysis().cloned();
         drop(lanes);
-        if let (Some(hover), Some(a)) = (self.timeline.hover, analysis) {
-            let text = match self.timeline.hovered_segment {
-                Some(hs) => self.segment_tooltip(&a, hs.lane, hs.seg, hs.overlap),
+        if let (Some(hover), Some(a)) = (timeline.hover, analysis) {
+            let text = match timeline.hovered_segment {
+                Some(hs) => segment_tooltip(names, tz, &a, hs.lane, hs.seg, hs.overlap),
                 None => a
                     .streams
                     .get(hover.lane)
                     .map(|s| {
                         pixel_tooltip(
                             s,
-                            &self.timeline,
+                            timeline,
                             response.rect.width() - 150.0,
                             hover.time_us,
-                            self.settings.time_zone,
+                            tz,
                         )
                     })
                     .unwrap_or_default(),
@@ -242,74 +344,81 @@ impl SegscopeApp {
             response.on_hover_text_at_pointer(text);
         }
     }
+}
 
-    /// Directory of a stream.
-    fn stream_dir(a: &Analysis, stream: usize) -> Option<PathBuf> {
-        let s = a.streams.get(stream)?;
-        let root = PathBuf::from(&a.root);
-        Some(match a.opened_as {
-            OpenedAs::Quality => root,
-            OpenedAs::Channel => root.join(&s.quality),
-            OpenedAs::Root => root.join(&s.channel).join(&s.quality),
-        })
-    }
+/// Directory of a stream.
+fn stream_dir(a: &Analysis, stream: usize) -> Option<PathBuf> {
+    let s = a.streams.get(stream)?;
+    let root = PathBuf::from(&a.root);
+    Some(match a.opened_as {
+        OpenedAs::Quality => root,
+        OpenedAs::Channel => root.join(&s.quality),
+        OpenedAs::Root => root.join(&s.channel).join(&s.quality),
+    })
+}
 
-    fn segment_tooltip(&mut self, a: &Analysis, stream: usize, seg: Seg, overlap: bool) -> String {
-        let tz = self.settings.time_zone;
-        let mut text = format!(
-            "{}\nstart {}\nduration {}\ntype {}{}",
-            a.streams
-                .get(stream)
-                .map(|s| format!("{}/{}", s.channel, s.quality))
-                .unwrap_or_default(),
-            full_time(seg.start_us, tz),
-            human_duration(seg.duration_us),
-            seg.kind.as_str(),
-            if overlap {
-                " (overlap: duplicate or dropped from the editable chain)"
-            } else {
-                ""
-            }
-        );
-        let hour = seg.start_us.div_euclid(HOUR_US) * HOUR_US;
-        if let Some(dir) =
-            Self::stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour)))
-        {
-            let list = self.names.entry(dir.clone()).or_insert_with(|| {
-                let hour_dir = HourDir {
-                    stream,
-                    hour_start_us: hour,
-                    path: dir.clone(),
-                };
-                list_hour(&dir, &hour_dir)
-                    .segments
-                    .into_iter()
-                    .map(|segment| NamedSegment {
-                        segment,
-                        size: None,
-                    })
-                    .collect()
-            });
-            let matching = list.iter_mut().filter(|n| {
-                let p = &n.segment.parsed;
-                hour + p.offset_us == seg.start_us
-                    && p.duration_us == seg.duration_us
-                    && p.kind == seg.kind
-            });
-            for n in matching {
-                // Sizes are read once, for the segments actually hovered.
-                let size = *n.size.get_or_insert_with(|| {
-                    std::fs::metadata(dir.join(&n.segment.name)).map_or(0, |m| m.len())
-                });
-                text.push_str(&format!(
-                    "\nfile {}\nsize {size} bytes",
-                    n.segment.name.to_string_lossy()
-                ));
-            }
+/// The tooltip of a hovered segment: its stream, time, type, and its file(s).
+fn segment_tooltip(
+    names: &mut HashMap<PathBuf, Vec<NamedSegment>>,
+    tz: TimeZoneChoice,
+    a: &Analysis,
+    stream: usize,
+    seg: Seg,
+    overlap: bool,
+) -> String {
+    let mut text = format!(
+        "{}\nstart {}\nduration {}\ntype {}{}",
+        a.streams
+            .get(stream)
+            .map(|s| format!("{}/{}", s.channel, s.quality))
+            .unwrap_or_default(),
+        full_time(seg.start_us, tz),
+        human_duration(seg.duration_us),
+        seg.kind.as_str(),
+        if overlap {
+            " (overlap: duplicate or dropped from the editable chain)"
+        } else {
+            ""
         }
-        text
+    );
+    let hour = seg.start_us.div_euclid(HOUR_US) * HOUR_US;
+    if let Some(dir) = stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour))) {
+        let list = names.entry(dir.clone()).or_insert_with(|| {
+            let hour_dir = HourDir {
+                stream,
+                hour_start_us: hour,
+                path: dir.clone(),
+            };
+            list_hour(&dir, &hour_dir)
+                .segments
+                .into_iter()
+                .map(|segment| NamedSegment {
+                    segment,
+                    size: None,
+                })
+                .collect()
+        });
+        let matching = list.iter_mut().filter(|n| {
+            let p = &n.segment.parsed;
+            hour + p.offset_us == seg.start_us
+                && p.duration_us == seg.duration_us
+                && p.kind == seg.kind
+        });
+        for n in matching {
+            // Sizes are read once, for the segments actually hovered.
+            let size = *n.size.get_or_insert_with(|| {
+                std::fs::metadata(dir.join(&n.segment.name)).map_or(0, |m| m.len())
+            });
+            text.push_str(&format!(
+                "\nfile {}\nsize {size} bytes",
+                n.segment.name.to_string_lossy()
+            ));
+        }
     }
+    text
+}
 
+impl SegscopeApp {
     pub(super) fn overlays(&mut self, ctx: &egui::Context) {
         if let Some(cmd) = self.palette.ui(ctx) {
             self.commands.push(cmd);

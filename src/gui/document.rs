@@ -1,0 +1,170 @@
+//! Documents: what the app holds open. Each document has its kind, its jobs and
+//! snapshot (through its loader) and the state of its views; the app holds
+//! several and shows the active one. Views and bottom tabs say which kind of
+//! document they need.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::grid_view::GridView;
+use super::holes_panel::HolesPanel;
+use super::hours_panel::HoursPanel;
+use super::loader::Loader;
+use super::timeline::TimelineView;
+use crate::analysis::Analysis;
+use crate::time::HOUR_US;
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// A segment archive (coverage).
+    Archive,
+}
+
+impl DocumentKind {
+    /// In words, for messages ("needs a segment archive").
+    pub fn noun(self) -> &'static str {
+        match self {
+            DocumentKind::Archive => "segment archive",
+        }
+    }
+}
+
+/// The main views; each shows one kind of document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MainView {
+    /// Coverage lanes over time.
+    Timeline,
+    /// wubloader's 2D map of one stream.
+    GridMap,
+}
+
+impl MainView {
+    /// Every view, in selector order.
+    pub const ALL: [MainView; 2] = [MainView::Timeline, MainView::GridMap];
+
+    /// Selector text.
+    pub fn label(self) -> &'static str {
+        match self {
+            MainView::Timeline => "Timeline",
+            MainView::GridMap => "Grid map",
+        }
+    }
+
+    /// The kind of document the view shows.
+    pub fn needs(self) -> DocumentKind {
+        match self {
+            MainView::Timeline | MainView::GridMap => DocumentKind::Archive,
+        }
+    }
+}
+
+/// A segment file of an hour directory, for the hover tooltip.
+pub struct NamedSegment {
+    /// The file as the walk lists it.
+    pub segment: crate::archive::walk::ListedSegment,
+    /// Its size in bytes, read when first hovered.
+    pub size: Option<u64>,
+}
+
+/// One open document.
+pub struct Document {
+    /// What it is.
+    pub kind: DocumentKind,
+    /// Its analyses.
+    pub loader: Loader,
+    /// The timeline's view state.
+    pub timeline: TimelineView,
+    /// The holes table.
+    pub holes: HolesPanel,
+    /// The hours and problems tables.
+    pub hours: HoursPanel,
+    /// The grid map.
+    pub grid: GridView,
+    /// Hour listings looked up for tooltips.
+    pub names: HashMap<PathBuf, Vec<NamedSegment>>,
+    /// Bumped when a new snapshot arrives (textures keyed by it are rebuilt).
+    pub generation: usize,
+}
+
+impl Document {
+    /// A new archive document (not loading yet).
+    pub fn archive() -> Document {
+        Document {
+            kind: DocumentKind::Archive,
+            loader: Loader::default(),
+            timeline: TimelineView::default(),
+            holes: HolesPanel::default(),
+            hours: HoursPanel::default(),
+            grid: GridView::default(),
+            names: HashMap::new(),
+            generation: 0,
+        }
+    }
+
+    /// The path it shows.
+    pub fn path(&self) -> Option<&std::path::Path> {
+        self.loader.current.as_ref().map(|l| l.path.as_path())
+    }
+
+    /// Its name on the document tab: the last two path components.
+    pub fn title(&self) -> String {
+        let Some(p) = self.path() else {
+            return "(nothing)".into();
+        };
+        let parts: Vec<String> = p
+            .components()
+            .rev()
+            .take(2)
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        let name: Vec<&str> = parts.iter().rev().map(String::as_str).collect();
+        crate::text::shown(&name.join("/")).into_owned()
+    }
+
+    /// The finished analysis on screen.
+    pub fn analysis(&self) -> Option<Arc<Analysis>> {
+        self.loader
+            .current
+            .as_ref()
+            .and_then(|l| l.analysis().cloned())
+    }
+
+    /// The data extent: first start to last end over all streams (or the hours
+    /// known while loading).
+    pub fn extent(&self) -> Option<(f64, f64)> {
+        let load = self.loader.current.as_ref()?;
+        if let Some(a) = load.analysis() {
+            let first = a
+                .streams
+                .iter()
+                .filter_map(|s| s.coverage.first_start_us)
+                .min()?;
+            let last = a
+                .streams
+                .iter()
+                .filter_map(|s| s.coverage.last_end_us)
+                .max()?;
+            return Some((first as f64, last as f64));
+        }
+        let hours = load
+            .partial
+            .iter()
+            .flat_map(|p| p.pending.iter().chain(p.done.keys()));
+        let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+        for &h in hours {
+            lo = lo.min(h);
+            hi = hi.max(h + HOUR_US);
+        }
+        (lo < hi).then_some((lo as f64, hi as f64))
+    }
+
+    /// Shows the whole extent.
+    pub fn fit(&mut self) {
+        if let Some((a, b)) = self.extent() {
+            let pad = (b - a) * 0.01;
+            self.timeline.set_range(a - pad, b + pad);
+        }
+    }
+}
