@@ -497,11 +497,15 @@ fn segment_level_hover_shows_the_file() {
         .hovered_segment
         .expect("a segment under the pointer");
     assert_eq!(seg.seg.start_us, t0 as i64);
+    // The file is looked up in the background; the tooltip names it once known.
+    let file = format!("file 00:00.000000-2.0-full-{}.ts", util::H);
+    let until = Instant::now() + Duration::from_secs(30);
+    while h.query_all_by_label_contains(&file).next().is_none() {
+        assert!(Instant::now() < until, "the tooltip never named the file");
+        h.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let has = |text: &str| h.query_all_by_label_contains(text).next().is_some();
-    assert!(
-        has(&format!("file 00:00.000000-2.0-full-{}.ts", util::H)),
-        "the tooltip names the file"
-    );
     assert!(has("size 1000 bytes"));
     assert!(has("type full"));
 }
@@ -651,4 +655,43 @@ fn prometheus_export_from_the_menu() {
     });
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(text.contains("channel=\"chan\""), "{text}");
+}
+
+#[test]
+fn open_path_starts_with_the_current_path_selected_so_typing_replaces_it() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    steps(&mut h, 4);
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    assert_eq!(field.value().as_deref(), a.root().to_str());
+    h.event(egui::Event::Text("/typed/path".into()));
+    steps(&mut h, 3);
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    assert_eq!(field.value().as_deref(), Some("/typed/path"));
+}
+
+#[test]
+fn lane_rasters_are_reused_until_the_view_changes() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let built = h.state().doc().unwrap().timeline.rasters_built;
+    steps(&mut h, 10);
+    assert_eq!(
+        h.state().doc().unwrap().timeline.rasters_built,
+        built,
+        "still frames draw the cached rasters"
+    );
+    h.key_press(egui::Key::W);
+    steps(&mut h, 2);
+    let after_zoom = h.state().doc().unwrap().timeline.rasters_built;
+    assert!(after_zoom >= built + 2, "a zoom redraws both lanes");
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
+    steps(&mut h, 2);
+    assert!(
+        h.state().doc().unwrap().timeline.rasters_built >= after_zoom + 2,
+        "a theme change redraws them"
+    );
 }

@@ -3,10 +3,9 @@
 //! several and shows the active one. Views and bottom tabs say which kind of
 //! document they need.
 
-use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::file_lookup::FileLookup;
 use super::grid_view::GridView;
 use super::holes_panel::HolesPanel;
 use super::hours_panel::HoursPanel;
@@ -60,14 +59,6 @@ impl MainView {
     }
 }
 
-/// A segment file of an hour directory, for the hover tooltip.
-pub struct NamedSegment {
-    /// The file as the walk lists it.
-    pub segment: crate::archive::walk::ListedSegment,
-    /// Its size in bytes, read when first hovered.
-    pub size: Option<u64>,
-}
-
 /// One open document.
 pub struct Document {
     /// What it is.
@@ -82,8 +73,8 @@ pub struct Document {
     pub hours: HoursPanel,
     /// The grid map.
     pub grid: GridView,
-    /// Hour listings looked up for tooltips.
-    pub names: HashMap<PathBuf, Vec<NamedSegment>>,
+    /// Segment files looked up (in the background) for tooltips.
+    pub files: FileLookup,
     /// Bumped when a new snapshot arrives (textures keyed by it are rebuilt).
     pub generation: usize,
 }
@@ -98,7 +89,7 @@ impl Document {
             holes: HolesPanel::default(),
             hours: HoursPanel::default(),
             grid: GridView::default(),
-            names: HashMap::new(),
+            files: FileLookup::default(),
             generation: 0,
         }
     }

@@ -7,6 +7,7 @@ pub mod axis;
 pub mod command;
 pub mod document;
 pub mod export;
+pub mod file_lookup;
 pub mod grid_view;
 pub mod holes_panel;
 pub mod hours_panel;
@@ -66,6 +67,17 @@ impl GuiOptions {
     }
 }
 
+/// The window icon (assets/segscope.png, built in).
+pub fn window_icon() -> Option<egui::IconData> {
+    let img = image::load_from_memory(include_bytes!("../../assets/segscope.png")).ok()?;
+    let rgba = img.to_rgba8();
+    Some(egui::IconData {
+        width: rgba.width(),
+        height: rgba.height(),
+        rgba: rgba.into_raw(),
+    })
+}
+
 /// Opens the window and runs until it is closed.
 pub fn run(options: GuiOptions) -> anyhow::Result<()> {
     let scripted = options.bench_frames.is_some()
@@ -74,11 +86,15 @@ pub fn run(options: GuiOptions) -> anyhow::Result<()> {
     let mut native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("segscope")
+            .with_app_id("segscope")
             .with_inner_size([1280.0, 800.0])
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
         ..Default::default()
     };
+    if let Some(icon) = window_icon() {
+        native.viewport = native.viewport.with_icon(icon);
+    }
     // Frame times are measured, not capped by the display, in scripted runs.
     native.glow_options.vsync = !scripted;
     let failure = Arc::clone(&options.failure);
@@ -92,5 +108,15 @@ pub fn run(options: GuiOptions) -> anyhow::Result<()> {
     match failed {
         Some(why) => anyhow::bail!("{why}"),
         None => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_window_icon_is_built_in() {
+        let icon = super::window_icon().expect("the icon decodes");
+        assert_eq!((icon.width, icon.height), (256, 256));
+        assert_eq!(icon.rgba.len(), 256 * 256 * 4);
     }
 }

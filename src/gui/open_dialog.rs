@@ -12,6 +12,11 @@ pub struct OpenPathDialog {
     /// The path as typed.
     pub text: String,
     focus: bool,
+    select_all: bool,
+    /// Completions of `listed_for`, listed on a background thread.
+    completions: Vec<String>,
+    listed_for: Option<String>,
+    listing: Option<Receiver<(String, Vec<String>)>>,
 }
 
 /// Directory names completing `text` (its last component as a prefix), at most 12.
@@ -68,6 +73,34 @@ impl OpenPathDialog {
         self.open = true;
         self.text = start.to_string();
         self.focus = true;
+        self.select_all = true;
+    }
+
+    /// Keeps the completions of the typed text up to date: the directory is
+    /// listed on a background thread, never on the UI thread.
+    fn refresh_completions(&mut self, ctx: &egui::Context) {
+        if let Some(rx) = &self.listing {
+            if let Ok((text, list)) = rx.try_recv() {
+                self.listing = None;
+                if text == self.text {
+                    self.completions = list;
+                }
+            }
+        }
+        if self.listed_for.as_deref() != Some(self.text.as_str()) && self.listing.is_none() {
+            let text = self.text.clone();
+            self.listed_for = Some(text.clone());
+            let (tx, rx) = mpsc::channel();
+            let ctx = ctx.clone();
+            let _ = std::thread::Builder::new()
+                .name("segscope-complete".into())
+                .spawn(move || {
+                    let list = completions(&text);
+                    let _ = tx.send((text, list));
+                    ctx.request_repaint();
+                });
+            self.listing = Some(rx);
+        }
     }
 
     /// Draws the window; returns the path to open.
@@ -75,6 +108,7 @@ impl OpenPathDialog {
         if !self.open {
             return None;
         }
+        self.refresh_completions(ctx);
         let mut chosen = None;
         let mut open = true;
         egui::Window::new("Open path")
@@ -82,11 +116,22 @@ impl OpenPathDialog {
             .open(&mut open)
             .show(ctx, |ui| {
                 ui.label("Archive root, channel or quality directory:");
-                let edit = ui.add(
-                    egui::TextEdit::singleline(&mut self.text)
-                        .desired_width(480.0)
-                        .hint_text("/path/to/archive"),
-                );
+                let width = (ctx.content_rect().width() * 0.6).clamp(480.0, 1100.0);
+                let mut output = egui::TextEdit::singleline(&mut self.text)
+                    .desired_width(width)
+                    .hint_text("/path/to/archive")
+                    .show(ui);
+                let edit = output.response.clone();
+                if self.select_all {
+                    // Opened with the current path selected: typing or pasting
+                    // replaces it.
+                    output
+                        .state
+                        .cursor
+                        .set_char_range(Some(egui::text::CCursorRange::select_all_str(&self.text)));
+                    output.state.store(ui.ctx(), edit.id);
+                    self.select_all = false;
+                }
                 if self.focus {
                     edit.request_focus();
                     self.focus = false;
@@ -95,14 +140,8 @@ impl OpenPathDialog {
                     chosen = Some(PathBuf::from(self.text.trim()));
                 }
                 if ui.input(|i| i.key_pressed(egui::Key::Tab)) {
-                    if let Some(first) = completions(&self.text).into_iter().next() {
-                        self.text = first;
-                        self.focus = true;
-                    }
-                }
-                for c in completions(&self.text) {
-                    if ui.small_button(&c).clicked() {
-                        self.text = c;
+                    if let Some(first) = self.completions.first() {
+                        self.text = first.clone();
                         self.focus = true;
                     }
                 }
@@ -114,6 +153,17 @@ impl OpenPathDialog {
                         self.open = false;
                     }
                 });
+                // Below the buttons, so a list that changes length never moves them.
+                let mut picked = None;
+                for c in &self.completions {
+                    if ui.small_button(c).clicked() {
+                        picked = Some(c.clone());
+                    }
+                }
+                if let Some(c) = picked {
+                    self.text = c;
+                    self.focus = true;
+                }
             });
         if !open || chosen.is_some() {
             self.open = false;

@@ -47,6 +47,18 @@ impl LaneSource<'_> {
         }
     }
 
+    /// Identifies the data drawn: the snapshot's stream (by address, snapshots
+    /// are immutable) or a loading stream's progress.
+    fn version(&self) -> (usize, usize) {
+        match self {
+            LaneSource::Done(s) => (std::ptr::from_ref::<StreamAnalysis>(s) as usize, 0),
+            LaneSource::Loading(p) => (
+                std::ptr::from_ref::<PartialStream>(p) as usize,
+                p.done.len() * 1_000_003 + p.pending.len() + 1,
+            ),
+        }
+    }
+
     fn subtitle(&self) -> String {
         match self {
             LaneSource::Done(s) => format!(
@@ -59,6 +71,24 @@ impl LaneSource<'_> {
             }
         }
     }
+}
+
+/// What a lane raster was built from: equal keys draw the same picture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct LaneKey {
+    t0: u64,
+    t1: u64,
+    width: usize,
+    source: (usize, usize),
+    dark: bool,
+}
+
+/// A lane drawn once and reused while its key holds.
+struct LaneRaster {
+    key: LaneKey,
+    drawn: LaneDrawn,
+    segments: Vec<(Seg, bool)>,
+    texture: egui::TextureHandle,
 }
 
 /// What one lane showed in the last frame.
@@ -113,7 +143,9 @@ pub struct TimelineView {
     pub last_shapes: usize,
     /// What each lane showed last frame (for tests and the frame benchmark).
     pub drawn: Vec<LaneDrawn>,
-    textures: Vec<egui::TextureHandle>,
+    /// Lane rasters built so far (each frame that changed a lane adds one).
+    pub rasters_built: usize,
+    rasters: Vec<LaneRaster>,
 }
 
 impl Default for TimelineView {
@@ -129,12 +161,18 @@ impl Default for TimelineView {
             last_rect: None,
             last_shapes: 0,
             drawn: Vec::new(),
-            textures: Vec::new(),
+            rasters_built: 0,
+            rasters: Vec::new(),
         }
     }
 }
 
 impl TimelineView {
+    /// Forgets the lane rasters (a new snapshot arrived).
+    pub fn invalidate_rasters(&mut self) {
+        self.rasters.clear();
+    }
+
     /// Visible span, µs.
     pub fn span(&self) -> f64 {
         self.t1 - self.t0
@@ -264,19 +302,57 @@ impl TimelineView {
                 palette.grid,
             );
             let w = (width_px.round() as usize).max(1);
-            let rows = match lane {
-                LaneSource::Done(stream) if segment_level => {
-                    lane_raster::segment_rows(stream, palette, self.t0, self.t1, w)
+            let key = LaneKey {
+                t0: self.t0.to_bits(),
+                t1: self.t1.to_bits(),
+                width: w,
+                source: lane.version(),
+                dark: ui.visuals().dark_mode,
+            };
+            // The raster is rebuilt only when its range, width, data or theme change.
+            let cached = self.rasters.get(i).filter(|r| r.key == key).is_some();
+            if !cached {
+                let rows = match lane {
+                    LaneSource::Done(stream) if segment_level => {
+                        lane_raster::segment_rows(stream, palette, self.t0, self.t1, w)
+                    }
+                    LaneSource::Done(stream) => lane_raster::mix_rows(stream, self.t0, self.t1, w),
+                    LaneSource::Loading(partial) => {
+                        lane_raster::loading_rows(partial, self.t0, self.t1, w)
+                    }
+                };
+                let image = lane_raster::to_image(&rows, palette);
+                let texture = match self.rasters.get_mut(i) {
+                    Some(r) => {
+                        r.texture.set(image, egui::TextureOptions::NEAREST);
+                        r.texture.clone()
+                    }
+                    None => ui.ctx().load_texture(
+                        format!("lane-{i}"),
+                        image,
+                        egui::TextureOptions::NEAREST,
+                    ),
+                };
+                let raster = LaneRaster {
+                    key,
+                    drawn: lane_raster::drawn(lane.label(), &rows),
+                    segments: rows.segments,
+                    texture,
+                };
+                if i < self.rasters.len() {
+                    self.rasters[i] = raster;
+                } else {
+                    self.rasters.push(raster);
                 }
-                LaneSource::Done(stream) => lane_raster::mix_rows(stream, self.t0, self.t1, w),
-                LaneSource::Loading(partial) => {
-                    lane_raster::loading_rows(partial, self.t0, self.t1, w)
-                }
+                self.rasters_built += 1;
+            }
+            let Some(raster) = self.rasters.get(i) else {
+                continue;
             };
             if let Some(p) = hover_pos.filter(|p| lane_rect.contains(*p)) {
                 let t = to_t(p.x, self);
                 let in_under = lane_raster::in_overlap_rows((p.y - top) / lane_h);
-                if let Some((seg, flag)) = rows.segments.iter().find(|(s, flag)| {
+                if let Some((seg, flag)) = raster.segments.iter().find(|(s, flag)| {
                     *flag == in_under && (s.start_us as f64) <= t && t < s.end_us() as f64
                 }) {
                     self.hovered_segment = Some(HoveredSegment {
@@ -286,23 +362,8 @@ impl TimelineView {
                     });
                 }
             }
-            self.drawn.push(lane_raster::drawn(lane.label(), &rows));
-            let image = lane_raster::to_image(&rows, palette);
-            let tex = match self.textures.get_mut(i) {
-                Some(t) => {
-                    t.set(image, egui::TextureOptions::NEAREST);
-                    t.clone()
-                }
-                None => {
-                    let t = ui.ctx().load_texture(
-                        format!("lane-{i}"),
-                        image,
-                        egui::TextureOptions::NEAREST,
-                    );
-                    self.textures.push(t.clone());
-                    t
-                }
-            };
+            self.drawn.push(raster.drawn.clone());
+            let tex = raster.texture.clone();
             let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
             painter.image(tex.id(), lane_rect, uv, Color32::WHITE);
             shapes += 1;

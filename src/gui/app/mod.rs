@@ -343,11 +343,12 @@ impl SegscopeApp {
             LoadState::Done(a) => {
                 let a = Arc::clone(a);
                 doc.generation += 1;
+                doc.timeline.invalidate_rasters();
                 if reloaded {
                     // Same view: keep zoom, selection and filters; new figures.
                     doc.holes.set_analysis(&a);
                     doc.grid.reset();
-                    doc.names.clear();
+                    doc.files.clear();
                 } else {
                     doc.holes.set_analysis(&a);
                 }

@@ -1,20 +1,19 @@
 //! The parts of the window: menu bar, status bar, tables panel, the central
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
 
 use super::{BottomTab, SegscopeApp};
 use crate::analysis::Analysis;
-use crate::archive::layout::{HourDir, OpenedAs};
-use crate::archive::walk::list_hour;
+use crate::archive::layout::OpenedAs;
 use crate::coverage::best::Seg;
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
-use crate::gui::document::{Document, MainView, NamedSegment};
+use crate::gui::document::{Document, MainView};
 use crate::gui::export::{DialogAction, ExportKind};
+use crate::gui::file_lookup::{FileLookup, HourFiles};
 use crate::gui::loader::LoadState;
 use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
 use crate::gui::timeline::{LaneSource, pixel_tooltip};
@@ -294,7 +293,7 @@ impl SegscopeApp {
             loader,
             timeline,
             grid,
-            names,
+            files,
             generation,
             ..
         } = doc;
@@ -326,7 +325,11 @@ impl SegscopeApp {
         drop(lanes);
         if let (Some(hover), Some(a)) = (timeline.hover, analysis) {
             let text = match timeline.hovered_segment {
-                Some(hs) => segment_tooltip(names, tz, &a, hs.lane, hs.seg, hs.overlap),
+                Some(hs) => {
+                    let ctx = ui.ctx().clone();
+                    let wake = move || ctx.request_repaint();
+                    segment_tooltip(files, wake, tz, &a, hs.lane, hs.seg, hs.overlap)
+                }
                 None => a
                     .streams
                     .get(hover.lane)
@@ -357,9 +360,11 @@ fn stream_dir(a: &Analysis, stream: usize) -> Option<PathBuf> {
     })
 }
 
-/// The tooltip of a hovered segment: its stream, time, type, and its file(s).
+/// The tooltip of a hovered segment: its stream, time, type, and its file(s)
+/// (looked up in the background the first time its hour is hovered).
 fn segment_tooltip(
-    names: &mut HashMap<PathBuf, Vec<NamedSegment>>,
+    files: &mut FileLookup,
+    wake: impl Fn() + Send + 'static,
     tz: TimeZoneChoice,
     a: &Analysis,
     stream: usize,
@@ -370,7 +375,7 @@ fn segment_tooltip(
         "{}\nstart {}\nduration {}\ntype {}{}",
         a.streams
             .get(stream)
-            .map(|s| format!("{}/{}", s.channel, s.quality))
+            .map(|s| crate::text::shown(&format!("{}/{}", s.channel, s.quality)).into_owned())
             .unwrap_or_default(),
         full_time(seg.start_us, tz),
         human_duration(seg.duration_us),
@@ -382,37 +387,26 @@ fn segment_tooltip(
         }
     );
     let hour = seg.start_us.div_euclid(HOUR_US) * HOUR_US;
-    if let Some(dir) = stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour))) {
-        let list = names.entry(dir.clone()).or_insert_with(|| {
-            let hour_dir = HourDir {
-                stream,
-                hour_start_us: hour,
-                path: dir.clone(),
-            };
-            list_hour(&dir, &hour_dir)
-                .segments
-                .into_iter()
-                .map(|segment| NamedSegment {
-                    segment,
-                    size: None,
-                })
-                .collect()
-        });
-        let matching = list.iter_mut().filter(|n| {
-            let p = &n.segment.parsed;
-            hour + p.offset_us == seg.start_us
-                && p.duration_us == seg.duration_us
-                && p.kind == seg.kind
-        });
-        for n in matching {
-            // Sizes are read once, for the segments actually hovered.
-            let size = *n.size.get_or_insert_with(|| {
-                std::fs::metadata(dir.join(&n.segment.name)).map_or(0, |m| m.len())
+    let Some(dir) = stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour))) else {
+        return text;
+    };
+    match files.hour(&dir, hour, wake) {
+        HourFiles::Pending => text.push_str("\nfile: looking it up…"),
+        HourFiles::Ready(list) => {
+            let matching = list.iter().filter(|f| {
+                hour + f.parsed.offset_us == seg.start_us
+                    && f.parsed.duration_us == seg.duration_us
+                    && f.parsed.kind == seg.kind
             });
-            text.push_str(&format!(
-                "\nfile {}\nsize {size} bytes",
-                n.segment.name.to_string_lossy()
-            ));
+            for f in matching {
+                let size = f
+                    .size
+                    .map_or_else(|| "unreadable".to_string(), |s| format!("{s} bytes"));
+                text.push_str(&format!(
+                    "\nfile {}\nsize {size}",
+                    crate::text::shown(&f.name.to_string_lossy())
+                ));
+            }
         }
     }
     text
