@@ -523,3 +523,34 @@ fn report_writes_a_self_contained_html_file() {
     assert!(text.contains("garbage.ts"));
     assert!(text.contains("2024-11-09T06"));
 }
+
+#[test]
+fn exports_refuse_the_archive_and_write_every_format() {
+    use segscope::export::kinds::{ExportKind, export_to};
+    let a = small_archive();
+    let analysis = segscope::analysis::analyse(
+        &a.root(),
+        &Default::default(),
+        &segscope::analysis::NoObserver,
+    )
+    .unwrap();
+    let inside = a.root().join("x.csv");
+    assert!(
+        export_to(ExportKind::HolesCsv, &analysis, &a.root(), &inside)
+            .unwrap_err()
+            .contains("refusing")
+    );
+    let out = a.dir.path().join("out");
+    fs::create_dir_all(&out).unwrap();
+    for kind in ExportKind::ALL {
+        let target = out.join(kind.file_name("archive"));
+        let msg = export_to(kind, &analysis, &a.root(), &target).unwrap();
+        assert!(msg.starts_with("Saved"), "{msg}");
+        match kind.render(&analysis) {
+            Some(bytes) => assert_eq!(fs::read(&target).unwrap(), bytes, "{kind:?}"),
+            None => assert!(target.join("alpha_source_coverage.png").exists()),
+        }
+    }
+    let holes = fs::read_to_string(out.join("archive-holes.csv")).unwrap();
+    assert!(holes.lines().count() > 1);
+}

@@ -306,39 +306,6 @@ fn export_json_from_the_menu_writes_the_file_and_says_where() {
 }
 
 #[test]
-fn exports_refuse_the_archive_and_write_every_format() {
-    use segscope::gui::export::{ExportKind, write_export};
-    let a = archive();
-    let analysis = segscope::analysis::analyse(
-        &a.root(),
-        &Default::default(),
-        &segscope::analysis::NoObserver,
-    )
-    .unwrap();
-    let inside = a.root().join("x.csv");
-    assert!(
-        write_export(ExportKind::HolesCsv, &analysis, &a.root(), &inside)
-            .unwrap_err()
-            .contains("refusing")
-    );
-    let out = a.dir.path().join("out");
-    std::fs::create_dir_all(&out).unwrap();
-    for (kind, name) in [
-        (ExportKind::HolesCsv, "h.csv"),
-        (ExportKind::HoursCsv, "hours.csv"),
-        (ExportKind::Json, "r.json"),
-        (ExportKind::Html, "r.html"),
-        (ExportKind::Maps, "maps"),
-    ] {
-        let msg = write_export(kind, &analysis, &a.root(), &out.join(name)).unwrap();
-        assert!(msg.starts_with("Saved"), "{msg}");
-    }
-    let holes = std::fs::read_to_string(out.join("h.csv")).unwrap();
-    assert_eq!(holes.lines().count(), 1 + 6);
-    assert!(out.join("maps/chan_src_coverage.png").exists());
-}
-
-#[test]
 fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));

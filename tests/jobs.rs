@@ -138,8 +138,12 @@ fn graceful_stop_interrupts_a_task_that_ignores_cancel_and_exits() {
         &path,
         &["jobs", "run", "--workers", "1", "--stop-deadline", "0.5"],
     );
+    // Running and reporting progress: its worker has started it (a task only
+    // claimed would go back to the queue at the stop).
     wait_for("the task to run", || {
-        state(&db, stuck) == TaskState::Running
+        queue::get(&db.lock(), stuck)
+            .unwrap()
+            .is_some_and(|t| t.state == TaskState::Running && t.progress_total > 0)
     });
     let pid = child.id().to_string();
     assert!(

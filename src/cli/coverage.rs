@@ -14,7 +14,8 @@ use super::progress::ProgressBar;
 use super::{ensure_demo_archive, interrupted, open_db};
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, resolved_target, write_output};
-use crate::export::{csv, json, png, prom};
+use crate::export::kinds::ExportKind;
+use crate::export::png;
 use crate::jobs::client::{Event, JobClient, Outcome};
 use crate::jobs::runner::ClaimScope;
 use crate::jobs::tasks::{Coverage, CoverageArgs, builtin_registry};
@@ -139,33 +140,34 @@ enum Sink {
     File(PathBuf),
 }
 
-/// An exporter: the bytes of one output kind.
-type Render = fn(&Analysis) -> Vec<u8>;
-
-/// One requested text output.
+/// One requested single-file output.
 struct Output {
     flag: &'static str,
     sink: Sink,
-    render: Render,
+    kind: ExportKind,
 }
 
 fn requested_outputs(args: &CoverageCmd) -> Vec<Output> {
-    let list: [(&'static str, &Option<PathBuf>, Render); 5] = [
-        ("--json", &args.json, json::to_json),
-        ("--csv", &args.csv, csv::hours_csv),
-        ("--holes-csv", &args.holes_csv, csv::holes_csv),
-        ("--prom", &args.prom, prom::to_prometheus),
-        ("--html", &args.html, crate::export::html::to_html),
+    let list = [
+        (ExportKind::Json, &args.json),
+        (ExportKind::HoursCsv, &args.csv),
+        (ExportKind::HolesCsv, &args.holes_csv),
+        (ExportKind::Prometheus, &args.prom),
+        (ExportKind::Html, &args.html),
     ];
     list.into_iter()
-        .filter_map(|(flag, target, render)| {
+        .filter_map(|(kind, target)| {
             let target = target.as_ref()?;
             let sink = if target.as_os_str() == "-" {
                 Sink::Stdout
             } else {
                 Sink::File(target.clone())
             };
-            Some(Output { flag, sink, render })
+            Some(Output {
+                flag: kind.flag(),
+                sink,
+                kind,
+            })
         })
         .collect()
 }
@@ -246,7 +248,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let mut failures: Vec<String> = Vec::new();
     let to_stdout = outputs.iter().any(|o| o.sink == Sink::Stdout);
     for o in &outputs {
-        let bytes = (o.render)(&analysis);
+        let bytes = o.kind.render(&analysis).unwrap_or_default();
         let result = match &o.sink {
             Sink::Stdout => write_stdout(&bytes),
             Sink::File(target) => write_output(target, &bytes).map_err(anyhow::Error::from),

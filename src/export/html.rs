@@ -1,6 +1,10 @@
-//! The HTML report: one self-contained file (maps embedded as PNG data URIs) with a
-//! summary, per-stream maps, per-hour tables, the hole list, bad segments and
-//! warnings. The same report from `segscope report` and from the app.
+//! The HTML report: one self-contained file assembled from sections, each a pure
+//! function of its snapshot (coverage now; timing, anomalies and the monitor
+//! add theirs). The coverage section opens with what the app shows first: one
+//! full-width timeline of every stream (inline SVG, holes red, partial-only
+//! orange, with a time axis), then the summary, the wubloader maps (embedded
+//! PNGs), per-hour tables, the hole list, bad segments and warnings. The same
+//! report from `segscope report`, `coverage --html` and the app.
 
 use std::fmt::Write as _;
 
@@ -33,20 +37,156 @@ td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td{white-space:nowr
 th{background:#f0f0f0}td.l,th.l{text-align:left}\
 img.map{image-rendering:pixelated;border:1px solid #ccc;height:600px}\
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em;border:1px solid #999}\
-h2{margin-top:1.6em}";
+h2{margin-top:1.6em}svg.timeline{width:100%;height:auto;display:block;margin:1em 0}";
 
-/// Renders the report.
-pub fn to_html(analysis: &Analysis) -> Vec<u8> {
+/// One part of a report: an anchor, a heading and its HTML.
+#[derive(Debug, Clone)]
+pub struct Section {
+    /// Anchor id (`coverage`, …).
+    pub id: &'static str,
+    /// Heading.
+    pub title: String,
+    /// The section's HTML (escaped already).
+    pub body: String,
+}
+
+/// A whole report of `subject` (an archive path, an export) from its sections,
+/// with a table of contents when there are several.
+pub fn report(subject: &str, sections: &[Section]) -> Vec<u8> {
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>segscope report: {root}</title><style>{STYLE}</style></head><body>\n\
-         <h1>Coverage report</h1><p>Archive <code>{root}</code>, {n} streams. Made by segscope {ver}.</p>\n",
-        root = escape(&analysis.root),
-        n = analysis.streams.len(),
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>segscope report: {subject}</title><style>{STYLE}</style></head><body>\n\
+         <h1>segscope report</h1><p><code>{subject}</code>. Made by segscope {ver}.</p>\n",
+        subject = escape(subject),
         ver = env!("CARGO_PKG_VERSION"),
     );
-    h.push_str("<h2>Summary</h2><table><tr><th class=\"l\">stream</th><th>first start</th><th>last end</th><th>hours</th><th>segments</th><th>raw coverage %</th><th>editable coverage %</th><th>raw holes</th><th>hole time s</th><th>bad segments</th></tr>\n");
+    if sections.len() > 1 {
+        h.push_str("<ul>");
+        for s in sections {
+            let _ = write!(h, "<li><a href=\"#{}\">{}</a></li>", s.id, escape(&s.title));
+        }
+        h.push_str("</ul>\n");
+    }
+    for s in sections {
+        let _ = writeln!(h, "<h2 id=\"{}\">{}</h2>", s.id, escape(&s.title));
+        h.push_str(&s.body);
+    }
+    h.push_str("</body></html>\n");
+    h.into_bytes()
+}
+
+/// The coverage report of an analysis (one section).
+pub fn to_html(analysis: &Analysis) -> Vec<u8> {
+    report(&analysis.root, &[coverage_section(analysis)])
+}
+
+/// Width of the report's timeline, in SVG units (it scales to the page).
+const TIMELINE_W: usize = 1200;
+const LABEL_W: usize = 170;
+const LANE_H: usize = 22;
+const AXIS_H: usize = 22;
+
+/// One full-width timeline of every stream across the archive's span: covered
+/// blue, holes red, partial-only orange, no data left blank, with a time axis
+/// (UTC). Pixels are measured exactly from each stream's coverage.
+pub fn timeline_svg(analysis: &Analysis) -> String {
+    let first = analysis
+        .streams
+        .iter()
+        .filter_map(|s| s.coverage.first_start_us)
+        .min();
+    let last = analysis
+        .streams
+        .iter()
+        .filter_map(|s| s.coverage.last_end_us)
+        .max();
+    let (Some(t0), Some(t1)) = (first, last.filter(|&l| first.is_some_and(|f| l > f))) else {
+        return String::new();
+    };
+    let plot_w = TIMELINE_W - LABEL_W;
+    let height = AXIS_H + analysis.streams.len() * (LANE_H + 4);
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {TIMELINE_W} {height}\" role=\"img\" aria-label=\"coverage timeline\" font-family=\"sans-serif\" font-size=\"11\">"
+    );
+    let (step, ticks) = crate::time::axis_ticks(t0 as f64, t1 as f64, plot_w as f32, 90.0);
+    let fmt = if step >= 24 * crate::time::HOUR_US {
+        "%Y-%m-%d"
+    } else {
+        "%m-%d %H:%M"
+    };
+    for t in ticks {
+        let x = LABEL_W as f64 + (t - t0) as f64 / (t1 - t0) as f64 * plot_w as f64;
+        let label = chrono::DateTime::from_timestamp_micros(t)
+            .map(|d| d.format(fmt).to_string())
+            .unwrap_or_default();
+        let _ = write!(
+            h,
+            "<line x1=\"{x:.1}\" y1=\"{AXIS_H}\" x2=\"{x:.1}\" y2=\"{height}\" stroke=\"#ddd\"/><text x=\"{x:.1}\" y=\"14\" text-anchor=\"{anchor}\" fill=\"#555\">{label}</text>",
+            anchor = if x > (TIMELINE_W - 50) as f64 {
+                "end"
+            } else {
+                "middle"
+            }
+        );
+    }
+    for (i, s) in analysis.streams.iter().enumerate() {
+        let y = AXIS_H + i * (LANE_H + 4);
+        let _ = write!(
+            h,
+            "<text x=\"4\" y=\"{}\" fill=\"#222\">{}/{}</text>",
+            y + LANE_H / 2 + 4,
+            escape(&s.channel),
+            escape(&s.quality)
+        );
+        let mix =
+            crate::coverage::lod::lane_mix(&s.coverage, &s.mix_index, t0 as f64, t1 as f64, plot_w);
+        // Runs of one colour become one rectangle.
+        let colour = |m: &crate::coverage::raster::PixelMix| {
+            if m.hole_us > 0 {
+                Some("#d62728")
+            } else if m.partial_only_us > 0 {
+                Some("#ff7f0e")
+            } else if m.covered_us > 0 {
+                Some("#1f77b4")
+            } else {
+                None
+            }
+        };
+        let mut x = 0;
+        while x < mix.len() {
+            let c = colour(&mix[x]);
+            let start = x;
+            while x < mix.len() && colour(&mix[x]) == c {
+                x += 1;
+            }
+            if let Some(c) = c {
+                let _ = write!(
+                    h,
+                    "<rect x=\"{}\" y=\"{y}\" width=\"{}\" height=\"{LANE_H}\" fill=\"{c}\"/>",
+                    LABEL_W + start,
+                    x - start
+                );
+            }
+        }
+    }
+    h.push_str("</svg>\n");
+    h
+}
+
+/// The coverage section: the timeline, summary, maps, hours, holes, bad
+/// segments and warnings of an analysis.
+pub fn coverage_section(analysis: &Analysis) -> Section {
+    let mut h = String::new();
+    let _ = writeln!(
+        h,
+        "<p>{} streams. <span class=\"legend\"><span style=\"background:#1f77b4\"></span>covered<span style=\"background:#ff7f0e\"></span>partial-only<span style=\"background:#d62728\"></span>hole</span></p>",
+        analysis.streams.len()
+    );
+    h.push_str(&timeline_svg(analysis));
+    h.push_str("<h3>Summary</h3><table><tr><th class=\"l\">stream</th><th>first start</th><th>last end</th><th>hours</th><th>segments</th><th>raw coverage %</th><th>editable coverage %</th><th>raw holes</th><th>hole time s</th><th>bad segments</th></tr>\n");
     for s in &analysis.streams {
         let m = s.summary();
         let _ = writeln!(
@@ -68,11 +208,11 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
             m.bad,
         );
     }
-    h.push_str("</table>\n<h2>Maps</h2><p class=\"legend\">2 s per pixel, 10 minutes per column, 6 columns per hour.\
+    h.push_str("</table>\n<h3>Maps</h3><p class=\"legend\">2 s per pixel, 10 minutes per column, 6 columns per hour.\
         <span style=\"background:#1f77b4\"></span>covered<span style=\"background:#ff7f0e\"></span>partial-only\
         <span style=\"background:#fff\"></span>hole or no data</p>\n");
     for s in &analysis.streams {
-        let _ = write!(h, "<h3>{}/{}</h3>", escape(&s.channel), escape(&s.quality));
+        let _ = write!(h, "<h4>{}/{}</h4>", escape(&s.channel), escape(&s.quality));
         let Some((a, b)) = data_hours(&s.coverage) else {
             h.push_str("<p>No segments.</p>\n");
             continue;
@@ -110,11 +250,11 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
             }
         }
     }
-    h.push_str("<h2>Hours</h2>\n");
+    h.push_str("<h3>Hours</h3>\n");
     for s in &analysis.streams {
         let _ = writeln!(
             h,
-            "<h3>{}/{}</h3><table><tr><th class=\"l\">hour</th><th>full</th><th>suspect</th><th>partial</th><th>bad</th>\
+            "<h4>{}/{}</h4><table><tr><th class=\"l\">hour</th><th>full</th><th>suspect</th><th>partial</th><th>bad</th>\
              <th>raw coverage s</th><th>editable coverage s</th><th>raw holes</th><th>editable holes</th><th>raw hole s</th>\
              <th>editable hole s</th><th>overlaps full/suspect/partial</th><th>overlap s</th><th>partial-only s</th></tr>",
             escape(&s.channel),
@@ -147,7 +287,7 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
         }
         h.push_str("</table>\n");
     }
-    h.push_str("<h2>Holes</h2><table><tr><th class=\"l\">stream</th><th class=\"l\">kind</th><th class=\"l\">start</th><th class=\"l\">end</th><th>duration s</th></tr>\n");
+    h.push_str("<h3>Holes</h3><table><tr><th class=\"l\">stream</th><th class=\"l\">kind</th><th class=\"l\">start</th><th class=\"l\">end</th><th>duration s</th></tr>\n");
     for s in &analysis.streams {
         for hole in &s.coverage.holes {
             let _ = writeln!(
@@ -166,7 +306,7 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
             );
         }
     }
-    h.push_str("</table>\n<h2>Bad segments</h2><table><tr><th class=\"l\">path</th><th class=\"l\">reason</th></tr>\n");
+    h.push_str("</table>\n<h3>Bad segments</h3><table><tr><th class=\"l\">path</th><th class=\"l\">reason</th></tr>\n");
     for s in &analysis.streams {
         for b in &s.bad_segments {
             let _ = writeln!(
@@ -177,7 +317,7 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
             );
         }
     }
-    h.push_str("</table>\n<h2>Warnings</h2><table><tr><th class=\"l\">path</th><th class=\"l\">message</th></tr>\n");
+    h.push_str("</table>\n<h3>Warnings</h3><table><tr><th class=\"l\">path</th><th class=\"l\">message</th></tr>\n");
     for w in &analysis.warnings {
         let _ = writeln!(
             h,
@@ -186,13 +326,105 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
             escape(&w.message)
         );
     }
-    h.push_str("</table>\n</body></html>\n");
-    h.into_bytes()
+    h.push_str("</table>\n");
+    Section {
+        id: "coverage",
+        title: "Coverage".into(),
+        body: h,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::archive::name::SegmentType;
+    use crate::coverage::best::{HourSummary, Seg};
+    use crate::time::SECOND_US;
+
+    fn analysis() -> Analysis {
+        let seg = |start_us, kind| Seg {
+            start_us,
+            duration_us: 2 * SECOND_US,
+            kind,
+        };
+        // 0-10 s covered, 10-20 s hole, 20-22 s partial, 22-30 s covered.
+        let mut best: Vec<Seg> = (0..5)
+            .map(|i| seg(i * 2 * SECOND_US, SegmentType::Full))
+            .collect();
+        best.push(seg(20 * SECOND_US, SegmentType::Partial));
+        best.extend((0..4).map(|i| seg((22 + 2 * i) * SECOND_US, SegmentType::Full)));
+        let layout = crate::archive::layout::Layout {
+            root: "/archive".into(),
+            opened_as: crate::archive::layout::OpenedAs::Root,
+            streams: vec![crate::archive::layout::StreamDir {
+                channel: "chan<1>".into(),
+                quality: "src".into(),
+                path: "/archive/chan/src".into(),
+            }],
+            hours: vec![crate::archive::layout::HourDir {
+                stream: 0,
+                hour_start_us: 0,
+                path: "/archive/chan/src/1970-01-01T00".into(),
+            }],
+            warnings: Vec::new(),
+        };
+        crate::analysis::assemble(layout, vec![HourSummary::from_best(0, best)])
+    }
+
+    #[test]
+    fn the_coverage_section_opens_with_a_timeline_of_every_stream() {
+        let a = analysis();
+        let html = String::from_utf8(to_html(&a)).unwrap();
+        let svg_at = html.find("<svg class=\"timeline\"").expect("a timeline");
+        assert!(
+            svg_at < html.find("<h3>Summary</h3>").unwrap(),
+            "before the tables"
+        );
+        assert!(
+            svg_at < html.find("<img class=\"map\"").unwrap(),
+            "before the maps"
+        );
+        let svg = timeline_svg(&a);
+        assert!(
+            svg.contains("chan&lt;1&gt;/src"),
+            "lanes are named, escaped"
+        );
+        // One red hole rectangle and one orange one, a third of the span and a
+        // fifteenth of it wide.
+        let plot = (TIMELINE_W - LABEL_W) as f64;
+        let width_of = |colour: &str| -> Vec<f64> {
+            svg.split("<rect ")
+                .filter(|r| r.contains(colour))
+                .filter_map(|r| r.split("width=\"").nth(1)?.split('"').next()?.parse().ok())
+                .collect()
+        };
+        let red = width_of("#d62728");
+        assert_eq!(red.len(), 1);
+        assert!((red[0] - plot / 3.0).abs() <= 2.0, "{red:?}");
+        let orange = width_of("#ff7f0e");
+        assert_eq!(orange.len(), 1);
+        assert!((orange[0] - plot / 15.0).abs() <= 2.0, "{orange:?}");
+        assert!(svg.contains("<text x="), "a time axis");
+    }
+
+    #[test]
+    fn a_report_joins_its_sections_with_a_contents_list() {
+        let one = Section {
+            id: "a",
+            title: "First".into(),
+            body: "<p>1</p>".into(),
+        };
+        let two = Section {
+            id: "b",
+            title: "Second & last".into(),
+            body: "<p>2</p>".into(),
+        };
+        let html = String::from_utf8(report("/x", &[one, two])).unwrap();
+        assert!(html.contains("<a href=\"#b\">Second &amp; last</a>"));
+        assert!(html.find("<h2 id=\"a\">").unwrap() < html.find("<h2 id=\"b\">").unwrap());
+        assert!(html.ends_with("</body></html>\n"));
+    }
 
     #[test]
     fn escapes_markup() {

@@ -6,58 +6,7 @@ use chrono::{DateTime, Local, Utc};
 use super::settings::TimeZoneChoice;
 use crate::time::{HOUR_US, SECOND_US};
 
-/// Candidate tick steps, µs: 1 µs up to 7 days.
-const STEPS_US: [i64; 31] = [
-    1,
-    2,
-    5,
-    10,
-    20,
-    50,
-    100,
-    200,
-    500,
-    1_000,
-    2_000,
-    5_000,
-    10_000,
-    20_000,
-    50_000,
-    100_000,
-    200_000,
-    500_000,
-    SECOND_US,
-    2 * SECOND_US,
-    5 * SECOND_US,
-    10 * SECOND_US,
-    30 * SECOND_US,
-    60 * SECOND_US,
-    5 * 60 * SECOND_US,
-    15 * 60 * SECOND_US,
-    30 * 60 * SECOND_US,
-    HOUR_US,
-    6 * HOUR_US,
-    24 * HOUR_US,
-    7 * 24 * HOUR_US,
-];
-
-/// The smallest step whose ticks are at least `min_px` apart, and the ticks in
-/// `[t0, t1]` (multiples of the step, in UTC).
-pub fn ticks(t0_us: f64, t1_us: f64, width_px: f32, min_px: f32) -> (i64, Vec<i64>) {
-    if t1_us.partial_cmp(&t0_us) != Some(std::cmp::Ordering::Greater) || width_px <= 0.0 {
-        return (HOUR_US, Vec::new());
-    }
-    let us_per_px = (t1_us - t0_us) / f64::from(width_px);
-    let step = STEPS_US
-        .iter()
-        .copied()
-        .find(|&s| s as f64 / us_per_px >= f64::from(min_px))
-        .unwrap_or(STEPS_US[STEPS_US.len() - 1]);
-    let first = (t0_us / step as f64).ceil() as i64;
-    let last = (t1_us / step as f64).floor() as i64;
-    let ticks = (first..=last).take(1000).map(|k| k * step).collect();
-    (step, ticks)
-}
+pub use crate::time::axis_ticks as ticks;
 
 /// A tick label: as precise as the step needs (the date when it changes at
 /// day-or-coarser steps).

@@ -11,58 +11,44 @@ use egui::ColorImage;
 
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
-use crate::export::{csv, html, json, png, prom};
+use crate::export::kinds::{ExportKind, export_to};
+use crate::export::png;
 
-/// What to export.
+/// What to export from the app: a kind of [`crate::export::kinds`], or the
+/// timeline as on screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportKind {
-    /// wubloader-layout map PNGs (a directory).
-    Maps,
-    /// The coverage view as on screen.
+pub enum ExportChoice {
+    /// One of the report and data kinds.
+    Data(ExportKind),
+    /// The coverage view as on screen (PNG).
     ViewPng,
-    /// Holes CSV.
-    HolesCsv,
-    /// Hours CSV.
-    HoursCsv,
-    /// JSON report.
-    Json,
-    /// HTML report.
-    Html,
-    /// Prometheus text exposition.
-    Prometheus,
 }
 
-impl ExportKind {
+impl ExportChoice {
     /// Dialog title.
-    pub fn title(self) -> &'static str {
+    pub fn title(self) -> String {
         match self {
-            ExportKind::Maps => "Export map PNGs",
-            ExportKind::ViewPng => "Export view as PNG",
-            ExportKind::HolesCsv => "Export holes CSV",
-            ExportKind::HoursCsv => "Export hours CSV",
-            ExportKind::Json => "Export JSON report",
-            ExportKind::Html => "Export HTML report",
-            ExportKind::Prometheus => "Export Prometheus metrics",
+            ExportChoice::Data(k) => format!("Export {}", k.title()),
+            ExportChoice::ViewPng => "Export view as PNG".into(),
         }
     }
 
     fn file_name(self, base: &str) -> String {
         match self {
-            ExportKind::Maps => format!("{base}-maps"),
-            ExportKind::ViewPng => format!("{base}-view.png"),
-            ExportKind::HolesCsv => format!("{base}-holes.csv"),
-            ExportKind::HoursCsv => format!("{base}-hours.csv"),
-            ExportKind::Json => format!("{base}-coverage.json"),
-            ExportKind::Html => format!("{base}-report.html"),
-            ExportKind::Prometheus => format!("{base}-coverage.prom"),
+            ExportChoice::Data(k) => k.file_name(base),
+            ExportChoice::ViewPng => format!("{base}-view.png"),
         }
+    }
+
+    fn is_folder(self) -> bool {
+        matches!(self, ExportChoice::Data(k) if k.is_folder())
     }
 }
 
 /// The open export dialog.
 pub struct ExportDialog {
     /// Kind.
-    pub kind: ExportKind,
+    pub kind: ExportChoice,
     /// Target path, as typed.
     pub path: String,
     browse: Option<Receiver<Option<PathBuf>>>,
@@ -80,7 +66,7 @@ pub enum DialogAction {
 
 impl ExportDialog {
     /// A dialog proposing `dir/ARCHIVE-kind.ext`.
-    pub fn new(kind: ExportKind, dir: &Path, archive: &Path) -> Self {
+    pub fn new(kind: ExportChoice, dir: &Path, archive: &Path) -> Self {
         let base = archive.file_name().map_or_else(
             || "segscope".to_string(),
             |n| n.to_string_lossy().into_owned(),
@@ -112,7 +98,7 @@ impl ExportDialog {
             .resizable(false)
             .open(&mut open)
             .show(ctx, |ui| {
-                ui.label(if self.kind == ExportKind::Maps {
+                ui.label(if self.kind.is_folder() {
                     "Folder"
                 } else {
                     "File"
@@ -148,7 +134,7 @@ impl ExportDialog {
 
 /// Runs the native dialog on its own thread (it may block, or show nothing where
 /// no desktop portal runs); the answer comes back over a channel.
-fn browse(kind: ExportKind, current: &str, ctx: egui::Context) -> Receiver<Option<PathBuf>> {
+fn browse(kind: ExportChoice, current: &str, ctx: egui::Context) -> Receiver<Option<PathBuf>> {
     let (tx, rx) = mpsc::channel();
     let current = PathBuf::from(current);
     let _ = std::thread::Builder::new()
@@ -161,7 +147,7 @@ fn browse(kind: ExportKind, current: &str, ctx: egui::Context) -> Receiver<Optio
             if let Some(name) = current.file_name() {
                 dialog = dialog.set_file_name(name.to_string_lossy());
             }
-            let picked = if kind == ExportKind::Maps {
+            let picked = if kind.is_folder() {
                 dialog.pick_folder()
             } else {
                 dialog.save_file()
@@ -197,49 +183,8 @@ impl Default for Exporter {
     }
 }
 
-/// Writes one export (blocking; call from a background thread).
-pub fn write_export(
-    kind: ExportKind,
-    analysis: &Analysis,
-    archive: &Path,
-    target: &Path,
-) -> Result<String, String> {
-    ensure_outside(archive, target).map_err(|e| e.to_string())?;
-    let bytes = match kind {
-        ExportKind::Maps => {
-            let done = png::write_maps(analysis, target, None, None).map_err(|e| e.to_string())?;
-            if !done.failed.is_empty() {
-                let why: Vec<String> = done
-                    .failed
-                    .iter()
-                    .map(|(stream, why)| format!("{stream}: {why}"))
-                    .collect();
-                return Err(format!(
-                    "Saved {} maps to {}; failed: {}",
-                    done.written.len(),
-                    target.display(),
-                    why.join("; ")
-                ));
-            }
-            return Ok(format!(
-                "Saved {} maps to {}",
-                done.written.len(),
-                target.display()
-            ));
-        }
-        ExportKind::HolesCsv => csv::holes_csv(analysis),
-        ExportKind::HoursCsv => csv::hours_csv(analysis),
-        ExportKind::Json => json::to_json(analysis),
-        ExportKind::Html => html::to_html(analysis),
-        ExportKind::Prometheus => prom::to_prometheus(analysis),
-        ExportKind::ViewPng => return Err("view exports need a screenshot".into()),
-    };
-    write_output(target, &bytes).map_err(|e| e.to_string())?;
-    Ok(format!("Saved {}", target.display()))
-}
-
 impl Exporter {
-    /// Starts an export on a background thread.
+    /// Starts an export of one of the data kinds on a background thread.
     pub fn start(
         &self,
         kind: ExportKind,
@@ -252,7 +197,7 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let _ = tx.send(write_export(kind, &analysis, &archive, &target));
+                let _ = tx.send(export_to(kind, &analysis, &archive, &target));
                 ctx.request_repaint();
             });
     }

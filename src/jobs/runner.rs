@@ -705,6 +705,7 @@ mod tests {
     fn stop_interrupts_a_task_that_ignores_cancellation() {
         let db = Db::memory().unwrap();
         let (runner, _) = Runner::start(db.clone(), builtin_registry(), 2, ClaimScope::Any);
+        let events = runner.subscribe();
         let stuck = runner
             .submit(
                 "sleep",
@@ -716,12 +717,17 @@ mod tests {
             .submit("sleep", &json!({"ms": 60_000}), false)
             .unwrap();
         let waiting = runner.submit("sleep", &json!({"ms": 1}), false).unwrap();
-        let until = Instant::now() + Duration::from_secs(10);
-        while queue::get(&db.lock(), polite).unwrap().unwrap().state != TaskState::Running
-            && Instant::now() < until
-        {
-            thread::sleep(Duration::from_millis(5));
+        // Both workers have started their tasks (not just claimed them).
+        let mut started = Vec::new();
+        while started.len() < 2 {
+            if let JobEvent::Started { id, .. } =
+                events.recv_timeout(Duration::from_secs(30)).unwrap()
+            {
+                started.push(id);
+            }
         }
+        started.sort_unstable();
+        assert_eq!(started, vec![stuck, polite]);
         // The stuck task would sleep for an hour: that stop returns it as
         // interrupted shows the deadline ended the wait, not the task.
         let interrupted = runner.stop(Duration::from_millis(300));

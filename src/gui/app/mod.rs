@@ -13,13 +13,14 @@ use super::GuiOptions;
 use super::automation::Automation;
 use super::command::AppCommand;
 use super::document::{Document, DocumentKind, MainView};
-use super::export::{ExportDialog, ExportKind, Exporter};
+use super::export::{ExportChoice, ExportDialog, Exporter};
 use super::loader::LoadState;
 use super::notify::Notifications;
 use super::open_dialog::{OpenPathDialog, browse_folder};
 use super::palette::CommandPalette;
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use crate::analysis::Analysis;
+use crate::export::kinds::ExportKind;
 use crate::jobs::client::JobClient;
 use crate::jobs::db::{Db, DbError};
 use crate::jobs::runner::ClaimScope;
@@ -411,7 +412,7 @@ impl SegscopeApp {
             .unwrap_or_else(|| PathBuf::from("."))
     }
 
-    fn start_export_dialog(&mut self, kind: ExportKind) {
+    fn start_export_dialog(&mut self, kind: ExportChoice) {
         let Some(doc) = self.doc() else {
             self.notes.warn("Open an archive first");
             return;
@@ -511,13 +512,25 @@ impl SegscopeApp {
                 };
             }
             AppCommand::CommandPalette => self.palette.show(),
-            AppCommand::ExportMaps => self.start_export_dialog(ExportKind::Maps),
-            AppCommand::ExportViewPng => self.start_export_dialog(ExportKind::ViewPng),
-            AppCommand::ExportHolesCsv => self.start_export_dialog(ExportKind::HolesCsv),
-            AppCommand::ExportHoursCsv => self.start_export_dialog(ExportKind::HoursCsv),
-            AppCommand::ExportJson => self.start_export_dialog(ExportKind::Json),
-            AppCommand::ExportHtml => self.start_export_dialog(ExportKind::Html),
-            AppCommand::ExportProm => self.start_export_dialog(ExportKind::Prometheus),
+            AppCommand::ExportMaps => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::Maps))
+            }
+            AppCommand::ExportViewPng => self.start_export_dialog(ExportChoice::ViewPng),
+            AppCommand::ExportHolesCsv => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::HolesCsv))
+            }
+            AppCommand::ExportHoursCsv => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::HoursCsv))
+            }
+            AppCommand::ExportJson => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::Json))
+            }
+            AppCommand::ExportHtml => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::Html))
+            }
+            AppCommand::ExportProm => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::Prometheus))
+            }
             AppCommand::Help => self.show_help = !self.show_help,
             AppCommand::Quit => self.quit = true,
             AppCommand::ZoomIn
@@ -527,14 +540,14 @@ impl SegscopeApp {
         }
     }
 
-    fn run_export(&mut self, ctx: &egui::Context, kind: ExportKind, target: PathBuf) {
+    fn run_export(&mut self, ctx: &egui::Context, kind: ExportChoice, target: PathBuf) {
         let (Some(a), Some(archive)) = (
             self.analysis(),
             self.doc().and_then(Document::path).map(Path::to_path_buf),
         ) else {
             return;
         };
-        if kind == ExportKind::ViewPng {
+        let ExportChoice::Data(kind) = kind else {
             let Some(rect) = self.doc().and_then(|d| d.timeline.last_rect) else {
                 self.notes
                     .warn("Show the timeline before exporting the view");
@@ -546,7 +559,7 @@ impl SegscopeApp {
             self.exporter.view_requested = false;
             ctx.request_repaint();
             return;
-        }
+        };
         self.notes
             .info(format!("Exporting to {} …", target.display()));
         self.exporter.start(kind, a, archive, target, ctx.clone());
@@ -635,7 +648,7 @@ impl eframe::App for SegscopeApp {
         }
         self.background_results(ctx);
         if let Some(target) = self.automation.view_export_due() {
-            self.run_export(ctx, ExportKind::ViewPng, target);
+            self.run_export(ctx, ExportChoice::ViewPng, target);
         }
         let analysis = self.analysis();
         let active = self.active;

@@ -9,10 +9,11 @@ use super::{BottomTab, SegscopeApp};
 use crate::analysis::Analysis;
 use crate::archive::layout::OpenedAs;
 use crate::coverage::best::Seg;
+use crate::export::kinds::ExportKind;
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
 use crate::gui::document::{Document, MainView};
-use crate::gui::export::{DialogAction, ExportKind};
+use crate::gui::export::{DialogAction, ExportChoice};
 use crate::gui::file_lookup::{FileLookup, HourFiles};
 use crate::gui::loader::LoadState;
 use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
@@ -429,7 +430,7 @@ impl SegscopeApp {
                     self.export_dialog = None;
                     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
                         let _ = std::fs::create_dir_all(dir);
-                        if kind != ExportKind::Maps {
+                        if kind != ExportChoice::Data(ExportKind::Maps) {
                             self.settings.export_dir = Some(dir.to_path_buf());
                         }
                     }
