@@ -98,8 +98,9 @@ pub fn parse_user_time(text: &str) -> Result<i64, String> {
     ))
 }
 
-/// Candidate tick steps, µs: 1 µs up to 7 days.
-const STEPS_US: [i64; 31] = [
+/// Candidate tick steps, µs: 1 µs up to about 10,000 years (the coarse ones in
+/// whole days, so they are labelled by date).
+const STEPS_US: [i64; 41] = [
     1,
     2,
     5,
@@ -131,6 +132,16 @@ const STEPS_US: [i64; 31] = [
     6 * HOUR_US,
     24 * HOUR_US,
     7 * 24 * HOUR_US,
+    30 * 24 * HOUR_US,
+    91 * 24 * HOUR_US,
+    365 * 24 * HOUR_US,
+    5 * 365 * 24 * HOUR_US,
+    10 * 365 * 24 * HOUR_US,
+    50 * 365 * 24 * HOUR_US,
+    100 * 365 * 24 * HOUR_US,
+    500 * 365 * 24 * HOUR_US,
+    1_000 * 365 * 24 * HOUR_US,
+    10_000 * 365 * 24 * HOUR_US,
 ];
 
 /// The smallest step whose ticks are at least `min_px` apart, and the ticks in
@@ -149,6 +160,27 @@ pub fn axis_ticks(t0_us: f64, t1_us: f64, width_px: f32, min_px: f32) -> (i64, V
     let last = (t1_us / step as f64).floor() as i64;
     let ticks = (first..=last).take(1000).map(|k| k * step).collect();
     (step, ticks)
+}
+
+#[cfg(test)]
+mod axis_tests {
+    use super::*;
+
+    #[test]
+    fn ticks_stay_few_over_any_span() {
+        for span_us in [
+            1_000.0,
+            3.6e9,
+            7.0 * 8.64e10,
+            50.0 * 3.156e13,
+            8000.0 * 3.156e13,
+        ] {
+            let (step, ticks) = axis_ticks(0.0, span_us, 1000.0, 100.0);
+            assert!(ticks.len() <= 11, "{span_us}: {} ticks", ticks.len());
+            assert!(ticks.len() >= 2, "{span_us}: {} ticks", ticks.len());
+            assert!(step > 0);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -207,8 +207,10 @@ impl Automation {
             if b.done < b.frames {
                 if let Some((lo, hi)) = b.extent {
                     let (span, centre) = sweep(lo, hi, b.done, b.frames);
-                    timeline.set_range(centre - span / 2.0, centre + span / 2.0);
-                    timeline.auto_fit = false;
+                    timeline
+                        .time
+                        .set_range(centre - span / 2.0, centre + span / 2.0);
+                    timeline.time.auto_fit = false;
                 }
                 b.done += 1;
                 return None;

@@ -32,6 +32,10 @@ pub enum AppCommand {
     PanRight,
     /// Show the whole archive.
     FitAll,
+    /// Back to the previous view range.
+    Back,
+    /// Forward to the view range left by Back.
+    Forward,
     /// Switch between the timeline and the grid map.
     ToggleGrid,
     /// Switch between dark and light.
@@ -62,7 +66,7 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 26] = [
+    pub const ALL: [AppCommand; 28] = [
         AppCommand::Open,
         AppCommand::OpenPath,
         AppCommand::OpenDemo,
@@ -76,6 +80,8 @@ impl AppCommand {
         AppCommand::PanLeft,
         AppCommand::PanRight,
         AppCommand::FitAll,
+        AppCommand::Back,
+        AppCommand::Forward,
         AppCommand::ToggleGrid,
         AppCommand::ToggleTheme,
         AppCommand::ToggleLog,
@@ -107,6 +113,8 @@ impl AppCommand {
             AppCommand::PanLeft => "Pan left",
             AppCommand::PanRight => "Pan right",
             AppCommand::FitAll => "Fit all",
+            AppCommand::Back => "Back",
+            AppCommand::Forward => "Forward",
             AppCommand::ToggleGrid => "Toggle grid map",
             AppCommand::ToggleTheme => "Toggle dark/light theme",
             AppCommand::ToggleLog => "Toggle log panel",
@@ -143,6 +151,12 @@ impl AppCommand {
             AppCommand::PanLeft => "Move the view a fifth of its width earlier",
             AppCommand::PanRight => "Move the view a fifth of its width later",
             AppCommand::FitAll => "Show the whole archive",
+            AppCommand::Back => {
+                "Back to the previous view (zoom history; also the mouse's back button)"
+            }
+            AppCommand::Forward => {
+                "Forward again in the zoom history (also the mouse's forward button)"
+            }
             AppCommand::ToggleGrid => {
                 "Show a stream as wubloader's 2D map (2 s per pixel, 10 minutes a column)"
             }
@@ -177,6 +191,8 @@ impl AppCommand {
             AppCommand::PanLeft => key(Key::A),
             AppCommand::PanRight => key(Key::D),
             AppCommand::FitAll => key(Key::F),
+            AppCommand::Back => Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowLeft)),
+            AppCommand::Forward => Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowRight)),
             AppCommand::ToggleGrid => key(Key::G),
             AppCommand::ToggleTheme => ctrl(Key::T),
             AppCommand::ToggleLog => ctrl(Key::J),

@@ -155,7 +155,7 @@ impl Document {
     pub fn fit(&mut self) {
         if let Some((a, b)) = self.extent() {
             let pad = (b - a) * 0.01;
-            self.timeline.set_range(a - pad, b + pad);
+            self.timeline.time.set_range(a - pad, b + pad);
         }
     }
 }

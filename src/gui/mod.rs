@@ -18,6 +18,7 @@ pub mod open_dialog;
 pub mod palette;
 pub mod settings;
 pub mod theme;
+pub mod time_view;
 pub mod timeline;
 
 use std::path::PathBuf;

@@ -7,12 +7,13 @@ use std::sync::Arc;
 
 use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use super::axis::{full_time, human_duration, tick_label, ticks};
+use super::axis::{full_time, human_duration};
 use super::command::AppCommand;
 use super::lane_raster;
 use super::loader::PartialStream;
 use super::settings::{Settings, TimeZoneChoice};
 use super::theme::Palette;
+use super::time_view::TimeView;
 use crate::analysis::StreamAnalysis;
 use crate::coverage::best::Seg;
 use crate::coverage::lod::lane_mix;
@@ -22,10 +23,6 @@ use crate::time::HOUR_US;
 
 /// Below this many µs per pixel single segments are drawn.
 pub const SEGMENT_LEVEL_US_PER_PX: f64 = 250_000.0;
-/// Smallest visible span, µs.
-const MIN_SPAN_US: f64 = 1_000.0;
-/// Largest visible span, µs (ten years).
-const MAX_SPAN_US: f64 = 10.0 * 365.0 * 24.0 * HOUR_US as f64;
 /// Width of the lane-label column, points.
 const LABEL_W: f32 = 150.0;
 /// Height of the time axis, points.
@@ -123,14 +120,10 @@ pub struct HoveredSegment {
 }
 
 /// View state of the timeline: visible range, drag state, hover.
+#[derive(Default)]
 pub struct TimelineView {
-    /// Visible range start, µs (f64: deep zoom needs it).
-    pub t0: f64,
-    /// Visible range end, µs.
-    pub t1: f64,
-    /// The view follows the data extent until the user moves it.
-    pub auto_fit: bool,
-    box_start: Option<Pos2>,
+    /// The visible range and its navigation (shared by the document's time charts).
+    pub time: TimeView,
     /// Where the pointer is.
     pub hover: Option<HoverInfo>,
     /// The segment under the pointer.
@@ -148,25 +141,6 @@ pub struct TimelineView {
     rasters: Vec<LaneRaster>,
 }
 
-impl Default for TimelineView {
-    fn default() -> Self {
-        TimelineView {
-            t0: 0.0,
-            t1: HOUR_US as f64,
-            auto_fit: true,
-            box_start: None,
-            hover: None,
-            hovered_segment: None,
-            highlight: None,
-            last_rect: None,
-            last_shapes: 0,
-            drawn: Vec::new(),
-            rasters_built: 0,
-            rasters: Vec::new(),
-        }
-    }
-}
-
 impl TimelineView {
     /// Forgets the lane rasters (a new snapshot arrived).
     pub fn invalidate_rasters(&mut self) {
@@ -175,60 +149,7 @@ impl TimelineView {
 
     /// Visible span, µs.
     pub fn span(&self) -> f64 {
-        self.t1 - self.t0
-    }
-
-    /// Shows `[a, b)` (clamped to sane spans).
-    pub fn set_range(&mut self, a: f64, b: f64) {
-        if !(a.is_finite() && b.is_finite()) {
-            return;
-        }
-        let (a, b) = if b > a { (a, b) } else { (b, a) };
-        let mid = (a + b) / 2.0;
-        let span = (b - a).clamp(MIN_SPAN_US, MAX_SPAN_US);
-        self.t0 = mid - span / 2.0;
-        self.t1 = mid + span / 2.0;
-    }
-
-    /// Zooms by `factor` (> 1 zooms in) keeping `at` in place.
-    pub fn zoom_at(&mut self, at: f64, factor: f64) {
-        if factor <= 0.0 || !factor.is_finite() {
-            return;
-        }
-        let span = (self.span() / factor).clamp(MIN_SPAN_US, MAX_SPAN_US);
-        let frac = ((at - self.t0) / self.span()).clamp(0.0, 1.0);
-        self.t0 = at - frac * span;
-        self.t1 = self.t0 + span;
-        self.auto_fit = false;
-    }
-
-    /// Pans by a fraction of the visible span (positive: later).
-    pub fn pan(&mut self, frac: f64) {
-        let d = self.span() * frac;
-        self.t0 += d;
-        self.t1 += d;
-        self.auto_fit = false;
-    }
-
-    /// Shows an interval with context on both sides (for holes).
-    pub fn focus(&mut self, iv: Interval) {
-        let len = (iv.end_us - iv.start_us) as f64;
-        let pad = (len * 1.5).max(10_000_000.0);
-        self.set_range(iv.start_us as f64 - pad, iv.end_us as f64 + pad);
-        self.auto_fit = false;
-    }
-
-    /// Applies a navigation command; true when it was one.
-    pub fn apply(&mut self, cmd: AppCommand) -> bool {
-        let mid = (self.t0 + self.t1) / 2.0;
-        match cmd {
-            AppCommand::ZoomIn => self.zoom_at(mid, 1.5),
-            AppCommand::ZoomOut => self.zoom_at(mid, 1.0 / 1.5),
-            AppCommand::PanLeft => self.pan(-0.2),
-            AppCommand::PanRight => self.pan(0.2),
-            _ => return false,
-        }
-        true
+        self.time.span()
     }
 
     /// Draws the axis and the lanes and handles the pointer. `extent` is the data
@@ -250,33 +171,22 @@ impl TimelineView {
         self.last_rect = Some(rect);
         let plot = Rect::from_min_max(Pos2::new(rect.left() + LABEL_W, rect.top()), rect.max);
         let width_px = plot.width().max(1.0);
-        let to_x =
-            |t: f64, s: &Self| plot.left() + ((t - s.t0) / s.span() * f64::from(width_px)) as f32;
-        let to_t =
-            |x: f32, s: &Self| s.t0 + f64::from(x - plot.left()) / f64::from(width_px) * s.span();
-
-        let response = self.interact(ui, response, plot, settings, commands);
+        self.time
+            .interact(ui, &response, plot, settings.scroll_zooms, commands);
+        let to_x = |t: f64, s: &Self| s.time.x_of(t, plot);
+        let to_t = |x: f32, s: &Self| s.time.time_at(x, plot);
 
         let painter = ui.painter_at(rect);
         let mut shapes = 0usize;
         self.drawn.clear();
-        // Axis.
-        let (step, tick_list) = ticks(self.t0, self.t1, width_px, 110.0);
-        for t in &tick_list {
-            let x = to_x(*t as f64, self);
-            painter.vline(
-                x,
-                plot.top() + AXIS_H - 5.0..=plot.bottom(),
-                Stroke::new(1.0, palette.grid),
-            );
-            painter.text(
-                Pos2::new(x + 3.0, plot.top() + 2.0),
-                Align2::LEFT_TOP,
-                tick_label(*t, step, settings.time_zone),
-                FontId::proportional(11.0),
-                palette.text,
-            );
-        }
+        self.time.draw_axis(
+            &painter,
+            plot,
+            AXIS_H,
+            settings.time_zone,
+            palette.text,
+            palette.grid,
+        );
         let us_per_px = self.span() / f64::from(width_px);
         let segment_level = us_per_px < SEGMENT_LEVEL_US_PER_PX;
         self.hovered_segment = None;
@@ -303,8 +213,8 @@ impl TimelineView {
             );
             let w = (width_px.round() as usize).max(1);
             let key = LaneKey {
-                t0: self.t0.to_bits(),
-                t1: self.t1.to_bits(),
+                t0: self.time.t0.to_bits(),
+                t1: self.time.t1.to_bits(),
                 width: w,
                 source: lane.version(),
                 dark: ui.visuals().dark_mode,
@@ -314,11 +224,13 @@ impl TimelineView {
             if !cached {
                 let rows = match lane {
                     LaneSource::Done(stream) if segment_level => {
-                        lane_raster::segment_rows(stream, palette, self.t0, self.t1, w)
+                        lane_raster::segment_rows(stream, palette, self.time.t0, self.time.t1, w)
                     }
-                    LaneSource::Done(stream) => lane_raster::mix_rows(stream, self.t0, self.t1, w),
+                    LaneSource::Done(stream) => {
+                        lane_raster::mix_rows(stream, self.time.t0, self.time.t1, w)
+                    }
                     LaneSource::Loading(partial) => {
-                        lane_raster::loading_rows(partial, self.t0, self.t1, w)
+                        lane_raster::loading_rows(partial, self.time.t0, self.time.t1, w)
                     }
                 };
                 let image = lane_raster::to_image(&rows, palette);
@@ -396,7 +308,7 @@ impl TimelineView {
         }
         self.last_shapes = shapes;
         // Box zoom selection.
-        if let (Some(start), Some(now)) = (self.box_start, hover_pos) {
+        if let (Some(start), Some(now)) = (self.time.box_start(), hover_pos) {
             let r = Rect::from_x_y_ranges(start.x.min(now.x)..=start.x.max(now.x), plot.y_range());
             painter.rect_filled(r, CornerRadius::ZERO, palette.selection);
         }
@@ -410,64 +322,6 @@ impl TimelineView {
                 );
             }
             None => self.hover = None,
-        }
-        response
-    }
-
-    fn interact(
-        &mut self,
-        ui: &egui::Ui,
-        response: egui::Response,
-        plot: Rect,
-        settings: &Settings,
-        commands: &mut Vec<AppCommand>,
-    ) -> egui::Response {
-        let width = f64::from(plot.width().max(1.0));
-        let time_at = |x: f32, s: &Self| s.t0 + f64::from(x - plot.left()) / width * s.span();
-        if response.double_clicked() {
-            commands.push(AppCommand::FitAll);
-            return response;
-        }
-        if response.dragged_by(egui::PointerButton::Primary) {
-            let dx = f64::from(response.drag_delta().x);
-            if dx != 0.0 {
-                self.pan(-dx / width);
-            }
-        }
-        if response.drag_started_by(egui::PointerButton::Secondary) {
-            // The box starts where the button went down, not where the drag was noticed.
-            self.box_start = ui
-                .input(|i| i.pointer.press_origin())
-                .or_else(|| response.interact_pointer_pos());
-        }
-        if response.drag_stopped_by(egui::PointerButton::Secondary) {
-            if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
-                if (a.x - b.x).abs() > 3.0 {
-                    let (ta, tb) = (time_at(a.x, self), time_at(b.x, self));
-                    self.set_range(ta.min(tb), ta.max(tb));
-                    self.auto_fit = false;
-                }
-            }
-        }
-        if !response.hovered() {
-            return response;
-        }
-        let Some(pos) = response.hover_pos() else {
-            return response;
-        };
-        let at = time_at(pos.x, self);
-        let (zoom, scroll) = ui.input(|i| (i.zoom_delta(), i.smooth_scroll_delta()));
-        if zoom != 1.0 {
-            self.zoom_at(at, f64::from(zoom));
-        }
-        if scroll != Vec2::ZERO {
-            if settings.scroll_zooms {
-                self.zoom_at(at, f64::from((scroll.y * 0.004).exp()));
-            } else {
-                let d = if scroll.x != 0.0 { scroll.x } else { scroll.y };
-                self.pan(-f64::from(d) / width);
-            }
-            ui.ctx().input_mut(|i| i.smooth_scroll_delta = Vec2::ZERO);
         }
         response
     }

@@ -169,8 +169,8 @@ impl SegscopeApp {
             None => app.open_demo(&cc.egui_ctx),
         }
         if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
-            doc.timeline.set_range(a as f64, b as f64);
-            doc.timeline.auto_fit = false;
+            doc.timeline.time.set_range(a as f64, b as f64);
+            doc.timeline.time.auto_fit = false;
         }
         Ok(app)
     }
@@ -316,7 +316,7 @@ impl SegscopeApp {
             }
             let active = self.active == Some(id);
             if let Some(doc) = self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d) {
-                if doc.loader.is_scanning() && doc.timeline.auto_fit && active {
+                if doc.loader.is_scanning() && doc.timeline.time.auto_fit && active {
                     doc.fit();
                 }
             }
@@ -380,7 +380,7 @@ impl SegscopeApp {
                         a.warnings.len() - 5
                     ));
                 }
-                if doc.timeline.auto_fit {
+                if doc.timeline.time.auto_fit {
                     doc.fit();
                 }
             }
@@ -427,7 +427,7 @@ impl SegscopeApp {
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
         if let Some(doc) = self.doc_mut() {
-            if doc.timeline.apply(cmd) {
+            if doc.timeline.time.apply(cmd) {
                 return;
             }
         }
@@ -468,10 +468,10 @@ impl SegscopeApp {
                 let Some(doc) = self.doc_mut() else {
                     return;
                 };
-                let mid = (doc.timeline.t0 + doc.timeline.t1) / 2.0;
+                let mid = (doc.timeline.time.t0 + doc.timeline.time.t1) / 2.0;
                 match doc.holes.step(cmd == AppCommand::NextHole, mid) {
                     Some(row) => {
-                        doc.timeline.focus(row.span);
+                        doc.timeline.time.focus(row.span);
                         doc.timeline.highlight = Some((row.stream, row.span));
                         self.view = MainView::Timeline;
                     }
@@ -484,8 +484,9 @@ impl SegscopeApp {
             }
             AppCommand::FitAll => {
                 if let Some(doc) = self.doc_mut() {
+                    doc.timeline.time.remember();
                     doc.fit();
-                    doc.timeline.auto_fit = true;
+                    doc.timeline.time.auto_fit = true;
                 }
             }
             AppCommand::ToggleGrid => {
@@ -536,7 +537,9 @@ impl SegscopeApp {
             AppCommand::ZoomIn
             | AppCommand::ZoomOut
             | AppCommand::PanLeft
-            | AppCommand::PanRight => {}
+            | AppCommand::PanRight
+            | AppCommand::Back
+            | AppCommand::Forward => {}
         }
     }
 

@@ -78,6 +78,8 @@ impl SegscopeApp {
                     AppCommand::ZoomOut,
                     AppCommand::PanLeft,
                     AppCommand::PanRight,
+                    AppCommand::Back,
+                    AppCommand::Forward,
                     AppCommand::NextHole,
                     AppCommand::PrevHole,
                     AppCommand::ToggleGrid,
@@ -253,7 +255,7 @@ impl SegscopeApp {
         match tab {
             BottomTab::Holes => {
                 if let Some(row) = doc.holes.ui(ui, tz) {
-                    doc.timeline.focus(row.span);
+                    doc.timeline.time.focus(row.span);
                     doc.timeline.highlight = Some((row.stream, row.span));
                     go_timeline = true;
                 }
