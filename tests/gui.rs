@@ -154,6 +154,11 @@ fn filters_narrow_the_holes_table() {
     h.step();
     h.step();
     h.get_by_label("6 of 6 holes");
+    // On a clean chain each gap is a raw and an editable hole: one row each.
+    h.get_by_label("one row per gap").click();
+    steps(&mut h, 2);
+    h.get_by_label("3 of 6 holes");
+    assert_eq!(h.query_all_by_label("raw + editable").count(), 3);
 }
 
 #[test]

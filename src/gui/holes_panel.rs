@@ -17,6 +17,19 @@ pub struct HoleRow {
     pub kind: HoleKind,
     /// The gap.
     pub span: Interval,
+    /// Shown as one row for a raw and an editable hole of the same span.
+    pub both: bool,
+}
+
+impl HoleRow {
+    /// The kind column's text.
+    pub fn kind_text(&self) -> &'static str {
+        if self.both {
+            "raw + editable"
+        } else {
+            self.kind.as_str()
+        }
+    }
 }
 
 /// Sort column.
@@ -41,6 +54,8 @@ pub enum KindFilter {
     Raw,
     /// Editable holes only.
     Editable,
+    /// Every hole, a raw and an editable hole of the same span as one row.
+    OnePerGap,
 }
 
 /// The holes panel's view state.
@@ -90,6 +105,7 @@ impl HolesPanel {
                     stream: i,
                     kind: h.kind,
                     span: h.span,
+                    both: false,
                 })
             })
             .collect();
@@ -115,7 +131,7 @@ impl HolesPanel {
 
     fn passes(&self, r: &HoleRow) -> bool {
         let kind_ok = match self.kind {
-            KindFilter::All => true,
+            KindFilter::All | KindFilter::OnePerGap => true,
             KindFilter::Raw => r.kind == HoleKind::Raw,
             KindFilter::Editable => r.kind == HoleKind::Editable,
         };
@@ -124,15 +140,35 @@ impl HolesPanel {
             && r.span.duration_us() as f64 >= self.min_duration_s * 1e6
     }
 
+    /// The rows passing the filters in time order (raw and editable holes of one
+    /// span joined into one row when asked).
+    fn filtered_in_time(&self) -> Vec<HoleRow> {
+        let mut v: Vec<HoleRow> = self
+            .rows
+            .iter()
+            .copied()
+            .filter(|r| self.passes(r))
+            .collect();
+        v.sort_by_key(|r| (r.span.start_us, r.span.end_us, r.stream, r.kind));
+        if self.kind == KindFilter::OnePerGap {
+            let mut joined: Vec<HoleRow> = Vec::with_capacity(v.len());
+            for r in v {
+                match joined.last_mut() {
+                    Some(last) if last.stream == r.stream && last.span == r.span => {
+                        last.both = true
+                    }
+                    _ => joined.push(r),
+                }
+            }
+            v = joined;
+        }
+        v
+    }
+
     /// The rows passing the filters, in table order.
     pub fn visible(&mut self) -> &[HoleRow] {
         if self.dirty {
-            let mut v: Vec<HoleRow> = self
-                .rows
-                .iter()
-                .copied()
-                .filter(|r| self.passes(r))
-                .collect();
+            let mut v = self.filtered_in_time();
             let names = &self.stream_names;
             let (by, asc) = self.sort;
             v.sort_by(|a, b| {
@@ -161,13 +197,7 @@ impl HolesPanel {
     /// `from_us` when nothing is selected.
     pub fn step(&mut self, forward: bool, from_us: f64) -> Option<HoleRow> {
         let selected = self.selected;
-        let mut in_time: Vec<HoleRow> = self
-            .rows
-            .iter()
-            .copied()
-            .filter(|r| self.passes(r))
-            .collect();
-        in_time.sort_by_key(|r| (r.span.start_us, r.span.end_us, r.kind, r.stream));
+        let in_time = self.filtered_in_time();
         let pos = match selected.and_then(|s| in_time.iter().position(|r| *r == s)) {
             Some(i) if forward => in_time.get(i + 1).copied(),
             Some(i) => i.checked_sub(1).and_then(|j| in_time.get(j).copied()),
@@ -215,6 +245,7 @@ impl HolesPanel {
                 (KindFilter::All, "all kinds"),
                 (KindFilter::Raw, "raw only"),
                 (KindFilter::Editable, "editable only"),
+                (KindFilter::OnePerGap, "one row per gap"),
             ] {
                 if ui.selectable_value(&mut self.kind, k, label).changed() {
                     self.dirty = true;
@@ -296,7 +327,7 @@ impl HolesPanel {
                             full_time(r.span.start_us, tz),
                             full_time(r.span.end_us, tz),
                             human_duration(r.span.duration_us()),
-                            r.kind.as_str().to_string(),
+                            r.kind_text().to_string(),
                         ];
                         let mut any = false;
                         for (i, text) in cells.into_iter().enumerate() {

@@ -58,11 +58,19 @@ impl LaneSource<'_> {
 
     fn subtitle(&self) -> String {
         match self {
-            LaneSource::Done(s) => format!(
-                "{} holes · {} bad",
-                s.coverage.raw_holes.len(),
-                s.bad_segments.len()
-            ),
+            LaneSource::Done(s) => {
+                let editable = s
+                    .coverage
+                    .holes
+                    .iter()
+                    .filter(|h| h.kind == HoleKind::Editable)
+                    .count();
+                format!(
+                    "{} raw · {editable} editable holes · {} bad",
+                    s.coverage.raw_holes.len(),
+                    s.bad_segments.len()
+                )
+            }
             LaneSource::Loading(p) => {
                 format!("{}/{} hours", p.done.len(), p.done.len() + p.pending.len())
             }
