@@ -97,6 +97,21 @@ pub struct Analysis {
 }
 
 impl Analysis {
+    /// First start to last end over every stream (`None` without segments).
+    pub fn time_extent(&self) -> Option<(i64, i64)> {
+        let first = self
+            .streams
+            .iter()
+            .filter_map(|s| s.coverage.first_start_us)
+            .min()?;
+        let last = self
+            .streams
+            .iter()
+            .filter_map(|s| s.coverage.last_end_us)
+            .max()?;
+        Some((first, last))
+    }
+
     /// Total parsed segments (every type but temp) plus bad ones.
     pub fn segment_total(&self) -> u64 {
         self.streams

@@ -256,7 +256,7 @@ pub fn main() -> ExitCode {
 #[cfg(not(feature = "gui"))]
 fn run_gui(_args: GuiArgs, _db: Option<&Path>, _started: Instant) -> anyhow::Result<()> {
     anyhow::bail!(
-        "this segscope was built without the desktop window (the `gui` feature); the command line is all here: segscope --help"
+        "built without the desktop window (the `gui` feature): the command line is all here, see segscope --help"
     )
 }
 

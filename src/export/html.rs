@@ -91,17 +91,7 @@ const AXIS_H: usize = 22;
 /// blue, holes red, partial-only orange, no data left blank, with a time axis
 /// (UTC). Pixels are measured exactly from each stream's coverage.
 pub fn timeline_svg(analysis: &Analysis) -> String {
-    let first = analysis
-        .streams
-        .iter()
-        .filter_map(|s| s.coverage.first_start_us)
-        .min();
-    let last = analysis
-        .streams
-        .iter()
-        .filter_map(|s| s.coverage.last_end_us)
-        .max();
-    let (Some(t0), Some(t1)) = (first, last.filter(|&l| first.is_some_and(|f| l > f))) else {
+    let Some((t0, t1)) = analysis.time_extent().filter(|(a, b)| b > a) else {
         return String::new();
     };
     let plot_w = TIMELINE_W - LABEL_W;

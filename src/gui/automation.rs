@@ -188,17 +188,7 @@ impl Automation {
         self.frames_since_done += 1;
         if let Some(b) = &mut self.bench {
             if b.extent.is_none() {
-                let first = a
-                    .streams
-                    .iter()
-                    .filter_map(|s| s.coverage.first_start_us)
-                    .min();
-                let last = a
-                    .streams
-                    .iter()
-                    .filter_map(|s| s.coverage.last_end_us)
-                    .max();
-                b.extent = first.zip(last).map(|(f, l)| (f as f64, l as f64));
+                b.extent = a.time_extent().map(|(f, l)| (f as f64, l as f64));
                 if b.extent.is_none() {
                     self.fail("nothing to benchmark: the archive has no segments");
                     return None;

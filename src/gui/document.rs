@@ -127,17 +127,7 @@ impl Document {
     pub fn extent(&self) -> Option<(f64, f64)> {
         let load = self.loader.current.as_ref()?;
         if let Some(a) = load.analysis() {
-            let first = a
-                .streams
-                .iter()
-                .filter_map(|s| s.coverage.first_start_us)
-                .min()?;
-            let last = a
-                .streams
-                .iter()
-                .filter_map(|s| s.coverage.last_end_us)
-                .max()?;
-            return Some((first as f64, last as f64));
+            return a.time_extent().map(|(f, l)| (f as f64, l as f64));
         }
         let hours = load
             .partial

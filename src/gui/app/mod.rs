@@ -69,6 +69,12 @@ impl BottomTab {
     }
 }
 
+/// The document with id `id` among `docs`.
+fn find_doc(docs: &mut [(u64, Document)], id: Option<u64>) -> Option<&mut Document> {
+    let id = id?;
+    docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d)
+}
+
 /// An open that has not succeeded yet: if it fails, the document it replaced
 /// as the active one comes back.
 struct Opening {
@@ -183,8 +189,7 @@ impl SegscopeApp {
 
     /// The active document, to change.
     pub fn doc_mut(&mut self) -> Option<&mut Document> {
-        let id = self.active?;
-        self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d)
+        find_doc(&mut self.docs, self.active)
     }
 
     /// Open documents, in tab order.
@@ -302,7 +307,7 @@ impl SegscopeApp {
     fn drain_documents(&mut self) {
         let ids: Vec<u64> = self.docs.iter().map(|(id, _)| *id).collect();
         for id in ids {
-            let Some(doc) = self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d) else {
+            let Some(doc) = find_doc(&mut self.docs, Some(id)) else {
                 continue;
             };
             let drained = doc.loader.drain(Duration::from_millis(8));
@@ -315,7 +320,7 @@ impl SegscopeApp {
                 self.on_finished(id, drained.reloaded);
             }
             let active = self.active == Some(id);
-            if let Some(doc) = self.docs.iter_mut().find(|(i, _)| *i == id).map(|(_, d)| d) {
+            if let Some(doc) = find_doc(&mut self.docs, Some(id)) {
                 if doc.loader.is_scanning() && doc.timeline.time.auto_fit && active {
                     doc.fit();
                 }
@@ -444,16 +449,8 @@ impl SegscopeApp {
             AppCommand::OpenDemo => self.open_demo(ctx),
             AppCommand::Close => self.close_active(),
             AppCommand::Reload => {
-                let no_cache = self.no_cache;
-                let jobs = &self.jobs;
-                let active = self.active;
-                let doc = self
-                    .docs
-                    .iter_mut()
-                    .find(|(i, _)| Some(*i) == active)
-                    .map(|(_, d)| d);
-                if let Some(doc) = doc {
-                    match doc.loader.reload(jobs, no_cache) {
+                if let Some(doc) = find_doc(&mut self.docs, self.active) {
+                    match doc.loader.reload(&self.jobs, self.no_cache) {
                         Ok(()) => self.notes.info("Reloading…"),
                         Err(e) => self.notes.error(e),
                     }
@@ -654,13 +651,7 @@ impl eframe::App for SegscopeApp {
             self.run_export(ctx, ExportChoice::ViewPng, target);
         }
         let analysis = self.analysis();
-        let active = self.active;
-        let doc = self
-            .docs
-            .iter_mut()
-            .find(|(i, _)| Some(*i) == active)
-            .map(|(_, d)| d);
-        if let Some(doc) = doc {
+        if let Some(doc) = find_doc(&mut self.docs, self.active) {
             if let Some(cmd) =
                 self.automation
                     .step(ctx, analysis.as_deref(), &mut doc.timeline, &self.exporter)

@@ -272,13 +272,7 @@ impl SegscopeApp {
     pub(super) fn central(&mut self, ui: &mut egui::Ui) {
         let view = self.view;
         let tz = self.settings.time_zone;
-        let active = self.active;
-        let Some(doc) = self
-            .docs
-            .iter_mut()
-            .find(|(i, _)| Some(*i) == active)
-            .map(|(_, d)| d)
-        else {
+        let Some(doc) = super::find_doc(&mut self.docs, self.active) else {
             ui.centered_and_justified(|ui| {
                 ui.label("Open a segment archive: File > Open archive…, or drop a folder on this window.");
             });
