@@ -52,10 +52,16 @@ pub fn human_duration(us: i64) -> String {
         format!("{:.1} ms", us as f64 / 1e3)
     } else if s < 60.0 {
         format!("{s:.3} s")
-    } else if s < 3600.0 {
-        format!("{} min {:.0} s", (s / 60.0).floor(), s % 60.0)
+    } else if s.round() < 3600.0 {
+        // Rounded to whole seconds first, so 59.6 s never shows as "60 s".
+        let secs = s.round() as i64;
+        format!("{} min {} s", secs / 60, secs % 60)
+    } else if s < 48.0 * 3600.0 {
+        let mins = (s / 60.0).round() as i64;
+        format!("{} h {} min", mins / 60, mins % 60)
     } else {
-        format!("{} h {:.0} min", (s / 3600.0).floor(), (s % 3600.0) / 60.0)
+        let hours = (s / 3600.0).round() as i64;
+        format!("{} d {} h", hours / 24, hours % 24)
     }
 }
 
@@ -91,5 +97,8 @@ mod tests {
         assert_eq!(human_duration(2_500_000), "2.500 s");
         assert_eq!(human_duration(723 * SECOND_US), "12 min 3 s");
         assert_eq!(human_duration(3_840 * SECOND_US), "1 h 4 min");
+        assert_eq!(human_duration(3_599_700_000), "1 h 0 min", "never 60 min");
+        assert_eq!(human_duration(119_600_000), "2 min 0 s", "never 60 s");
+        assert_eq!(human_duration(3 * 24 * HOUR_US + 5 * HOUR_US), "3 d 5 h");
     }
 }
