@@ -101,6 +101,30 @@ fn small(w: &Work) {
     );
 }
 
+/// A child process killed (and reaped) when the test ends, also when it fails:
+/// no scan held by a test hook outlives its test.
+struct Reaped(std::process::Child);
+
+impl std::ops::Deref for Reaped {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Reaped {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 fn mkfifo(path: &Path) {
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
@@ -301,6 +325,7 @@ fn demo_stops_on_sigterm_and_removes_its_staging() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Reaped)
         .unwrap();
     // Wait until it is writing its staging directory.
     let until = Instant::now() + Duration::from_secs(60);
@@ -365,7 +390,7 @@ fn parallel_processes_share_one_new_database() {
 // 5. Signals during a scan.
 
 /// An archive of `hours` hours and a scan held after `held_after` of them.
-fn held_scan(w: &Work, hours: usize, held_after: usize) -> std::process::Child {
+fn held_scan(w: &Work, hours: usize, held_after: usize) -> Reaped {
     for h in 0..hours {
         w.archive.segs(
             "chan/source",
@@ -388,6 +413,7 @@ fn held_scan(w: &Work, hours: usize, held_after: usize) -> std::process::Child {
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .spawn()
+    .map(Reaped)
     .unwrap()
 }
 
@@ -459,6 +485,7 @@ fn a_second_ctrl_c_exits_at_once() {
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
+        .map(Reaped)
         .unwrap();
     let pid = child.id() as libc::pid_t;
     let until = Instant::now() + Duration::from_secs(60);
