@@ -2,10 +2,11 @@
 //! range at any zoom, in time and memory that follow the data, not its span.
 //!
 //! A [`MixIndex`] holds running totals of each interval list of a stream
-//! (covered, partial-only, hole time). The time of a kind before an instant is one
-//! binary search, so any pixel `[a, b)` costs a few searches whatever it spans: a
-//! week of a million segments or eight thousand years between two segments cost
-//! the same per pixel, and the index holds one number per interval.
+//! (covered, partial-only, hole time). The time of a kind before an instant is a
+//! lookup in them, so a row of pixels costs one binary search and one walk over
+//! the intervals it shows, whatever it spans: a week of a million segments or
+//! eight thousand years between two segments cost the same per pixel, and the
+//! index holds one number per interval.
 
 use super::raster::PixelMix;
 use super::timeline::{Interval, StreamCoverage};
@@ -29,14 +30,26 @@ impl Cumulative {
         Cumulative { before }
     }
 
-    /// Total length of `list` before instant `t`.
-    fn until(&self, list: &[Interval], t: i64) -> i64 {
-        let k = list.partition_point(|iv| iv.end_us <= t);
-        let whole = self.before.get(k).copied().unwrap_or_default();
-        match list.get(k) {
-            Some(iv) if iv.start_us < t => whole + (t - iv.start_us),
-            _ => whole,
-        }
+    /// Total length of `list` before each of the ascending instants `edges`, in
+    /// one pass: one binary search for the first edge, then a walk forward.
+    fn until_each(&self, list: &[Interval], edges: &[i64]) -> Vec<i64> {
+        let Some(&first) = edges.first() else {
+            return Vec::new();
+        };
+        let mut k = list.partition_point(|iv| iv.end_us <= first);
+        edges
+            .iter()
+            .map(|&t| {
+                while list.get(k).is_some_and(|iv| iv.end_us <= t) {
+                    k += 1;
+                }
+                let whole = self.before.get(k).copied().unwrap_or_default();
+                match list.get(k) {
+                    Some(iv) if iv.start_us < t => whole + (t - iv.start_us),
+                    _ => whole,
+                }
+            })
+            .collect()
     }
 
     fn heap_bytes(&self) -> usize {
@@ -67,22 +80,6 @@ impl MixIndex {
     pub fn heap_bytes(&self) -> usize {
         self.covered.heap_bytes() + self.partial_only.heap_bytes() + self.holes.heap_bytes()
     }
-
-    /// The mix of `[a, b)` (integer µs, `a <= b`).
-    pub fn mix(&self, cov: &StreamCoverage, a: i64, b: i64) -> PixelMix {
-        let measure = |c: &Cumulative, list: &[Interval]| c.until(list, b) - c.until(list, a);
-        let outside = match (cov.first_start_us, cov.last_end_us) {
-            (Some(first), Some(last)) => (first.min(b) - a).max(0) + (b - last.max(a)).max(0),
-            _ => b - a,
-        };
-        PixelMix {
-            span_us: b - a,
-            covered_us: measure(&self.covered, &cov.raw_union),
-            partial_only_us: measure(&self.partial_only, &cov.partial_only),
-            hole_us: measure(&self.holes, &cov.raw_holes),
-            outside_us: outside,
-        }
-    }
 }
 
 /// The per-pixel mix of `[t0_us, t1_us)` split into `width` pixels of whole µs
@@ -102,9 +99,29 @@ pub fn lane_mix(
     let a = t0_us.floor().clamp(-limit, limit) as i64;
     let b = (t1_us.ceil().clamp(-limit, limit) as i64).max(a + width as i64);
     let len = i128::from(b - a);
-    let edge = |x: usize| a + ((len * x as i128) / width as i128) as i64;
+    let edges: Vec<i64> = (0..=width)
+        .map(|x| a + ((len * x as i128) / width as i128) as i64)
+        .collect();
+    let covered = index.covered.until_each(&cov.raw_union, &edges);
+    let partial = index.partial_only.until_each(&cov.partial_only, &edges);
+    let holes = index.holes.until_each(&cov.raw_holes, &edges);
     (0..width)
-        .map(|x| index.mix(cov, edge(x), edge(x + 1)))
+        .map(|x| {
+            let (p0, p1) = (edges[x], edges[x + 1]);
+            let outside = match (cov.first_start_us, cov.last_end_us) {
+                (Some(first), Some(last)) => {
+                    (first.min(p1) - p0).max(0) + (p1 - last.max(p0)).max(0)
+                }
+                _ => p1 - p0,
+            };
+            PixelMix {
+                span_us: p1 - p0,
+                covered_us: covered[x + 1] - covered[x],
+                partial_only_us: partial[x + 1] - partial[x],
+                hole_us: holes[x + 1] - holes[x],
+                outside_us: outside,
+            }
+        })
         .collect()
 }
 
