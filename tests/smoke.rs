@@ -165,3 +165,55 @@ fn crate_hole_colour() -> [u8; 3] {
     let c = segscope::gui::theme::DARK.hole;
     [c.r(), c.g(), c.b()]
 }
+
+#[test]
+fn real_window_frame_benchmark_reports_every_figure() {
+    let _display = display();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo");
+    segscope::demo::generate(
+        &demo,
+        &segscope::demo::DemoOptions {
+            hours: 2,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(&demo)
+        .args(["--bench-frames", "20", "--no-cache", "--db"])
+        .arg(dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ms = |label: &str| -> f64 {
+        let line = report
+            .lines()
+            .find(|l| l.starts_with(label))
+            .unwrap_or_else(|| panic!("no {label:?} in {report}"));
+        line[label.len()..]
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no figure in {line:?}"))
+    };
+    let lanes = ms("first lanes drawn after");
+    let done = ms("analysis finished after");
+    assert!(lanes > 0.0 && done > 0.0, "{report}");
+    assert!(
+        lanes <= done,
+        "lanes are drawn before the analysis ends: {report}"
+    );
+    assert_eq!(ms("frames"), 20.0);
+    assert!(report.contains("hovering segments ms"), "{report}");
+}

@@ -1,7 +1,9 @@
 //! Scripted runs of the real window: `--screenshot FILE` (save a screenshot once the
 //! analysis is done and the map drawn), `--exit-when-done`, and `--bench-frames N`
 //! (a zoom/pan sweep over the whole archive with frame-time percentiles, the first
-//! frame's latency and the worst stall while the scan ran).
+//! frame's latency, the worst stall while the scan ran, when the first lanes were
+//! drawn and the analysis finished, then the pointer crossing the lanes at segment
+//! level, with the frame times while hovering).
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -18,6 +20,9 @@ use crate::analysis::Analysis;
 /// Frames to draw after the analysis before the screenshot (layout settles).
 const SETTLE_FRAMES: usize = 4;
 
+/// Frames of the hover phase: the pointer crosses the lanes at segment level.
+const HOVER_FRAMES: usize = 150;
+
 struct FrameBench {
     frames: usize,
     done: usize,
@@ -25,6 +30,11 @@ struct FrameBench {
     intervals_ms: Vec<f64>,
     ui_ms: Vec<f64>,
     cpu_ms: Vec<f64>,
+    /// Frames of the hover phase done, and their intervals.
+    hovered: usize,
+    hover_ms: Vec<f64>,
+    /// Where the pointer goes in the next frame (hover phase).
+    pointer: Option<egui::Pos2>,
 }
 
 /// State of a scripted run.
@@ -66,6 +76,9 @@ impl Automation {
                 intervals_ms: Vec::new(),
                 ui_ms: Vec::new(),
                 cpu_ms: Vec::new(),
+                hovered: 0,
+                hover_ms: Vec::new(),
+                pointer: None,
             }),
             started: o.started,
             frames_since_done: 0,
@@ -142,7 +155,9 @@ impl Automation {
                 self.worst_scan_gap = self.worst_scan_gap.max(gap);
             }
             if let Some(b) = &mut self.bench {
-                if b.extent.is_some() && b.done > 0 {
+                if b.hovered > 0 {
+                    b.hover_ms.push(gap.as_secs_f64() * 1e3);
+                } else if b.extent.is_some() && b.done > 0 {
                     b.intervals_ms.push(gap.as_secs_f64() * 1e3);
                     if let Some(c) = cpu {
                         b.cpu_ms.push(f64::from(c) * 1e3);
@@ -154,6 +169,13 @@ impl Automation {
         self.frame_began = Some(now);
         if self.scripted() {
             ctx.request_repaint();
+        }
+    }
+
+    /// Moves the pointer where the hover phase of the frame benchmark wants it.
+    pub fn raw_input(&mut self, raw: &mut egui::RawInput) {
+        if let Some(p) = self.bench.as_mut().and_then(|b| b.pointer.take()) {
+            raw.events.push(egui::Event::PointerMoved(p));
         }
     }
 
@@ -203,6 +225,21 @@ impl Automation {
                     timeline.time.auto_fit = false;
                 }
                 b.done += 1;
+                return None;
+            }
+            if b.hovered < HOVER_FRAMES {
+                // Segment level: 20 s in the middle, the pointer sweeping the lanes.
+                if let (Some((lo, hi)), Some(rect)) = (b.extent, timeline.last_rect) {
+                    let mid = (lo + hi) / 2.0;
+                    timeline.time.set_range(mid - 10e6, mid + 10e6);
+                    timeline.time.auto_fit = false;
+                    let k = b.hovered as f32;
+                    let plot_left = rect.left() + 150.0;
+                    let x = plot_left + (rect.right() - plot_left) * ((k * 0.037) % 1.0);
+                    let y = rect.top() + 30.0 + (rect.height() - 40.0) * ((k * 0.013) % 1.0);
+                    b.pointer = Some(egui::pos2(x, y));
+                }
+                b.hovered += 1;
                 return None;
             }
             let report = self.bench_report();
@@ -291,6 +328,13 @@ impl Automation {
             " (ui, tessellation, painting)",
         );
         line(&mut out, "ui time per frame ms", &b.ui_ms, &short, "");
+        line(
+            &mut out,
+            "hovering segments ms",
+            &b.hover_ms,
+            &short,
+            " (frame interval, pointer crossing the lanes at segment level)",
+        );
         let _ = writeln!(
             out,
             "first frame after      {:.0} ms",

@@ -692,6 +692,10 @@ impl eframe::App for SegscopeApp {
         self.automation.frame_end(&ctx, lanes_with_data);
     }
 
+    fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {
+        self.automation.raw_input(raw_input);
+    }
+
     fn clear_color(&self, visuals: &egui::Visuals) -> [f32; 4] {
         // The central panel is not filled: the clear colour is its background.
         visuals.panel_fill.to_normalized_gamma_f32()
