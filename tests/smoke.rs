@@ -209,11 +209,9 @@ fn real_window_frame_benchmark_reports_every_figure() {
     };
     let lanes = ms("first lanes drawn after");
     let done = ms("analysis finished after");
+    // (On an archive this small the scan can end before the first frame; the
+    // order of the two is tested on a held scan in tests/gui.rs.)
     assert!(lanes > 0.0 && done > 0.0, "{report}");
-    assert!(
-        lanes <= done,
-        "lanes are drawn before the analysis ends: {report}"
-    );
     assert_eq!(ms("frames"), 20.0);
     assert!(report.contains("hovering segments ms"), "{report}");
 }
