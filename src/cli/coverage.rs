@@ -102,7 +102,6 @@ fn analyse_on_queue(
         partials: false,
     };
     let mut handle = client.submit::<Coverage>(&task)?;
-    let id = handle.id();
     let mut bar = ProgressBar::new(!args.quiet);
     let outcome = loop {
         if interrupted().load(Ordering::SeqCst) {
@@ -110,9 +109,12 @@ fn analyse_on_queue(
             // A graceful stop marks the running task interrupted; one not yet
             // claimed is marked too.
             let db = client.db().clone();
+            let id = handle.id();
             client.shutdown(SIGNAL_STOP_DEADLINE);
-            let _ = crate::jobs::queue::interrupt(&db.lock(), &[id], "stopped by a signal");
-            bail!("interrupted; analysis task {id} stopped, nothing written");
+            if let Some(id) = id {
+                let _ = crate::jobs::queue::interrupt(&db.lock(), &[id], "stopped by a signal");
+            }
+            bail!("interrupted; {} stopped, nothing written", task_name(id));
         }
         match handle.next_timeout(SIGNAL_POLL) {
             Some(Event::Progress {
@@ -125,12 +127,20 @@ fn analyse_on_queue(
         }
     };
     bar.finish();
+    let id = handle.id();
     client.shutdown(crate::jobs::runner::DEFAULT_STOP_DEADLINE);
     match outcome {
         Outcome::Done(analysis) => Ok(analysis),
-        Outcome::Cancelled | Outcome::Interrupted(_) => bail!("analysis cancelled (task {id})"),
+        Outcome::Cancelled | Outcome::Interrupted(_) => {
+            bail!("{} was cancelled", task_name(id))
+        }
         Outcome::Failed(error) => bail!("{error}"),
     }
+}
+
+/// "analysis task N", or "the analysis" before it had an id.
+fn task_name(id: Option<i64>) -> String {
+    id.map_or_else(|| "the analysis".into(), |i| format!("analysis task {i}"))
 }
 
 /// Where a text output goes.

@@ -197,7 +197,9 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let _ = tx.send(export_to(kind, &analysis, &archive, &target));
+                let result = prepare_target(&archive, &target)
+                    .and_then(|()| export_to(kind, &analysis, &archive, &target));
+                let _ = tx.send(result);
                 ctx.request_repaint();
             });
     }
@@ -216,7 +218,7 @@ impl Exporter {
             .name("segscope-export".into())
             .spawn(move || {
                 let result = (|| {
-                    ensure_outside(&archive, &target).map_err(|e| e.to_string())?;
+                    prepare_target(&archive, &target)?;
                     let bytes = encode_crop(&image, crop_px)?;
                     write_output(&target, &bytes).map_err(|e| e.to_string())?;
                     Ok(format!("Saved the view to {}", target.display()))
@@ -229,6 +231,17 @@ impl Exporter {
     /// Results of finished exports.
     pub fn finished(&self) -> Vec<Result<String, String>> {
         self.rx.try_iter().collect()
+    }
+}
+
+/// Refuses a target inside the archive, then creates its folder if missing (the
+/// dialog proposes new folders). Runs on the export's background thread.
+fn prepare_target(archive: &Path, target: &Path) -> Result<(), String> {
+    ensure_outside(archive, target).map_err(|e| e.to_string())?;
+    match target.parent().filter(|d| !d.as_os_str().is_empty()) {
+        Some(dir) => std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display())),
+        None => Ok(()),
     }
 }
 

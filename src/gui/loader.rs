@@ -43,8 +43,6 @@ pub enum LoadState {
 pub struct Load {
     /// The path opened.
     pub path: PathBuf,
-    /// Task id on the queue.
-    pub task_id: i64,
     /// State.
     pub state: LoadState,
     /// Hours done, hours in all.
@@ -110,10 +108,9 @@ pub struct Loader {
     pub current: Option<Load>,
 }
 
-fn new_load(path: &Path, id: i64) -> Load {
+fn new_load(path: &Path) -> Load {
     Load {
         path: path.to_path_buf(),
-        task_id: id,
         state: LoadState::Scanning,
         progress: (0, 0),
         phrase: "queued".into(),
@@ -150,7 +147,7 @@ impl Loader {
         let _ = std::thread::Builder::new()
             .name("segscope-recent".into())
             .spawn(move || crate::jobs::settings::remember_opened(&db, &opened));
-        self.current = Some(new_load(path, handle.id()));
+        self.current = Some(new_load(path));
         self.handle = Some(handle);
         Ok(())
     }
@@ -169,7 +166,7 @@ impl Loader {
             r.handle.cancel();
         }
         let handle = submit(client, &path, no_cache, false)?;
-        let load = new_load(&path, handle.id());
+        let load = new_load(&path);
         self.reload = Some(Reload { handle, load });
         Ok(())
     }

@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::db::Db;
 use super::queue::{self, RetryOutcome, TaskState};
-use super::runner::{Canceller, ClaimScope, JobEvent, Registry, Runner, TaskContext, TaskError};
+use super::runner::{ClaimScope, JobEvent, Registry, Runner, RunnerRef, TaskContext, TaskError};
 
 /// A kind of task: its name in the queue, typed arguments, partial results and
 /// output, and how it runs.
@@ -117,11 +118,34 @@ type Routes = Arc<Mutex<HashMap<i64, Sender<JobEvent>>>>;
 type Waker = Arc<Mutex<Option<Box<dyn Fn() + Send>>>>;
 
 /// Submits typed tasks to a runner of this process and routes every event of a
-/// task to its handle.
+/// task to its handle. Queueing happens on the client's own thread, so submitting
+/// never waits on the database.
 pub struct JobClient {
     runner: Runner,
-    routes: Routes,
+    requests: Mutex<Sender<Request>>,
     waker: Waker,
+}
+
+/// What the client's queueing thread does.
+struct Request {
+    kind: &'static str,
+    what: RequestKind,
+    events: Sender<JobEvent>,
+    ticket: Arc<Ticket>,
+}
+
+enum RequestKind {
+    /// A new task with these arguments.
+    New(Value),
+    /// Task `id` again (reserved for this process).
+    Retry(i64),
+}
+
+/// A task's id once it is queued, and a cancel asked for before that.
+#[derive(Default)]
+struct Ticket {
+    id: OnceLock<i64>,
+    cancel: AtomicBool,
 }
 
 impl JobClient {
@@ -144,10 +168,23 @@ impl JobClient {
                 .name("segscope-job-events".into())
                 .spawn(move || dispatch(&events, &routes, &waker));
         }
+        let (tx, rx) = mpsc::channel::<Request>();
+        {
+            let runner = runner.handle();
+            let waker = Arc::clone(&waker);
+            let _ = std::thread::Builder::new()
+                .name("segscope-job-queue".into())
+                .spawn(move || {
+                    while let Ok(request) = rx.recv() {
+                        queue_request(&runner, &routes, request);
+                        wake(&waker);
+                    }
+                });
+        }
         (
             JobClient {
                 runner,
-                routes,
+                requests: Mutex::new(tx),
                 waker,
             },
             recovered,
@@ -167,71 +204,45 @@ impl JobClient {
         self.runner.db()
     }
 
-    /// Queues a task of kind `K`, reserved for this process, and returns its handle.
-    pub fn submit<K: TaskKind>(&self, args: &K::Args) -> Result<JobHandle<K>, SubmitError> {
-        let args = serde_json::to_value(args).map_err(|e| SubmitError(e.to_string()))?;
+    fn request<K: TaskKind>(&self, what: RequestKind) -> JobHandle<K> {
         let (tx, rx) = mpsc::channel();
-        // Hold the routes while queueing, so no event of the task can be dispatched
-        // before its route exists.
-        let mut routes = self
-            .routes
+        let ticket = Arc::new(Ticket::default());
+        let request = Request {
+            kind: K::NAME,
+            what,
+            events: tx.clone(),
+            ticket: Arc::clone(&ticket),
+        };
+        let sent = self
+            .requests
             .lock()
-            .map_err(|_| SubmitError("job client poisoned".into()))?;
-        let id = self
-            .runner
-            .submit(K::NAME, &args, true)
-            .map_err(|e| SubmitError(e.to_string()))?;
-        routes.insert(id, tx);
-        drop(routes);
-        Ok(JobHandle {
-            id,
+            .ok()
+            .is_some_and(|r| r.send(request).is_ok());
+        if !sent {
+            let _ = tx.send(failed(0, "the job client stopped".into()));
+        }
+        JobHandle {
+            ticket,
             events: rx,
-            canceller: self.runner.canceller(),
+            runner: self.runner.handle(),
             finished: false,
             _kind: PhantomData,
-        })
+        }
     }
 
-    /// Queues a failed, cancelled or interrupted task `id` again, reserved for this
-    /// process so its runner runs it, and returns the new task's handle.
-    pub fn retry<K: TaskKind>(&self, id: i64) -> Result<JobHandle<K>, SubmitError> {
-        let task = queue::get(&self.db().lock(), id)
-            .map_err(|e| SubmitError(e.to_string()))?
-            .ok_or_else(|| SubmitError(format!("no task {id}")))?;
-        if task.kind != K::NAME {
-            return Err(SubmitError(format!("task {id} is a {} task", task.kind)));
-        }
-        let (tx, rx) = mpsc::channel();
-        let mut routes = self
-            .routes
-            .lock()
-            .map_err(|_| SubmitError("job client poisoned".into()))?;
-        let outcome = queue::retry_reserved(&self.db().lock(), id, Some(self.runner.owner()))
-            .map_err(|e| SubmitError(e.to_string()))?;
-        let new = match outcome {
-            RetryOutcome::Queued(new) => new,
-            RetryOutcome::AlreadyRetried(new) => {
-                return Err(SubmitError(format!(
-                    "task {id} was already retried as task {new}"
-                )));
-            }
-            RetryOutcome::NotRetriable(state) => {
-                return Err(SubmitError(format!(
-                    "task {id} is {state}; it cannot be retried"
-                )));
-            }
-            RetryOutcome::NotFound => return Err(SubmitError(format!("no task {id}"))),
-        };
-        routes.insert(new, tx);
-        drop(routes);
-        self.runner.wake();
-        Ok(JobHandle {
-            id: new,
-            events: rx,
-            canceller: self.runner.canceller(),
-            finished: false,
-            _kind: PhantomData,
-        })
+    /// Queues a task of kind `K`, reserved for this process, and returns its
+    /// handle at once (the task is queued in the background; a failure to queue
+    /// arrives as its `Finished` event).
+    pub fn submit<K: TaskKind>(&self, args: &K::Args) -> Result<JobHandle<K>, SubmitError> {
+        let args = serde_json::to_value(args).map_err(|e| SubmitError(e.to_string()))?;
+        Ok(self.request(RequestKind::New(args)))
+    }
+
+    /// Queues a failed, cancelled or interrupted task `id` of kind `K` again,
+    /// reserved for this process so its runner runs it (once: a second retry
+    /// fails, naming the first).
+    pub fn retry<K: TaskKind>(&self, id: i64) -> JobHandle<K> {
+        self.request(RequestKind::Retry(id))
     }
 
     /// Graceful stop: running tasks are asked to stop and get `deadline`.
@@ -240,10 +251,77 @@ impl JobClient {
     }
 }
 
+/// A `Finished` event for a task that could not be queued.
+fn failed(id: i64, why: String) -> JobEvent {
+    JobEvent::Finished {
+        id,
+        state: TaskState::Failed,
+        error: Some(why),
+        output: None,
+    }
+}
+
+/// Queues one request on the client's thread: the route exists before the
+/// foreman can run the task, so no event of it is missed.
+fn queue_request(runner: &RunnerRef, routes: &Routes, r: Request) {
+    let Ok(mut table) = routes.lock() else {
+        return;
+    };
+    let queued = match r.what {
+        RequestKind::New(args) => runner
+            .submit_local(r.kind, &args)
+            .map_err(|e| e.to_string()),
+        RequestKind::Retry(id) => retry_local(runner, r.kind, id),
+    };
+    match queued {
+        Ok(id) => {
+            table.insert(id, r.events);
+            drop(table);
+            let _ = r.ticket.id.set(id);
+            runner.wake();
+            if r.ticket.cancel.load(Ordering::SeqCst) {
+                runner.cancel(id);
+            }
+        }
+        Err(why) => {
+            drop(table);
+            let _ = r.events.send(failed(0, why));
+        }
+    }
+}
+
+fn retry_local(runner: &RunnerRef, kind: &str, id: i64) -> Result<i64, String> {
+    let conn = runner.db().lock();
+    let task = queue::get(&conn, id)
+        .map_err(|e| e.to_string())?
+        .ok_or_else(|| format!("no task {id}"))?;
+    if task.kind != kind {
+        return Err(format!("task {id} is a {} task", task.kind));
+    }
+    match queue::retry_reserved(&conn, id, Some(runner.owner())).map_err(|e| e.to_string())? {
+        RetryOutcome::Queued(new) => Ok(new),
+        RetryOutcome::AlreadyRetried(new) => {
+            Err(format!("task {id} was already retried as task {new}"))
+        }
+        RetryOutcome::NotRetriable(state) => {
+            Err(format!("task {id} is {state}; it cannot be retried"))
+        }
+        RetryOutcome::NotFound => Err(format!("no task {id}")),
+    }
+}
+
 /// A task could not be queued.
 #[derive(Debug, thiserror::Error)]
 #[error("cannot queue the task: {0}")]
 pub struct SubmitError(String);
+
+fn wake(waker: &Waker) {
+    if let Ok(w) = waker.lock() {
+        if let Some(w) = w.as_ref() {
+            w();
+        }
+    }
+}
 
 fn dispatch(events: &Receiver<JobEvent>, routes: &Routes, waker: &Waker) {
     while let Ok(event) = events.recv() {
@@ -261,11 +339,7 @@ fn dispatch(events: &Receiver<JobEvent>, routes: &Routes, waker: &Waker) {
         }
         drop(r);
         if delivered {
-            if let Ok(w) = waker.lock() {
-                if let Some(w) = w.as_ref() {
-                    w();
-                }
-            }
+            wake(waker);
         }
     }
 }
@@ -273,17 +347,17 @@ fn dispatch(events: &Receiver<JobEvent>, routes: &Routes, waker: &Waker) {
 /// One submitted task: its typed events, in order, ending with `Finished`.
 /// Dropping it before the end cancels the task.
 pub struct JobHandle<K: TaskKind> {
-    id: i64,
+    ticket: Arc<Ticket>,
     events: Receiver<JobEvent>,
-    canceller: Canceller,
+    runner: RunnerRef,
     finished: bool,
     _kind: PhantomData<K>,
 }
 
 impl<K: TaskKind> JobHandle<K> {
-    /// The task's id in the queue.
-    pub fn id(&self) -> i64 {
-        self.id
+    /// The task's id in the queue, once it is queued (a moment after submit).
+    pub fn id(&self) -> Option<i64> {
+        self.ticket.id.get().copied()
     }
 
     /// True once `Finished` was received.
@@ -291,9 +365,13 @@ impl<K: TaskKind> JobHandle<K> {
         self.finished
     }
 
-    /// Asks the task to stop; a `Finished` event follows.
+    /// Asks the task to stop (also before it is queued); a `Finished` event
+    /// follows.
     pub fn cancel(&self) {
-        self.canceller.cancel(self.id);
+        self.ticket.cancel.store(true, Ordering::SeqCst);
+        if let Some(id) = self.id() {
+            self.runner.cancel(id);
+        }
     }
 
     /// The next event if one is waiting.

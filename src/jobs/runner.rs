@@ -341,14 +341,14 @@ impl Runner {
 
     /// Asks this process's worker on task `id` to stop (user cancel).
     pub fn cancel_local(&self, id: i64) -> bool {
-        self.canceller().cancel(id);
+        self.handle().cancel(id);
         true
     }
 
-    /// A handle that cancels tasks of this runner from any thread, without
-    /// touching the database on the caller's thread.
-    pub fn canceller(&self) -> Canceller {
-        Canceller {
+    /// A handle on this runner for other threads: cancel its tasks (without
+    /// touching the database on the caller's thread) and queue new ones.
+    pub fn handle(&self) -> RunnerRef {
+        RunnerRef {
             shared: Arc::clone(&self.shared),
         }
     }
@@ -405,13 +405,35 @@ impl Runner {
     }
 }
 
-/// Cancels tasks of a runner (see [`Runner::canceller`]).
+/// A handle on a runner usable from any thread (see [`Runner::handle`]).
 #[derive(Clone)]
-pub struct Canceller {
+pub struct RunnerRef {
     shared: Arc<Shared>,
 }
 
-impl Canceller {
+impl RunnerRef {
+    /// Enqueues a task reserved for this process and wakes the foreman.
+    pub fn submit_local(&self, kind: &str, args: &Value) -> rusqlite::Result<i64> {
+        let id = queue::enqueue(&self.shared.db.lock(), kind, args, Some(&self.shared.owner))?;
+        self.shared.wake();
+        Ok(id)
+    }
+
+    /// The runner's database.
+    pub fn db(&self) -> &Db {
+        &self.shared.db
+    }
+
+    /// The runner's owner token (for task affinity).
+    pub fn owner(&self) -> &str {
+        &self.shared.owner
+    }
+
+    /// Wakes the foreman (after tasks were enqueued directly in the database).
+    pub fn wake(&self) {
+        self.shared.wake();
+    }
+
     /// Cancels task `id`: a task running here is asked to stop at once; a queued
     /// one is cancelled in the database by the foreman (which then reports it
     /// finished to subscribers). Never blocks on the database.

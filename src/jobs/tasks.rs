@@ -402,13 +402,21 @@ mod tests {
             no_cache: true,
             ..Default::default()
         };
+        // Cancelled at once, maybe before it is even queued.
         let mut h = client.submit::<Coverage>(&args).unwrap();
-        let id = h.id();
         h.cancel();
         assert!(matches!(next(&mut h), Event::Finished(Outcome::Cancelled)));
+        let id = h.id().expect("queued by now");
         // Dropping an unfinished handle cancels its task.
         let dropped = client.submit::<Coverage>(&args).unwrap();
-        let dropped_id = dropped.id();
+        let until = std::time::Instant::now() + Duration::from_secs(30);
+        let dropped_id = loop {
+            if let Some(id) = dropped.id() {
+                break id;
+            }
+            assert!(std::time::Instant::now() < until, "never queued");
+            std::thread::sleep(Duration::from_millis(1));
+        };
         drop(dropped);
         let until = std::time::Instant::now() + Duration::from_secs(30);
         while crate::jobs::queue::get(&client.db().lock(), dropped_id)
@@ -426,11 +434,15 @@ mod tests {
         drop(hold);
         // The retry is reserved for this process, so a runner that claims only its
         // own tasks runs it.
-        let mut again = client.retry::<Coverage>(id).unwrap();
+        let mut again = client.retry::<Coverage>(id);
         assert!(matches!(
             next(&mut again),
             Event::Finished(Outcome::Done(_))
         ));
-        assert!(client.retry::<Coverage>(id).is_err(), "retried once only");
+        let mut twice = client.retry::<Coverage>(id);
+        let Event::Finished(Outcome::Failed(why)) = next(&mut twice) else {
+            panic!("a second retry fails");
+        };
+        assert!(why.contains("already retried"), "{why}");
     }
 }

@@ -425,7 +425,6 @@ impl SegscopeApp {
                     let kind = dialog.kind;
                     self.export_dialog = None;
                     if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        let _ = std::fs::create_dir_all(dir);
                         if kind != ExportChoice::Data(ExportKind::Maps) {
                             self.settings.export_dir = Some(dir.to_path_buf());
                         }
