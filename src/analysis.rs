@@ -2,8 +2,9 @@
 //! (one task per hour, cancellable, streaming each hour as it finishes), then
 //! build each stream's timeline. The result is an immutable [`Analysis`].
 
+use std::collections::HashMap;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
@@ -94,6 +95,24 @@ pub struct Analysis {
     pub warnings: Vec<Warning>,
     /// Hour directories answered by the result cache (the rest were scanned).
     pub hours_from_cache: usize,
+    /// Of those, the hours reused from the analysis this one replaces (no cache
+    /// read at all).
+    pub hours_reused: usize,
+    /// Each hour directory's summary, by its path: the stream and hour indexes
+    /// and the directory key it was read or scanned under (for reusing it).
+    pub known_hours: HashMap<PathBuf, KnownHour>,
+}
+
+/// Where an hour directory's summary sits in an [`Analysis`], and the directory's
+/// key when it was read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KnownHour {
+    /// Index into [`Analysis::streams`].
+    pub stream: usize,
+    /// Index into that stream's hours.
+    pub hour: usize,
+    /// The directory's key when it was read.
+    pub key: CacheKey,
 }
 
 impl Analysis {
@@ -182,10 +201,31 @@ pub struct CacheKey {
     pub ctime_ns: i64,
 }
 
+/// A directory changed this recently may still be changing: its summary is not
+/// remembered or reused.
+pub const SETTLING_NS: i64 = 2_000_000_000;
+
+/// The key of directory `path` now (`None` when it cannot be read).
+pub fn dir_key(path: &Path) -> Option<CacheKey> {
+    use std::os::unix::fs::MetadataExt as _;
+    let meta = fs::symlink_metadata(path).ok()?;
+    Some(CacheKey {
+        mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+        ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
+    })
+}
+
+impl CacheKey {
+    /// True when the directory has not changed for a while at `now_ns`.
+    pub fn settled(&self, now_ns: i64) -> bool {
+        now_ns - self.mtime_ns.max(self.ctime_ns) >= SETTLING_NS
+    }
+}
+
 /// What a cache answers for one hour directory.
 pub enum CacheLookup {
-    /// The directory is unchanged: its summary.
-    Hit(HourSummary),
+    /// The directory is unchanged: its summary, and the key it was checked under.
+    Hit(HourSummary, CacheKey),
     /// Scan it; store the result under this key (none: do not store).
     Miss(Option<CacheKey>),
 }
@@ -224,7 +264,8 @@ pub fn analyse_with_cache(
     let total = layout.hours.len();
     let done = AtomicUsize::new(0);
     let segments = AtomicU64::new(0);
-    let results: Mutex<Vec<(usize, HourSummary)>> = Mutex::new(Vec::with_capacity(total));
+    let results: Mutex<Vec<(usize, HourSummary, Option<CacheKey>)>> =
+        Mutex::new(Vec::with_capacity(total));
     layout
         .hours
         .par_iter()
@@ -241,19 +282,19 @@ pub fn analyse_with_cache(
                     return;
                 }
             }
-            let summary = match cache.map(|c| c.lookup(root, hour)) {
-                Some(CacheLookup::Hit(summary)) => {
+            let (summary, key) = match cache.map(|c| c.lookup(root, hour)) {
+                Some(CacheLookup::Hit(summary, key)) => {
                     from_cache.fetch_add(1, Ordering::Relaxed);
-                    summary
+                    (summary, Some(key))
                 }
                 Some(CacheLookup::Miss(key)) => {
                     let summary = scan_hour(root, hour);
                     if let (Some(c), Some(key)) = (cache, key) {
                         c.store(root, hour, key, &summary);
                     }
-                    summary
+                    (summary, key)
                 }
-                None => scan_hour(root, hour),
+                None => (scan_hour(root, hour), None),
             };
             let n = summary.parsed_count();
             let progress = ScanProgress {
@@ -263,7 +304,7 @@ pub fn analyse_with_cache(
             };
             observer.hour_done(hour.stream, &summary, progress);
             if let Ok(mut r) = results.lock() {
-                r.push((index, summary));
+                r.push((index, summary, key));
             }
         });
     if let Some(c) = cache {
@@ -273,8 +314,10 @@ pub fn analyse_with_cache(
         return Err(AnalysisError::Cancelled);
     }
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
-    results.sort_unstable_by_key(|(i, _)| *i);
-    let mut analysis = assemble(layout, results.into_iter().map(|(_, s)| s).collect());
+    results.sort_unstable_by_key(|(i, _, _)| *i);
+    let (summaries, keys): (Vec<HourSummary>, Vec<Option<CacheKey>>) =
+        results.into_iter().map(|(_, s, k)| (s, k)).unzip();
+    let mut analysis = assemble_keyed(layout, summaries, keys);
     analysis.hours_from_cache = from_cache.into_inner();
     Ok(analysis)
 }
@@ -282,21 +325,50 @@ pub fn analyse_with_cache(
 /// Builds the analysis from a layout and the summaries of its hours (same order
 /// as `layout.hours`).
 pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
-    let mut per_stream: Vec<Vec<HourSummary>> = vec![Vec::new(); layout.streams.len()];
-    for (hour, summary) in layout.hours.iter().zip(summaries) {
-        per_stream[hour.stream].push(summary);
+    let keys = vec![None; summaries.len()];
+    assemble_keyed(layout, summaries, keys)
+}
+
+/// [`assemble`], with the key each hour directory was read under (same order).
+pub fn assemble_keyed(
+    layout: Layout,
+    summaries: Vec<HourSummary>,
+    keys: Vec<Option<CacheKey>>,
+) -> Analysis {
+    type Origin = (PathBuf, Option<CacheKey>);
+    let mut per_stream: Vec<Vec<(HourSummary, Origin)>> = Vec::new();
+    per_stream.resize_with(layout.streams.len(), Vec::new);
+    for ((hour, summary), key) in layout.hours.iter().zip(summaries).zip(keys) {
+        per_stream[hour.stream].push((summary, (hour.path.clone(), key)));
     }
     let mut warnings = layout.warnings;
-    for s in per_stream.iter().flatten() {
+    for (s, _) in per_stream.iter().flatten() {
         warnings.extend(s.warnings.iter().cloned());
     }
     warnings.sort();
+    let mut known_hours = HashMap::new();
+    let per_stream: Vec<Vec<HourSummary>> = per_stream
+        .into_iter()
+        .enumerate()
+        .map(|(stream, mut hours)| {
+            hours.sort_by_key(|(h, _)| h.hour_start_us);
+            hours
+                .into_iter()
+                .enumerate()
+                .map(|(hour, (summary, (path, key)))| {
+                    if let Some(key) = key {
+                        known_hours.insert(path, KnownHour { stream, hour, key });
+                    }
+                    summary
+                })
+                .collect()
+        })
+        .collect();
     let streams = layout
         .streams
         .into_par_iter()
         .zip(per_stream)
-        .map(|(dir, mut hours)| {
-            hours.sort_by_key(|h| h.hour_start_us);
+        .map(|(dir, hours)| {
             let coverage = analyse_stream(&hours);
             let mix_index = MixIndex::build(&coverage);
             let mut bad_segments: Vec<BadSegment> =
@@ -318,6 +390,82 @@ pub fn assemble(layout: Layout, summaries: Vec<HourSummary>) -> Analysis {
         streams,
         warnings,
         hours_from_cache: 0,
+        hours_reused: 0,
+        known_hours,
+    }
+}
+
+/// A cache layer that answers unchanged hour directories from the analysis being
+/// replaced (a reload), so they are neither scanned nor read from the result
+/// cache; the others go to `inner` (or are scanned).
+pub struct ReusedHours<'a> {
+    previous: &'a Analysis,
+    inner: Option<&'a dyn HourCache>,
+    now_ns: i64,
+    reused: AtomicUsize,
+}
+
+impl<'a> ReusedHours<'a> {
+    /// Reuses `previous`'s hours in front of `inner`.
+    pub fn new(previous: &'a Analysis, inner: Option<&'a dyn HourCache>) -> Self {
+        let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+        Self::at(previous, inner, now_ns)
+    }
+
+    /// [`ReusedHours::new`] as if it were `now_ns` (directories changed in the
+    /// [`SETTLING_NS`] before are not reused).
+    pub fn at(previous: &'a Analysis, inner: Option<&'a dyn HourCache>, now_ns: i64) -> Self {
+        ReusedHours {
+            previous,
+            inner,
+            now_ns,
+            reused: AtomicUsize::new(0),
+        }
+    }
+
+    /// Hours answered from the previous analysis so far.
+    pub fn reused(&self) -> usize {
+        self.reused.load(Ordering::Relaxed)
+    }
+}
+
+impl HourCache for ReusedHours<'_> {
+    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup {
+        let Some(key) = dir_key(&hour.path) else {
+            return CacheLookup::Miss(None);
+        };
+        let known = self
+            .previous
+            .known_hours
+            .get(&hour.path)
+            .filter(|k| k.key == key && key.settled(self.now_ns));
+        let summary = known.and_then(|k| {
+            self.previous
+                .streams
+                .get(k.stream)
+                .and_then(|s| s.hours.get(k.hour))
+                .filter(|h| h.hour_start_us == hour.hour_start_us)
+        });
+        if let Some(summary) = summary {
+            self.reused.fetch_add(1, Ordering::Relaxed);
+            return CacheLookup::Hit(summary.clone(), key);
+        }
+        match self.inner {
+            Some(c) => c.lookup(root, hour),
+            None => CacheLookup::Miss(key.settled(self.now_ns).then_some(key)),
+        }
+    }
+
+    fn store(&self, root: &Path, hour: &HourDir, key: CacheKey, summary: &HourSummary) {
+        if let Some(c) = self.inner {
+            c.store(root, hour, key, summary);
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(c) = self.inner {
+            c.finish();
+        }
     }
 }
 
@@ -406,5 +554,67 @@ pub mod hold {
         h.iter()
             .find(|(p, _)| p == root)
             .map(|(_, g)| Arc::clone(g))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAME: &str = "-2.0-full-n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg.ts";
+
+    fn archive(dir: &Path) -> PathBuf {
+        let root = dir.join("archive");
+        for hour in ["2024-11-09T05", "2024-11-09T06", "2024-11-09T07"] {
+            let h = root.join("c/q").join(hour);
+            fs::create_dir_all(&h).unwrap();
+            fs::write(h.join(format!("00:00.000000{NAME}")), b"x").unwrap();
+        }
+        root
+    }
+
+    fn empty() -> Analysis {
+        assemble(
+            Layout {
+                root: PathBuf::new(),
+                opened_as: OpenedAs::Root,
+                streams: Vec::new(),
+                hours: Vec::new(),
+                warnings: Vec::new(),
+            },
+            Vec::new(),
+        )
+    }
+
+    #[test]
+    fn a_reload_reuses_unchanged_hours_and_rescans_changed_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        // As if a minute had passed: the fresh directories have settled.
+        let later = chrono::Utc::now().timestamp_nanos_opt().unwrap() + 60_000_000_000;
+        let sel = Selection::default();
+        let none = empty();
+        let first_layer = ReusedHours::at(&none, None, later);
+        let first = analyse_with_cache(&root, &sel, &NoObserver, Some(&first_layer)).unwrap();
+        assert_eq!(first_layer.reused(), 0);
+        assert_eq!(first.known_hours.len(), 3, "every hour's key is kept");
+        let again = ReusedHours::at(&first, None, later);
+        let second = analyse_with_cache(&root, &sel, &NoObserver, Some(&again)).unwrap();
+        assert_eq!(again.reused(), 3, "nothing read again");
+        assert_eq!(
+            crate::export::json::to_json(&first),
+            crate::export::json::to_json(&second)
+        );
+        // A new segment in one hour: that hour alone is scanned again, and seen.
+        let h6 = root.join("c/q/2024-11-09T06");
+        fs::write(h6.join(format!("00:02.000000{NAME}")), b"x").unwrap();
+        let third_layer = ReusedHours::at(&second, None, later);
+        let third = analyse_with_cache(&root, &sel, &NoObserver, Some(&third_layer)).unwrap();
+        assert_eq!(third_layer.reused(), 2);
+        assert_eq!(third.segment_total(), 4);
+        // Just changed, as far as the clock says: never reused.
+        let now_layer = ReusedHours::new(&third, None);
+        analyse_with_cache(&root, &sel, &NoObserver, Some(&now_layer)).unwrap();
+        assert!(now_layer.reused() < 3, "the directory changed a moment ago");
     }
 }

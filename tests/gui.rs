@@ -58,7 +58,7 @@ fn harness_with_step(path: PathBuf, db: PathBuf, step_dt: f32) -> Harness<'stati
 }
 
 fn wait_until(h: &mut Harness<'_, SegscopeApp>, what: &str, done: impl Fn(&SegscopeApp) -> bool) {
-    let until = Instant::now() + Duration::from_secs(60);
+    let until = Instant::now() + Duration::from_secs(180);
     loop {
         h.step();
         if done(h.state()) {

@@ -100,6 +100,7 @@ fn analyse_on_queue(
         to_us: args.to,
         no_cache: args.no_cache,
         partials: false,
+        reuse: None,
     };
     let mut handle = client.submit::<Coverage>(&task)?;
     let mut bar = ProgressBar::new(!args.quiet);

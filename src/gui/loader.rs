@@ -126,11 +126,13 @@ fn submit(
     path: &Path,
     no_cache: bool,
     partials: bool,
+    previous: Option<Arc<Analysis>>,
 ) -> Result<JobHandle<Coverage>, String> {
     let args = CoverageArgs {
         path: path.to_path_buf(),
         no_cache,
         partials,
+        reuse: previous.map(crate::jobs::tasks::reuse::offer),
         ..Default::default()
     };
     client.submit::<Coverage>(&args).map_err(|e| e.to_string())
@@ -141,7 +143,7 @@ impl Loader {
     pub fn open(&mut self, client: &JobClient, path: &Path, no_cache: bool) -> Result<(), String> {
         self.cancel();
         self.reload = None;
-        let handle = submit(client, path, no_cache, true)?;
+        let handle = submit(client, path, no_cache, true, None)?;
         // Recent files are written in the background: no database work here.
         let (db, opened) = (client.db().clone(), path.to_path_buf());
         let _ = std::thread::Builder::new()
@@ -159,13 +161,14 @@ impl Loader {
             return Ok(());
         };
         let path = current.path.clone();
-        if current.analysis().is_none() {
+        let Some(previous) = current.analysis().cloned() else {
             return self.open(client, &path, no_cache);
-        }
+        };
         if let Some(r) = &self.reload {
             r.handle.cancel();
         }
-        let handle = submit(client, &path, no_cache, false)?;
+        // Unchanged hours are taken from the analysis on screen, not read again.
+        let handle = submit(client, &path, no_cache, false, Some(previous))?;
         let load = new_load(&path);
         self.reload = Some(Reload { handle, load });
         Ok(())

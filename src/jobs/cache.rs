@@ -8,14 +8,13 @@
 //! file system's timestamp granularity).
 
 use std::os::unix::ffi::OsStrExt as _;
-use std::os::unix::fs::MetadataExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use rusqlite::{OptionalExtension as _, params};
 
 use super::db::Db;
-use crate::analysis::{CacheKey, CacheLookup, HourCache};
+use crate::analysis::{CacheKey, CacheLookup, HourCache, dir_key};
 use crate::archive::Warning;
 use crate::archive::layout::HourDir;
 use crate::archive::name::SegmentType;
@@ -24,8 +23,6 @@ use crate::coverage::best::{HourSummary, PerType, Seg};
 
 /// Version of the summary encoding; older blobs are ignored (re-scanned).
 const FORMAT: u8 = 1;
-/// Directories modified this recently are not stored, ns.
-const RACY_NS: i64 = 2_000_000_000;
 
 /// A summary waiting to be written: key path, key, entry count, encoded summary.
 struct Pending {
@@ -70,12 +67,8 @@ pub fn clear(db: &Db) -> rusqlite::Result<usize> {
 
 impl HourCache for SqliteHourCache {
     fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup {
-        let Ok(meta) = std::fs::symlink_metadata(&hour.path) else {
+        let Some(key) = dir_key(&hour.path) else {
             return CacheLookup::Miss(None);
-        };
-        let key = CacheKey {
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            ctime_ns: meta.ctime() * 1_000_000_000 + meta.ctime_nsec(),
         };
         let path = self.key_path(root, hour);
         let row: Option<(i64, i64, Vec<u8>)> = self
@@ -88,12 +81,12 @@ impl HourCache for SqliteHourCache {
             })
             .ok()
             .flatten();
-        let racy = self.now_ns - key.mtime_ns.max(key.ctime_ns) < RACY_NS;
+        let racy = !key.settled(self.now_ns);
         match row {
             Some((m, c, blob)) if m == key.mtime_ns && c == key.ctime_ns => {
                 match decode(&blob, &crate::archive::relative_display(root, &hour.path)) {
                     Some(summary) if summary.hour_start_us == hour.hour_start_us => {
-                        CacheLookup::Hit(summary)
+                        CacheLookup::Hit(summary, key)
                     }
                     _ => CacheLookup::Miss((!racy).then_some(key)),
                 }

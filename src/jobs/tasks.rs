@@ -12,7 +12,7 @@ use super::cache::SqliteHourCache;
 use super::client::{KindContext, TaskKind};
 use super::runner::{Registry, TaskError};
 use crate::analysis::{
-    Analysis, AnalysisError, HourCache, ScanObserver, ScanProgress, analyse_with_cache,
+    Analysis, AnalysisError, HourCache, ReusedHours, ScanObserver, ScanProgress, analyse_with_cache,
 };
 use crate::archive::layout::{Layout, Selection};
 use crate::coverage::best::HourSummary;
@@ -36,6 +36,41 @@ pub struct CoverageArgs {
     pub no_cache: bool,
     /// Send the layout and every finished hour to subscribers as partial results.
     pub partials: bool,
+    /// A previous analysis of the same path, handed over in this process with
+    /// [`reuse::offer`]: its unchanged hours are reused instead of read again.
+    pub reuse: Option<u64>,
+}
+
+/// Handing a previous analysis to the `coverage` task that replaces it (a
+/// reload), within one process: the arguments carry only a token.
+pub mod reuse {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use crate::analysis::Analysis;
+
+    type Offers = Mutex<HashMap<u64, Arc<Analysis>>>;
+
+    fn offers() -> &'static Offers {
+        static OFFERS: std::sync::OnceLock<Offers> = std::sync::OnceLock::new();
+        OFFERS.get_or_init(Offers::default)
+    }
+
+    /// Offers `previous` to a task; returns the token for its arguments.
+    pub fn offer(previous: Arc<Analysis>) -> u64 {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let token = NEXT.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut o) = offers().lock() {
+            o.insert(token, previous);
+        }
+        token
+    }
+
+    /// Takes the analysis offered under `token` (once).
+    pub fn take(token: u64) -> Option<Arc<Analysis>> {
+        offers().lock().ok()?.remove(&token)
+    }
 }
 
 /// The streams and hour directories about to be scanned: the first partial
@@ -137,13 +172,15 @@ impl TaskKind for Coverage {
             ctx,
             partials: args.partials,
         };
-        let analysis = match analyse_with_cache(
-            &args.path,
-            &selection,
-            &observer,
-            cache.as_ref().map(|c| c as &dyn HourCache),
-        ) {
-            Ok(a) => a,
+        let previous = args.reuse.and_then(reuse::take);
+        let inner = cache.as_ref().map(|c| c as &dyn HourCache);
+        let reused = previous.as_deref().map(|p| ReusedHours::new(p, inner));
+        let layer = reused.as_ref().map(|r| r as &dyn HourCache).or(inner);
+        let analysis = match analyse_with_cache(&args.path, &selection, &observer, layer) {
+            Ok(mut a) => {
+                a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
+                a
+            }
             Err(AnalysisError::Cancelled) => return Err(TaskError::Cancelled),
             Err(e) => return Err(TaskError::Failed(e.to_string())),
         };
@@ -153,6 +190,7 @@ impl TaskKind for Coverage {
             "streams": analysis.streams.len(),
             "hours": hours,
             "hours_from_cache": analysis.hours_from_cache,
+            "hours_reused": analysis.hours_reused,
             "segments": analysis.segment_total(),
             "warnings": analysis.warnings.len(),
         });
