@@ -3,8 +3,6 @@
 //! to fit. Zoomed out each pixel shows its coverage mix (from the stream's mix index);
 //! zoomed in, single segments are drawn as boxes, duplicates and overlaps below.
 
-use std::sync::Arc;
-
 use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
 use super::axis::{full_time, human_duration};
@@ -361,7 +359,8 @@ pub fn visible_segments(stream: &StreamAnalysis, t0: f64, t1: f64) -> Vec<(Seg, 
 }
 
 /// The pixel mixes of a stream still loading: each pixel takes the hour holding
-/// its middle; `None` where that hour is not scanned yet (or absent).
+/// its middle; `None` where that hour is not scanned yet. The pixels of one hour
+/// are measured together, one raster per hour in view.
 pub fn loading_mix(
     partial: &PartialStream,
     t0: f64,
@@ -369,25 +368,39 @@ pub fn loading_mix(
     width: usize,
 ) -> Vec<Option<PixelMix>> {
     let px = (t1 - t0) / width.max(1) as f64;
-    (0..width)
-        .map(|x| {
-            let a = t0 + x as f64 * px;
-            let mid = a + px / 2.0;
-            let hour = (mid as i64).div_euclid(HOUR_US) * HOUR_US;
-            let Some(cov) = partial.done.get(&hour) else {
-                // Not scanned yet: pending; not in the archive: no data.
-                return (!partial.pending.contains(&hour)).then(|| PixelMix {
+    let edge = |x: usize| (t0 + x as f64 * px) as i64;
+    let hour_of = |x: usize| {
+        let mid = t0 + (x as f64 + 0.5) * px;
+        (mid as i64).div_euclid(HOUR_US) * HOUR_US
+    };
+    let mut out = Vec::with_capacity(width);
+    let mut x = 0;
+    while x < width {
+        let hour = hour_of(x);
+        let mut end = x + 1;
+        while end < width && hour_of(end) == hour {
+            end += 1;
+        }
+        let n = end - x;
+        match partial.done.get(&hour) {
+            Some(cov) => {
+                let (a, b) = (edge(x), edge(end).max(edge(x) + n as i64));
+                out.extend(mix_row(cov, a, b, n).into_iter().map(Some));
+            }
+            // Not scanned yet: pending.
+            None if partial.pending.contains(&hour) => out.extend((0..n).map(|_| None)),
+            // Not in the archive: no data.
+            None => out.extend((0..n).map(|_| {
+                Some(PixelMix {
                     span_us: px as i64,
                     outside_us: px as i64,
                     ..Default::default()
-                });
-            };
-            let cov: &Arc<_> = cov;
-            let lo = (a as i64).max(hour);
-            let hi = ((a + px) as i64).min(hour + HOUR_US).max(lo + 1);
-            mix_row(cov, lo, hi, 1).into_iter().next()
-        })
-        .collect()
+                })
+            })),
+        }
+        x = end;
+    }
+    out
 }
 
 /// The tooltip text for a hovered pixel of a finished stream.
@@ -431,4 +444,46 @@ pub fn pixel_tooltip(
         ));
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::archive::name::SegmentType;
+    use crate::coverage::best::HourSummary;
+    use crate::coverage::timeline::analyse_stream;
+    use crate::time::SECOND_US;
+
+    #[test]
+    fn a_loading_lane_shows_scanned_pending_and_absent_hours() {
+        // Hour 0 scanned (covered), hour 1 pending, hour 2 not in the archive.
+        let best = (0..1800)
+            .map(|i| Seg {
+                start_us: i * 2 * SECOND_US,
+                duration_us: 2 * SECOND_US,
+                kind: SegmentType::Full,
+            })
+            .collect();
+        let mut partial = PartialStream::default();
+        partial.done.insert(
+            0,
+            Arc::new(analyse_stream(&[HourSummary::from_best(0, best)])),
+        );
+        partial.pending.insert(HOUR_US);
+        let mix = loading_mix(&partial, 0.0, (3 * HOUR_US) as f64, 30);
+        assert_eq!(mix.len(), 30);
+        assert!(
+            mix[..10]
+                .iter()
+                .all(|m| m.is_some_and(|m| m.covered_us == m.span_us))
+        );
+        assert!(mix[10..20].iter().all(Option::is_none), "pending");
+        assert!(
+            mix[20..]
+                .iter()
+                .all(|m| m.is_some_and(|m| m.outside_us == m.span_us))
+        );
+    }
 }
