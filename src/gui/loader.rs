@@ -282,7 +282,7 @@ fn apply(load: &mut Load, ev: Event<Coverage>) -> bool {
                     if let Some(ps) = load.partial.get_mut(hour.stream) {
                         let h = hour.summary.hour_start_us;
                         ps.pending.remove(&h);
-                        ps.done.insert(h, Arc::new(hour.coverage.clone()));
+                        ps.done.insert(h, Arc::clone(&hour.coverage));
                     }
                 }
             }

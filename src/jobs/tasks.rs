@@ -90,8 +90,9 @@ pub struct HourDone {
     pub stream: usize,
     /// The hour's summary.
     pub summary: HourSummary,
-    /// The hour analysed on its own (for showing it before the whole stream is done).
-    pub coverage: StreamCoverage,
+    /// The hour analysed on its own (for showing it before the whole stream is
+    /// done), shared so a view can keep it without a copy.
+    pub coverage: std::sync::Arc<StreamCoverage>,
 }
 
 /// A partial result of a `coverage` task: first the layout, then each hour.
@@ -139,7 +140,7 @@ impl ScanObserver for TaskObserver<'_, '_> {
         self.ctx.partial(CoveragePartial::Hour(Box::new(HourDone {
             stream,
             summary: summary.clone(),
-            coverage: analyse_stream(std::slice::from_ref(summary)),
+            coverage: std::sync::Arc::new(analyse_stream(std::slice::from_ref(summary))),
         })));
     }
     fn is_cancelled(&self) -> bool {
