@@ -364,13 +364,19 @@ impl SegscopeApp {
                     .iter()
                     .map(|s| s.coverage.raw_holes.len())
                     .sum::<usize>();
-                let verb = if reloaded { "Reloaded" } else { "Analysed" };
+                let (verb, kept) = if reloaded {
+                    (
+                        "Reloaded",
+                        format!(", {} kept from the last analysis", a.hours_reused),
+                    )
+                } else {
+                    ("Analysed", String::new())
+                };
                 self.notes.info(format!(
-                    "{verb} {} segments of {} streams in {elapsed:.2} s ({} hours from the cache, {} of them kept from the last analysis): {holes} raw holes, {bad} bad segments, {} warnings",
+                    "{verb} {} segments of {} streams in {elapsed:.2} s ({} hours from the cache{kept}): {holes} raw holes, {bad} bad segments, {} warnings",
                     a.segment_total(),
                     a.streams.len(),
                     a.hours_from_cache,
-                    a.hours_reused,
                     a.warnings.len()
                 ));
                 for w in a.warnings.iter().take(5) {
