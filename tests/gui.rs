@@ -98,15 +98,15 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     let start = "2024-11-09 05:00:04.000000 UTC";
     assert_eq!(h.query_all_by_label(start).count(), 2);
     let before = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     h.query_all_by_label(start).next().unwrap().click();
     h.step();
     h.step();
     let (t0, t1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     assert_ne!(
         (t0, t1),
@@ -131,8 +131,8 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
         "{next:?}"
     );
     let (t0, t1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     assert!(t0 <= next.span.start_us as f64 && t1 >= next.span.end_us as f64);
     // P goes back.
@@ -329,8 +329,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         rect.top() + 50.0,
     );
     let (t0, t1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     let at = t0 + (t1 - t0) * 0.75;
     // Ctrl+scroll (a zoom event) zooms around the time under the pointer.
@@ -339,8 +339,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     h.event(egui::Event::Zoom(2.0));
     steps(&mut h, 2);
     let (z0, z1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     assert!(((z1 - z0) - (t1 - t0) / 2.0).abs() < 1.0, "half the span");
     assert!(
@@ -369,8 +369,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     h.drop_at(p + egui::vec2(100.0, 0.0));
     steps(&mut h, 2);
     let (d0, d1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     assert!(
         d0 < z0 && ((d1 - d0) - (z1 - z0)).abs() < 1.0,
@@ -381,14 +381,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let mut h = {
         let mut quick = harness_with_step(a.root(), a.dir.path().join("gui2.db"), 0.02);
         wait_until(&mut quick, "the analysis", analysed);
-        quick
-            .state_mut()
-            .doc_mut()
-            .unwrap()
-            .timeline
-            .time
-            .set_range(d0, d1);
-        quick.state_mut().doc_mut().unwrap().timeline.time.auto_fit = false;
+        quick.state_mut().doc_mut().unwrap().time.set_range(d0, d1);
+        quick.state_mut().doc_mut().unwrap().time.auto_fit = false;
         quick.hover_at(p);
         quick.step();
         quick
@@ -404,8 +398,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     }
     steps(&mut h, 2);
     let (f0, f1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     assert!((f1 - f0) > (d1 - d0) * 1.5, "fitted: {f0} {f1}");
 
@@ -433,8 +427,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     }
     steps(&mut h, 2);
     let (b0, b1) = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     let tol = (want1 - want0) * 0.02;
     assert!(
@@ -452,10 +446,9 @@ fn segment_level_hover_shows_the_file() {
     h.state_mut()
         .doc_mut()
         .unwrap()
-        .timeline
         .time
         .set_range(t0, t0 + 8e6);
-    h.state_mut().doc_mut().unwrap().timeline.time.auto_fit = false;
+    h.state_mut().doc_mut().unwrap().time.auto_fit = false;
     steps(&mut h, 2);
     let rect = h.state().doc().unwrap().timeline.last_rect.unwrap();
     let plot_left = rect.left() + 150.0;
@@ -574,20 +567,15 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
     wait_until(&mut h, "the analysis", analysed);
     // Zoom somewhere and select a hole.
     let (z0, z1) = (t("2024-11-09T05", 3.0), t("2024-11-09T05", 12.0));
-    h.state_mut()
-        .doc_mut()
-        .unwrap()
-        .timeline
-        .time
-        .set_range(z0, z1);
-    h.state_mut().doc_mut().unwrap().timeline.time.auto_fit = false;
+    h.state_mut().doc_mut().unwrap().time.set_range(z0, z1);
+    h.state_mut().doc_mut().unwrap().time.auto_fit = false;
     h.key_press(egui::Key::N);
     steps(&mut h, 2);
     let selected = h.state().doc().unwrap().holes.selected;
     assert!(selected.is_some());
     let view = (
-        h.state().doc().unwrap().timeline.time.t0,
-        h.state().doc().unwrap().timeline.time.t1,
+        h.state().doc().unwrap().time.t0,
+        h.state().doc().unwrap().time.t1,
     );
     let before = h.state().analysis().unwrap();
     // Hold the new scan so the reload is surely in progress while we look.
@@ -600,7 +588,7 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
         "the old analysis stays on screen while reloading"
     );
     let doc = app.doc().unwrap();
-    assert_eq!((doc.timeline.time.t0, doc.timeline.time.t1), view);
+    assert_eq!((doc.time.t0, doc.time.t1), view);
     assert!(doc.timeline.drawn.iter().all(|l| l.pending_px == 0));
     h.get_by_label_contains("reloading");
     hold.release();
@@ -611,11 +599,7 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
         "a new snapshot"
     );
     let doc = app.doc().unwrap();
-    assert_eq!(
-        (doc.timeline.time.t0, doc.timeline.time.t1),
-        view,
-        "the zoom is kept"
-    );
+    assert_eq!((doc.time.t0, doc.time.t1), view, "the zoom is kept");
     assert_eq!(doc.holes.selected, selected, "the selection is kept");
 }
 
@@ -685,7 +669,7 @@ fn zoom_history_goes_back_and_forward_by_keyboard_and_mouse_buttons() {
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
     let range = |h: &Harness<'_, SegscopeApp>| {
-        let t = &h.state().doc().unwrap().timeline.time;
+        let t = &h.state().doc().unwrap().time;
         (t.t0, t.t1)
     };
     let whole = range(&h);

@@ -14,7 +14,7 @@ use egui::ColorImage;
 use super::GuiOptions;
 use super::command::AppCommand;
 use super::export::{Exporter, encode_crop};
-use super::timeline::TimelineView;
+use super::time_view::TimeView;
 use crate::analysis::Analysis;
 
 /// Frames to draw after the analysis before the screenshot (layout settles).
@@ -197,7 +197,8 @@ impl Automation {
         &mut self,
         ctx: &egui::Context,
         analysis: Option<&Analysis>,
-        timeline: &mut TimelineView,
+        time: &mut TimeView,
+        timeline_rect: Option<egui::Rect>,
         _exporter: &Exporter,
     ) -> Option<AppCommand> {
         if !self.scripted() || self.close {
@@ -219,20 +220,18 @@ impl Automation {
             if b.done < b.frames {
                 if let Some((lo, hi)) = b.extent {
                     let (span, centre) = sweep(lo, hi, b.done, b.frames);
-                    timeline
-                        .time
-                        .set_range(centre - span / 2.0, centre + span / 2.0);
-                    timeline.time.auto_fit = false;
+                    time.set_range(centre - span / 2.0, centre + span / 2.0);
+                    time.auto_fit = false;
                 }
                 b.done += 1;
                 return None;
             }
             if b.hovered < HOVER_FRAMES {
                 // Segment level: 20 s in the middle, the pointer sweeping the lanes.
-                if let (Some((lo, hi)), Some(rect)) = (b.extent, timeline.last_rect) {
+                if let (Some((lo, hi)), Some(rect)) = (b.extent, timeline_rect) {
                     let mid = (lo + hi) / 2.0;
-                    timeline.time.set_range(mid - 10e6, mid + 10e6);
-                    timeline.time.auto_fit = false;
+                    time.set_range(mid - 10e6, mid + 10e6);
+                    time.auto_fit = false;
                     let k = b.hovered as f32;
                     let plot_left = rect.left() + 150.0;
                     let x = plot_left + (rect.right() - plot_left) * ((k * 0.037) % 1.0);

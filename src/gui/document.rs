@@ -10,6 +10,7 @@ use super::grid_view::GridView;
 use super::holes_panel::HolesPanel;
 use super::hours_panel::HoursPanel;
 use super::loader::Loader;
+use super::time_view::TimeView;
 use super::timeline::TimelineView;
 use crate::analysis::Analysis;
 use crate::time::HOUR_US;
@@ -65,7 +66,10 @@ pub struct Document {
     pub kind: DocumentKind,
     /// Its analyses.
     pub loader: Loader,
-    /// The timeline's view state.
+    /// The document's time view: range, zoom history, linked cursor; every
+    /// time-based chart of the document shows it.
+    pub time: TimeView,
+    /// The timeline's own state (hover, lane rasters).
     pub timeline: TimelineView,
     /// The holes table.
     pub holes: HolesPanel,
@@ -85,6 +89,7 @@ impl Document {
         Document {
             kind: DocumentKind::Archive,
             loader: Loader::default(),
+            time: TimeView::default(),
             timeline: TimelineView::default(),
             holes: HolesPanel::default(),
             hours: HoursPanel::default(),
@@ -145,7 +150,7 @@ impl Document {
     pub fn fit(&mut self) {
         if let Some((a, b)) = self.extent() {
             let pad = (b - a) * 0.01;
-            self.timeline.time.set_range(a - pad, b + pad);
+            self.time.set_range(a - pad, b + pad);
         }
     }
 }

@@ -128,8 +128,6 @@ pub struct HoveredSegment {
 /// View state of the timeline: visible range, drag state, hover.
 #[derive(Default)]
 pub struct TimelineView {
-    /// The visible range and its navigation (shared by the document's time charts).
-    pub time: TimeView,
     /// Where the pointer is.
     pub hover: Option<HoverInfo>,
     /// The segment under the pointer.
@@ -153,16 +151,12 @@ impl TimelineView {
         self.rasters.clear();
     }
 
-    /// Visible span, µs.
-    pub fn span(&self) -> f64 {
-        self.time.span()
-    }
-
-    /// Draws the axis and the lanes and handles the pointer. `extent` is the data
-    /// range used by double-click / fit.
+    /// Draws the axis and the lanes over the document's time view `time` and
+    /// handles the pointer (which moves `time`).
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
+        time: &mut TimeView,
         lanes: &[LaneSource<'_>],
         settings: &Settings,
         commands: &mut Vec<AppCommand>,
@@ -177,15 +171,14 @@ impl TimelineView {
         self.last_rect = Some(rect);
         let plot = Rect::from_min_max(Pos2::new(rect.left() + LABEL_W, rect.top()), rect.max);
         let width_px = plot.width().max(1.0);
-        self.time
-            .interact(ui, &response, plot, settings.scroll_zooms, commands);
-        let to_x = |t: f64, s: &Self| s.time.x_of(t, plot);
-        let to_t = |x: f32, s: &Self| s.time.time_at(x, plot);
+        time.interact(ui, &response, plot, settings.scroll_zooms, commands);
+        let to_x = |t: f64, time: &TimeView| time.x_of(t, plot);
+        let to_t = |x: f32, time: &TimeView| time.time_at(x, plot);
 
         let painter = ui.painter_at(rect);
         let mut shapes = 0usize;
         self.drawn.clear();
-        self.time.draw_axis(
+        time.draw_axis(
             &painter,
             plot,
             AXIS_H,
@@ -193,7 +186,7 @@ impl TimelineView {
             palette.text,
             palette.grid,
         );
-        let us_per_px = self.span() / f64::from(width_px);
+        let us_per_px = time.span() / f64::from(width_px);
         let segment_level = us_per_px < SEGMENT_LEVEL_US_PER_PX;
         self.hovered_segment = None;
         let hover_pos = response.hover_pos();
@@ -219,8 +212,8 @@ impl TimelineView {
             );
             let w = (width_px.round() as usize).max(1);
             let key = LaneKey {
-                t0: self.time.t0.to_bits(),
-                t1: self.time.t1.to_bits(),
+                t0: time.t0.to_bits(),
+                t1: time.t1.to_bits(),
                 width: w,
                 source: lane.version(),
                 dark: ui.visuals().dark_mode,
@@ -230,13 +223,11 @@ impl TimelineView {
             if !cached {
                 let rows = match lane {
                     LaneSource::Done(stream) if segment_level => {
-                        lane_raster::segment_rows(stream, palette, self.time.t0, self.time.t1, w)
+                        lane_raster::segment_rows(stream, palette, time.t0, time.t1, w)
                     }
-                    LaneSource::Done(stream) => {
-                        lane_raster::mix_rows(stream, self.time.t0, self.time.t1, w)
-                    }
+                    LaneSource::Done(stream) => lane_raster::mix_rows(stream, time.t0, time.t1, w),
                     LaneSource::Loading(partial) => {
-                        lane_raster::loading_rows(partial, self.time.t0, self.time.t1, w)
+                        lane_raster::loading_rows(partial, time.t0, time.t1, w)
                     }
                 };
                 let image = lane_raster::to_image(&rows, palette);
@@ -268,7 +259,7 @@ impl TimelineView {
                 continue;
             };
             if let Some(p) = hover_pos.filter(|p| lane_rect.contains(*p)) {
-                let t = to_t(p.x, self);
+                let t = to_t(p.x, time);
                 let in_under = lane_raster::in_overlap_rows((p.y - top) / lane_h);
                 if let Some((seg, flag)) = raster.segments.iter().find(|(s, flag)| {
                     *flag == in_under && (s.start_us as f64) <= t && t < s.end_us() as f64
@@ -288,8 +279,8 @@ impl TimelineView {
             if let Some((lane_i, hole)) = self.highlight {
                 if lane_i == i {
                     let (a, b) = (
-                        to_x(hole.start_us as f64, self),
-                        to_x(hole.end_us as f64, self),
+                        to_x(hole.start_us as f64, time),
+                        to_x(hole.end_us as f64, time),
                     );
                     let r = Rect::from_min_max(
                         Pos2::new(a.min(b - 2.0), top - 2.0),
@@ -307,14 +298,14 @@ impl TimelineView {
                 if lane_rect.y_range().contains(p.y) && plot.x_range().contains(p.x) {
                     self.hover = Some(HoverInfo {
                         lane: i,
-                        time_us: to_t(p.x, self),
+                        time_us: to_t(p.x, time),
                     });
                 }
             }
         }
         self.last_shapes = shapes;
         // Box zoom selection.
-        if let (Some(start), Some(now)) = (self.time.box_start(), hover_pos) {
+        if let (Some(start), Some(now)) = (time.box_start(), hover_pos) {
             let r = Rect::from_x_y_ranges(start.x.min(now.x)..=start.x.max(now.x), plot.y_range());
             painter.rect_filled(r, CornerRadius::ZERO, palette.selection);
         }
@@ -406,7 +397,7 @@ pub fn loading_mix(
 /// The tooltip text for a hovered pixel of a finished stream.
 pub fn pixel_tooltip(
     stream: &StreamAnalysis,
-    view: &TimelineView,
+    view: &TimeView,
     width_px: f32,
     time_us: f64,
     tz: TimeZoneChoice,

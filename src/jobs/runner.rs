@@ -126,7 +126,9 @@ impl Registry {
 pub enum ClaimScope {
     /// Only tasks this process submitted as local (a CLI command waiting for its own task).
     Own,
-    /// Own tasks and every unreserved task (a worker process, the desktop app).
+    /// Own tasks and every unreserved task (a `segscope jobs run` worker). The
+    /// desktop app and the CLI claim only their own: their retries are reserved
+    /// for them (`JobClient::retry`).
     Any,
 }
 

@@ -175,8 +175,8 @@ impl SegscopeApp {
             None => app.open_demo(&cc.egui_ctx),
         }
         if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
-            doc.timeline.time.set_range(a as f64, b as f64);
-            doc.timeline.time.auto_fit = false;
+            doc.time.set_range(a as f64, b as f64);
+            doc.time.auto_fit = false;
         }
         Ok(app)
     }
@@ -321,7 +321,7 @@ impl SegscopeApp {
             }
             let active = self.active == Some(id);
             if let Some(doc) = find_doc(&mut self.docs, Some(id)) {
-                if doc.loader.is_scanning() && doc.timeline.time.auto_fit && active {
+                if doc.loader.is_scanning() && doc.time.auto_fit && active {
                     doc.fit();
                 }
             }
@@ -392,7 +392,7 @@ impl SegscopeApp {
                         a.warnings.len() - 5
                     ));
                 }
-                if doc.timeline.time.auto_fit {
+                if doc.time.auto_fit {
                     doc.fit();
                 }
             }
@@ -439,7 +439,7 @@ impl SegscopeApp {
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
         if let Some(doc) = self.doc_mut() {
-            if doc.timeline.time.apply(cmd) {
+            if doc.time.apply(cmd) {
                 return;
             }
         }
@@ -472,10 +472,10 @@ impl SegscopeApp {
                 let Some(doc) = self.doc_mut() else {
                     return;
                 };
-                let mid = (doc.timeline.time.t0 + doc.timeline.time.t1) / 2.0;
+                let mid = (doc.time.t0 + doc.time.t1) / 2.0;
                 match doc.holes.step(cmd == AppCommand::NextHole, mid) {
                     Some(row) => {
-                        doc.timeline.time.focus(row.span);
+                        doc.time.focus(row.span);
                         doc.timeline.highlight = Some((row.stream, row.span));
                         self.view = MainView::Timeline;
                     }
@@ -488,9 +488,9 @@ impl SegscopeApp {
             }
             AppCommand::FitAll => {
                 if let Some(doc) = self.doc_mut() {
-                    doc.timeline.time.remember();
+                    doc.time.remember();
                     doc.fit();
-                    doc.timeline.time.auto_fit = true;
+                    doc.time.auto_fit = true;
                 }
             }
             AppCommand::ToggleGrid => {
@@ -659,10 +659,13 @@ impl eframe::App for SegscopeApp {
         }
         let analysis = self.analysis();
         if let Some(doc) = find_doc(&mut self.docs, self.active) {
-            if let Some(cmd) =
-                self.automation
-                    .step(ctx, analysis.as_deref(), &mut doc.timeline, &self.exporter)
-            {
+            if let Some(cmd) = self.automation.step(
+                ctx,
+                analysis.as_deref(),
+                &mut doc.time,
+                doc.timeline.last_rect,
+                &self.exporter,
+            ) {
                 self.commands.push(cmd);
             }
         }

@@ -209,7 +209,7 @@ impl SegscopeApp {
                     }
                 }
             }
-            let span = doc.timeline.span() as i64;
+            let span = doc.time.span() as i64;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("view {}", human_duration(span)));
             });
@@ -255,7 +255,7 @@ impl SegscopeApp {
         match tab {
             BottomTab::Holes => {
                 if let Some(row) = doc.holes.ui(ui, tz) {
-                    doc.timeline.time.focus(row.span);
+                    doc.time.focus(row.span);
                     doc.timeline.highlight = Some((row.stream, row.span));
                     go_timeline = true;
                 }
@@ -288,6 +288,7 @@ impl SegscopeApp {
         }
         let Document {
             loader,
+            time,
             timeline,
             grid,
             files,
@@ -317,7 +318,7 @@ impl SegscopeApp {
             });
             return;
         }
-        let response = timeline.ui(ui, &lanes, &self.settings, &mut self.commands);
+        let response = timeline.ui(ui, time, &lanes, &self.settings, &mut self.commands);
         let analysis = load.analysis().cloned();
         drop(lanes);
         if let (Some(hover), Some(a)) = (timeline.hover, analysis) {
@@ -331,13 +332,7 @@ impl SegscopeApp {
                     .streams
                     .get(hover.lane)
                     .map(|s| {
-                        pixel_tooltip(
-                            s,
-                            timeline,
-                            response.rect.width() - 150.0,
-                            hover.time_us,
-                            tz,
-                        )
+                        pixel_tooltip(s, time, response.rect.width() - 150.0, hover.time_us, tz)
                     })
                     .unwrap_or_default(),
             };
