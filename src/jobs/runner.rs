@@ -580,24 +580,33 @@ fn run_task(shared: &Arc<Shared>, task: Task) {
         last_progress_write: Mutex::new(None),
         output: Mutex::new(None),
     };
-    shared.emit(JobEvent::Started {
-        id: task.id,
-        kind: task.kind.clone(),
-    });
+    // `Started` is sent only for a task whose body really runs (one claimed but
+    // put back by a shutdown never started).
+    let started = || {
+        shared.emit(JobEvent::Started {
+            id: task.id,
+            kind: task.kind.clone(),
+        });
+    };
     let outcome = match shared.registry.kinds.get(&task.kind) {
-        None => Err(TaskError::Failed(format!(
-            "unknown task kind {:?}",
-            task.kind
-        ))),
-        Some(f) if !cancel.load(Ordering::Relaxed) => catch_unwind(AssertUnwindSafe(|| f(&ctx)))
-            .unwrap_or_else(|panic| {
+        None => {
+            started();
+            Err(TaskError::Failed(format!(
+                "unknown task kind {:?}",
+                task.kind
+            )))
+        }
+        Some(f) if !cancel.load(Ordering::Relaxed) => {
+            started();
+            catch_unwind(AssertUnwindSafe(|| f(&ctx))).unwrap_or_else(|panic| {
                 let msg = panic
                     .downcast_ref::<&str>()
                     .map(|s| (*s).to_string())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "unknown panic".into());
                 Err(TaskError::Failed(format!("task panicked: {msg}")))
-            }),
+            })
+        }
         Some(_) if shared.stopping.load(Ordering::SeqCst) => {
             // Claimed but never started before a shutdown: back to the queue.
             let _ = queue::requeue(&shared.db.lock(), task.id);
