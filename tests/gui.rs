@@ -208,15 +208,7 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
 #[test]
 fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = tmp.path().join("demo");
-    segscope::demo::generate(
-        &demo,
-        &segscope::demo::DemoOptions {
-            hours: 8,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let demo = util::demo_archive(tmp.path(), 8);
     // The scan stops after three hour directories until released.
     let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 3);
     let mut h = harness(demo, tmp.path().join("gui.db"));
@@ -252,15 +244,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
 #[test]
 fn cancel_stops_a_running_scan() {
     let tmp = tempfile::tempdir().unwrap();
-    let demo = tmp.path().join("demo");
-    segscope::demo::generate(
-        &demo,
-        &segscope::demo::DemoOptions {
-            hours: 12,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let demo = util::demo_archive(tmp.path(), 12);
     // Held after two hours, the scan is surely still running when Cancel is clicked.
     let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
     let mut h = harness(demo, tmp.path().join("gui.db"));

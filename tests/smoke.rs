@@ -170,15 +170,7 @@ fn crate_hole_colour() -> [u8; 3] {
 fn real_window_frame_benchmark_reports_every_figure() {
     let _display = display();
     let dir = tempfile::tempdir().unwrap();
-    let demo = dir.path().join("demo");
-    segscope::demo::generate(
-        &demo,
-        &segscope::demo::DemoOptions {
-            hours: 2,
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let demo = util::demo_archive(dir.path(), 2);
     let out = Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24"])
         .arg(env!("CARGO_BIN_EXE_segscope"))

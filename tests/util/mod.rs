@@ -64,6 +64,20 @@ impl Archive {
     }
 }
 
+/// Writes a demo archive of `hours` hours per stream into `dir/demo`; returns it.
+pub fn demo_archive(dir: &Path, hours: u32) -> PathBuf {
+    let demo = dir.join("demo");
+    segscope::demo::generate(
+        &demo,
+        &segscope::demo::DemoOptions {
+            hours,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    demo
+}
+
 /// The segscope binary the command-line tests run: `$SEGSCOPE_BIN` when set (CI
 /// points it at the headless build, `--no-default-features`), else this build's.
 pub fn segscope_bin() -> PathBuf {
