@@ -94,7 +94,8 @@ impl Notifications {
             .show(ctx, |ui| {
                 for m in recent.iter().rev() {
                     egui::Frame::popup(ui.style()).show(ui, |ui| {
-                        ui.set_max_width(420.0);
+                        // Narrow enough to leave the tables' columns readable.
+                        ui.set_max_width(340.0);
                         ui.label(RichText::new(&m.text).color(Self::colour(m.level, dark)));
                     });
                 }
