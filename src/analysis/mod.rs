@@ -2,6 +2,11 @@
 //! (one task per hour, cancellable, streaming each hour as it finishes), then
 //! build each stream's timeline. The result is an immutable [`Analysis`].
 
+pub mod hold;
+mod reuse;
+
+pub use reuse::ReusedHours;
+
 use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -392,168 +397,6 @@ pub fn assemble_keyed(
         hours_from_cache: 0,
         hours_reused: 0,
         known_hours,
-    }
-}
-
-/// A cache layer that answers unchanged hour directories from the analysis being
-/// replaced (a reload), so they are neither scanned nor read from the result
-/// cache; the others go to `inner` (or are scanned).
-pub struct ReusedHours<'a> {
-    previous: &'a Analysis,
-    inner: Option<&'a dyn HourCache>,
-    now_ns: i64,
-    reused: AtomicUsize,
-}
-
-impl<'a> ReusedHours<'a> {
-    /// Reuses `previous`'s hours in front of `inner`.
-    pub fn new(previous: &'a Analysis, inner: Option<&'a dyn HourCache>) -> Self {
-        let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
-        Self::at(previous, inner, now_ns)
-    }
-
-    /// [`ReusedHours::new`] as if it were `now_ns` (directories changed in the
-    /// [`SETTLING_NS`] before are not reused).
-    pub fn at(previous: &'a Analysis, inner: Option<&'a dyn HourCache>, now_ns: i64) -> Self {
-        ReusedHours {
-            previous,
-            inner,
-            now_ns,
-            reused: AtomicUsize::new(0),
-        }
-    }
-
-    /// Hours answered from the previous analysis so far.
-    pub fn reused(&self) -> usize {
-        self.reused.load(Ordering::Relaxed)
-    }
-}
-
-impl HourCache for ReusedHours<'_> {
-    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup {
-        let Some(key) = dir_key(&hour.path) else {
-            return CacheLookup::Miss(None);
-        };
-        let known = self
-            .previous
-            .known_hours
-            .get(&hour.path)
-            .filter(|k| k.key == key && key.settled(self.now_ns));
-        let summary = known.and_then(|k| {
-            self.previous
-                .streams
-                .get(k.stream)
-                .and_then(|s| s.hours.get(k.hour))
-                .filter(|h| h.hour_start_us == hour.hour_start_us)
-        });
-        if let Some(summary) = summary {
-            self.reused.fetch_add(1, Ordering::Relaxed);
-            return CacheLookup::Hit(summary.clone(), key);
-        }
-        match self.inner {
-            Some(c) => c.lookup(root, hour),
-            None => CacheLookup::Miss(key.settled(self.now_ns).then_some(key)),
-        }
-    }
-
-    fn store(&self, root: &Path, hour: &HourDir, key: CacheKey, summary: &HourSummary) {
-        if let Some(c) = self.inner {
-            c.store(root, hour, key, summary);
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(c) = self.inner {
-            c.finish();
-        }
-    }
-}
-
-/// Test hooks that hold a real scan at a known point, so tests can look at a
-/// scan in progress, cancel or signal it without racing it. Nothing holds a scan
-/// unless a test asks.
-pub mod hold {
-    use std::path::{Path, PathBuf};
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    /// Environment variable: every scan of the process scans this many hour
-    /// directories, then waits until cancelled (for tests of other processes).
-    pub const HOLD_ENV: &str = "SEGSCOPE_TEST_HOLD_AFTER_HOURS";
-
-    /// Where a held scan stops.
-    #[derive(Debug)]
-    pub struct Gate {
-        after: usize,
-        released: AtomicBool,
-    }
-
-    impl Gate {
-        /// Called with the ticket of each hour about to be scanned: hours from
-        /// `after` on wait until the gate opens or `cancelled` says so.
-        pub(crate) fn wait(&self, ticket: usize, cancelled: &dyn Fn() -> bool) {
-            while ticket >= self.after && !self.released.load(Ordering::SeqCst) && !cancelled() {
-                std::thread::sleep(Duration::from_millis(2));
-            }
-        }
-    }
-
-    type Holds = Mutex<Vec<(PathBuf, Arc<Gate>)>>;
-
-    fn holds() -> &'static Holds {
-        static HOLDS: Holds = Mutex::new(Vec::new());
-        &HOLDS
-    }
-
-    /// Holds every scan of `root` (as given to the scan) after `hours` hour
-    /// directories until [`ScanHold::release`] or drop.
-    pub struct ScanHold {
-        root: PathBuf,
-        gate: Arc<Gate>,
-    }
-
-    impl ScanHold {
-        /// Holds scans of `root` after `hours` hour directories.
-        pub fn after_hours(root: &Path, hours: usize) -> ScanHold {
-            let gate = Arc::new(Gate {
-                after: hours,
-                released: AtomicBool::new(false),
-            });
-            if let Ok(mut h) = holds().lock() {
-                h.push((root.to_path_buf(), Arc::clone(&gate)));
-            }
-            ScanHold {
-                root: root.to_path_buf(),
-                gate,
-            }
-        }
-
-        /// Lets held scans go on.
-        pub fn release(self) {}
-    }
-
-    impl Drop for ScanHold {
-        fn drop(&mut self) {
-            self.gate.released.store(true, Ordering::SeqCst);
-            if let Ok(mut h) = holds().lock() {
-                h.retain(|(p, g)| !(p == &self.root && Arc::ptr_eq(g, &self.gate)));
-            }
-        }
-    }
-
-    /// The gate a scan of `root` must pass, if a test set one.
-    pub(crate) fn gate_for(root: &Path) -> Option<Arc<Gate>> {
-        if let Some(after) = std::env::var(HOLD_ENV).ok().and_then(|v| v.parse().ok()) {
-            return Some(Arc::new(Gate {
-                after,
-                released: AtomicBool::new(false),
-            }));
-        }
-        let h = holds().lock().ok()?;
-        h.iter()
-            .find(|(p, _)| p == root)
-            .map(|(_, g)| Arc::clone(g))
     }
 }
 
