@@ -259,6 +259,14 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let mut failures: Vec<String> = Vec::new();
     let to_stdout = outputs.iter().any(|o| o.sink == Sink::Stdout);
     for o in &outputs {
+        // A signal while writing: the outputs already written stay (each is
+        // complete), the rest are not started.
+        if interrupted().load(Ordering::SeqCst) {
+            bail!(
+                "interrupted while writing the outputs; {} and later ones not written",
+                o.flag
+            );
+        }
         let bytes = o.kind.render(&analysis).unwrap_or_default();
         let result = match &o.sink {
             Sink::Stdout => write_stdout(&bytes),
@@ -269,6 +277,9 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         }
     }
     if let Some(dir) = &args.png {
+        if interrupted().load(Ordering::SeqCst) {
+            bail!("interrupted while writing the outputs; the maps were not written");
+        }
         failures.extend(write_maps(&analysis, dir, args.from, args.to, args.quiet));
     }
     if !args.quiet {
