@@ -697,3 +697,29 @@ fn zoom_history_goes_back_and_forward_by_keyboard_and_mouse_buttons() {
     steps(&mut h, 3);
     assert_eq!(range(&h), whole);
 }
+
+#[test]
+fn hours_decades_apart_draw_like_any_archive() {
+    // One segment in 1970 (a recorder whose clock fell back) and one in 2024.
+    let a = Archive::new();
+    a.segs(
+        "chan/src",
+        &[
+            ("1970-01-01T00", "00:00.000000", "2.0", "full"),
+            ("2024-11-09T05", "00:00.000000", "2.0", "full"),
+        ],
+    );
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let doc = h.state().doc().unwrap();
+    assert!(
+        doc.time.span() > 50.0 * 365.0 * 24.0 * 3.6e9,
+        "the whole span fits"
+    );
+    assert!(doc.timeline.drawn.iter().all(|l| l.data_px > 0));
+    // The grid map elides the empty decades: two hours and one break.
+    h.key_press(egui::Key::G);
+    steps(&mut h, 3);
+    assert_eq!(h.state().view, MainView::GridMap);
+    assert_eq!(h.state().doc().unwrap().grid.map_width(), 6 + 2 + 6);
+}

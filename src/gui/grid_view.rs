@@ -36,6 +36,11 @@ impl Default for GridView {
 }
 
 impl GridView {
+    /// Width in pixels of the map shown (0 before one is drawn).
+    pub fn map_width(&self) -> u32 {
+        self.layout.as_ref().map_or(0, |l| l.width)
+    }
+
     /// Forgets the texture (new analysis).
     pub fn reset(&mut self) {
         self.texture = None;
