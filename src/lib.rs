@@ -11,6 +11,7 @@
 //! * [`demo`]: the deterministic demo archive generator.
 //! * [`bench`](mod@bench): `segscope bench`, walk-versus-analysis timings.
 //! * [`jobs`]: the SQLite job queue, worker pool and result cache.
+//! * [`perf`]: Batch Shipyard perf events and per-node start-up timings.
 //! * `gui`: the desktop app (the only module using egui, eframe and rfd; built
 //!   with the default `gui` feature).
 //! * [`cli`]: the command line.
@@ -27,5 +28,6 @@ pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod jobs;
+pub mod perf;
 pub mod text;
 pub mod time;
