@@ -2,10 +2,11 @@
 //! table export and the per-node timings computed from them, without the
 //! crashes of graph.py.
 //!
-//! Built so far: parsing an event's RowKey, message and sizes ([`event`]) and
-//! the timings with their findings ([`timings`]). The export readers, the
-//! `perf` task, the command line, the `.dat`/trace exports and the timing views
-//! build on these.
+//! Built so far: reading every export form ([`read`]), parsing an event's
+//! RowKey, message and sizes ([`event`]) and the timings with their findings
+//! ([`timings`]). The `perf` task, the command line, the `.dat`/trace exports and
+//! the timing views build on these.
 
 pub mod event;
+pub mod read;
 pub mod timings;
