@@ -12,6 +12,7 @@
 //! * [`bench`](mod@bench): `segscope bench`, walk-versus-analysis timings.
 //! * [`jobs`]: the SQLite job queue, worker pool and result cache.
 //! * [`perf`]: Batch Shipyard perf events and per-node start-up timings.
+//! * [`input`]: what a path is (segment archive, perf export).
 //! * `gui`: the desktop app (the only module using egui, eframe and rfd; built
 //!   with the default `gui` feature).
 //! * [`cli`]: the command line.
@@ -27,6 +28,7 @@ pub mod demo;
 pub mod export;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod input;
 pub mod jobs;
 pub mod perf;
 pub mod text;

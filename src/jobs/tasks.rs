@@ -1,5 +1,6 @@
-//! The task kinds segscope runs: [`Coverage`] (analyse an archive), plus
-//! [`Sleep`] and [`Noop`], small tasks used to benchmark and exercise the runner.
+//! The task kinds segscope runs: [`Coverage`] (analyse an archive), [`Perf`]
+//! (the timings of a perf export), plus [`Sleep`] and [`Noop`], small tasks used
+//! to benchmark and exercise the runner.
 //! Each is a [`TaskKind`]; [`builtin_registry`] registers them all.
 
 use std::path::PathBuf;
@@ -273,10 +274,56 @@ impl TaskKind for Noop {
     }
 }
 
+/// Arguments of a `perf` task.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PerfArgs {
+    /// The export file.
+    pub path: PathBuf,
+    /// Only this pool (PartitionKey).
+    pub pool: Option<String>,
+}
+
+/// `perf`: reads a Batch Shipyard perf export and computes every node's
+/// start-up timings; the [`crate::perf::PerfAnalysis`] is the output.
+pub struct Perf;
+
+impl TaskKind for Perf {
+    const NAME: &'static str = "perf";
+    type Args = PerfArgs;
+    type Partial = ();
+    type Output = crate::perf::PerfAnalysis;
+
+    fn run(
+        ctx: &KindContext<'_, Self>,
+        args: PerfArgs,
+    ) -> Result<(Value, crate::perf::PerfAnalysis), TaskError> {
+        ctx.progress(0, 1, "reading the export");
+        let analysis = crate::perf::analyse_export(&args.path, args.pool.as_deref())
+            .map_err(|e| TaskError::Failed(e.to_string()))?;
+        if ctx.is_cancelled() {
+            return Err(TaskError::Cancelled);
+        }
+        let nodes: usize = analysis.pools.iter().map(|p| p.nodes.len()).sum();
+        let findings: usize = analysis
+            .pools
+            .iter()
+            .map(|p| p.findings.len())
+            .sum::<usize>()
+            + analysis.read_findings.len();
+        ctx.progress(1, 1, "done");
+        Ok((
+            json!({"path": args.path, "pools": analysis.pools.len(), "nodes": nodes, "findings": findings}),
+            analysis,
+        ))
+    }
+}
+
 /// The kinds this binary runs.
 pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
     r.add::<Coverage>();
+    r.add::<Perf>();
     r.add::<Sleep>();
     r.add::<Noop>();
     r
@@ -483,5 +530,35 @@ mod tests {
             panic!("a second retry fails");
         };
         assert!(why.contains("already retried"), "{why}");
+    }
+
+    #[test]
+    fn the_perf_task_runs_through_the_job_client() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("perf.jsonl");
+        std::fs::write(
+            &path,
+            "{\"PartitionKey\":\"a$p\",\"RowKey\":\"10\",\"NodeId\":\"n\",\"Event\":\"nodeprep:start\",\"Message\":\"offer=o,sku=s\"}\n\
+             {\"PartitionKey\":\"a$p\",\"RowKey\":\"12.5\",\"NodeId\":\"n\",\"Event\":\"nodeprep:end\"}\n",
+        )
+        .unwrap();
+        let client = client();
+        let mut h = client
+            .submit::<Perf>(&PerfArgs { path, pool: None })
+            .unwrap();
+        let outcome = loop {
+            match h.next_timeout(Duration::from_secs(30)) {
+                Some(Event::Finished(o)) => break o,
+                Some(_) => {}
+                None => panic!("no event within 30 s"),
+            }
+        };
+        let Outcome::Done(perf) = outcome else {
+            panic!("the timings are the output");
+        };
+        assert_eq!(
+            perf.pools[0].nodes[0].nodeprep.duration_or_zero(),
+            Some(2_500_000)
+        );
     }
 }
