@@ -187,43 +187,36 @@ fn absolute(path: &Path) -> PathBuf {
     out
 }
 
-/// Where a write to `target` lands, as one comparable path: links followed, the
-/// directory part resolved as far as it exists. Two targets with the same
-/// resolved path are the same file.
+/// Where a write to `target` lands, as one comparable path (two targets with the
+/// same resolved path are the same file): links followed, then the deepest part
+/// of the path that exists canonicalized (so `..` after a symlinked directory
+/// goes where the kernel would go) and the rest appended.
 pub fn resolved_target(target: &Path) -> PathBuf {
-    let end = absolute(&follow_links(target).unwrap_or_else(|_| target.to_path_buf()));
-    match (end.parent(), end.file_name()) {
-        (Some(dir), Some(name)) => fs::canonicalize(dir)
-            .unwrap_or_else(|_| dir.to_path_buf())
-            .join(name),
-        _ => end,
+    let start = absolute(&follow_links(target).unwrap_or_else(|_| target.to_path_buf()));
+    let mut existing = start.as_path();
+    loop {
+        if let Ok(canonical) = fs::canonicalize(existing) {
+            let rest = start.strip_prefix(existing).unwrap_or(Path::new(""));
+            return if rest.as_os_str().is_empty() {
+                canonical
+            } else {
+                canonical.join(rest)
+            };
+        }
+        match existing.parent() {
+            Some(parent) => existing = parent,
+            None => return start,
+        }
     }
 }
 
 /// The directories a write to `target` lands in, innermost first, as far as they
-/// exist: the resolved target's parent chain (links and `..` seen through).
+/// exist.
 fn existing_ancestors(target: &Path) -> Vec<Metadata> {
-    let start = follow_links(target).unwrap_or_else(|_| target.to_path_buf());
-    let mut path = absolute(&start);
-    // Find the deepest part that exists, then canonicalize it so `..` after a
-    // symlinked directory goes where the kernel would go.
-    let canonical = loop {
-        if let Ok(c) = fs::canonicalize(&path) {
-            break c;
-        }
-        if !path.pop() {
-            break path;
-        }
-    };
-    let mut out = Vec::new();
-    let mut cur = Some(canonical.as_path());
-    while let Some(p) = cur {
-        if let Ok(m) = fs::metadata(p) {
-            out.push(m);
-        }
-        cur = p.parent();
-    }
-    out
+    resolved_target(target)
+        .ancestors()
+        .filter_map(|p| fs::metadata(p).ok())
+        .collect()
 }
 
 /// The archive root a path opened for analysis belongs to: the path itself when
