@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use serde_json::Value;
 
 use super::{interrupted, open_db};
-use crate::jobs::queue::{self, CancelOutcome, RetryOutcome, Task, TaskState};
+use crate::jobs::queue::{self, CancelOutcome, Task, TaskState};
 use crate::jobs::runner::{ClaimScope, Runner, owner_alive};
 use crate::jobs::tasks::builtin_registry;
 use crate::text::shown;
@@ -181,16 +181,12 @@ pub fn run_jobs(cmd: &JobsCmd, db_path: Option<&Path>) -> anyhow::Result<()> {
             CancelOutcome::AlreadyFinished(state) => println!("task {id} already ended: {state}"),
             CancelOutcome::NotFound => bail!("no task {id}"),
         },
-        JobsAction::Retry { id } => match queue::retry(&db.lock(), *id)? {
-            RetryOutcome::Queued(new) => println!("{new}"),
-            RetryOutcome::AlreadyRetried(new) => {
-                bail!("task {id} was already retried as task {new}")
-            }
-            RetryOutcome::NotRetriable(state) => bail!(
-                "task {id} is {state}; only failed, cancelled or interrupted tasks can be retried"
-            ),
-            RetryOutcome::NotFound => bail!("no task {id}"),
-        },
+        JobsAction::Retry { id } => {
+            let new = queue::retry(&db.lock(), *id)?
+                .queued(*id)
+                .map_err(anyhow::Error::msg)?;
+            println!("{new}");
+        }
         JobsAction::Submit { kind, args } => {
             let args: Value = serde_json::from_str(args).context("--args is not JSON")?;
             let id = queue::enqueue(&db.lock(), kind, &args, None)?;

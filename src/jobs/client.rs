@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use super::db::Db;
-use super::queue::{self, RetryOutcome, TaskState};
+use super::queue::{self, TaskState};
 use super::runner::{ClaimScope, JobEvent, Registry, Runner, RunnerRef, TaskContext, TaskError};
 
 /// A kind of task: its name in the queue, typed arguments, partial results and
@@ -269,7 +269,7 @@ fn queue_request(runner: &RunnerRef, routes: &Routes, r: Request) {
     };
     let queued = match r.what {
         RequestKind::New(args) => runner
-            .submit_local(r.kind, &args)
+            .submit(r.kind, &args, true)
             .map_err(|e| e.to_string()),
         RequestKind::Retry(id) => retry_local(runner, r.kind, id),
     };
@@ -298,16 +298,9 @@ fn retry_local(runner: &RunnerRef, kind: &str, id: i64) -> Result<i64, String> {
     if task.kind != kind {
         return Err(format!("task {id} is a {} task", task.kind));
     }
-    match queue::retry_reserved(&conn, id, Some(runner.owner())).map_err(|e| e.to_string())? {
-        RetryOutcome::Queued(new) => Ok(new),
-        RetryOutcome::AlreadyRetried(new) => {
-            Err(format!("task {id} was already retried as task {new}"))
-        }
-        RetryOutcome::NotRetriable(state) => {
-            Err(format!("task {id} is {state}; it cannot be retried"))
-        }
-        RetryOutcome::NotFound => Err(format!("no task {id}")),
-    }
+    queue::retry_reserved(&conn, id, Some(runner.owner()))
+        .map_err(|e| e.to_string())?
+        .queued(id)
 }
 
 /// A task could not be queued.

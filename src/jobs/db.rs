@@ -302,25 +302,24 @@ fn move_aside(path: &Path) -> PathBuf {
         }
         PathBuf::from(aside)
     };
-    let mut aside = name(0);
-    for k in 1..1000 {
+    let mut moved = name(0);
+    for k in 0..1000 {
+        let aside = name(k);
         match std::fs::hard_link(path, &aside) {
             Ok(()) => {
                 let _ = std::fs::remove_file(path);
+                moved = aside;
                 break;
             }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => aside = name(k),
-            Err(_) => {
-                // No hard links here (some file systems): a plain rename to a name
-                // that does not exist yet.
-                let mut j = k;
-                while aside.exists() && j < k + 1000 {
-                    aside = name(j);
-                    j += 1;
-                }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            // No hard links here (some file systems): a plain rename to a name
+            // that does not exist yet.
+            Err(_) if !aside.exists() => {
                 let _ = std::fs::rename(path, &aside);
+                moved = aside;
                 break;
             }
+            Err(_) => {}
         }
     }
     for ext in ["-wal", "-shm"] {
@@ -328,7 +327,7 @@ fn move_aside(path: &Path) -> PathBuf {
         side.push(ext);
         let _ = std::fs::remove_file(PathBuf::from(side));
     }
-    aside
+    moved
 }
 
 /// The default database: `segscope.db` in segscope's data directory.

@@ -272,6 +272,22 @@ pub enum RetryOutcome {
     NotFound,
 }
 
+impl RetryOutcome {
+    /// The new task's id, or why task `id` was not queued again, in words.
+    pub fn queued(self, id: i64) -> Result<i64, String> {
+        match self {
+            RetryOutcome::Queued(new) => Ok(new),
+            RetryOutcome::AlreadyRetried(new) => {
+                Err(format!("task {id} was already retried as task {new}"))
+            }
+            RetryOutcome::NotRetriable(state) => Err(format!(
+                "task {id} is {state}; only failed, cancelled or interrupted tasks can be retried"
+            )),
+            RetryOutcome::NotFound => Err(format!("no task {id}")),
+        }
+    }
+}
+
 /// Re-queues a failed, cancelled or interrupted task once, as a new task that
 /// any runner may claim (it is reserved for no process). A second retry of the
 /// same task returns the first retry.

@@ -330,21 +330,12 @@ impl Runner {
 
     /// Enqueues a task (reserved for this process when `local`) and wakes the foreman.
     pub fn submit(&self, kind: &str, args: &Value, local: bool) -> rusqlite::Result<i64> {
-        let affinity = local.then_some(self.shared.owner.as_str());
-        let id = queue::enqueue(&self.shared.db.lock(), kind, args, affinity)?;
-        self.shared.wake();
-        Ok(id)
+        self.handle().submit(kind, args, local)
     }
 
     /// Wakes the foreman (after tasks were enqueued directly in the database).
     pub fn wake(&self) {
         self.shared.wake();
-    }
-
-    /// Asks this process's worker on task `id` to stop (user cancel).
-    pub fn cancel_local(&self, id: i64) -> bool {
-        self.handle().cancel(id);
-        true
     }
 
     /// A handle on this runner for other threads: cancel its tasks (without
@@ -414,9 +405,10 @@ pub struct RunnerRef {
 }
 
 impl RunnerRef {
-    /// Enqueues a task reserved for this process and wakes the foreman.
-    pub fn submit_local(&self, kind: &str, args: &Value) -> rusqlite::Result<i64> {
-        let id = queue::enqueue(&self.shared.db.lock(), kind, args, Some(&self.shared.owner))?;
+    /// Enqueues a task (reserved for this process when `local`) and wakes the foreman.
+    pub fn submit(&self, kind: &str, args: &Value, local: bool) -> rusqlite::Result<i64> {
+        let affinity = local.then_some(self.shared.owner.as_str());
+        let id = queue::enqueue(&self.shared.db.lock(), kind, args, affinity)?;
         self.shared.wake();
         Ok(id)
     }
