@@ -723,3 +723,38 @@ fn hours_decades_apart_draw_like_any_archive() {
     assert_eq!(h.state().view, MainView::GridMap);
     assert_eq!(h.state().doc().unwrap().grid.map_width(), 6 + 2 + 6);
 }
+
+#[test]
+fn an_opened_archive_is_listed_under_open_recent() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    let path = a.root().to_string_lossy().into_owned();
+    // Recorded and read back in the background: look until the menu shows it.
+    let until = Instant::now() + Duration::from_secs(180);
+    loop {
+        h.get_by_label("File").click();
+        steps(&mut h, 2);
+        h.get_by_label("Open recent").click();
+        steps(&mut h, 2);
+        // The menu's button, not the status bar's label of the same text.
+        let listed = h
+            .query_all(
+                egui_kittest::kittest::By::new()
+                    .role(egui::accesskit::Role::Button)
+                    .label(&path),
+            )
+            .next()
+            .is_some();
+        if listed {
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the archive never showed under Open recent"
+        );
+        h.key_press(egui::Key::Escape);
+        steps(&mut h, 2);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

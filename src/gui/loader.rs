@@ -144,11 +144,6 @@ impl Loader {
         self.cancel();
         self.reload = None;
         let handle = submit(client, path, no_cache, true, None)?;
-        // Recent files are written in the background: no database work here.
-        let (db, opened) = (client.db().clone(), path.to_path_buf());
-        let _ = std::thread::Builder::new()
-            .name("segscope-recent".into())
-            .spawn(move || crate::jobs::settings::remember_opened(&db, &opened));
         self.current = Some(new_load(path));
         self.handle = Some(handle);
         Ok(())

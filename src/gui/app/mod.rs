@@ -169,7 +169,7 @@ impl SegscopeApp {
             no_cache: options.no_cache,
             quit: false,
         };
-        app.refresh_recent();
+        app.refresh_recent(None);
         match options.path {
             Some(p) => app.open(&p),
             None => app.open_demo(&cc.egui_ctx),
@@ -231,7 +231,7 @@ impl SegscopeApp {
                 });
                 self.docs.push((id, doc));
                 self.active = Some(id);
-                self.refresh_recent();
+                self.refresh_recent(Some(path.to_path_buf()));
             }
             Err(e) => self.notes.error(e),
         }
@@ -274,15 +274,17 @@ impl SegscopeApp {
         self.demo_ready = Some(rx);
     }
 
-    /// Reads the recent files in the background (the menu shows the last list).
-    fn refresh_recent(&mut self) {
+    /// Records `opened` among the recent files (if given) and reads the list, in
+    /// the background (the menu shows the last list read).
+    fn refresh_recent(&mut self, opened: Option<PathBuf>) {
         let db = self.jobs.db().clone();
         let (tx, rx) = mpsc::channel();
         let _ = std::thread::Builder::new()
             .name("segscope-recent".into())
             .spawn(move || {
-                // Let a just-opened path be recorded first.
-                std::thread::sleep(Duration::from_millis(50));
+                if let Some(path) = opened {
+                    crate::jobs::settings::remember_opened(&db, &path);
+                }
                 let _ = tx.send(crate::jobs::settings::recent(&db).unwrap_or_default());
             });
         self.recent_rx = Some(rx);
