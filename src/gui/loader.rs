@@ -132,7 +132,7 @@ fn submit(
         path: path.to_path_buf(),
         no_cache,
         partials,
-        reuse: previous.map(crate::jobs::tasks::reuse::offer),
+        reuse: previous.as_ref().map(crate::jobs::tasks::reuse::offer),
         ..Default::default()
     };
     client.submit::<Coverage>(&args).map_err(|e| e.to_string())

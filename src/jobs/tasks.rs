@@ -43,15 +43,18 @@ pub struct CoverageArgs {
 }
 
 /// Handing a previous analysis to the `coverage` task that replaces it (a
-/// reload), within one process: the arguments carry only a token.
+/// reload), within one process: the arguments carry only a token. The offer
+/// holds the analysis weakly: the one who offers it keeps it alive (the app keeps
+/// it on screen until the reload is done), so an offer whose task never runs
+/// holds no memory.
 pub mod reuse {
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicU64, Ordering};
-    use std::sync::{Arc, Mutex};
+    use std::sync::{Arc, Mutex, Weak};
 
     use crate::analysis::Analysis;
 
-    type Offers = Mutex<HashMap<u64, Arc<Analysis>>>;
+    type Offers = Mutex<HashMap<u64, Weak<Analysis>>>;
 
     fn offers() -> &'static Offers {
         static OFFERS: std::sync::OnceLock<Offers> = std::sync::OnceLock::new();
@@ -59,18 +62,19 @@ pub mod reuse {
     }
 
     /// Offers `previous` to a task; returns the token for its arguments.
-    pub fn offer(previous: Arc<Analysis>) -> u64 {
+    pub fn offer(previous: &Arc<Analysis>) -> u64 {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let token = NEXT.fetch_add(1, Ordering::Relaxed);
         if let Ok(mut o) = offers().lock() {
-            o.insert(token, previous);
+            o.retain(|_, w| w.strong_count() > 0);
+            o.insert(token, Arc::downgrade(previous));
         }
         token
     }
 
-    /// Takes the analysis offered under `token` (once).
+    /// Takes the analysis offered under `token` (once), if it is still alive.
     pub fn take(token: u64) -> Option<Arc<Analysis>> {
-        offers().lock().ok()?.remove(&token)
+        offers().lock().ok()?.remove(&token)?.upgrade()
     }
 }
 
@@ -560,5 +564,25 @@ mod tests {
             perf.pools[0].nodes[0].nodeprep.duration_or_zero(),
             Some(2_500_000)
         );
+    }
+
+    #[test]
+    fn an_offered_analysis_is_taken_once_and_never_kept_alive_by_the_offer() {
+        let analysis = std::sync::Arc::new(crate::analysis::assemble(
+            Layout {
+                root: PathBuf::new(),
+                opened_as: crate::archive::layout::OpenedAs::Root,
+                streams: Vec::new(),
+                hours: Vec::new(),
+                warnings: Vec::new(),
+            },
+            Vec::new(),
+        ));
+        let token = reuse::offer(&analysis);
+        assert!(reuse::take(token).is_some());
+        assert!(reuse::take(token).is_none(), "taken once");
+        let dropped = reuse::offer(&analysis);
+        drop(analysis);
+        assert!(reuse::take(dropped).is_none(), "the offer held no memory");
     }
 }
