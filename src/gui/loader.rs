@@ -193,35 +193,18 @@ impl Loader {
         self.reload.as_ref().map(|r| r.load.progress)
     }
 
-    /// Handles events for at most `budget`.
+    /// Handles events for at most `budget` (at least one waiting event of each
+    /// task, so a document given no time left still moves on).
     pub fn drain(&mut self, budget: Duration) -> Drained {
-        let start = Instant::now();
+        let until = Instant::now() + budget;
         let mut out = Drained::default();
         if let (Some(handle), Some(load)) = (&mut self.handle, &mut self.current) {
-            while start.elapsed() < budget {
-                let Some(ev) = handle.try_next() else {
-                    break;
-                };
-                out.events += 1;
-                if apply(load, ev) {
-                    out.finished = true;
-                    break;
-                }
-            }
+            out.finished = drain_into(handle, load, until, &mut out.events);
         }
-        let mut reload_ended = false;
-        if let Some(r) = &mut self.reload {
-            while start.elapsed() < budget {
-                let Some(ev) = r.handle.try_next() else {
-                    break;
-                };
-                out.events += 1;
-                if apply(&mut r.load, ev) {
-                    reload_ended = true;
-                    break;
-                }
-            }
-        }
+        let reload_ended = match &mut self.reload {
+            Some(r) => drain_into(&mut r.handle, &mut r.load, until, &mut out.events),
+            None => false,
+        };
         if reload_ended {
             if let Some(Reload { handle, load }) = self.reload.take() {
                 match &load.state {
@@ -241,6 +224,26 @@ impl Loader {
         }
         out
     }
+}
+
+/// Applies the waiting events of one task to its load until `until` (the first
+/// one always); true when the task ended.
+fn drain_into(
+    handle: &mut JobHandle<Coverage>,
+    load: &mut Load,
+    until: Instant,
+    events: &mut usize,
+) -> bool {
+    while let Some(ev) = handle.try_next() {
+        *events += 1;
+        if apply(load, ev) {
+            return true;
+        }
+        if Instant::now() >= until {
+            break;
+        }
+    }
+    false
 }
 
 /// Applies one event to a load; true when it was the last.

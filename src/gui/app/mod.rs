@@ -69,6 +69,9 @@ impl BottomTab {
     }
 }
 
+/// How long a frame may spend handling what the documents' jobs reported.
+const DRAIN_BUDGET: Duration = Duration::from_millis(8);
+
 /// The document with id `id` among `docs`.
 fn find_doc(docs: &mut [(u64, Document)], id: Option<u64>) -> Option<&mut Document> {
     let id = id?;
@@ -307,12 +310,15 @@ impl SegscopeApp {
 
     /// Handles what every document's jobs reported since the last frame.
     fn drain_documents(&mut self) {
+        // One budget for the frame, shared by every document.
+        let until = std::time::Instant::now() + DRAIN_BUDGET;
         let ids: Vec<u64> = self.docs.iter().map(|(id, _)| *id).collect();
         for id in ids {
             let Some(doc) = find_doc(&mut self.docs, Some(id)) else {
                 continue;
             };
-            let drained = doc.loader.drain(Duration::from_millis(8));
+            let left = until.saturating_duration_since(std::time::Instant::now());
+            let drained = doc.loader.drain(left);
             if let Some(why) = &drained.reload_failed {
                 self.notes.error(format!(
                     "Reload failed; still showing the last analysis: {why}"
