@@ -526,7 +526,7 @@ fn report_writes_a_self_contained_html_file() {
 
 #[test]
 fn exports_refuse_the_archive_and_write_every_format() {
-    use segscope::export::kinds::{ExportKind, export_to};
+    use segscope::export::kinds::{ExportKind, Subject, export_to};
     let a = small_archive();
     let analysis = segscope::analysis::analyse(
         &a.root(),
@@ -536,17 +536,22 @@ fn exports_refuse_the_archive_and_write_every_format() {
     .unwrap();
     let inside = a.root().join("x.csv");
     assert!(
-        export_to(ExportKind::HolesCsv, &analysis, &a.root(), &inside)
-            .unwrap_err()
-            .contains("refusing")
+        export_to(
+            ExportKind::HolesCsv,
+            Subject::Coverage(&analysis),
+            &a.root(),
+            &inside
+        )
+        .unwrap_err()
+        .contains("refusing")
     );
     let out = a.dir.path().join("out");
     fs::create_dir_all(&out).unwrap();
     for kind in ExportKind::ALL {
         let target = out.join(kind.file_name("archive"));
-        let msg = export_to(kind, &analysis, &a.root(), &target).unwrap();
+        let msg = export_to(kind, Subject::Coverage(&analysis), &a.root(), &target).unwrap();
         assert!(msg.starts_with("Saved"), "{msg}");
-        match kind.render(&analysis) {
+        match kind.render(Subject::Coverage(&analysis)) {
             Some(bytes) => assert_eq!(fs::read(&target).unwrap(), bytes, "{kind:?}"),
             None => assert!(target.join("alpha_source_coverage.png").exists()),
         }

@@ -1,25 +1,21 @@
 //! `segscope coverage`: runs the analysis as a task on the job queue, waits for it
 //! and writes the requested outputs.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Duration;
 
 use anyhow::bail;
 use clap::Args;
 
-use super::progress::ProgressBar;
-use super::{ensure_demo_archive, interrupted, open_db};
+use super::outputs::{Output, Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
+use super::task_wait::run_task;
+use super::{ensure_demo_archive, interrupted};
 use crate::analysis::Analysis;
-use crate::export::atomic::{ensure_outside, resolved_target, write_output};
-use crate::export::kinds::ExportKind;
+use crate::export::kinds::{ExportKind, Subject};
 use crate::export::png;
-use crate::jobs::client::{Event, JobClient, Outcome};
-use crate::jobs::runner::ClaimScope;
-use crate::jobs::tasks::{Coverage, CoverageArgs, builtin_registry};
-use crate::text::{shown, shown_path};
+use crate::jobs::tasks::{Coverage, CoverageArgs};
+use crate::text::shown;
 use crate::time::parse_user_time;
 use crate::time::{format_hour, format_iso};
 
@@ -70,28 +66,12 @@ pub struct CoverageCmd {
     pub quiet: bool,
 }
 
-/// How often the wait for the analysis looks at the signal flag.
-const SIGNAL_POLL: Duration = Duration::from_millis(50);
-/// How long a signalled stop waits for the scan to notice.
-const SIGNAL_STOP_DEADLINE: Duration = Duration::from_secs(2);
-
-/// Runs the analysis as a local task and waits for it. A signal (Ctrl-C,
-/// SIGTERM) stops the scan within a fraction of a second: the task is marked
-/// `interrupted` and the error says so.
+/// Runs the analysis as a local task and waits for it (see [`run_task`]).
 fn analyse_on_queue(
     args: &CoverageCmd,
     path: &Path,
     db: Option<&Path>,
 ) -> anyhow::Result<Arc<Analysis>> {
-    let db = open_db(db)?;
-    let (client, recovered) = JobClient::start(db, builtin_registry(), 1, ClaimScope::Own);
-    if !recovered.is_empty() && !args.quiet {
-        eprintln!(
-            "segscope: {} task(s) of a process that stopped were marked interrupted (see `segscope jobs list`)",
-            recovered.len()
-        );
-    }
-    crate::jobs::settings::remember_opened(client.db(), path);
     let task = CoverageArgs {
         path: path.to_path_buf(),
         channels: args.channels.clone(),
@@ -102,133 +82,17 @@ fn analyse_on_queue(
         partials: false,
         reuse: None,
     };
-    let mut handle = client.submit::<Coverage>(&task)?;
-    let mut bar = ProgressBar::new(!args.quiet);
-    let outcome = loop {
-        if interrupted().load(Ordering::SeqCst) {
-            bar.finish();
-            // A graceful stop marks the running task interrupted; one not yet
-            // claimed is marked too.
-            let db = client.db().clone();
-            let id = handle.id();
-            client.shutdown(SIGNAL_STOP_DEADLINE);
-            if let Some(id) = id {
-                let _ = crate::jobs::queue::interrupt(&db.lock(), &[id], "stopped by a signal");
-            }
-            bail!("interrupted; {} stopped, nothing written", task_name(id));
-        }
-        match handle.next_timeout(SIGNAL_POLL) {
-            Some(Event::Progress {
-                done,
-                total,
-                phrase,
-            }) => bar.update(done, total, "hours", &phrase),
-            Some(Event::Finished(outcome)) => break outcome,
-            Some(Event::Partial(_)) | None => {}
-        }
-    };
-    bar.finish();
-    let id = handle.id();
-    client.shutdown(crate::jobs::runner::DEFAULT_STOP_DEADLINE);
-    match outcome {
-        Outcome::Done(analysis) => Ok(analysis),
-        Outcome::Cancelled | Outcome::Interrupted(_) => {
-            bail!("{} was cancelled", task_name(id))
-        }
-        Outcome::Failed(error) => bail!("{error}"),
-    }
-}
-
-/// "analysis task N", or "the analysis" before it had an id.
-fn task_name(id: Option<i64>) -> String {
-    id.map_or_else(|| "the analysis".into(), |i| format!("analysis task {i}"))
-}
-
-/// Where a text output goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Sink {
-    Stdout,
-    File(PathBuf),
-}
-
-/// One requested single-file output.
-struct Output {
-    flag: &'static str,
-    sink: Sink,
-    kind: ExportKind,
+    run_task::<Coverage>(&task, path, db, args.quiet, "hours")
 }
 
 fn requested_outputs(args: &CoverageCmd) -> Vec<Output> {
-    let list = [
+    outputs(&[
         (ExportKind::Json, &args.json),
         (ExportKind::HoursCsv, &args.csv),
         (ExportKind::HolesCsv, &args.holes_csv),
         (ExportKind::Prometheus, &args.prom),
         (ExportKind::Html, &args.html),
-    ];
-    list.into_iter()
-        .filter_map(|(kind, target)| {
-            let target = target.as_ref()?;
-            let sink = if target.as_os_str() == "-" {
-                Sink::Stdout
-            } else {
-                Sink::File(target.clone())
-            };
-            Some(Output {
-                flag: kind.flag(),
-                sink,
-                kind,
-            })
-        })
-        .collect()
-}
-
-/// Refuses outputs that cannot all be written as asked: two to stdout, two to
-/// one file, a file inside the archive.
-fn check_outputs(path: &Path, outputs: &[Output], png: Option<&Path>) -> anyhow::Result<()> {
-    let stdout: Vec<&str> = outputs
-        .iter()
-        .filter(|o| o.sink == Sink::Stdout)
-        .map(|o| o.flag)
-        .collect();
-    if stdout.len() > 1 {
-        bail!(
-            "only one output can go to stdout (-), not {}",
-            stdout.join(" and ")
-        );
-    }
-    let mut seen: Vec<(PathBuf, &str)> = Vec::new();
-    let files = outputs
-        .iter()
-        .filter_map(|o| match &o.sink {
-            Sink::File(p) => Some((p.as_path(), o.flag)),
-            Sink::Stdout => None,
-        })
-        .chain(png.map(|p| (p, "--png")));
-    for (target, flag) in files {
-        ensure_outside(path, target)?;
-        let resolved = resolved_target(target);
-        if let Some((_, other)) = seen.iter().find(|(p, _)| *p == resolved) {
-            bail!(
-                "{other} and {flag} name the same file {}; give each output its own",
-                shown_path(target)
-            );
-        }
-        seen.push((resolved, flag));
-    }
-    Ok(())
-}
-
-/// Writes to stdout, failing (instead of succeeding silently) when stdout is
-/// closed, and naming a broken pipe.
-fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
-    if super::stdout_was_closed().load(Ordering::SeqCst) {
-        bail!("cannot write to stdout: it is closed");
-    }
-    let mut out = std::io::stdout().lock();
-    out.write_all(bytes)
-        .and_then(|()| out.flush())
-        .map_err(|e| anyhow::anyhow!("cannot write to stdout: {e}"))
+    ])
 }
 
 /// `segscope coverage`. Every output that can be written is written; the ones
@@ -250,32 +114,14 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     }
     // Refuse outputs that cannot be written as asked before any work.
     let outputs = requested_outputs(args);
-    check_outputs(&path, &outputs, args.png.as_deref())?;
+    check_outputs(&path, &outputs, args.png.as_deref().map(|p| (p, "--png")))?;
     let analysis = analyse_on_queue(args, &path, db)?;
     if interrupted().load(Ordering::SeqCst) {
         bail!("interrupted; nothing written");
     }
 
-    let mut failures: Vec<String> = Vec::new();
     let to_stdout = outputs.iter().any(|o| o.sink == Sink::Stdout);
-    for o in &outputs {
-        // A signal while writing: the outputs already written stay (each is
-        // complete), the rest are not started.
-        if interrupted().load(Ordering::SeqCst) {
-            bail!(
-                "interrupted while writing the outputs; {} and later ones not written",
-                o.flag
-            );
-        }
-        let bytes = o.kind.render(&analysis).unwrap_or_default();
-        let result = match &o.sink {
-            Sink::Stdout => write_stdout(&bytes),
-            Sink::File(target) => write_output(target, &bytes).map_err(anyhow::Error::from),
-        };
-        if let Err(e) = result {
-            failures.push(format!("{}: {e:#}", o.flag));
-        }
-    }
+    let mut failures = write_outputs(&outputs, Subject::Coverage(&analysis))?;
     if let Some(dir) = &args.png {
         if interrupted().load(Ordering::SeqCst) {
             bail!("interrupted while writing the outputs; the maps were not written");
@@ -295,16 +141,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         }
     }
     report_problems(&analysis, args.quiet);
-    if !failures.is_empty() {
-        for f in &failures {
-            eprintln!("segscope: error: {}", shown(f));
-        }
-        bail!(
-            "{} of the requested outputs could not be written (the others were)",
-            failures.len()
-        );
-    }
-    Ok(())
+    fail_on(&failures)
 }
 
 /// Why an analysis found no streams, in one line.

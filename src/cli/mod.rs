@@ -1,9 +1,13 @@
-//! The command line: `segscope coverage`, `demo`, `jobs`, `cache`, `bench`.
+//! The command line: `segscope coverage`, `report`, `perf`, `demo`,
+//! `demo-perf`, `jobs`, `cache`, `bench`.
 //! Output meant for scripts goes to stdout; messages and progress go to stderr.
 
 mod coverage;
 mod jobs;
+mod outputs;
+mod perf;
 mod progress;
+mod task_wait;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +22,7 @@ use crate::jobs::db::{Db, default_db_path};
 use crate::time::{hour_floor, parse_user_time};
 
 pub use coverage::summary_text;
+pub use perf::{default_demo_perf, write_demo_perf};
 
 /// segscope: coverage, holes and overlaps of HLS segment archives.
 #[derive(Parser, Debug)]
@@ -50,6 +55,11 @@ pub enum Command {
     Report(coverage::ReportCmd),
     /// Write the deterministic demo archive.
     Demo(DemoArgs),
+    /// Read a Batch Shipyard perf export: per-node start-up timings, findings,
+    /// graph.py's .dat, a Chrome trace, the report.
+    Perf(perf::PerfCmd),
+    /// Write a generated Batch Shipyard perf export.
+    DemoPerf(perf::DemoPerfArgs),
     /// The job queue: list, show, cancel, retry, submit, run a worker.
     Jobs(jobs::JobsCmd),
     /// The result cache.
@@ -210,6 +220,8 @@ pub fn main() -> ExitCode {
         Some(Command::Coverage(args)) => coverage::run(&args, db),
         Some(Command::Report(args)) => coverage::run_report(&args, db),
         Some(Command::Demo(args)) => run_demo(&args),
+        Some(Command::Perf(args)) => perf::run(&args, db),
+        Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
         Some(Command::Cache(args)) => jobs::run_cache(&args, db),
         Some(Command::Bench(BenchCommand::Coverage {

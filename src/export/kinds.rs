@@ -1,13 +1,24 @@
 //! Every export kind, for the command line's flags and the app's dialog alike:
 //! what it is called, the file name it proposes, its bytes, and writing it.
+//! A kind renders a [`Subject`]: a coverage analysis or a perf analysis.
 
 use std::path::Path;
 
 use super::atomic::{ensure_outside, write_output};
-use super::{csv, html, json, png, prom};
+use super::{csv, html, json, png, prom, timing};
 use crate::analysis::Analysis;
+use crate::perf::PerfAnalysis;
 
-/// An export of a coverage analysis.
+/// What is exported: the analysis of a document.
+#[derive(Debug, Clone, Copy)]
+pub enum Subject<'a> {
+    /// A segment archive's coverage.
+    Coverage(&'a Analysis),
+    /// A perf export's timings.
+    Perf(&'a PerfAnalysis),
+}
+
+/// An export of an analysis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ExportKind {
     /// wubloader-layout map PNGs, one per stream (a directory).
@@ -22,10 +33,25 @@ pub enum ExportKind {
     Html,
     /// Prometheus text exposition.
     Prometheus,
+    /// One CSV row per node of a perf export.
+    TimingCsv,
+    /// graph.py's `.dat` per pool (a directory).
+    Dat,
+    /// Chrome Trace Event JSON (Perfetto).
+    Trace,
 }
 
 impl ExportKind {
-    /// Every kind, in menu order.
+    /// The kinds of a perf analysis, in menu order.
+    pub const PERF: [ExportKind; 5] = [
+        ExportKind::Html,
+        ExportKind::TimingCsv,
+        ExportKind::Dat,
+        ExportKind::Trace,
+        ExportKind::Json,
+    ];
+
+    /// The kinds of a coverage analysis, in menu order.
     pub const ALL: [ExportKind; 6] = [
         ExportKind::Html,
         ExportKind::Maps,
@@ -44,6 +70,9 @@ impl ExportKind {
             ExportKind::Json => "JSON report",
             ExportKind::Html => "HTML report",
             ExportKind::Prometheus => "Prometheus metrics",
+            ExportKind::TimingCsv => "timings CSV",
+            ExportKind::Dat => "graph.py .dat files",
+            ExportKind::Trace => "Chrome trace",
         }
     }
 
@@ -56,10 +85,14 @@ impl ExportKind {
             ExportKind::Json => "--json",
             ExportKind::Html => "--html",
             ExportKind::Prometheus => "--prom",
+            ExportKind::TimingCsv => "--csv",
+            ExportKind::Dat => "--dat",
+            ExportKind::Trace => "--trace",
         }
     }
 
-    /// The file (or, for maps, folder) name proposed for an archive named `base`.
+    /// The file (or, for maps and `.dat` files, folder) name proposed for an
+    /// input named `base`.
     pub fn file_name(self, base: &str) -> String {
         match self {
             ExportKind::Maps => format!("{base}-maps"),
@@ -68,38 +101,71 @@ impl ExportKind {
             ExportKind::Json => format!("{base}-coverage.json"),
             ExportKind::Html => format!("{base}-report.html"),
             ExportKind::Prometheus => format!("{base}-coverage.prom"),
+            ExportKind::TimingCsv => format!("{base}-timings.csv"),
+            ExportKind::Dat => format!("{base}-dat"),
+            ExportKind::Trace => format!("{base}-trace.json"),
         }
     }
 
-    /// True when the target is a folder (maps), not a file.
-    pub fn is_folder(self) -> bool {
-        self == ExportKind::Maps
+    /// The file name proposed for `subject` opened from an input named `base`
+    /// (the perf JSON report is `-timings.json`).
+    pub fn file_name_for(self, subject: Subject<'_>, base: &str) -> String {
+        match (self, subject) {
+            (ExportKind::Json, Subject::Perf(_)) => format!("{base}-timings.json"),
+            _ => self.file_name(base),
+        }
     }
 
-    /// The bytes of a single-file kind (`None` for maps, which are many files).
-    pub fn render(self, analysis: &Analysis) -> Option<Vec<u8>> {
-        Some(match self {
-            ExportKind::Maps => return None,
-            ExportKind::HolesCsv => csv::holes_csv(analysis),
-            ExportKind::HoursCsv => csv::hours_csv(analysis),
-            ExportKind::Json => json::to_json(analysis),
-            ExportKind::Html => html::to_html(analysis),
-            ExportKind::Prometheus => prom::to_prometheus(analysis),
+    /// True when the target is a folder (maps, `.dat` files), not a file.
+    pub fn is_folder(self) -> bool {
+        matches!(self, ExportKind::Maps | ExportKind::Dat)
+    }
+
+    /// The bytes of a single-file kind of `subject` (`None` for the folder
+    /// kinds, and for a kind the subject does not have).
+    pub fn render(self, subject: Subject<'_>) -> Option<Vec<u8>> {
+        Some(match (self, subject) {
+            (ExportKind::HolesCsv, Subject::Coverage(a)) => csv::holes_csv(a),
+            (ExportKind::HoursCsv, Subject::Coverage(a)) => csv::hours_csv(a),
+            (ExportKind::Json, Subject::Coverage(a)) => json::to_json(a),
+            (ExportKind::Html, Subject::Coverage(a)) => html::to_html(a),
+            (ExportKind::Prometheus, Subject::Coverage(a)) => prom::to_prometheus(a),
+            (ExportKind::Json, Subject::Perf(p)) => timing::perf_json(p),
+            (ExportKind::Html, Subject::Perf(p)) => timing::html::perf_html(p),
+            (ExportKind::TimingCsv, Subject::Perf(p)) => timing::timing_csv(p),
+            (ExportKind::Trace, Subject::Perf(p)) => timing::trace::trace_json(p),
+            _ => return None,
         })
     }
 }
 
-/// Writes one export of `analysis` (opened from `archive`) to `target`, refusing
-/// targets inside the archive; returns what was done, in words. Blocking: the
-/// app calls it on a background thread.
+/// Writes one export of `subject` (opened from `source`, an archive or an
+/// export file) to `target`, refusing targets inside the archive or on the
+/// export itself; returns what was done, in words. Blocking: the app calls it
+/// on a background thread.
 pub fn export_to(
     kind: ExportKind,
-    analysis: &Analysis,
-    archive: &Path,
+    subject: Subject<'_>,
+    source: &Path,
     target: &Path,
 ) -> Result<String, String> {
-    ensure_outside(archive, target).map_err(|e| e.to_string())?;
-    let Some(bytes) = kind.render(analysis) else {
+    ensure_outside(source, target).map_err(|e| e.to_string())?;
+    if let (ExportKind::Dat, Subject::Perf(p)) = (kind, subject) {
+        let written = timing::dat::write_dats(p, target).map_err(|e| e.to_string())?;
+        return Ok(format!(
+            "Saved {} .dat files to {}",
+            written.len(),
+            target.display()
+        ));
+    }
+    let Subject::Coverage(analysis) = subject else {
+        let bytes = kind
+            .render(subject)
+            .ok_or_else(|| format!("a perf export has no {}", kind.title()))?;
+        write_output(target, &bytes).map_err(|e| e.to_string())?;
+        return Ok(format!("Saved {}", target.display()));
+    };
+    let Some(bytes) = kind.render(subject) else {
         let done = png::write_maps(analysis, target, None, None).map_err(|e| e.to_string())?;
         let saved = format!("Saved {} maps to {}", done.written.len(), target.display());
         if done.failed.is_empty() {

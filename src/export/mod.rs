@@ -9,3 +9,4 @@ pub mod json;
 pub mod kinds;
 pub mod png;
 pub mod prom;
+pub mod timing;

@@ -11,7 +11,7 @@ use egui::ColorImage;
 
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
-use crate::export::kinds::{ExportKind, export_to};
+use crate::export::kinds::{ExportKind, Subject, export_to};
 use crate::export::png;
 
 /// What to export from the app: a kind of [`crate::export::kinds`], or the
@@ -197,8 +197,9 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let result = prepare_target(&archive, &target)
-                    .and_then(|()| export_to(kind, &analysis, &archive, &target));
+                let result = prepare_target(&archive, &target).and_then(|()| {
+                    export_to(kind, Subject::Coverage(&analysis), &archive, &target)
+                });
                 let _ = tx.send(result);
                 ctx.request_repaint();
             });

@@ -302,9 +302,18 @@ impl TaskKind for Perf {
         ctx: &KindContext<'_, Self>,
         args: PerfArgs,
     ) -> Result<(Value, crate::perf::PerfAnalysis), TaskError> {
-        ctx.progress(0, 1, "reading the export");
-        let analysis = crate::perf::analyse_export(&args.path, args.pool.as_deref())
-            .map_err(|e| TaskError::Failed(e.to_string()))?;
+        ctx.progress(0, 0, "reading the export");
+        let mut watch = |p: crate::perf::ReadProgress| {
+            ctx.progress(p.rows as i64, p.estimated_rows() as i64, "reading");
+            !ctx.is_cancelled()
+        };
+        let analysis =
+            match crate::perf::analyse_export_watched(&args.path, args.pool.as_deref(), &mut watch)
+            {
+                Ok(a) => a,
+                Err(crate::perf::read::ReadError::Stopped) => return Err(TaskError::Cancelled),
+                Err(e) => return Err(TaskError::Failed(format!("{}: {e}", args.path.display()))),
+            };
         if ctx.is_cancelled() {
             return Err(TaskError::Cancelled);
         }
@@ -315,9 +324,10 @@ impl TaskKind for Perf {
             .map(|p| p.findings.len())
             .sum::<usize>()
             + analysis.read_findings.len();
-        ctx.progress(1, 1, "done");
+        let rows: usize = analysis.rows;
+        ctx.progress(rows as i64, rows as i64, "done");
         Ok((
-            json!({"path": args.path, "pools": analysis.pools.len(), "nodes": nodes, "findings": findings}),
+            json!({"path": args.path, "rows": rows, "pools": analysis.pools.len(), "nodes": nodes, "findings": findings}),
             analysis,
         ))
     }

@@ -2,18 +2,23 @@
 //! table export and the per-node timings computed from them, without the
 //! crashes of graph.py.
 //!
-//! Built so far: reading every export form ([`read`]), parsing an event's
-//! RowKey, message and sizes ([`event`]) and the timings with their findings
-//! ([`timings`]). The `perf` task, the command line, the `.dat`/trace exports and
-//! the timing views build on these.
+//! Reading every export form ([`read`]), parsing an event's RowKey, message
+//! and sizes ([`event`]), the timings with their findings ([`timings`]), what
+//! they add up to ([`summary`]) and how a node's bars are laid out
+//! ([`lanes`]). The `perf` task, the command line, the exports
+//! (`crate::export::timing`) and the timing views build on these.
 
+pub mod demo;
 pub mod event;
+pub mod lanes;
 pub mod read;
+pub mod summary;
 pub mod timings;
 
+use std::io::Read;
 use std::path::Path;
 
-use read::{Form, ReadError, ReadFinding, read_export};
+use read::{Form, ReadError, ReadFinding, read_export_watched};
 use timings::{Finding, NodeTimings, node_timings};
 
 /// The timings of one pool.
@@ -39,18 +44,79 @@ pub struct PerfAnalysis {
     pub pools: Vec<PoolTimings>,
     /// Rows that could not be read.
     pub read_findings: Vec<ReadFinding>,
+    /// Rows (entities) in the export.
+    pub rows: usize,
 }
 
 /// Reads the export at `path` and computes the timings of every pool (only
 /// `pool` when given; an unknown pool gives no pools and a read finding naming
 /// the ones there are).
 pub fn analyse_export(path: &Path, pool: Option<&str>) -> Result<PerfAnalysis, ReadError> {
+    analyse_export_watched(path, pool, &mut |_| true)
+}
+
+/// How far the reading of an export is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReadProgress {
+    /// Rows (entities) read.
+    pub rows: usize,
+    /// Bytes of the file read.
+    pub bytes: u64,
+    /// The file's size.
+    pub total_bytes: u64,
+}
+
+impl ReadProgress {
+    /// The rows the whole file holds, estimated from the bytes per row so far.
+    pub fn estimated_rows(&self) -> usize {
+        if self.bytes == 0 {
+            return self.rows;
+        }
+        ((self.rows as f64 * self.total_bytes as f64 / self.bytes as f64) as usize).max(self.rows)
+    }
+}
+
+/// A reader that counts the bytes read through it.
+struct Counted<R> {
+    inner: R,
+    read: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read.set(self.read.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// [`analyse_export`], calling `watch` as rows are read; when it returns
+/// false the analysis stops with [`ReadError::Stopped`].
+pub fn analyse_export_watched(
+    path: &Path,
+    pool: Option<&str>,
+    watch: &mut dyn FnMut(ReadProgress) -> bool,
+) -> Result<PerfAnalysis, ReadError> {
     let file = std::fs::File::open(path)?;
-    let (form, export) = read_export(file)?;
+    let total_bytes = file.metadata().map_or(0, |m| m.len());
+    let read = std::rc::Rc::new(std::cell::Cell::new(0));
+    let counted = Counted {
+        inner: file,
+        read: std::rc::Rc::clone(&read),
+    };
+    let (form, export) = read_export_watched(counted, &mut |rows| {
+        watch(ReadProgress {
+            rows,
+            bytes: read.get(),
+            total_bytes,
+        })
+    })?;
+    let rows = export.rows;
     let mut read_findings = export.findings;
     if let Some(p) = pool.filter(|p| !export.pools.contains_key(*p)) {
         let have: Vec<&str> = export.pools.keys().map(String::as_str).collect();
         read_findings.push(ReadFinding {
+            node: None,
             line: 0,
             message: format!("no pool {p:?} in the export; it has: {}", have.join(", ")),
         });
@@ -73,6 +139,7 @@ pub fn analyse_export(path: &Path, pool: Option<&str>) -> Result<PerfAnalysis, R
         form,
         pools,
         read_findings,
+        rows,
     })
 }
 

@@ -20,6 +20,9 @@ pub struct ReadFinding {
     pub line: usize,
     /// What is wrong.
     pub message: String,
+    /// The node of a row that was read in part (a malformed message); `None`
+    /// for a row skipped whole.
+    pub node: Option<String>,
 }
 
 /// The events of an export, grouped by pool (PartitionKey), and what could not be read.
@@ -29,6 +32,8 @@ pub struct PerfExport {
     pub pools: BTreeMap<String, Vec<PerfEvent>>,
     /// Unreadable rows and messages.
     pub findings: Vec<ReadFinding>,
+    /// Rows (entities) read, readable or not.
+    pub rows: usize,
 }
 
 /// The form an export was detected as.
@@ -42,6 +47,17 @@ pub enum Form {
     Json,
 }
 
+impl Form {
+    /// Its name in reports (`csv`, `jsonl`, `json`).
+    pub fn key(self) -> &'static str {
+        match self {
+            Form::Csv => "csv",
+            Form::JsonLines => "jsonl",
+            Form::Json => "json",
+        }
+    }
+}
+
 /// Why an export could not be read at all.
 #[derive(Debug)]
 pub enum ReadError {
@@ -49,6 +65,8 @@ pub enum ReadError {
     Io(std::io::Error),
     /// Nothing in it looks like a perf export.
     NotAnExport(String),
+    /// The watcher stopped the reading.
+    Stopped,
 }
 
 impl fmt::Display for ReadError {
@@ -56,6 +74,7 @@ impl fmt::Display for ReadError {
         match self {
             ReadError::Io(e) => write!(f, "cannot read the export: {e}"),
             ReadError::NotAnExport(why) => write!(f, "not a perf export: {why}"),
+            ReadError::Stopped => write!(f, "reading stopped"),
         }
     }
 }
@@ -70,15 +89,56 @@ impl From<std::io::Error> for ReadError {
 
 /// Reads an export from `input`, detecting its form.
 pub fn read_export(input: impl Read) -> Result<(Form, PerfExport), ReadError> {
+    read_export_watched(input, &mut |_| true)
+}
+
+/// How often (in rows) a reader reports its progress.
+pub const PROGRESS_ROWS: usize = 4096;
+
+/// Reads an export like [`read_export`], calling `on_rows` with the rows read
+/// so far every [`PROGRESS_ROWS`] rows; when it returns false, reading stops
+/// and the error is [`ReadError::Stopped`].
+pub fn read_export_watched(
+    input: impl Read,
+    on_rows: &mut dyn FnMut(usize) -> bool,
+) -> Result<(Form, PerfExport), ReadError> {
     let mut reader = BufReader::new(input);
     let form = detect(&mut reader)?;
-    let mut out = PerfExport::default();
+    let mut out = Reading {
+        export: PerfExport::default(),
+        rows: 0,
+        on_rows,
+        stopped: false,
+    };
     match form {
         Form::Csv => read_csv(reader, &mut out)?,
         Form::JsonLines => read_json_lines(reader, &mut out)?,
         Form::Json => read_json(reader, &mut out),
     }
-    Ok((form, out))
+    if out.stopped {
+        return Err(ReadError::Stopped);
+    }
+    out.export.rows = out.rows;
+    Ok((form, out.export))
+}
+
+/// An export being read: what is read so far, and who watches.
+struct Reading<'a> {
+    export: PerfExport,
+    rows: usize,
+    on_rows: &'a mut dyn FnMut(usize) -> bool,
+    stopped: bool,
+}
+
+impl Reading<'_> {
+    /// Counts a row; true when reading must stop.
+    fn row_done(&mut self) -> bool {
+        self.rows += 1;
+        if self.rows % PROGRESS_ROWS == 0 && !(self.on_rows)(self.rows) {
+            self.stopped = true;
+        }
+        self.stopped
+    }
 }
 
 /// Looks at the first bytes (after a BOM and white space): `[` or an object
@@ -130,7 +190,7 @@ struct RawEntity {
 }
 
 /// Turns a raw entity into an event, or findings.
-fn accept(raw: RawEntity, line: usize, out: &mut PerfExport) {
+fn accept(raw: RawEntity, line: usize, out: &mut Reading<'_>) {
     let missing: Vec<&str> = [
         ("PartitionKey", raw.partition.is_none()),
         ("RowKey", raw.row_key.is_none()),
@@ -142,7 +202,8 @@ fn accept(raw: RawEntity, line: usize, out: &mut PerfExport) {
     .map(|(n, _)| *n)
     .collect();
     if !missing.is_empty() {
-        out.findings.push(ReadFinding {
+        out.export.findings.push(ReadFinding {
+            node: None,
             line,
             message: format!("missing {}; row skipped", missing.join(", ")),
         });
@@ -156,7 +217,8 @@ fn accept(raw: RawEntity, line: usize, out: &mut PerfExport) {
     let at_us = match parse_row_key(&row_key) {
         Ok(us) => us,
         Err(e) => {
-            out.findings.push(ReadFinding {
+            out.export.findings.push(ReadFinding {
+                node: None,
                 line,
                 message: format!("{e}; row skipped"),
             });
@@ -167,7 +229,8 @@ fn accept(raw: RawEntity, line: usize, out: &mut PerfExport) {
     let message = match parse_message(&text) {
         Ok(m) => m,
         Err(e) => {
-            out.findings.push(ReadFinding {
+            out.export.findings.push(ReadFinding {
+                node: Some(node.clone()),
                 line,
                 message: format!("{e}; the pieces that parse are kept"),
             });
@@ -178,7 +241,8 @@ fn accept(raw: RawEntity, line: usize, out: &mut PerfExport) {
                 .collect()
         }
     };
-    out.pools
+    out.export
+        .pools
         .entry(partition.clone())
         .or_default()
         .push(PerfEvent {
@@ -218,7 +282,7 @@ impl<R: Read> Read for LineEnds<R> {
     }
 }
 
-fn read_csv(reader: impl Read, out: &mut PerfExport) -> Result<(), ReadError> {
+fn read_csv(reader: impl Read, out: &mut Reading<'_>) -> Result<(), ReadError> {
     let ends = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     // After CRLF the csv crate starts a row at its "\n": count it in.
     let line_of = |byte: u64| ends.borrow().partition_point(|&e| e <= byte) + 1;
@@ -262,10 +326,14 @@ fn read_csv(reader: impl Read, out: &mut PerfExport) -> Result<(), ReadError> {
                     out,
                 );
             }
-            Err(e) => out.findings.push(ReadFinding {
+            Err(e) => out.export.findings.push(ReadFinding {
+                node: None,
                 line: before,
                 message: format!("unreadable CSV row: {e}"),
             }),
+        }
+        if out.row_done() {
+            break;
         }
     }
     Ok(())
@@ -288,7 +356,7 @@ fn from_json(v: &Value) -> Option<RawEntity> {
     })
 }
 
-fn read_json_lines(reader: impl BufRead, out: &mut PerfExport) -> Result<(), ReadError> {
+fn read_json_lines(reader: impl BufRead, out: &mut Reading<'_>) -> Result<(), ReadError> {
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
@@ -300,22 +368,26 @@ fn read_json_lines(reader: impl BufRead, out: &mut PerfExport) -> Result<(), Rea
             .and_then(from_json)
         {
             Some(raw) => accept(raw, i + 1, out),
-            None => out.findings.push(ReadFinding {
+            None => out.export.findings.push(ReadFinding {
+                node: None,
                 line: i + 1,
                 message: "not a JSON object; line skipped".into(),
             }),
+        }
+        if out.row_done() {
+            break;
         }
     }
     Ok(())
 }
 
 /// Visits the entities of an array one at a time.
-struct Entities<'a> {
-    out: &'a mut PerfExport,
+struct Entities<'a, 'b> {
+    out: &'a mut Reading<'b>,
     count: usize,
 }
 
-impl<'de> Visitor<'de> for &mut Entities<'_> {
+impl<'de> Visitor<'de> for &mut Entities<'_, '_> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an array of entities, or an object with `value` or `items`")
@@ -325,10 +397,14 @@ impl<'de> Visitor<'de> for &mut Entities<'_> {
             self.count += 1;
             match from_json(&v) {
                 Some(raw) => accept(raw, self.count, self.out),
-                None => self.out.findings.push(ReadFinding {
+                None => self.out.export.findings.push(ReadFinding {
+                    node: None,
                     line: self.count,
                     message: "entity is not a JSON object; skipped".into(),
                 }),
+            }
+            if self.out.row_done() {
+                return Err(serde::de::Error::custom("reading stopped"));
             }
         }
         Ok(())
@@ -345,19 +421,23 @@ impl<'de> Visitor<'de> for &mut Entities<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for &mut Entities<'_> {
+impl<'de> DeserializeSeed<'de> for &mut Entities<'_, '_> {
     type Value = ();
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_any(self)
     }
 }
 
-fn read_json(reader: impl Read, out: &mut PerfExport) {
+fn read_json(reader: impl Read, out: &mut Reading<'_>) {
     let mut de = serde_json::Deserializer::from_reader(reader);
     let mut entities = Entities { out, count: 0 };
     if let Err(e) = (&mut entities).deserialize(&mut de) {
+        if entities.out.stopped {
+            return;
+        }
         let at = entities.count + 1;
-        entities.out.findings.push(ReadFinding {
+        entities.out.export.findings.push(ReadFinding {
+            node: None,
             line: at,
             message: format!(
                 "the JSON breaks off at entity {at} ({e}); the entities before it are read"

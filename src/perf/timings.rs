@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashSet};
 use super::event::{PerfEvent, parse_size};
 
 /// A phase of a node.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Phase {
     /// Its events are not in the export (a phase the pool does not have).
     Absent,
@@ -23,6 +23,9 @@ pub enum Phase {
         start_us: i64,
         /// Duration, µs (the end event's `diff` when it has one).
         duration_us: i64,
+        /// The same in seconds as graph.py holds it: the `diff` value as
+        /// written, else the µs difference divided by 10^6.
+        seconds: f64,
     },
 }
 
@@ -36,10 +39,57 @@ impl Phase {
             Phase::Done { duration_us, .. } => Some(duration_us),
         }
     }
+
+    /// A finished phase from its start and length in µs (no `diff`).
+    pub fn done(start_us: i64, duration_us: i64) -> Phase {
+        Phase::Done {
+            start_us,
+            duration_us,
+            seconds: duration_us as f64 / 1e6,
+        }
+    }
+
+    /// Seconds: `Some` for a finished phase, `Some(0.0)` for an absent one
+    /// (as graph.py counts it), `None` for an open one.
+    pub fn seconds_or_zero(&self) -> Option<f64> {
+        match *self {
+            Phase::Absent => Some(0.0),
+            Phase::Open { .. } => None,
+            Phase::Done { seconds, .. } => Some(seconds),
+        }
+    }
+
+    /// Seconds of a finished phase only.
+    pub fn seconds(&self) -> Option<f64> {
+        match *self {
+            Phase::Done { seconds, .. } => Some(seconds),
+            _ => None,
+        }
+    }
+
+    /// Its start, µs, unless absent.
+    pub fn start_us(&self) -> Option<i64> {
+        match *self {
+            Phase::Absent => None,
+            Phase::Open { start_us } | Phase::Done { start_us, .. } => Some(start_us),
+        }
+    }
+
+    /// Its end, µs, when finished.
+    pub fn end_us(&self) -> Option<i64> {
+        match *self {
+            Phase::Done {
+                start_us,
+                duration_us,
+                ..
+            } => Some(start_us + duration_us),
+            _ => None,
+        }
+    }
 }
 
 /// What one image went through on one node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ImageTimings {
     /// The image (`img=`).
     pub img: String,
@@ -56,7 +106,7 @@ pub struct ImageTimings {
 }
 
 /// The timings of one node.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeTimings {
     /// Azure Batch node id.
     pub node_id: String,
@@ -75,6 +125,8 @@ pub struct NodeTimings {
     pub global_resources_loaded: Phase,
     /// Images in order of first appearance.
     pub images: Vec<ImageTimings>,
+    /// The node's last event, µs (where its open phases are drawn up to).
+    pub last_event_us: i64,
 }
 
 /// What is wrong with an event or a node.
@@ -83,6 +135,8 @@ pub struct NodeTimings {
 pub enum FindingKind {
     /// A start without its end.
     MissingEnd,
+    /// A node without `nodeprep:start`: it has no start time.
+    MissingStart,
     /// A start or end repeated.
     Duplicate,
     /// An end without a start before it.
@@ -91,6 +145,20 @@ pub enum FindingKind {
     Malformed,
     /// Worth knowing, not wrong (e.g. a node prep without `offer`/`sku`).
     Info,
+}
+
+impl FindingKind {
+    /// Its name in reports (`missing_end`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            FindingKind::MissingEnd => "missing_end",
+            FindingKind::MissingStart => "missing_start",
+            FindingKind::Duplicate => "duplicate",
+            FindingKind::Unmatched => "unmatched",
+            FindingKind::Malformed => "malformed",
+            FindingKind::Info => "info",
+        }
+    }
 }
 
 /// A located problem; the rest of the work goes on.
@@ -106,10 +174,11 @@ pub struct Finding {
     pub message: String,
 }
 
-/// Seconds (a `diff=` value) to µs, rounded; `None` when not a finite number.
-fn diff_us(text: &str) -> Option<i64> {
+/// A `diff=` value: seconds as written (the float graph.py reads) and µs,
+/// rounded; `None` when not a finite number.
+fn diff_value(text: &str) -> Option<(f64, i64)> {
     let s: f64 = text.trim().parse().ok()?;
-    (s.is_finite() && s.abs() < 9.0e9).then(|| (s * 1e6).round() as i64)
+    (s.is_finite() && s.abs() < 9.0e9).then(|| (s, (s * 1e6).round() as i64))
 }
 
 /// One node's events, sorted, and the findings met while pairing them.
@@ -130,18 +199,25 @@ impl<'a> Pairing<'a> {
         });
     }
 
-    fn duration(&mut self, start: &PerfEvent, end: &PerfEvent) -> i64 {
-        match end.get("diff").map(|d| (d, diff_us(d))) {
-            Some((_, Some(us))) => us,
+    /// The phase from `start` to `end`: its length is the end's `diff` when
+    /// it has a readable one, else the time between the events.
+    fn done(&mut self, start: &PerfEvent, end: &PerfEvent) -> Phase {
+        let by_time = Phase::done(start.at_us, end.at_us - start.at_us);
+        match end.get("diff").map(|d| (d, diff_value(d))) {
+            Some((_, Some((seconds, duration_us)))) => Phase::Done {
+                start_us: start.at_us,
+                duration_us,
+                seconds,
+            },
             Some((d, None)) => {
                 self.finding(
                     Some(end),
                     FindingKind::Malformed,
                     format!("diff={d:?} is not a number of seconds; the times are used"),
                 );
-                end.at_us - start.at_us
+                by_time
             }
-            None => end.at_us - start.at_us,
+            None => by_time,
         }
     }
 
@@ -189,10 +265,7 @@ impl<'a> Pairing<'a> {
         let phase = match matched {
             Some(e) => {
                 let end_ev = self.events[e];
-                Phase::Done {
-                    start_us: start_ev.at_us,
-                    duration_us: self.duration(start_ev, end_ev),
-                }
+                self.done(start_ev, end_ev)
             }
             None => {
                 self.finding(
@@ -228,14 +301,10 @@ impl<'a> Pairing<'a> {
                         self.used.insert(j);
                     }
                     let end_ev = self.events[j];
-                    let duration_us = if end == "cascade:load-start" {
-                        end_ev.at_us - ev.at_us
+                    if end == "cascade:load-start" {
+                        Phase::done(ev.at_us, end_ev.at_us - ev.at_us)
                     } else {
-                        self.duration(ev, end_ev)
-                    };
-                    Phase::Done {
-                        start_us: ev.at_us,
-                        duration_us,
+                        self.done(ev, end_ev)
                     }
                 }
                 None => {
@@ -291,12 +360,16 @@ pub fn node_timings(events: &[PerfEvent]) -> (Vec<NodeTimings>, Vec<Finding>) {
         let (private_registry_setup, registry_start) =
             p.phase("privateregistry:start", "privateregistry:end");
         let docker_install = match (prep_start, registry_start) {
-            (Some(s), Some(r)) => Phase::Done {
-                start_us: s.at_us,
-                duration_us: r.at_us - s.at_us,
-            },
+            (Some(s), Some(r)) => Phase::done(s.at_us, r.at_us - s.at_us),
             _ => nodeprep,
         };
+        if prep_start.is_none() {
+            p.finding(
+                None,
+                FindingKind::MissingStart,
+                "no nodeprep:start: the node has no start time".into(),
+            );
+        }
         let (shipyard_container_pull, _) = p.phase("shipyard:pull-start", "shipyard:pull-end");
         let (global_resources_loaded, _) = p.phase("cascade:start", "cascade:gr-done");
         let mut names: Vec<String> = Vec::new();
@@ -323,6 +396,21 @@ pub fn node_timings(events: &[PerfEvent]) -> (Vec<NodeTimings>, Vec<Finding>) {
                 size_bytes,
             });
         }
+        for i in 0..p.events.len() {
+            let e = p.events[i];
+            let image_end = matches!(
+                e.event.as_str(),
+                "cascade:pull-end" | "cascade:save-end" | "cascade:load-end"
+            );
+            if image_end && !p.used.contains(&i) {
+                let img = e.get("img").unwrap_or("?").to_string();
+                p.finding(
+                    Some(e),
+                    FindingKind::Unmatched,
+                    format!("{} of {img} without its start", e.event),
+                );
+            }
+        }
         nodes.push(NodeTimings {
             node_id: node.to_string(),
             start_us: prep_start.map(|s| s.at_us),
@@ -332,6 +420,7 @@ pub fn node_timings(events: &[PerfEvent]) -> (Vec<NodeTimings>, Vec<Finding>) {
             shipyard_container_pull,
             global_resources_loaded,
             images,
+            last_event_us: p.events.last().map_or(0, |e| e.at_us),
         });
         findings.extend(p.findings);
     }
@@ -429,13 +518,7 @@ mod tests {
         assert!(findings.is_empty(), "{findings:?}");
         let n = &nodes[0];
         assert_eq!(n.start_us, Some(T0));
-        assert_eq!(
-            n.nodeprep,
-            Phase::Done {
-                start_us: T0,
-                duration_us: 60 * S
-            }
-        );
+        assert_eq!(n.nodeprep, Phase::done(T0, 60 * S));
         assert_eq!(n.docker_install.duration_or_zero(), Some(40 * S));
         assert_eq!(
             n.private_registry_setup.duration_or_zero(),

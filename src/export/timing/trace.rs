@@ -1,0 +1,69 @@
+//! Chrome Trace Event JSON of a perf analysis, for Perfetto or chrome://tracing:
+//! one process per node (named by its id, ordered by start), one thread per
+//! sub-lane of its Gantt row, a complete `X` event (µs) per finished phase and
+//! a `B` event without its end for a phase that never ended.
+
+use serde_json::{Value, json};
+
+use crate::perf::PerfAnalysis;
+use crate::perf::lanes::{BarWhat, node_bars};
+
+/// The trace of every pool's nodes (pid = node number across pools, from 1).
+pub fn trace_json(a: &PerfAnalysis) -> Vec<u8> {
+    let mut events: Vec<Value> = Vec::new();
+    let mut pid = 0u64;
+    for pool in &a.pools {
+        for node in &pool.nodes {
+            pid += 1;
+            let name = if a.pools.len() > 1 {
+                format!("{} {}", pool.partition_key, node.node_id)
+            } else {
+                node.node_id.clone()
+            };
+            events.push(json!({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}));
+            events.push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": {"sort_index": pid}}));
+            let laid = node_bars(node);
+            for lane in 0..laid.lanes {
+                let label = if lane == 0 {
+                    "node".to_string()
+                } else {
+                    format!("lane {lane}")
+                };
+                events.push(json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane + 1, "args": {"name": label}}));
+            }
+            for bar in &laid.bars {
+                let (name, cat, args) = match bar.what {
+                    BarWhat::Phase(m) => (m.label().to_string(), "node", json!({})),
+                    BarWhat::Image { index, phase } => {
+                        let img = &node.images[index];
+                        (
+                            format!("{} {}", phase.key(), img.img),
+                            "image",
+                            json!({"img": img.img, "size_bytes": img.size_bytes}),
+                        )
+                    }
+                };
+                let mut e = json!({
+                    "name": name,
+                    "cat": cat,
+                    "ph": if bar.open { "B" } else { "X" },
+                    "ts": bar.start_us,
+                    "pid": pid,
+                    "tid": bar.lane + 1,
+                    "args": args,
+                });
+                if !bar.open {
+                    e["dur"] = json!(bar.end_us - bar.start_us);
+                } else {
+                    e["args"]["unfinished"] = json!(true);
+                }
+                events.push(e);
+            }
+        }
+    }
+    let doc =
+        json!({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"source": a.path}});
+    let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
