@@ -758,3 +758,124 @@ fn an_opened_archive_is_listed_under_open_recent() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A perf document's finished analysis, if the active document is one.
+fn perf_done(app: &SegscopeApp) -> bool {
+    app.doc()
+        .and_then(|d| d.perf.as_ref())
+        .is_some_and(|p| p.analysis().is_some())
+}
+
+#[test]
+fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pool.csv");
+    let options = segscope::perf::demo::DemoPerfOptions {
+        nodes: 300,
+        ..Default::default()
+    };
+    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
+    let mut h = harness(file, dir.path().join("gui.db"));
+    wait_until(&mut h, "the export", perf_done);
+    assert_eq!(
+        h.state().view,
+        MainView::Gantt,
+        "a perf export opens on the Gantt"
+    );
+    let gantt = |h: &Harness<'_, SegscopeApp>| {
+        h.state()
+            .doc()
+            .unwrap()
+            .perf
+            .as_ref()
+            .unwrap()
+            .gantt
+            .drawn_rows
+            .clone()
+    };
+    assert!(gantt(&h).len() > 10, "rows drawn: {:?}", gantt(&h));
+    assert!(gantt(&h).len() < 300, "only the rows in view are drawn");
+
+    // Sort by total: the slowest node comes first.
+    h.get_by_label("Sort by").click();
+    steps(&mut h, 2);
+    h.get_by_label("total").click();
+    steps(&mut h, 3);
+    let app = h.state();
+    let pool = &app
+        .doc()
+        .unwrap()
+        .perf
+        .as_ref()
+        .unwrap()
+        .analysis()
+        .unwrap()
+        .pools[0];
+    let totals: Vec<f64> = gantt(&h)
+        .iter()
+        .map(|&i| {
+            segscope::perf::summary::Metric::Total
+                .value(&pool.nodes[i])
+                .unwrap_or(f64::INFINITY)
+        })
+        .collect();
+    assert!(
+        totals.windows(2).all(|w| w[0] >= w[1]),
+        "slowest first: {totals:?}"
+    );
+    let slowest = segscope::perf::summary::slowest(&pool.nodes, 1)[0].index;
+    let slowest_id = pool.nodes[slowest].node_id.clone();
+
+    // Back to start order, then pick the slowest node in the distributions'
+    // list: the Gantt shows it, selected and in view.
+    h.get_by_label("Sort by").click();
+    steps(&mut h, 2);
+    h.get_by_label("start").click();
+    steps(&mut h, 2);
+    h.get_by_label("Distributions").click();
+    steps(&mut h, 3);
+    h.get_by_label(&slowest_id).click();
+    steps(&mut h, 4);
+    assert_eq!(h.state().view, MainView::Gantt);
+    let g = &h.state().doc().unwrap().perf.as_ref().unwrap().gantt;
+    assert_eq!(g.selected, Some(slowest));
+    assert!(g.drawn_rows.contains(&slowest), "its row is in view");
+
+    // A finding jumps to its node too.
+    let findings = h
+        .state()
+        .doc()
+        .unwrap()
+        .perf
+        .as_ref()
+        .unwrap()
+        .analysis()
+        .unwrap()
+        .pools[0]
+        .findings
+        .clone();
+    let missing = findings
+        .iter()
+        .find(|f| f.kind == segscope::perf::timings::FindingKind::MissingEnd)
+        .unwrap();
+    let row = h
+        .query_all_by(|n| n.label().is_some_and(|l| l.contains("missing_end")))
+        .next()
+        .expect("the findings table lists the unfinished node");
+    row.click();
+    steps(&mut h, 4);
+    let g = &h.state().doc().unwrap().perf.as_ref().unwrap().gantt;
+    let pool = &h
+        .state()
+        .doc()
+        .unwrap()
+        .perf
+        .as_ref()
+        .unwrap()
+        .analysis()
+        .unwrap()
+        .pools[0];
+    let selected = g.selected.expect("a node is selected");
+    assert_eq!(pool.nodes[selected].node_id, missing.node);
+    assert!(g.drawn_rows.contains(&selected));
+}

@@ -107,11 +107,11 @@ impl ExportKind {
         }
     }
 
-    /// The file name proposed for `subject` opened from an input named `base`
-    /// (the perf JSON report is `-timings.json`).
-    pub fn file_name_for(self, subject: Subject<'_>, base: &str) -> String {
-        match (self, subject) {
-            (ExportKind::Json, Subject::Perf(_)) => format!("{base}-timings.json"),
+    /// The file name proposed for a perf export named `base` (its JSON
+    /// report is `-timings.json`).
+    pub fn perf_file_name(self, base: &str) -> String {
+        match self {
+            ExportKind::Json => format!("{base}-timings.json"),
             _ => self.file_name(base),
         }
     }

@@ -15,7 +15,6 @@ use super::GuiOptions;
 use super::command::AppCommand;
 use super::export::{Exporter, encode_crop};
 use super::time_view::TimeView;
-use crate::analysis::Analysis;
 
 /// Frames to draw after the analysis before the screenshot (layout settles).
 const SETTLE_FRAMES: usize = 4;
@@ -192,11 +191,13 @@ impl Automation {
         }
     }
 
-    /// Drives the scripted run once the analysis is there.
+    /// Drives the scripted run once the analysis is there: `done` is `None`
+    /// until the active document's analysis finished, then its time extent
+    /// (`None` without data); `view_rect` is where its main view is drawn.
     pub fn step(
         &mut self,
         ctx: &egui::Context,
-        analysis: Option<&Analysis>,
+        done: Option<Option<(f64, f64)>>,
         time: &mut TimeView,
         timeline_rect: Option<egui::Rect>,
         _exporter: &Exporter,
@@ -204,16 +205,16 @@ impl Automation {
         if !self.scripted() || self.close {
             return None;
         }
-        let a = analysis?;
+        let extent = done?;
         if self.analysis_done.is_none() {
             self.analysis_done = Some(self.started.elapsed());
         }
         self.frames_since_done += 1;
         if let Some(b) = &mut self.bench {
             if b.extent.is_none() {
-                b.extent = a.time_extent().map(|(f, l)| (f as f64, l as f64));
+                b.extent = extent;
                 if b.extent.is_none() {
-                    self.fail("nothing to benchmark: the archive has no segments");
+                    self.fail("nothing to benchmark: the document has no data on a time axis");
                     return None;
                 }
             }

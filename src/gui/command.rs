@@ -12,6 +12,10 @@ pub enum AppCommand {
     OpenPath,
     /// Open the demo archive.
     OpenDemo,
+    /// Open a file (a perf export) with the file dialog.
+    OpenFile,
+    /// Open the demo perf export.
+    OpenDemoPerf,
     /// Close the active document.
     Close,
     /// Analyse the current archive again.
@@ -58,6 +62,12 @@ pub enum AppCommand {
     ExportHtml,
     /// Export Prometheus text exposition.
     ExportProm,
+    /// Export the timing table as CSV.
+    ExportTimingCsv,
+    /// Export graph.py's .dat files.
+    ExportDat,
+    /// Export a Chrome trace.
+    ExportTrace,
     /// Show the controls.
     Help,
     /// Quit.
@@ -66,10 +76,12 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 28] = [
+    pub const ALL: [AppCommand; 33] = [
         AppCommand::Open,
+        AppCommand::OpenFile,
         AppCommand::OpenPath,
         AppCommand::OpenDemo,
+        AppCommand::OpenDemoPerf,
         AppCommand::Close,
         AppCommand::Reload,
         AppCommand::Cancel,
@@ -93,6 +105,9 @@ impl AppCommand {
         AppCommand::ExportJson,
         AppCommand::ExportHtml,
         AppCommand::ExportProm,
+        AppCommand::ExportTimingCsv,
+        AppCommand::ExportDat,
+        AppCommand::ExportTrace,
         AppCommand::Help,
         AppCommand::Quit,
     ];
@@ -103,6 +118,8 @@ impl AppCommand {
             AppCommand::Open => "Open archive…",
             AppCommand::OpenPath => "Open path…",
             AppCommand::OpenDemo => "Open demo archive",
+            AppCommand::OpenFile => "Open file…",
+            AppCommand::OpenDemoPerf => "Open demo perf export",
             AppCommand::Close => "Close",
             AppCommand::Reload => "Reload",
             AppCommand::Cancel => "Cancel analysis",
@@ -126,6 +143,9 @@ impl AppCommand {
             AppCommand::ExportJson => "Export JSON report…",
             AppCommand::ExportHtml => "Export HTML report…",
             AppCommand::ExportProm => "Export Prometheus metrics…",
+            AppCommand::ExportTimingCsv => "Export timings CSV…",
+            AppCommand::ExportDat => "Export graph.py .dat files…",
+            AppCommand::ExportTrace => "Export Chrome trace…",
             AppCommand::Help => "Controls",
             AppCommand::Quit => "Quit",
         }
@@ -137,6 +157,12 @@ impl AppCommand {
             AppCommand::Open => "Choose an archive root, channel or quality directory",
             AppCommand::OpenPath => "Type or paste the path of an archive",
             AppCommand::OpenDemo => "Open the built-in demo archive (generated on first use)",
+            AppCommand::OpenFile => {
+                "Choose a Batch Shipyard perf export (Storage Explorer CSV, JSON Lines or JSON)"
+            }
+            AppCommand::OpenDemoPerf => {
+                "Open the built-in demo perf export (generated on first use)"
+            }
             AppCommand::Close => "Close the active document (the others stay open)",
             AppCommand::Reload => {
                 "Analyse the archive again, keeping the view; unchanged hours come from the cache"
@@ -164,12 +190,17 @@ impl AppCommand {
             AppCommand::ToggleLog => "Show warnings, errors and messages",
             AppCommand::CommandPalette => "Search every command",
             AppCommand::ExportMaps => "Write CHANNEL_QUALITY_coverage.png for every stream",
-            AppCommand::ExportViewPng => "Save the coverage view as it is on screen",
+            AppCommand::ExportViewPng => {
+                "Save the view (timeline, Gantt or chart) as it is on screen"
+            }
             AppCommand::ExportHolesCsv => "One row per hole",
             AppCommand::ExportHoursCsv => "One row per stream and hour, every figure",
             AppCommand::ExportJson => "The report segscope coverage --json writes",
             AppCommand::ExportHtml => "One self-contained HTML file: summary, maps, hours, holes",
             AppCommand::ExportProm => "Per-hour figures in Prometheus text exposition",
+            AppCommand::ExportTimingCsv => "One row per node: start and every phase in seconds",
+            AppCommand::ExportDat => "graph.py's .dat file of every pool, into a folder",
+            AppCommand::ExportTrace => "Chrome Trace Event JSON: open it in Perfetto",
             AppCommand::Help => "How to drive the views",
             AppCommand::Quit => "Close segscope",
         }
@@ -181,6 +212,10 @@ impl AppCommand {
         let ctrl = |k| Some(KeyboardShortcut::new(Modifiers::COMMAND, k));
         match self {
             AppCommand::Open => ctrl(Key::O),
+            AppCommand::OpenFile => Some(KeyboardShortcut::new(
+                Modifiers::COMMAND | Modifiers::SHIFT,
+                Key::O,
+            )),
             AppCommand::OpenPath => ctrl(Key::L),
             AppCommand::Close => ctrl(Key::W),
             AppCommand::Reload => key(Key::F5),

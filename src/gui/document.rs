@@ -10,9 +10,12 @@ use super::grid_view::GridView;
 use super::holes_panel::HolesPanel;
 use super::hours_panel::HoursPanel;
 use super::loader::Loader;
+use super::perf::PerfDoc;
 use super::time_view::TimeView;
 use super::timeline::TimelineView;
 use crate::analysis::Analysis;
+use crate::export::kinds::Subject;
+use crate::perf::PerfAnalysis;
 use crate::time::HOUR_US;
 
 /// What a document is.
@@ -20,6 +23,8 @@ use crate::time::HOUR_US;
 pub enum DocumentKind {
     /// A segment archive (coverage).
     Archive,
+    /// A Batch Shipyard perf export (node start-up timings).
+    PerfExport,
 }
 
 impl DocumentKind {
@@ -27,6 +32,15 @@ impl DocumentKind {
     pub fn noun(self) -> &'static str {
         match self {
             DocumentKind::Archive => "segment archive",
+            DocumentKind::PerfExport => "perf export",
+        }
+    }
+
+    /// The main view a document of this kind opens on.
+    pub fn default_view(self) -> MainView {
+        match self {
+            DocumentKind::Archive => MainView::Timeline,
+            DocumentKind::PerfExport => MainView::Gantt,
         }
     }
 }
@@ -38,17 +52,32 @@ pub enum MainView {
     Timeline,
     /// wubloader's 2D map of one stream.
     GridMap,
+    /// Every node's phases and images on the time axis.
+    Gantt,
+    /// graph.py's chart: stacked phases per node at its start.
+    Phases,
+    /// Phase distributions, slowest nodes, images.
+    Distributions,
 }
 
 impl MainView {
     /// Every view, in selector order.
-    pub const ALL: [MainView; 2] = [MainView::Timeline, MainView::GridMap];
+    pub const ALL: [MainView; 5] = [
+        MainView::Timeline,
+        MainView::GridMap,
+        MainView::Gantt,
+        MainView::Phases,
+        MainView::Distributions,
+    ];
 
     /// Selector text.
     pub fn label(self) -> &'static str {
         match self {
             MainView::Timeline => "Timeline",
             MainView::GridMap => "Grid map",
+            MainView::Gantt => "Gantt",
+            MainView::Phases => "Phases",
+            MainView::Distributions => "Distributions",
         }
     }
 
@@ -56,6 +85,9 @@ impl MainView {
     pub fn needs(self) -> DocumentKind {
         match self {
             MainView::Timeline | MainView::GridMap => DocumentKind::Archive,
+            MainView::Gantt | MainView::Phases | MainView::Distributions => {
+                DocumentKind::PerfExport
+            }
         }
     }
 }
@@ -81,6 +113,27 @@ pub struct Document {
     pub files: FileLookup,
     /// Bumped when a new snapshot arrives (textures keyed by it are rebuilt).
     pub generation: usize,
+    /// The export and its views, for a perf document.
+    pub perf: Option<PerfDoc>,
+}
+
+/// A finished analysis of either kind, for exports.
+#[derive(Clone)]
+pub enum Analysed {
+    /// An archive's coverage.
+    Coverage(Arc<Analysis>),
+    /// A perf export's timings.
+    Perf(Arc<PerfAnalysis>),
+}
+
+impl Analysed {
+    /// What the export kinds render.
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            Analysed::Coverage(a) => Subject::Coverage(a),
+            Analysed::Perf(p) => Subject::Perf(p),
+        }
+    }
 }
 
 impl Document {
@@ -96,12 +149,38 @@ impl Document {
             grid: GridView::default(),
             files: FileLookup::default(),
             generation: 0,
+            perf: None,
+        }
+    }
+
+    /// A perf-export document reading through `perf`.
+    pub fn perf_export(perf: PerfDoc) -> Document {
+        Document {
+            kind: DocumentKind::PerfExport,
+            perf: Some(perf),
+            ..Document::archive()
         }
     }
 
     /// The path it shows.
     pub fn path(&self) -> Option<&std::path::Path> {
+        if let Some(p) = &self.perf {
+            return Some(&p.path);
+        }
         self.loader.current.as_ref().map(|l| l.path.as_path())
+    }
+
+    /// True while its task runs.
+    pub fn is_busy(&self) -> bool {
+        self.loader.is_scanning() || self.perf.as_ref().is_some_and(PerfDoc::is_reading)
+    }
+
+    /// Its finished analysis, whichever kind, for exports.
+    pub fn analysed(&self) -> Option<Analysed> {
+        match &self.perf {
+            Some(p) => p.analysis().cloned().map(Analysed::Perf),
+            None => self.analysis().map(Analysed::Coverage),
+        }
     }
 
     /// Its name on the document tab: the last two path components.
@@ -130,6 +209,9 @@ impl Document {
     /// The data extent: first start to last end over all streams (or the hours
     /// known while loading).
     pub fn extent(&self) -> Option<(f64, f64)> {
+        if let Some(p) = &self.perf {
+            return p.extent();
+        }
         let load = self.loader.current.as_ref()?;
         if let Some(a) = load.analysis() {
             return a.time_extent().map(|(f, l)| (f as f64, l as f64));

@@ -9,10 +9,10 @@ use std::sync::{Arc, Mutex};
 
 use egui::ColorImage;
 
-use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
-use crate::export::kinds::{ExportKind, Subject, export_to};
+use crate::export::kinds::{ExportKind, export_to};
 use crate::export::png;
+use crate::gui::document::Analysed;
 
 /// What to export from the app: a kind of [`crate::export::kinds`], or the
 /// timeline as on screen.
@@ -33,8 +33,9 @@ impl ExportChoice {
         }
     }
 
-    fn file_name(self, base: &str) -> String {
+    fn file_name(self, base: &str, perf: bool) -> String {
         match self {
+            ExportChoice::Data(k) if perf => k.perf_file_name(base),
             ExportChoice::Data(k) => k.file_name(base),
             ExportChoice::ViewPng => format!("{base}-view.png"),
         }
@@ -67,14 +68,21 @@ pub enum DialogAction {
 impl ExportDialog {
     /// A dialog proposing `dir/ARCHIVE-kind.ext`.
     pub fn new(kind: ExportChoice, dir: &Path, archive: &Path) -> Self {
-        let base = archive.file_name().map_or_else(
+        // A perf export is a file: its name without the extension.
+        let perf = archive.is_file();
+        let name = if perf {
+            archive.file_stem()
+        } else {
+            archive.file_name()
+        };
+        let base = name.map_or_else(
             || "segscope".to_string(),
             |n| n.to_string_lossy().into_owned(),
         );
         ExportDialog {
             kind,
             path: dir
-                .join(kind.file_name(&base))
+                .join(kind.file_name(&base, perf))
                 .to_string_lossy()
                 .into_owned(),
             browse: None,
@@ -188,7 +196,7 @@ impl Exporter {
     pub fn start(
         &self,
         kind: ExportKind,
-        analysis: Arc<Analysis>,
+        analysis: Analysed,
         archive: PathBuf,
         target: PathBuf,
         ctx: egui::Context,
@@ -197,9 +205,8 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let result = prepare_target(&archive, &target).and_then(|()| {
-                    export_to(kind, Subject::Coverage(&analysis), &archive, &target)
-                });
+                let result = prepare_target(&archive, &target)
+                    .and_then(|()| export_to(kind, analysis.subject(), &archive, &target));
                 let _ = tx.send(result);
                 ctx.request_repaint();
             });

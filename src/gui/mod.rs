@@ -16,6 +16,7 @@ pub mod loader;
 pub mod notify;
 pub mod open_dialog;
 pub mod palette;
+pub mod perf;
 pub mod settings;
 pub mod theme;
 pub mod time_view;

@@ -188,6 +188,24 @@ pub fn browse_folder(ctx: egui::Context) -> Receiver<Option<PathBuf>> {
     rx
 }
 
+/// The native file dialog for a perf export, on its own thread.
+pub fn browse_file(ctx: egui::Context) -> Receiver<Option<PathBuf>> {
+    let (tx, rx) = mpsc::channel();
+    let _ = std::thread::Builder::new()
+        .name("segscope-dialog".into())
+        .spawn(move || {
+            let _ = tx.send(
+                rfd::FileDialog::new()
+                    .set_title("Open perf export")
+                    .add_filter("perf export", &["csv", "jsonl", "json", "txt"])
+                    .add_filter("any file", &["*"])
+                    .pick_file(),
+            );
+            ctx.request_repaint();
+        });
+    rx
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,8 +16,9 @@ use super::document::{Document, DocumentKind, MainView};
 use super::export::{ExportChoice, ExportDialog, Exporter};
 use super::loader::LoadState;
 use super::notify::Notifications;
-use super::open_dialog::{OpenPathDialog, browse_folder};
+use super::open_dialog::{OpenPathDialog, browse_file, browse_folder};
 use super::palette::CommandPalette;
+use super::perf::{PerfDoc, PerfState};
 use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use crate::analysis::Analysis;
 use crate::export::kinds::ExportKind;
@@ -35,16 +36,19 @@ pub enum BottomTab {
     Hours,
     /// Bad segments and warnings.
     Problems,
+    /// A perf export's findings.
+    Findings,
     /// Messages.
     Log,
 }
 
 impl BottomTab {
     /// Every tab, in order.
-    pub const ALL: [BottomTab; 4] = [
+    pub const ALL: [BottomTab; 5] = [
         BottomTab::Holes,
         BottomTab::Hours,
         BottomTab::Problems,
+        BottomTab::Findings,
         BottomTab::Log,
     ];
 
@@ -54,6 +58,7 @@ impl BottomTab {
             BottomTab::Holes => "Holes",
             BottomTab::Hours => "Hours",
             BottomTab::Problems => "Bad segments & warnings",
+            BottomTab::Findings => "Findings",
             BottomTab::Log => "Log",
         }
     }
@@ -64,7 +69,16 @@ impl BottomTab {
             BottomTab::Holes | BottomTab::Hours | BottomTab::Problems => {
                 Some(DocumentKind::Archive)
             }
+            BottomTab::Findings => Some(DocumentKind::PerfExport),
             BottomTab::Log => None,
+        }
+    }
+
+    /// The tab a document of `kind` shows first.
+    pub fn default_for(kind: DocumentKind) -> BottomTab {
+        match kind {
+            DocumentKind::Archive => BottomTab::Holes,
+            DocumentKind::PerfExport => BottomTab::Findings,
         }
     }
 }
@@ -221,11 +235,27 @@ impl SegscopeApp {
             self.activate(index);
             return;
         }
-        let mut doc = Document::archive();
-        match doc.loader.open(&self.jobs, path, self.no_cache) {
-            Ok(()) => {
+        let opened = match crate::input::detect(path) {
+            Ok(crate::input::Input::PerfExport(_)) => {
+                PerfDoc::open(&self.jobs, path).map(Document::perf_export)
+            }
+            // A path that cannot be read goes to the archive loader, which
+            // names the problem as it does for every archive.
+            Ok(crate::input::Input::Archive(_))
+            | Err(crate::input::DetectError::Unreadable { .. }) => {
+                let mut doc = Document::archive();
+                doc.loader
+                    .open(&self.jobs, path, self.no_cache)
+                    .map(|()| doc)
+            }
+            Err(e) => Err(e.to_string()),
+        };
+        match opened {
+            Ok(doc) => {
+                self.view = doc.kind.default_view();
+                self.tab = BottomTab::default_for(doc.kind);
                 self.notes
-                    .info(format!("Analysing {}", crate::text::shown_path(path)));
+                    .info(format!("Opening {}", crate::text::shown_path(path)));
                 let id = self.next_id;
                 self.next_id += 1;
                 self.opening = Some(Opening {
@@ -236,7 +266,10 @@ impl SegscopeApp {
                 self.active = Some(id);
                 self.refresh_recent(Some(path.to_path_buf()));
             }
-            Err(e) => self.notes.error(e),
+            Err(e) => {
+                self.automation.abort(&e);
+                self.notes.error(e);
+            }
         }
     }
 
@@ -247,6 +280,9 @@ impl SegscopeApp {
         };
         let (_, mut doc) = self.docs.remove(index);
         doc.loader.cancel();
+        if let Some(p) = &mut doc.perf {
+            p.cancel();
+        }
         self.active = self
             .docs
             .get(index.saturating_sub(1))
@@ -271,6 +307,33 @@ impl SegscopeApp {
                 let made = crate::demo::generate(&dir, &crate::demo::DemoOptions::default())
                     .map(|_| dir.clone())
                     .map_err(|e| format!("cannot write the demo archive {}: {e}", dir.display()));
+                let _ = tx.send(made);
+                ctx.request_repaint();
+            });
+        self.demo_ready = Some(rx);
+    }
+
+    /// Opens the demo perf export, generating it first (in the background) if
+    /// missing.
+    fn open_demo_perf(&mut self, ctx: &egui::Context) {
+        let file = crate::cli::default_demo_perf(false);
+        if file.exists() {
+            self.open(&file);
+            return;
+        }
+        self.notes.info(format!(
+            "Generating the demo perf export at {}",
+            file.display()
+        ));
+        let (tx, rx) = mpsc::channel();
+        let ctx = ctx.clone();
+        let _ = std::thread::Builder::new()
+            .name("segscope-demo".into())
+            .spawn(move || {
+                let options = crate::perf::demo::DemoPerfOptions::default();
+                let made = crate::cli::write_demo_perf(&file, &options)
+                    .map(|()| file.clone())
+                    .map_err(|e| format!("{e:#}"));
                 let _ = tx.send(made);
                 ctx.request_repaint();
             });
@@ -318,6 +381,12 @@ impl SegscopeApp {
                 continue;
             };
             let left = until.saturating_duration_since(std::time::Instant::now());
+            if let Some(perf) = &mut doc.perf {
+                if perf.drain(left) {
+                    self.on_perf_finished(id);
+                }
+                continue;
+            }
             let drained = doc.loader.drain(left);
             if let Some(why) = &drained.reload_failed {
                 self.notes.error(format!(
@@ -333,6 +402,52 @@ impl SegscopeApp {
                     doc.fit();
                 }
             }
+        }
+    }
+
+    fn on_perf_finished(&mut self, id: u64) {
+        let opening = self
+            .opening
+            .as_ref()
+            .filter(|o| o.doc == id)
+            .map(|o| o.previous);
+        if opening.is_some() {
+            self.opening = None;
+        }
+        let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
+            return;
+        };
+        let doc = &mut self.docs[index].1;
+        let Some(perf) = &doc.perf else { return };
+        let elapsed = perf.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
+        match perf.state.clone() {
+            PerfState::Done(a) => {
+                let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
+                let findings = crate::export::timing::all_findings(&a).len();
+                self.notes.info(format!(
+                    "Read {} rows of {} in {elapsed:.2} s: {} pools, {nodes} nodes, {findings} findings",
+                    a.rows,
+                    crate::text::shown(&a.path),
+                    a.pools.len()
+                ));
+                if a.pools.is_empty() {
+                    self.notes.warn("The export has no pool with events");
+                }
+                doc.generation += 1;
+                doc.fit();
+            }
+            PerfState::Failed(e) => {
+                self.automation.abort(&e);
+                self.notes.error(e);
+                if let Some(Some(previous)) = opening {
+                    if self.docs.iter().any(|(i, _)| *i == previous) {
+                        self.docs.remove(index);
+                        self.active = Some(previous);
+                    }
+                }
+            }
+            PerfState::Cancelled => self.notes.info("Reading cancelled"),
+            PerfState::Reading(..) => {}
         }
     }
 
@@ -434,10 +549,21 @@ impl SegscopeApp {
 
     fn start_export_dialog(&mut self, kind: ExportChoice) {
         let Some(doc) = self.doc() else {
-            self.notes.warn("Open an archive first");
+            self.notes.warn("Open an archive or a perf export first");
             return;
         };
-        let (Some(path), Some(_)) = (doc.path().map(Path::to_path_buf), doc.analysis()) else {
+        if let ExportChoice::Data(k) = kind {
+            let fits = match doc.kind {
+                DocumentKind::Archive => ExportKind::ALL.contains(&k),
+                DocumentKind::PerfExport => ExportKind::PERF.contains(&k),
+            };
+            if !fits {
+                self.notes
+                    .warn(format!("A {} has no {}", doc.kind.noun(), k.title()));
+                return;
+            }
+        }
+        let (Some(path), Some(_)) = (doc.path().map(Path::to_path_buf), doc.analysed()) else {
             self.notes
                 .warn("Wait for the analysis to finish before exporting");
             return;
@@ -462,9 +588,26 @@ impl SegscopeApp {
                 self.open_dialog.show(&start);
             }
             AppCommand::OpenDemo => self.open_demo(ctx),
+            AppCommand::OpenDemoPerf => self.open_demo_perf(ctx),
+            AppCommand::OpenFile => self.open_browse = Some(browse_file(ctx.clone())),
             AppCommand::Close => self.close_active(),
             AppCommand::Reload => {
                 if let Some(doc) = find_doc(&mut self.docs, self.active) {
+                    if let Some(perf) = &mut doc.perf {
+                        match PerfDoc::open(&self.jobs, &perf.path) {
+                            Ok(mut fresh) => {
+                                perf.cancel();
+                                // The same views: sort, filter, selection, pool.
+                                std::mem::swap(&mut fresh.gantt, &mut perf.gantt);
+                                std::mem::swap(&mut fresh.charts, &mut perf.charts);
+                                fresh.pool = perf.pool;
+                                *perf = fresh;
+                                self.notes.info("Reading the export again…");
+                            }
+                            Err(e) => self.notes.error(e),
+                        }
+                        return;
+                    }
                     match doc.loader.reload(&self.jobs, self.no_cache) {
                         Ok(()) => self.notes.info("Reloading…"),
                         Err(e) => self.notes.error(e),
@@ -474,6 +617,9 @@ impl SegscopeApp {
             AppCommand::Cancel => {
                 if let Some(doc) = self.doc_mut() {
                     doc.loader.cancel();
+                    if let Some(p) = &mut doc.perf {
+                        p.cancel();
+                    }
                 }
             }
             AppCommand::NextHole | AppCommand::PrevHole => {
@@ -544,6 +690,13 @@ impl SegscopeApp {
             AppCommand::ExportProm => {
                 self.start_export_dialog(ExportChoice::Data(ExportKind::Prometheus))
             }
+            AppCommand::ExportTimingCsv => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::TimingCsv))
+            }
+            AppCommand::ExportDat => self.start_export_dialog(ExportChoice::Data(ExportKind::Dat)),
+            AppCommand::ExportTrace => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::Trace))
+            }
             AppCommand::Help => self.show_help = !self.show_help,
             AppCommand::Quit => self.quit = true,
             AppCommand::ZoomIn
@@ -557,19 +710,28 @@ impl SegscopeApp {
 
     fn run_export(&mut self, ctx: &egui::Context, kind: ExportChoice, target: PathBuf) {
         let (Some(a), Some(archive)) = (
-            self.analysis(),
+            self.doc().and_then(Document::analysed),
             self.doc().and_then(Document::path).map(Path::to_path_buf),
         ) else {
             return;
         };
         let ExportChoice::Data(kind) = kind else {
-            let Some(rect) = self.doc().and_then(|d| d.timeline.last_rect) else {
-                self.notes
-                    .warn("Show the timeline before exporting the view");
+            let perf_rect = self
+                .doc()
+                .and_then(|d| d.perf.as_ref())
+                .map(|p| p.view_rect);
+            let rect = match perf_rect {
+                Some(rect) => rect,
+                None => self.doc().and_then(|d| d.timeline.last_rect),
+            };
+            let Some(rect) = rect else {
+                self.notes.warn("Show a view before exporting it");
                 return;
             };
             // The screenshot is taken on the next frame, once this dialog is gone.
-            self.view = MainView::Timeline;
+            if perf_rect.is_none() {
+                self.view = MainView::Timeline;
+            }
             self.exporter.pending_view = Some((target, rect));
             self.exporter.view_requested = false;
             ctx.request_repaint();
@@ -657,7 +819,7 @@ impl eframe::App for SegscopeApp {
         self.automation
             .frame_start(ctx, self.is_scanning(), frame.info().cpu_usage);
         self.drain_documents();
-        if self.docs.iter().any(|(_, d)| d.loader.is_scanning()) {
+        if self.docs.iter().any(|(_, d)| d.is_busy()) {
             // Keep the progress moving even between events.
             ctx.request_repaint_after(Duration::from_millis(100));
         }
@@ -665,15 +827,16 @@ impl eframe::App for SegscopeApp {
         if let Some(target) = self.automation.view_export_due() {
             self.run_export(ctx, ExportChoice::ViewPng, target);
         }
-        let analysis = self.analysis();
         if let Some(doc) = find_doc(&mut self.docs, self.active) {
-            if let Some(cmd) = self.automation.step(
-                ctx,
-                analysis.as_deref(),
-                &mut doc.time,
-                doc.timeline.last_rect,
-                &self.exporter,
-            ) {
+            let done = doc.analysed().map(|_| doc.extent());
+            let rect = match &doc.perf {
+                Some(p) => p.view_rect,
+                None => doc.timeline.last_rect,
+            };
+            if let Some(cmd) = self
+                .automation
+                .step(ctx, done, &mut doc.time, rect, &self.exporter)
+            {
                 self.commands.push(cmd);
             }
         }
@@ -685,6 +848,16 @@ impl eframe::App for SegscopeApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.commands.extend(AppCommand::pressed(&ctx));
+        // A view or tab of another kind of document gives way to the active
+        // document's own.
+        if let Some(kind) = self.doc().map(|d| d.kind) {
+            if self.view.needs() != kind {
+                self.view = kind.default_view();
+            }
+            if self.tab.needs().is_some_and(|k| k != kind) {
+                self.tab = BottomTab::default_for(kind);
+            }
+        }
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::top("documents").show(ui, |ui| self.document_tabs(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
@@ -726,6 +899,9 @@ impl eframe::App for SegscopeApp {
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         for (_, d) in &mut self.docs {
             d.loader.cancel();
+            if let Some(p) = &mut d.perf {
+                p.cancel();
+            }
         }
     }
 }

@@ -12,10 +12,11 @@ use crate::coverage::best::Seg;
 use crate::export::kinds::ExportKind;
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
-use crate::gui::document::{Document, MainView};
+use crate::gui::document::{Document, DocumentKind, MainView};
 use crate::gui::export::{DialogAction, ExportChoice};
 use crate::gui::file_lookup::{FileLookup, HourFiles};
 use crate::gui::loader::LoadState;
+use crate::gui::perf::{PerfDoc, PerfState};
 use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
 use crate::gui::timeline::{LaneSource, pixel_tooltip};
 use crate::time::HOUR_US;
@@ -33,7 +34,13 @@ impl SegscopeApp {
     pub(super) fn menu_bar(&mut self, ui: &mut egui::Ui) {
         egui::MenuBar::new().ui(ui, |ui| {
             ui.menu_button("File", |ui| {
-                for c in [AppCommand::Open, AppCommand::OpenPath, AppCommand::OpenDemo] {
+                for c in [
+                    AppCommand::Open,
+                    AppCommand::OpenFile,
+                    AppCommand::OpenPath,
+                    AppCommand::OpenDemo,
+                    AppCommand::OpenDemoPerf,
+                ] {
                     self.menu_item(ui, c);
                 }
                 ui.menu_button("Open recent", |ui| {
@@ -57,15 +64,26 @@ impl SegscopeApp {
                     self.menu_item(ui, c);
                 }
                 ui.separator();
-                for c in [
-                    AppCommand::ExportHtml,
-                    AppCommand::ExportMaps,
-                    AppCommand::ExportViewPng,
-                    AppCommand::ExportHolesCsv,
-                    AppCommand::ExportHoursCsv,
-                    AppCommand::ExportJson,
-                    AppCommand::ExportProm,
-                ] {
+                let exports: &[AppCommand] = match self.doc().map(|d| d.kind) {
+                    Some(DocumentKind::PerfExport) => &[
+                        AppCommand::ExportHtml,
+                        AppCommand::ExportViewPng,
+                        AppCommand::ExportTimingCsv,
+                        AppCommand::ExportDat,
+                        AppCommand::ExportTrace,
+                        AppCommand::ExportJson,
+                    ],
+                    _ => &[
+                        AppCommand::ExportHtml,
+                        AppCommand::ExportMaps,
+                        AppCommand::ExportViewPng,
+                        AppCommand::ExportHolesCsv,
+                        AppCommand::ExportHoursCsv,
+                        AppCommand::ExportJson,
+                        AppCommand::ExportProm,
+                    ],
+                };
+                for &c in exports {
                     self.menu_item(ui, c);
                 }
                 ui.separator();
@@ -96,7 +114,8 @@ impl SegscopeApp {
             });
             ui.menu_button("Help", |ui| self.menu_item(ui, AppCommand::Help));
             ui.separator();
-            for view in MainView::ALL {
+            let kind = self.doc().map_or(DocumentKind::Archive, |d| d.kind);
+            for view in MainView::ALL.into_iter().filter(|v| v.needs() == kind) {
                 if ui
                     .selectable_label(self.view == view, view.label())
                     .clicked()
@@ -118,7 +137,7 @@ impl SegscopeApp {
             }
             for (i, (_, doc)) in self.docs.iter().enumerate() {
                 let title = doc.title();
-                let scanning = if doc.loader.is_scanning() { " …" } else { "" };
+                let scanning = if doc.is_busy() { " …" } else { "" };
                 let tab = ui
                     .selectable_label(active == Some(i), format!("{title}{scanning}"))
                     .on_hover_text(doc.path().map(crate::text::shown_path).unwrap_or_default());
@@ -148,9 +167,13 @@ impl SegscopeApp {
         let mut pushed = Vec::new();
         ui.horizontal(|ui| {
             let Some(doc) = self.doc() else {
-                ui.label("No archive open. File > Open archive…, drop a folder here, or Ctrl+K.");
+                ui.label("Nothing open. File > Open archive… or Open file…, drop a folder or an export here, or Ctrl+K.");
                 return;
             };
+            if let Some(perf) = &doc.perf {
+                perf_status(ui, perf, &mut pushed);
+                return;
+            }
             let Some(load) = &doc.loader.current else {
                 return;
             };
@@ -218,8 +241,12 @@ impl SegscopeApp {
     }
 
     pub(super) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
+        let kind = self.doc().map(|d| d.kind);
         ui.horizontal(|ui| {
             for tab in BottomTab::ALL {
+                if tab.needs().is_some_and(|k| kind.is_some_and(|d| d != k)) {
+                    continue;
+                }
                 let r = ui.selectable_value(&mut self.tab, tab, tab.label());
                 if let Some(kind) = tab.needs() {
                     r.on_hover_text(format!("Shows a {}", kind.noun()));
@@ -247,6 +274,17 @@ impl SegscopeApp {
             ));
             return;
         }
+        if let Some(perf) = &mut doc.perf {
+            let Some(a) = perf.analysis().cloned() else {
+                ui.label("The findings appear when the export is read.");
+                return;
+            };
+            if let Some(node) = super::super::perf::findings::findings_ui(ui, &a, perf.pool) {
+                perf.gantt.select(node);
+                self.view = MainView::Gantt;
+            }
+            return;
+        }
         let Some(a) = doc.analysis() else {
             ui.label("The tables fill in when the analysis finishes.");
             return;
@@ -261,6 +299,7 @@ impl SegscopeApp {
                 }
             }
             BottomTab::Hours => doc.hours.hours_ui(ui, &a),
+            BottomTab::Findings => {}
             BottomTab::Problems => doc.hours.bad_ui(ui, &a),
             BottomTab::Log => {}
         }
@@ -284,6 +323,20 @@ impl SegscopeApp {
                 view.label(),
                 view.needs().noun()
             ));
+            return;
+        }
+        if let Some(perf) = &mut doc.perf {
+            let next = perf_view(
+                ui,
+                view,
+                perf,
+                &mut doc.time,
+                &self.settings,
+                &mut self.commands,
+            );
+            if let Some(v) = next {
+                self.view = v;
+            }
             return;
         }
         let Document {
@@ -536,4 +589,109 @@ fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
             }
         }
     });
+}
+
+/// The status line of a perf document.
+fn perf_status(ui: &mut egui::Ui, perf: &PerfDoc, pushed: &mut Vec<AppCommand>) {
+    ui.label(RichText::new(perf.path.to_string_lossy()).monospace());
+    ui.separator();
+    match &perf.state {
+        PerfState::Reading(rows, est) => {
+            let frac = if *est > 0 {
+                *rows as f32 / *est as f32
+            } else {
+                0.0
+            };
+            ui.add(
+                egui::ProgressBar::new(frac)
+                    .desired_width(220.0)
+                    .text(format!("reading: {rows} of about {est} rows")),
+            );
+            if ui.button("Cancel").on_hover_text("Stop reading").clicked() {
+                pushed.push(AppCommand::Cancel);
+            }
+        }
+        PerfState::Done(a) => {
+            let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
+            ui.label(format!(
+                "{} rows ({}), {} pools, {nodes} nodes, {} findings · read in {:.2} s",
+                a.rows,
+                a.form.key(),
+                a.pools.len(),
+                crate::export::timing::all_findings(a).len(),
+                perf.elapsed.unwrap_or_default().as_secs_f64()
+            ));
+        }
+        PerfState::Failed(e) => {
+            ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
+        }
+        PerfState::Cancelled => {
+            ui.label("Reading cancelled.");
+            if ui.button("Reload").clicked() {
+                pushed.push(AppCommand::Reload);
+            }
+        }
+    }
+}
+
+/// Draws a perf document's main view; returns the view to switch to (a node
+/// picked in the slowest list goes to the Gantt).
+fn perf_view(
+    ui: &mut egui::Ui,
+    view: MainView,
+    perf: &mut PerfDoc,
+    time: &mut crate::gui::time_view::TimeView,
+    settings: &crate::gui::settings::Settings,
+    commands: &mut Vec<AppCommand>,
+) -> Option<MainView> {
+    let Some(a) = perf.analysis().cloned() else {
+        ui.label(match &perf.state {
+            PerfState::Reading(..) => "Reading the export…",
+            PerfState::Failed(_) => "The export could not be read (see the status line).",
+            _ => "Reading was cancelled: File > Reload reads it again.",
+        });
+        return None;
+    };
+    if a.pools.is_empty() {
+        ui.label("The export has no pool with events (see the Findings tab).");
+        return None;
+    }
+    if a.pools.len() > 1 {
+        ui.horizontal(|ui| {
+            ui.label("Pool");
+            egui::ComboBox::from_id_salt("perf-pool")
+                .selected_text(crate::text::shown(
+                    &a.pools[perf.pool.min(a.pools.len() - 1)].partition_key,
+                ))
+                .show_ui(ui, |ui| {
+                    for (i, p) in a.pools.iter().enumerate() {
+                        ui.selectable_value(
+                            &mut perf.pool,
+                            i,
+                            crate::text::shown(&p.partition_key),
+                        );
+                    }
+                });
+        });
+    }
+    let pool_index = perf.pool.min(a.pools.len() - 1);
+    let pool = &a.pools[pool_index];
+    let top = ui.cursor().min;
+    let mut next = None;
+    match view {
+        MainView::Gantt => perf
+            .gantt
+            .ui(ui, pool, pool_index, time, settings, commands),
+        MainView::Phases => crate::gui::perf::charts::phase_chart(ui, pool),
+        MainView::Distributions => {
+            if let Some(node) = crate::gui::perf::charts::distributions(ui, pool, &mut perf.charts)
+            {
+                perf.gantt.select(node);
+                next = Some(MainView::Gantt);
+            }
+        }
+        MainView::Timeline | MainView::GridMap => {}
+    }
+    perf.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
+    next
 }

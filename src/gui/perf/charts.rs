@@ -1,0 +1,292 @@
+//! graph.py's chart (one stacked bar per node at its start, egui_plot) and the
+//! distributions: a box plot per phase, a histogram of one phase (log counts on
+//! a switch) with its p50/p95/max, the slowest nodes naming the phase to
+//! blame, and image sizes with pull throughput.
+
+use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, Legend, Plot, VLine};
+
+use super::gantt::bar_colour;
+use crate::perf::PoolTimings;
+use crate::perf::lanes::BarWhat;
+use crate::perf::summary::{Metric, metric_stats, slowest};
+
+/// The charts' state.
+pub struct ChartsState {
+    /// The phase of the histogram.
+    pub histogram: Metric,
+    /// Log counts.
+    pub log_counts: bool,
+}
+
+impl Default for ChartsState {
+    fn default() -> Self {
+        ChartsState {
+            histogram: Metric::Total,
+            log_counts: false,
+        }
+    }
+}
+
+/// Seconds since the epoch as `HH:MM:SS` (UTC) for the chart's axis.
+fn clock(secs: f64) -> String {
+    let us = (secs * 1e6) as i64;
+    chrono::DateTime::from_timestamp_micros(us)
+        .map(|t| t.format("%H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// graph.py's chart: per node at its start (s since the epoch), its docker
+/// install, private registry, shipyard pull and global resources stacked.
+pub fn phase_chart(ui: &mut egui::Ui, pool: &PoolTimings) {
+    let placed: Vec<(f64, usize)> = pool
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| Some((n.start_us? as f64 / 1e6, i)))
+        .collect();
+    let (lo, hi) = placed.iter().fold((f64::MAX, f64::MIN), |(a, b), (t, _)| {
+        (a.min(*t), b.max(*t))
+    });
+    // graph.py's box width: a hundredth of the start spread.
+    let width = ((hi - lo) / 100.0).max(0.05);
+    let mut charts: Vec<BarChart> = Vec::new();
+    for m in Metric::STACKED {
+        let bars: Vec<Bar> = placed
+            .iter()
+            .map(|&(t, i)| {
+                let node = &pool.nodes[i];
+                Bar::new(t, m.value(node).unwrap_or(0.0))
+                    .width(width)
+                    .name(format!(
+                        "{}\n{}: {:.3} s\ntotal: {}",
+                        node.node_id,
+                        m.label(),
+                        m.value(node).unwrap_or(0.0),
+                        Metric::Total
+                            .value(node)
+                            .map_or_else(|| "unfinished".into(), |v| format!("{v:.3} s"))
+                    ))
+            })
+            .collect();
+        let below: Vec<&BarChart> = charts.iter().collect();
+        let chart = BarChart::new(m.label(), bars)
+            .color(bar_colour(BarWhat::Phase(m)))
+            .element_formatter(Box::new(|bar, _| bar.name.clone()))
+            .stack_on(&below);
+        charts.push(chart);
+    }
+    ui.label(format!(
+        "One bar per node at its node prep start (UTC); {} nodes. Hover a bar for its numbers.",
+        placed.len()
+    ));
+    Plot::new("phase-chart")
+        .legend(Legend::default())
+        .x_axis_formatter(|mark, _| clock(mark.value))
+        .y_axis_label("seconds")
+        .x_axis_label("node prep start (UTC)")
+        .show(ui, |plot| {
+            for c in charts {
+                plot.bar_chart(c);
+            }
+        });
+}
+
+/// The distributions view.
+pub fn distributions(
+    ui: &mut egui::Ui,
+    pool: &PoolTimings,
+    state: &mut ChartsState,
+) -> Option<usize> {
+    let mut select = None;
+    let stats: Vec<(Metric, crate::perf::summary::Stats)> = Metric::ALL
+        .iter()
+        .filter_map(|&m| Some((m, metric_stats(&pool.nodes, m)?)))
+        .collect();
+    egui::Panel::right("slowest")
+        .resizable(true)
+        .default_size(360.0)
+        .show(ui, |ui| {
+            ui.heading("Slowest nodes");
+            ui.label("By total; the phase furthest above its median is to blame.");
+            egui::Grid::new("slowest-grid")
+                .striped(true)
+                .show(ui, |ui| {
+                    ui.strong("node");
+                    ui.strong("total s");
+                    ui.strong("slow in");
+                    ui.end_row();
+                    for s in slowest(&pool.nodes, 15) {
+                        let node = &pool.nodes[s.index];
+                        if ui
+                            .link(crate::text::shown(&node.node_id))
+                            .on_hover_text("Show it in the Gantt")
+                            .clicked()
+                        {
+                            select = Some(s.index);
+                        }
+                        ui.label(format!("{:.3}", s.total));
+                        ui.label(format!("{} (+{:.1} s)", s.blame.label(), s.excess));
+                        ui.end_row();
+                    }
+                });
+            ui.separator();
+            ui.heading("Images");
+            image_table(ui, pool);
+        });
+    ui.heading("Phases across nodes (seconds)");
+    let boxes: Vec<BoxElem> = stats
+        .iter()
+        .enumerate()
+        .map(|(i, (m, s))| {
+            BoxElem::new(
+                (stats.len() - i) as f64,
+                BoxSpread::new(s.min, s.p25, s.p50, s.p75, s.max),
+            )
+            .name(format!(
+                "{}: n={} min {:.3} p50 {:.3} p95 {:.3} max {:.3}",
+                m.label(),
+                s.count,
+                s.min,
+                s.p50,
+                s.p95,
+                s.max
+            ))
+            .fill(bar_colour(BarWhat::Phase(*m)).gamma_multiply(0.5))
+            .stroke(egui::Stroke::new(1.0, bar_colour(BarWhat::Phase(*m))))
+            .box_width(0.6)
+        })
+        .collect();
+    let labels: Vec<(f64, &'static str)> = stats
+        .iter()
+        .enumerate()
+        .map(|(i, (m, _))| ((stats.len() - i) as f64, m.label()))
+        .collect();
+    let half = ui.available_height() / 2.0;
+    Plot::new("box-plots")
+        .height(half)
+        .y_axis_formatter(move |mark, _| {
+            labels
+                .iter()
+                .find(|(y, _)| (*y - mark.value).abs() < 1e-9)
+                .map_or_else(String::new, |(_, l)| (*l).to_string())
+        })
+        .y_axis_min_width(110.0)
+        .show(ui, |plot| {
+            plot.box_plot(
+                BoxPlot::new("phases", boxes)
+                    .horizontal()
+                    .element_formatter(Box::new(|e, _| e.name.clone())),
+            );
+        });
+    ui.horizontal(|ui| {
+        ui.label("Histogram of");
+        egui::ComboBox::from_id_salt("histogram-metric")
+            .selected_text(state.histogram.label())
+            .show_ui(ui, |ui| {
+                for m in Metric::ALL {
+                    ui.selectable_value(&mut state.histogram, m, m.label());
+                }
+            });
+        ui.checkbox(&mut state.log_counts, "log counts");
+        if let Some(s) = metric_stats(&pool.nodes, state.histogram) {
+            ui.label(format!(
+                "p50 {:.3} s · p95 {:.3} s · max {:.3} s · {} nodes",
+                s.p50, s.p95, s.max, s.count
+            ));
+        }
+    });
+    histogram(ui, pool, state);
+    select
+}
+
+fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState) {
+    let metric = state.histogram;
+    let values: Vec<f64> = pool
+        .nodes
+        .iter()
+        .filter_map(|n| metric.measured(n))
+        .collect();
+    let Some(s) = metric_stats(&pool.nodes, metric) else {
+        ui.label("No node has this phase.");
+        return;
+    };
+    let bins = 40usize;
+    let width = ((s.max - s.min) / bins as f64).max(1e-6);
+    let mut counts = vec![0usize; bins];
+    for v in &values {
+        let b = (((v - s.min) / width) as usize).min(bins - 1);
+        counts[b] += 1;
+    }
+    let log = state.log_counts;
+    let bars: Vec<Bar> = counts
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| {
+            let h = if log {
+                (c as f64 + 1.0).log10()
+            } else {
+                c as f64
+            };
+            Bar::new(s.min + (i as f64 + 0.5) * width, h)
+                .width(width)
+                .name(format!(
+                    "{:.3}–{:.3} s: {c} nodes",
+                    s.min + i as f64 * width,
+                    s.min + (i + 1) as f64 * width
+                ))
+        })
+        .collect();
+    Plot::new("histogram")
+        .y_axis_label(if log { "log10(nodes + 1)" } else { "nodes" })
+        .x_axis_label(format!("{} (s)", metric.label()))
+        .show(ui, |plot| {
+            plot.bar_chart(
+                BarChart::new(metric.label(), bars)
+                    .color(bar_colour(BarWhat::Phase(metric)))
+                    .element_formatter(Box::new(|b, _| b.name.clone())),
+            );
+            for (name, x) in [("p50", s.p50), ("p95", s.p95), ("max", s.max)] {
+                plot.vline(VLine::new(name, x));
+            }
+        });
+}
+
+/// Per image: nodes, size, median pull and median pull throughput.
+fn image_table(ui: &mut egui::Ui, pool: &PoolTimings) {
+    let mut names: Vec<&str> = Vec::new();
+    for n in &pool.nodes {
+        for i in &n.images {
+            if !names.contains(&i.img.as_str()) {
+                names.push(&i.img);
+            }
+        }
+    }
+    egui::Grid::new("images-grid").striped(true).show(ui, |ui| {
+        ui.strong("image");
+        ui.strong("nodes");
+        ui.strong("MB");
+        ui.strong("pull p50 s");
+        ui.strong("MB/s p50");
+        ui.end_row();
+        for name in names {
+            let imgs: Vec<&crate::perf::timings::ImageTimings> = pool
+                .nodes
+                .iter()
+                .flat_map(|n| n.images.iter())
+                .filter(|i| i.img == name)
+                .collect();
+            let size = imgs.iter().find_map(|i| i.size_bytes);
+            let pulls = crate::perf::summary::stats(imgs.iter().filter_map(|i| i.pull.seconds()));
+            let rates = crate::perf::summary::stats(
+                imgs.iter()
+                    .filter_map(|i| crate::export::timing::throughput(i.size_bytes, &i.pull)),
+            );
+            ui.label(crate::text::shown(name));
+            ui.label(imgs.len().to_string());
+            ui.label(size.map_or_else(|| "?".into(), |b| format!("{:.1}", b as f64 / 1e6)));
+            ui.label(pulls.map_or_else(|| "–".into(), |s| format!("{:.2}", s.p50)));
+            ui.label(rates.map_or_else(|| "–".into(), |s| format!("{:.1}", s.p50 / 1e6)));
+            ui.end_row();
+        }
+    });
+}
