@@ -239,3 +239,87 @@ pub fn bench_jobs(n: usize) -> anyhow::Result<String> {
         n as f64 / total.as_secs_f64().max(1e-9),
     ))
 }
+
+/// `segscope bench perf [EXPORT]`: reads and analyses a perf export (a
+/// generated one of `nodes` nodes, five images each, when none is given) and
+/// renders its JSON report, `rounds` times; reports rows, nodes, the times
+/// (median and best) and rows per second.
+pub fn bench_perf(export: Option<&Path>, nodes: usize, rounds: usize) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir()?;
+    let path = match export {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let p = dir.path().join("bench-perf.csv");
+            let options = crate::perf::demo::DemoPerfOptions {
+                nodes,
+                images: 5,
+                ..Default::default()
+            };
+            fs::write(&p, crate::perf::demo::demo_perf_export(&options))?;
+            p
+        }
+    };
+    let size = fs::metadata(&path)?.len();
+    let mut times = Vec::new();
+    let mut parts = Vec::new();
+    let mut summary = (0, 0, 0);
+    for _ in 0..rounds.max(1) {
+        let start = Instant::now();
+        let (_, export) = crate::perf::read::read_export(fs::File::open(&path)?)?;
+        let read = start.elapsed();
+        let pools: Vec<_> = export
+            .pools
+            .values()
+            .map(|events| crate::perf::timings::node_timings(events))
+            .collect();
+        let timed = start.elapsed();
+        drop(pools);
+        drop(export);
+        let a = crate::perf::analyse_export(&path, None)?;
+        let again = Instant::now();
+        let json = crate::export::timing::perf_json(&a);
+        let render = again.elapsed();
+        times.push(timed + render);
+        parts.push((read, timed - read, render));
+        let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
+        summary = (a.rows, nodes, json.len());
+    }
+    parts.sort();
+    times.sort();
+    let median = times[times.len() / 2].as_secs_f64();
+    let best = times[0].as_secs_f64();
+    let (rows, nodes, json) = summary;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "perf export {}: {:.1} MB, {rows} rows, {nodes} nodes",
+        path.display(),
+        size as f64 / 1e6
+    );
+    let _ = writeln!(
+        out,
+        "read + timings + JSON report ({:.1} MB): median {:.3} s, best {:.3} s over {} rounds, {:.0} rows/s",
+        json as f64 / 1e6,
+        median,
+        best,
+        times.len(),
+        rows as f64 / median.max(1e-9)
+    );
+    let (read, timings, render) = parts[parts.len() / 2];
+    let _ = writeln!(
+        out,
+        "  of which: reading {:.3} s, timings {:.3} s, JSON {:.3} s",
+        read.as_secs_f64(),
+        timings.as_secs_f64(),
+        render.as_secs_f64()
+    );
+    if let Some(peak) = peak_rss_bytes() {
+        let _ = writeln!(
+            out,
+            "peak memory of this process (generation included) {:.1} MB",
+            peak as f64 / 1e6
+        );
+    }
+    Ok(out)
+}

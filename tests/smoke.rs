@@ -207,3 +207,59 @@ fn real_window_frame_benchmark_reports_every_figure() {
     assert_eq!(ms("frames"), 20.0);
     assert!(report.contains("hovering segments ms"), "{report}");
 }
+
+#[test]
+fn real_window_opens_a_perf_export_on_its_gantt() {
+    let _display = display();
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("pool.csv");
+    let made = Command::new(env!("CARGO_BIN_EXE_segscope"))
+        .arg("demo-perf")
+        .arg(&export)
+        .args(["--nodes", "60"])
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let shot = dir.path().join("gantt.png");
+    let view = dir.path().join("view.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(&export)
+        .args(["--show", "gantt", "--screenshot"])
+        .arg(&shot)
+        .arg("--export-view")
+        .arg(&view)
+        .arg("--exit-when-done")
+        .arg("--db")
+        .arg(dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the window did not exit cleanly: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
+    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
+    let prep = count([0x8c, 0x9e, 0xb5]);
+    let global = count([0x94, 0x67, 0xbd]);
+    let pulls = count([0x17, 0xbe, 0xcf]);
+    assert!(prep > 5_000, "node prep bars ({prep} pixels)");
+    assert!(global > 1_000, "global resources bars ({global} pixels)");
+    assert!(pulls > 1_000, "image pull bars ({pulls} pixels)");
+    let saved = image::open(&view).expect("the view PNG").to_rgba8();
+    assert!(
+        saved.width() > 600 && saved.height() > 200,
+        "{:?}",
+        saved.dimensions()
+    );
+    assert!(
+        saved.width() < 1280 || saved.height() < 800,
+        "the view, not the window"
+    );
+}

@@ -94,6 +94,10 @@ pub struct GuiArgs {
     /// Scan every hour directory; neither read nor update the result cache.
     #[arg(long)]
     pub no_cache: bool,
+    /// The view to show first: timeline or grid (an archive), gantt, phases or
+    /// distributions (a perf export).
+    #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions"])]
+    pub show: Option<String>,
 }
 
 fn parse_view(text: &str) -> Result<(i64, i64), String> {
@@ -143,6 +147,17 @@ pub enum BenchCommand {
         /// file is written) and show that only that hour is re-scanned.
         #[arg(long)]
         touch_one_hour: bool,
+    },
+    /// Read and analyse a perf export (a generated one by default) and render its JSON report.
+    Perf {
+        /// The export (default: a generated one of --nodes nodes).
+        export: Option<PathBuf>,
+        /// Nodes of the generated export (five images each).
+        #[arg(long, default_value_t = 10_000)]
+        nodes: usize,
+        /// Rounds.
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
     },
     /// Enqueue N trivial tasks one by one and run them to the end.
     Jobs {
@@ -230,6 +245,12 @@ pub fn main() -> ExitCode {
             touch_one_hour,
         })) => crate::bench::bench_coverage(&path, rounds, touch_one_hour)
             .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Perf {
+            export,
+            nodes,
+            rounds,
+        })) => crate::bench::bench_perf(export.as_deref(), nodes, rounds)
+            .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
             crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))
         }
@@ -242,6 +263,7 @@ pub fn main() -> ExitCode {
                 view: None,
                 export_view: None,
                 no_cache: false,
+                show: None,
             },
             db,
             started,
@@ -282,6 +304,10 @@ fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result
     options.view = args.view;
     options.export_view = args.export_view;
     options.no_cache = args.no_cache;
+    options.show = args
+        .show
+        .as_deref()
+        .and_then(crate::gui::document::MainView::from_key);
     options.started = started;
     crate::gui::run(options)
 }

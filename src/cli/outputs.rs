@@ -104,6 +104,17 @@ pub fn write_stdout(bytes: &[u8]) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot write to stdout: {e}"))
 }
 
+/// Writes one output to stdout as it is made.
+fn stream_stdout(kind: ExportKind, subject: Subject<'_>) -> anyhow::Result<()> {
+    if super::stdout_was_closed().load(Ordering::SeqCst) {
+        bail!("cannot write to stdout: it is closed");
+    }
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    kind.write_to(subject, &mut out)
+        .and_then(|_| out.flush())
+        .map_err(|e| anyhow::anyhow!("cannot write to stdout: {e}"))
+}
+
 /// Writes every output of `subject`; returns the ones that failed, in words.
 /// A signal stops before the next output (the ones written stay, each whole).
 pub fn write_outputs(outputs: &[Output], subject: Subject<'_>) -> anyhow::Result<Vec<String>> {
@@ -115,10 +126,12 @@ pub fn write_outputs(outputs: &[Output], subject: Subject<'_>) -> anyhow::Result
                 o.flag
             );
         }
-        let bytes = o.kind.render(subject).unwrap_or_default();
         let result = match &o.sink {
-            Sink::Stdout => write_stdout(&bytes),
-            Sink::File(target) => write_output(target, &bytes).map_err(anyhow::Error::from),
+            Sink::Stdout => stream_stdout(o.kind, subject),
+            Sink::File(target) => {
+                let bytes = o.kind.render(subject).unwrap_or_default();
+                write_output(target, &bytes).map_err(anyhow::Error::from)
+            }
         };
         if let Err(e) = result {
             failures.push(format!("{}: {e:#}", o.flag));

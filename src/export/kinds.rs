@@ -116,6 +116,24 @@ impl ExportKind {
         }
     }
 
+    /// Writes a single-file kind of `subject` to `w`; the large ones stream
+    /// as they are made instead of being rendered whole first. False when the
+    /// subject has no such kind.
+    pub fn write_to(
+        self,
+        subject: Subject<'_>,
+        w: &mut dyn std::io::Write,
+    ) -> std::io::Result<bool> {
+        if let (ExportKind::Json, Subject::Perf(p)) = (self, subject) {
+            timing::write_perf_json(p, w)?;
+            return Ok(true);
+        }
+        match self.render(subject) {
+            Some(bytes) => w.write_all(&bytes).map(|()| true),
+            None => Ok(false),
+        }
+    }
+
     /// True when the target is a folder (maps, `.dat` files), not a file.
     pub fn is_folder(self) -> bool {
         matches!(self, ExportKind::Maps | ExportKind::Dat)

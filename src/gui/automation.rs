@@ -251,7 +251,12 @@ impl Automation {
             return Some(AppCommand::FitAll);
         }
         if let Some(target) = self.screenshot.clone() {
-            if !self.shot_requested && self.frames_since_done >= SETTLE_FRAMES {
+            // After a view export: one screenshot in flight at a time (a
+            // second request in the same frames is never answered).
+            if !self.shot_requested
+                && self.frames_since_done >= SETTLE_FRAMES
+                && self.exports_done()
+            {
                 let slot = Arc::clone(&self.shot);
                 let waker = ctx.clone();
                 ctx.request_screenshot(move |img| {

@@ -70,6 +70,22 @@ impl MainView {
         MainView::Distributions,
     ];
 
+    /// Its name on the command line (`segscope gui --show NAME`).
+    pub fn key(self) -> &'static str {
+        match self {
+            MainView::Timeline => "timeline",
+            MainView::GridMap => "grid",
+            MainView::Gantt => "gantt",
+            MainView::Phases => "phases",
+            MainView::Distributions => "distributions",
+        }
+    }
+
+    /// The view named `key` (see [`MainView::key`]).
+    pub fn from_key(key: &str) -> Option<MainView> {
+        MainView::ALL.into_iter().find(|v| v.key() == key)
+    }
+
     /// Selector text.
     pub fn label(self) -> &'static str {
         match self {

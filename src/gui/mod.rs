@@ -45,6 +45,8 @@ pub struct GuiOptions {
     pub view: Option<(i64, i64)>,
     /// Scan every hour directory; neither read nor update the result cache.
     pub no_cache: bool,
+    /// The main view to show first (instead of the document's own).
+    pub show: Option<document::MainView>,
     /// When the process started (for the first-frame latency).
     pub started: Instant,
     /// Set by a scripted run that failed.
@@ -63,6 +65,7 @@ impl GuiOptions {
             view: None,
             export_view: None,
             no_cache: false,
+            show: None,
             started: Instant::now(),
             failure: Arc::new(Mutex::new(None)),
         }

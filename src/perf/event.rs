@@ -3,31 +3,60 @@
 //! (specs/perf.md §1).
 
 use std::fmt;
+use std::sync::Arc;
 
-/// One event of one node, as read from an export.
+/// One event of one node, as read from an export. Compact: an export holds
+/// many; node ids and event names are shared, the message is kept as its
+/// `key=value` pairs joined by commas.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PerfEvent {
-    /// `<batch account>$<pool id>`.
-    pub partition: String,
     /// The event time (RowKey), µs since the epoch.
     pub at_us: i64,
     /// Azure Batch node id.
-    pub node: String,
+    pub node: Arc<str>,
     /// `source:event`, lowercase.
-    pub event: String,
-    /// The message's `key=value` pairs, in order (empty without a message).
-    pub message: Vec<(String, String)>,
+    pub event: Arc<str>,
+    /// The message's trimmed `key=value` pairs, comma-separated (empty without
+    /// a message).
+    pub message: Box<str>,
     /// Where it was read: line (or entity number) in its file, from 1.
     pub line: usize,
 }
 
 impl PerfEvent {
-    /// The value of message key `key`, if present.
+    /// An event from its parts; `pairs` are the message's.
+    pub fn new(
+        at_us: i64,
+        node: Arc<str>,
+        event: Arc<str>,
+        pairs: &[(String, String)],
+        line: usize,
+    ) -> PerfEvent {
+        let mut message = String::new();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                message.push(',');
+            }
+            message.push_str(k);
+            message.push('=');
+            message.push_str(v);
+        }
+        PerfEvent {
+            at_us,
+            node,
+            event,
+            message: message.into_boxed_str(),
+            line,
+        }
+    }
+
+    /// The value of message key `key`, if present (the first).
     pub fn get(&self, key: &str) -> Option<&str> {
         self.message
-            .iter()
-            .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .split(',')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v)
     }
 }
 

@@ -4,9 +4,11 @@
 //! one at a time, so a large export never sits in memory as text or as a JSON
 //! tree; every unreadable row becomes a located finding and the rest is read.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::io::{BufRead, BufReader, Read};
+use std::sync::Arc;
 
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -106,6 +108,7 @@ pub fn read_export_watched(
     let form = detect(&mut reader)?;
     let mut out = Reading {
         export: PerfExport::default(),
+        names: Interner::default(),
         rows: 0,
         on_rows,
         stopped: false,
@@ -125,6 +128,7 @@ pub fn read_export_watched(
 /// An export being read: what is read so far, and who watches.
 struct Reading<'a> {
     export: PerfExport,
+    names: Interner,
     rows: usize,
     on_rows: &'a mut dyn FnMut(usize) -> bool,
     stopped: bool,
@@ -179,18 +183,35 @@ fn detect(reader: &mut impl BufRead) -> Result<Form, ReadError> {
     })
 }
 
-/// The fields of one entity that matter, as text.
+/// The fields of one entity that matter, as text (borrowed from the row where
+/// it can be).
 #[derive(Default)]
-struct RawEntity {
-    partition: Option<String>,
-    row_key: Option<String>,
-    node: Option<String>,
-    event: Option<String>,
-    message: Option<String>,
+struct RawEntity<'a> {
+    partition: Option<Cow<'a, str>>,
+    row_key: Option<Cow<'a, str>>,
+    node: Option<Cow<'a, str>>,
+    event: Option<Cow<'a, str>>,
+    message: Option<Cow<'a, str>>,
+}
+
+/// One shared copy of each node id and event name: an export repeats them on
+/// every row.
+#[derive(Default)]
+struct Interner(HashMap<Box<str>, Arc<str>>);
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.0.get(s) {
+            return Arc::clone(a);
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.0.insert(Box::from(s), Arc::clone(&a));
+        a
+    }
 }
 
 /// Turns a raw entity into an event, or findings.
-fn accept(raw: RawEntity, line: usize, out: &mut Reading<'_>) {
+fn accept(raw: RawEntity<'_>, line: usize, out: &mut Reading<'_>) {
     let missing: Vec<&str> = [
         ("PartitionKey", raw.partition.is_none()),
         ("RowKey", raw.row_key.is_none()),
@@ -230,7 +251,7 @@ fn accept(raw: RawEntity, line: usize, out: &mut Reading<'_>) {
         Ok(m) => m,
         Err(e) => {
             out.export.findings.push(ReadFinding {
-                node: Some(node.clone()),
+                node: Some(node.to_string()),
                 line,
                 message: format!("{e}; the pieces that parse are kept"),
             });
@@ -241,22 +262,22 @@ fn accept(raw: RawEntity, line: usize, out: &mut Reading<'_>) {
                 .collect()
         }
     };
-    out.export
-        .pools
-        .entry(partition.clone())
-        .or_default()
-        .push(PerfEvent {
-            partition,
-            at_us,
-            node,
-            event: event.trim().to_ascii_lowercase(),
-            message,
-            line,
-        });
+    let event_name = if event.bytes().any(|b| b.is_ascii_uppercase() || b == b' ') {
+        out.names.get(&event.trim().to_ascii_lowercase())
+    } else {
+        out.names.get(&event)
+    };
+    let ev = PerfEvent::new(at_us, out.names.get(&node), event_name, &message, line);
+    match out.export.pools.get_mut(partition.as_ref()) {
+        Some(events) => events.push(ev),
+        None => {
+            out.export.pools.insert(partition.into_owned(), vec![ev]);
+        }
+    }
 }
 
-fn non_empty(s: &str) -> Option<String> {
-    (!s.is_empty()).then(|| s.to_string())
+fn non_empty(s: &str) -> Option<Cow<'_, str>> {
+    (!s.is_empty()).then_some(Cow::Borrowed(s))
 }
 
 /// Remembers where each line ends while bytes stream through, so a CSV row's
@@ -272,11 +293,7 @@ impl<R: Read> Read for LineEnds<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         let mut ends = self.ends.borrow_mut();
-        for (i, b) in buf[..n].iter().enumerate() {
-            if *b == b'\n' {
-                ends.push(self.read + i as u64);
-            }
-        }
+        ends.extend(memchr::memchr_iter(b'\n', &buf[..n]).map(|i| self.read + i as u64));
         self.read += n as u64;
         Ok(n)
     }
@@ -340,11 +357,11 @@ fn read_csv(reader: impl Read, out: &mut Reading<'_>) -> Result<(), ReadError> {
 }
 
 /// An entity from a JSON object (strings or numbers as text).
-fn from_json(v: &Value) -> Option<RawEntity> {
+fn from_json(v: &Value) -> Option<RawEntity<'_>> {
     let o = v.as_object()?;
     let text = |k: &str| match o.get(k) {
         Some(Value::String(s)) => non_empty(s),
-        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::Number(n)) => Some(Cow::Owned(n.to_string())),
         _ => None,
     };
     Some(RawEntity {
@@ -474,7 +491,7 @@ acct$pool,not-a-time,x,nodeprep:end,,,,tvm-2,\r\n";
             "an empty cell is an absent message"
         );
         assert_eq!(
-            e.pools["acct$other"][0].event, "nodeprep:start",
+            &*e.pools["acct$other"][0].event, "nodeprep:start",
             "lowercased"
         );
         assert_eq!(e.findings.len(), 1);

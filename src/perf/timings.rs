@@ -3,7 +3,9 @@
 //! unmatched end, a malformed message) becomes a finding, and every other node
 //! and phase is still computed.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{HashMap, HashSet};
+
+use rayon::prelude::*;
 
 use super::event::{PerfEvent, parse_size};
 
@@ -225,10 +227,10 @@ impl<'a> Pairing<'a> {
     /// the other starts and ends of it are duplicates (or unmatched).
     fn phase(&mut self, start: &str, end: &str) -> (Phase, Option<&'a PerfEvent>) {
         let starts: Vec<usize> = (0..self.events.len())
-            .filter(|&i| self.events[i].event == start)
+            .filter(|&i| &*self.events[i].event == start)
             .collect();
         let ends: Vec<usize> = (0..self.events.len())
-            .filter(|&i| self.events[i].event == end)
+            .filter(|&i| &*self.events[i].event == end)
             .collect();
         let Some(&s) = starts.first() else {
             for &e in &ends {
@@ -287,12 +289,12 @@ impl<'a> Pairing<'a> {
         let mut phase = Phase::Absent;
         for i in 0..self.events.len() {
             let ev = self.events[i];
-            if ev.event != start || ev.get("img") != Some(img) {
+            if &*ev.event != start || ev.get("img") != Some(img) {
                 continue;
             }
             let matched = (i + 1..self.events.len()).find(|&j| {
                 let e = self.events[j];
-                e.event == end && e.get("img") == Some(img) && !self.used.contains(&j)
+                &*e.event == end && e.get("img") == Some(img) && !self.used.contains(&j)
             });
             let this = match matched {
                 Some(j) => {
@@ -333,96 +335,22 @@ impl<'a> Pairing<'a> {
 /// The timings of every node of one pool's `events` (any order), sorted by
 /// node start (nodes without one last, by id), and the findings.
 pub fn node_timings(events: &[PerfEvent]) -> (Vec<NodeTimings>, Vec<Finding>) {
-    let mut by_node: BTreeMap<&str, Vec<&PerfEvent>> = BTreeMap::new();
+    let mut by_node: HashMap<&str, Vec<&PerfEvent>> = HashMap::new();
     for e in events {
-        by_node.entry(e.node.as_str()).or_default().push(e);
+        by_node.entry(&*e.node).or_default().push(e);
     }
-    let mut nodes = Vec::new();
+    let mut groups: Vec<(&str, Vec<&PerfEvent>)> = by_node.into_iter().collect();
+    groups.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    // Nodes are independent: computed in parallel, collected in node order.
+    let done: Vec<(NodeTimings, Vec<Finding>)> = groups
+        .into_par_iter()
+        .map(|(node, evs)| one_node(node, evs))
+        .collect();
+    let mut nodes = Vec::with_capacity(done.len());
     let mut findings = Vec::new();
-    for (node, mut evs) in by_node {
-        evs.sort_by_key(|e| (e.at_us, e.line));
-        let mut p = Pairing {
-            node,
-            events: evs,
-            used: HashSet::new(),
-            findings: Vec::new(),
-        };
-        let (nodeprep, prep_start) = p.phase("nodeprep:start", "nodeprep:end");
-        if let Some(s) = prep_start {
-            if s.get("offer").is_none() || s.get("sku").is_none() {
-                p.finding(
-                    Some(s),
-                    FindingKind::Info,
-                    "nodeprep:start without offer/sku".into(),
-                );
-            }
-        }
-        let (private_registry_setup, registry_start) =
-            p.phase("privateregistry:start", "privateregistry:end");
-        let docker_install = match (prep_start, registry_start) {
-            (Some(s), Some(r)) => Phase::done(s.at_us, r.at_us - s.at_us),
-            _ => nodeprep,
-        };
-        if prep_start.is_none() {
-            p.finding(
-                None,
-                FindingKind::MissingStart,
-                "no nodeprep:start: the node has no start time".into(),
-            );
-        }
-        let (shipyard_container_pull, _) = p.phase("shipyard:pull-start", "shipyard:pull-end");
-        let (global_resources_loaded, _) = p.phase("cascade:start", "cascade:gr-done");
-        let mut names: Vec<String> = Vec::new();
-        for e in &p.events {
-            if let Some(img) = e.get("img") {
-                if e.event.starts_with("cascade:") && !names.iter().any(|n| n == img) {
-                    names.push(img.to_string());
-                }
-            }
-        }
-        let mut images = Vec::new();
-        for img in names {
-            let pull = p.image_phase(&img, "cascade:pull-start", "cascade:pull-end");
-            let save = p.image_phase(&img, "cascade:save-start", "cascade:save-end");
-            let torrent = p.image_phase(&img, "cascade:torrent-start", "cascade:load-start");
-            let load = p.image_phase(&img, "cascade:load-start", "cascade:load-end");
-            let size_bytes = image_size(&mut p, &img);
-            images.push(ImageTimings {
-                img,
-                pull,
-                save,
-                load,
-                torrent,
-                size_bytes,
-            });
-        }
-        for i in 0..p.events.len() {
-            let e = p.events[i];
-            let image_end = matches!(
-                e.event.as_str(),
-                "cascade:pull-end" | "cascade:save-end" | "cascade:load-end"
-            );
-            if image_end && !p.used.contains(&i) {
-                let img = e.get("img").unwrap_or("?").to_string();
-                p.finding(
-                    Some(e),
-                    FindingKind::Unmatched,
-                    format!("{} of {img} without its start", e.event),
-                );
-            }
-        }
-        nodes.push(NodeTimings {
-            node_id: node.to_string(),
-            start_us: prep_start.map(|s| s.at_us),
-            nodeprep,
-            docker_install,
-            private_registry_setup,
-            shipyard_container_pull,
-            global_resources_loaded,
-            images,
-            last_event_us: p.events.last().map_or(0, |e| e.at_us),
-        });
-        findings.extend(p.findings);
+    for (n, f) in done {
+        nodes.push(n);
+        findings.extend(f);
     }
     nodes.sort_by(|a, b| {
         (a.start_us.is_none(), a.start_us, &a.node_id).cmp(&(
@@ -434,6 +362,93 @@ pub fn node_timings(events: &[PerfEvent]) -> (Vec<NodeTimings>, Vec<Finding>) {
     (nodes, findings)
 }
 
+/// The timings of one node from its events (any order) and the findings.
+fn one_node<'a>(node: &'a str, mut evs: Vec<&'a PerfEvent>) -> (NodeTimings, Vec<Finding>) {
+    evs.sort_by_key(|e| (e.at_us, e.line));
+    let mut p = Pairing {
+        node,
+        events: evs,
+        used: HashSet::new(),
+        findings: Vec::new(),
+    };
+    let (nodeprep, prep_start) = p.phase("nodeprep:start", "nodeprep:end");
+    if let Some(s) = prep_start {
+        if s.get("offer").is_none() || s.get("sku").is_none() {
+            p.finding(
+                Some(s),
+                FindingKind::Info,
+                "nodeprep:start without offer/sku".into(),
+            );
+        }
+    }
+    let (private_registry_setup, registry_start) =
+        p.phase("privateregistry:start", "privateregistry:end");
+    let docker_install = match (prep_start, registry_start) {
+        (Some(s), Some(r)) => Phase::done(s.at_us, r.at_us - s.at_us),
+        _ => nodeprep,
+    };
+    if prep_start.is_none() {
+        p.finding(
+            None,
+            FindingKind::MissingStart,
+            "no nodeprep:start: the node has no start time".into(),
+        );
+    }
+    let (shipyard_container_pull, _) = p.phase("shipyard:pull-start", "shipyard:pull-end");
+    let (global_resources_loaded, _) = p.phase("cascade:start", "cascade:gr-done");
+    let mut names: Vec<String> = Vec::new();
+    for e in &p.events {
+        if let Some(img) = e.get("img") {
+            if e.event.starts_with("cascade:") && !names.iter().any(|n| n == img) {
+                names.push(img.to_string());
+            }
+        }
+    }
+    let mut images = Vec::new();
+    for img in names {
+        let pull = p.image_phase(&img, "cascade:pull-start", "cascade:pull-end");
+        let save = p.image_phase(&img, "cascade:save-start", "cascade:save-end");
+        let torrent = p.image_phase(&img, "cascade:torrent-start", "cascade:load-start");
+        let load = p.image_phase(&img, "cascade:load-start", "cascade:load-end");
+        let size_bytes = image_size(&mut p, &img);
+        images.push(ImageTimings {
+            img,
+            pull,
+            save,
+            load,
+            torrent,
+            size_bytes,
+        });
+    }
+    for i in 0..p.events.len() {
+        let e = p.events[i];
+        let image_end = matches!(
+            &*e.event,
+            "cascade:pull-end" | "cascade:save-end" | "cascade:load-end"
+        );
+        if image_end && !p.used.contains(&i) {
+            let img = e.get("img").unwrap_or("?").to_string();
+            p.finding(
+                Some(e),
+                FindingKind::Unmatched,
+                format!("{} of {img} without its start", e.event),
+            );
+        }
+    }
+    let timings = NodeTimings {
+        node_id: node.to_string(),
+        start_us: prep_start.map(|s| s.at_us),
+        nodeprep,
+        docker_install,
+        private_registry_setup,
+        shipyard_container_pull,
+        global_resources_loaded,
+        images,
+        last_event_us: p.events.last().map_or(0, |e| e.at_us),
+    };
+    (timings, p.findings)
+}
+
 /// An image's size: from its pull-end, save-end or load-start message (the
 /// first that has one); a size that does not parse is a finding.
 fn image_size(p: &mut Pairing<'_>, img: &str) -> Option<u64> {
@@ -441,7 +456,7 @@ fn image_size(p: &mut Pairing<'_>, img: &str) -> Option<u64> {
     for i in 0..p.events.len() {
         let e = p.events[i];
         let carries = matches!(
-            e.event.as_str(),
+            &*e.event,
             "cascade:pull-end" | "cascade:save-end" | "cascade:load-start"
         );
         if !carries || e.get("img") != Some(img) {
@@ -471,14 +486,13 @@ mod tests {
     const S: i64 = 1_000_000;
 
     fn ev(line: usize, node: &str, at_s: f64, event: &str, message: &str) -> PerfEvent {
-        PerfEvent {
-            partition: "acct$pool".into(),
-            at_us: T0 + (at_s * 1e6) as i64,
-            node: node.into(),
-            event: event.into(),
-            message: parse_message(message).unwrap(),
+        PerfEvent::new(
+            T0 + (at_s * 1e6) as i64,
+            node.into(),
+            event.into(),
+            &parse_message(message).unwrap(),
             line,
-        }
+        )
     }
 
     fn clean_node(node: &str, t: f64) -> Vec<PerfEvent> {

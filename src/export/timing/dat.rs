@@ -93,19 +93,25 @@ fn phase_cell(phase: &Phase) -> String {
     }
 }
 
-/// A total of one image phase over the node's images, summed in image order as
-/// graph.py does; `NaN` when one of them never ended.
+/// A total of one image phase over the node's images, summed in the order
+/// graph.py sums them (the order of the phase's start events, which decides
+/// the last bit of a float sum); `NaN` when one of them never ended.
 fn total_cell(
     node: &NodeTimings,
     phase: impl Fn(&crate::perf::timings::ImageTimings) -> &Phase,
 ) -> String {
-    let mut sum = 0.0f64;
+    let mut done: Vec<(i64, f64)> = Vec::with_capacity(node.images.len());
     for img in &node.images {
-        match phase(img).seconds_or_zero() {
-            Some(s) => sum += s,
-            None => return "NaN".into(),
+        match phase(img) {
+            Phase::Absent => {}
+            Phase::Open { .. } => return "NaN".into(),
+            Phase::Done {
+                start_us, seconds, ..
+            } => done.push((*start_us, *seconds)),
         }
     }
+    done.sort_by_key(|&(start, _)| start);
+    let sum = done.iter().fold(0.0f64, |sum, &(_, s)| sum + s);
     format!("{sum:.5}")
 }
 
@@ -188,6 +194,46 @@ mod tests {
         ] {
             assert_eq!(python_str(v), s, "{v:e}");
         }
+    }
+
+    #[test]
+    fn totals_are_summed_in_the_order_of_their_start_events() {
+        use crate::perf::timings::ImageTimings;
+        // Five loads whose float sum rounds to 18.36792 in start order and to
+        // 18.36793 in the order the images first appeared.
+        let loads = [
+            ("a", 0, 2.129280),
+            ("b", 1, 2.497923),
+            ("c", 4, 5.316322),
+            ("d", 3, 5.186101),
+            ("e", 5, 3.238299),
+        ];
+        let node = NodeTimings {
+            node_id: "n".into(),
+            start_us: Some(0),
+            nodeprep: Phase::done(0, 1),
+            docker_install: Phase::done(0, 1),
+            private_registry_setup: Phase::Absent,
+            shipyard_container_pull: Phase::Absent,
+            global_resources_loaded: Phase::Absent,
+            images: loads
+                .iter()
+                .map(|&(img, start, seconds)| ImageTimings {
+                    img: img.into(),
+                    pull: Phase::Absent,
+                    save: Phase::Absent,
+                    torrent: Phase::Absent,
+                    load: Phase::Done {
+                        start_us: start,
+                        duration_us: (seconds * 1e6) as i64,
+                        seconds,
+                    },
+                    size_bytes: None,
+                })
+                .collect(),
+            last_event_us: 10,
+        };
+        assert_eq!(total_cell(&node, |i| &i.load), "18.36792");
     }
 
     #[test]

@@ -66,35 +66,66 @@ pub fn open_phases(node: &NodeTimings) -> Vec<String> {
     open
 }
 
-fn node_json(node: &NodeTimings) -> Value {
-    let mut o = serde_json::Map::new();
-    o.insert("node_id".into(), json!(node.node_id));
-    o.insert("start".into(), node.start_us.map(iso_us).into());
-    o.insert("start_us".into(), node.start_us.into());
-    for m in Metric::ALL {
-        if let Some(phase) = m.phase(node) {
-            o.insert(m.key().into(), phase_json(m, phase));
-        }
-    }
-    o.insert("total".into(), num(Metric::Total.value(node)));
-    let images: Vec<Value> = node
-        .images
-        .iter()
-        .map(|img| {
-            json!({
-                "img": img.img,
-                "pull": num(img.pull.seconds()),
-                "save": num(img.save.seconds()),
-                "load": num(img.load.seconds()),
-                "torrent": num(img.torrent.seconds()),
-                "size_bytes": img.size_bytes,
-                "pull_bytes_per_s": num(throughput(img.size_bytes, &img.pull)),
+/// A number when it is finite (never NaN or Infinity in a report).
+fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|x| x.is_finite())
+}
+
+/// One image of a node in the JSON report.
+#[derive(serde::Serialize)]
+struct ImageOut<'a> {
+    img: &'a str,
+    pull: Option<f64>,
+    save: Option<f64>,
+    load: Option<f64>,
+    torrent: Option<f64>,
+    size_bytes: Option<u64>,
+    pull_bytes_per_s: Option<f64>,
+}
+
+/// One node in the JSON report.
+#[derive(serde::Serialize)]
+struct NodeOut<'a> {
+    node_id: &'a str,
+    start: Option<String>,
+    start_us: Option<i64>,
+    nodeprep: Value,
+    docker_install: Value,
+    private_registry_setup: Value,
+    shipyard_container_pull: Value,
+    global_resources_loaded: Value,
+    total: Option<f64>,
+    images: Vec<ImageOut<'a>>,
+    open: Vec<String>,
+}
+
+fn node_out(node: &NodeTimings) -> NodeOut<'_> {
+    let phase = |m: Metric| m.phase(node).map_or(Value::Null, |p| phase_json(m, p));
+    NodeOut {
+        node_id: &node.node_id,
+        start: node.start_us.map(iso_us),
+        start_us: node.start_us,
+        nodeprep: phase(Metric::Nodeprep),
+        docker_install: phase(Metric::DockerInstall),
+        private_registry_setup: phase(Metric::PrivateRegistrySetup),
+        shipyard_container_pull: phase(Metric::ShipyardContainerPull),
+        global_resources_loaded: phase(Metric::GlobalResourcesLoaded),
+        total: finite(Metric::Total.value(node)),
+        images: node
+            .images
+            .iter()
+            .map(|img| ImageOut {
+                img: &img.img,
+                pull: finite(img.pull.seconds()),
+                save: finite(img.save.seconds()),
+                load: finite(img.load.seconds()),
+                torrent: finite(img.torrent.seconds()),
+                size_bytes: img.size_bytes,
+                pull_bytes_per_s: finite(throughput(img.size_bytes, &img.pull)),
             })
-        })
-        .collect();
-    o.insert("images".into(), Value::Array(images));
-    o.insert("open".into(), json!(open_phases(node)));
-    Value::Object(o)
+            .collect(),
+        open: open_phases(node),
+    }
 }
 
 /// Bytes per second of a finished phase of an image of known size.
@@ -152,45 +183,78 @@ pub fn all_findings(a: &PerfAnalysis) -> Vec<FindingRow<'_>> {
     out
 }
 
-/// The JSON report: `pools[]` (nodes, per-phase summaries) and `findings[]`.
+/// One pool in the JSON report.
+#[derive(serde::Serialize)]
+struct PoolOut<'a> {
+    partition_key: &'a str,
+    node_count: usize,
+    nodes: Vec<NodeOut<'a>>,
+    summary: std::collections::BTreeMap<&'static str, Option<crate::perf::summary::Stats>>,
+}
+
+/// One finding in the JSON report.
+#[derive(serde::Serialize)]
+struct FindingOut<'a> {
+    file: &'a str,
+    pool: Option<&'a str>,
+    line: Option<usize>,
+    node: &'a str,
+    kind: &'a str,
+    message: &'a str,
+}
+
+/// The JSON report.
+#[derive(serde::Serialize)]
+struct ReportOut<'a> {
+    path: &'a str,
+    form: &'a str,
+    rows: usize,
+    pools: Vec<PoolOut<'a>>,
+    findings: Vec<FindingOut<'a>>,
+}
+
+/// The JSON report: `pools[]` (nodes, per-phase summaries) and `findings[]`,
+/// serialised straight from the timings (no document tree in memory).
 pub fn perf_json(a: &PerfAnalysis) -> Vec<u8> {
-    let pools: Vec<Value> = a
-        .pools
-        .iter()
-        .map(|p| {
-            let mut summary = serde_json::Map::new();
-            for m in Metric::ALL {
-                let s = metric_stats(&p.nodes, m);
-                summary.insert(
-                    m.key().into(),
-                    s.map_or(Value::Null, |s| {
-                        json!({"count": s.count, "min": s.min, "p25": s.p25, "p50": s.p50, "p75": s.p75, "p95": s.p95, "max": s.max})
-                    }),
-                );
-            }
-            json!({
-                "partition_key": p.partition_key,
-                "node_count": p.nodes.len(),
-                "nodes": p.nodes.iter().map(node_json).collect::<Vec<_>>(),
-                "summary": summary,
-            })
-        })
-        .collect();
-    let findings: Vec<Value> = all_findings(a)
-        .into_iter()
-        .map(|f| {
-            json!({"file": a.path, "pool": f.pool, "line": f.line, "node": f.node, "kind": f.kind, "message": f.message})
-        })
-        .collect();
-    let doc = json!({
-        "path": a.path,
-        "form": a.form.key(),
-        "pools": pools,
-        "findings": findings,
-    });
-    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    bytes.push(b'\n');
+    let mut bytes = Vec::with_capacity(a.rows * 128);
+    let _ = write_perf_json(a, &mut bytes);
     bytes
+}
+
+/// [`perf_json`] written to `w` as it is made (a report of 10,000 nodes
+/// never sits in memory whole).
+pub fn write_perf_json(a: &PerfAnalysis, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let report = ReportOut {
+        path: &a.path,
+        form: a.form.key(),
+        rows: a.rows,
+        pools: a
+            .pools
+            .iter()
+            .map(|p| PoolOut {
+                partition_key: &p.partition_key,
+                node_count: p.nodes.len(),
+                nodes: p.nodes.iter().map(node_out).collect(),
+                summary: Metric::ALL
+                    .iter()
+                    .map(|&m| (m.key(), metric_stats(&p.nodes, m)))
+                    .collect(),
+            })
+            .collect(),
+        findings: all_findings(a)
+            .into_iter()
+            .map(|f| FindingOut {
+                file: &a.path,
+                pool: f.pool,
+                line: f.line,
+                node: f.node,
+                kind: f.kind,
+                message: f.message,
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *w, &report)?;
+    w.write_all(b"\n")
 }
 
 /// The timing table: one row per node and pool.

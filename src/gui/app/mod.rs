@@ -191,6 +191,9 @@ impl SegscopeApp {
             Some(p) => app.open(&p),
             None => app.open_demo(&cc.egui_ctx),
         }
+        if let Some(view) = options.show {
+            app.view = view;
+        }
         if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
             doc.time.set_range(a as f64, b as f64);
             doc.time.auto_fit = false;

@@ -3,7 +3,7 @@
 //! a switch) with its p50/p95/max, the slowest nodes naming the phase to
 //! blame, and image sizes with pull throughput.
 
-use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, Legend, Plot, VLine};
+use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, Legend, Plot, PlotPoint, Text, VLine};
 
 use super::gantt::bar_colour;
 use crate::perf::PoolTimings;
@@ -106,32 +106,34 @@ pub fn distributions(
         .resizable(true)
         .default_size(360.0)
         .show(ui, |ui| {
-            ui.heading("Slowest nodes");
-            ui.label("By total; the phase furthest above its median is to blame.");
-            egui::Grid::new("slowest-grid")
-                .striped(true)
-                .show(ui, |ui| {
-                    ui.strong("node");
-                    ui.strong("total s");
-                    ui.strong("slow in");
-                    ui.end_row();
-                    for s in slowest(&pool.nodes, 15) {
-                        let node = &pool.nodes[s.index];
-                        if ui
-                            .link(crate::text::shown(&node.node_id))
-                            .on_hover_text("Show it in the Gantt")
-                            .clicked()
-                        {
-                            select = Some(s.index);
-                        }
-                        ui.label(format!("{:.3}", s.total));
-                        ui.label(format!("{} (+{:.1} s)", s.blame.label(), s.excess));
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                ui.heading("Slowest nodes");
+                ui.label("By total; the phase furthest above its median is to blame.");
+                egui::Grid::new("slowest-grid")
+                    .striped(true)
+                    .show(ui, |ui| {
+                        ui.strong("node");
+                        ui.strong("total s");
+                        ui.strong("slow in");
                         ui.end_row();
-                    }
-                });
-            ui.separator();
-            ui.heading("Images");
-            image_table(ui, pool);
+                        for s in slowest(&pool.nodes, 15) {
+                            let node = &pool.nodes[s.index];
+                            if ui
+                                .link(crate::text::shown(&node.node_id))
+                                .on_hover_text("Show it in the Gantt")
+                                .clicked()
+                            {
+                                select = Some(s.index);
+                            }
+                            ui.label(format!("{:.3}", s.total));
+                            ui.label(format!("{} (+{:.1} s)", s.blame.label(), s.excess));
+                            ui.end_row();
+                        }
+                    });
+                ui.separator();
+                ui.heading("Images");
+                image_table(ui, pool);
+            });
         });
     ui.heading("Phases across nodes (seconds)");
     let boxes: Vec<BoxElem> = stats
@@ -156,27 +158,32 @@ pub fn distributions(
             .box_width(0.6)
         })
         .collect();
-    let labels: Vec<(f64, &'static str)> = stats
+    // Each box is named at the end of its whisker.
+    let labels: Vec<(f64, f64, &'static str)> = stats
         .iter()
         .enumerate()
-        .map(|(i, (m, _))| ((stats.len() - i) as f64, m.label()))
+        .map(|(i, (m, s))| ((stats.len() - i) as f64, s.max, m.label()))
         .collect();
     let half = ui.available_height() / 2.0;
     Plot::new("box-plots")
         .height(half)
-        .y_axis_formatter(move |mark, _| {
-            labels
-                .iter()
-                .find(|(y, _)| (*y - mark.value).abs() < 1e-9)
-                .map_or_else(String::new, |(_, l)| (*l).to_string())
-        })
-        .y_axis_min_width(110.0)
+        .show_y(false)
+        .include_x(0.0)
+        .include_x(stats.iter().map(|(_, s)| s.max).fold(0.0, f64::max) * 1.25)
+        .y_axis_formatter(|_, _| String::new())
+        .x_axis_label("seconds")
         .show(ui, |plot| {
             plot.box_plot(
                 BoxPlot::new("phases", boxes)
                     .horizontal()
                     .element_formatter(Box::new(|e, _| e.name.clone())),
             );
+            for (y, x, label) in labels {
+                plot.text(
+                    Text::new(label, PlotPoint::new(x, y), format!("  {label}"))
+                        .anchor(egui::Align2::LEFT_CENTER),
+                );
+            }
         });
     ui.horizontal(|ui| {
         ui.label("Histogram of");
