@@ -759,6 +759,11 @@ fn an_opened_archive_is_listed_under_open_recent() {
     }
 }
 
+/// The active document's perf export.
+fn perf_doc<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::perf::PerfDoc {
+    h.state().doc().unwrap().perf.as_ref().unwrap()
+}
+
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
     app.doc()
@@ -782,17 +787,7 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
         MainView::Gantt,
         "a perf export opens on the Gantt"
     );
-    let gantt = |h: &Harness<'_, SegscopeApp>| {
-        h.state()
-            .doc()
-            .unwrap()
-            .perf
-            .as_ref()
-            .unwrap()
-            .gantt
-            .drawn_rows
-            .clone()
-    };
+    let gantt = |h: &Harness<'_, SegscopeApp>| perf_doc(h).gantt.drawn_rows.clone();
     assert!(gantt(&h).len() > 10, "rows drawn: {:?}", gantt(&h));
     assert!(gantt(&h).len() < 300, "only the rows in view are drawn");
 
@@ -801,16 +796,7 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     steps(&mut h, 2);
     h.get_by_label("total").click();
     steps(&mut h, 3);
-    let app = h.state();
-    let pool = &app
-        .doc()
-        .unwrap()
-        .perf
-        .as_ref()
-        .unwrap()
-        .analysis()
-        .unwrap()
-        .pools[0];
+    let pool = &perf_doc(&h).analysis().unwrap().pools[0];
     let totals: Vec<f64> = gantt(&h)
         .iter()
         .map(|&i| {
@@ -837,23 +823,12 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     h.get_by_label(&slowest_id).click();
     steps(&mut h, 4);
     assert_eq!(h.state().view, MainView::Gantt);
-    let g = &h.state().doc().unwrap().perf.as_ref().unwrap().gantt;
+    let g = &perf_doc(&h).gantt;
     assert_eq!(g.selected, Some(slowest));
     assert!(g.drawn_rows.contains(&slowest), "its row is in view");
 
     // A finding jumps to its node too.
-    let findings = h
-        .state()
-        .doc()
-        .unwrap()
-        .perf
-        .as_ref()
-        .unwrap()
-        .analysis()
-        .unwrap()
-        .pools[0]
-        .findings
-        .clone();
+    let findings = perf_doc(&h).analysis().unwrap().pools[0].findings.clone();
     let missing = findings
         .iter()
         .find(|f| f.kind == segscope::perf::timings::FindingKind::MissingEnd)
@@ -864,17 +839,8 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
         .expect("the findings table lists the unfinished node");
     row.click();
     steps(&mut h, 4);
-    let g = &h.state().doc().unwrap().perf.as_ref().unwrap().gantt;
-    let pool = &h
-        .state()
-        .doc()
-        .unwrap()
-        .perf
-        .as_ref()
-        .unwrap()
-        .analysis()
-        .unwrap()
-        .pools[0];
+    let g = &perf_doc(&h).gantt;
+    let pool = &perf_doc(&h).analysis().unwrap().pools[0];
     let selected = g.selected.expect("a node is selected");
     assert_eq!(pool.nodes[selected].node_id, missing.node);
     assert!(g.drawn_rows.contains(&selected));

@@ -174,33 +174,35 @@ impl OpenPathDialog {
 
 /// Runs the native folder dialog on its own thread.
 pub fn browse_folder(ctx: egui::Context) -> Receiver<Option<PathBuf>> {
-    let (tx, rx) = mpsc::channel();
-    let _ = std::thread::Builder::new()
-        .name("segscope-dialog".into())
-        .spawn(move || {
-            let _ = tx.send(
-                rfd::FileDialog::new()
-                    .set_title("Open archive")
-                    .pick_folder(),
-            );
-            ctx.request_repaint();
-        });
-    rx
+    pick_in_background(ctx, || {
+        rfd::FileDialog::new()
+            .set_title("Open archive")
+            .pick_folder()
+    })
 }
 
 /// The native file dialog for a perf export, on its own thread.
 pub fn browse_file(ctx: egui::Context) -> Receiver<Option<PathBuf>> {
+    pick_in_background(ctx, || {
+        rfd::FileDialog::new()
+            .set_title("Open perf export")
+            .add_filter("perf export", &["csv", "jsonl", "json", "txt"])
+            .add_filter("any file", &["*"])
+            .pick_file()
+    })
+}
+
+/// Runs a native dialog on its own thread; the answer arrives on the receiver
+/// and wakes the window.
+fn pick_in_background(
+    ctx: egui::Context,
+    pick: impl FnOnce() -> Option<PathBuf> + Send + 'static,
+) -> Receiver<Option<PathBuf>> {
     let (tx, rx) = mpsc::channel();
     let _ = std::thread::Builder::new()
         .name("segscope-dialog".into())
         .spawn(move || {
-            let _ = tx.send(
-                rfd::FileDialog::new()
-                    .set_title("Open perf export")
-                    .add_filter("perf export", &["csv", "jsonl", "json", "txt"])
-                    .add_filter("any file", &["*"])
-                    .pick_file(),
-            );
+            let _ = tx.send(pick());
             ctx.request_repaint();
         });
     rx

@@ -408,7 +408,9 @@ impl SegscopeApp {
         }
     }
 
-    fn on_perf_finished(&mut self, id: u64) {
+    /// The open of document `id` has finished: `Some(previous active)` when
+    /// it was the open in progress.
+    fn take_opening(&mut self, id: u64) -> Option<Option<u64>> {
         let opening = self
             .opening
             .as_ref()
@@ -417,6 +419,22 @@ impl SegscopeApp {
         if opening.is_some() {
             self.opening = None;
         }
+        opening
+    }
+
+    /// A failed open closes nothing: its document (at `index`) goes and the
+    /// one that was active comes back.
+    fn restore_after_failed_open(&mut self, opening: Option<Option<u64>>, index: usize) {
+        if let Some(Some(previous)) = opening {
+            if self.docs.iter().any(|(i, _)| *i == previous) {
+                self.docs.remove(index);
+                self.active = Some(previous);
+            }
+        }
+    }
+
+    fn on_perf_finished(&mut self, id: u64) {
+        let opening = self.take_opening(id);
         let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
             return;
         };
@@ -442,12 +460,7 @@ impl SegscopeApp {
             PerfState::Failed(e) => {
                 self.automation.abort(&e);
                 self.notes.error(e);
-                if let Some(Some(previous)) = opening {
-                    if self.docs.iter().any(|(i, _)| *i == previous) {
-                        self.docs.remove(index);
-                        self.active = Some(previous);
-                    }
-                }
+                self.restore_after_failed_open(opening, index);
             }
             PerfState::Cancelled => self.notes.info("Reading cancelled"),
             PerfState::Reading(..) => {}
@@ -458,14 +471,7 @@ impl SegscopeApp {
         let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
             return;
         };
-        let opening = self
-            .opening
-            .as_ref()
-            .filter(|o| o.doc == id)
-            .map(|o| o.previous);
-        if opening.is_some() {
-            self.opening = None;
-        }
+        let opening = self.take_opening(id);
         let doc = &mut self.docs[index].1;
         let Some(load) = &doc.loader.current else {
             return;
@@ -527,12 +533,7 @@ impl SegscopeApp {
                 self.automation.abort(&e);
                 self.notes.error(e);
                 // A failed open closes nothing: the document that was active stays.
-                if let Some(Some(previous)) = opening {
-                    if self.docs.iter().any(|(i, _)| *i == previous) {
-                        self.docs.remove(index);
-                        self.active = Some(previous);
-                    }
-                }
+                self.restore_after_failed_open(opening, index);
             }
             LoadState::Cancelled => {
                 self.automation.abort("analysis cancelled");
