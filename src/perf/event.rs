@@ -32,20 +32,11 @@ impl PerfEvent {
         pairs: &[(String, String)],
         line: usize,
     ) -> PerfEvent {
-        let mut message = String::new();
-        for (i, (k, v)) in pairs.iter().enumerate() {
-            if i > 0 {
-                message.push(',');
-            }
-            message.push_str(k);
-            message.push('=');
-            message.push_str(v);
-        }
         PerfEvent {
             at_us,
             node,
             event,
-            message: message.into_boxed_str(),
+            message: join_pairs(pairs),
             line,
         }
     }
@@ -58,6 +49,20 @@ impl PerfEvent {
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v)
     }
+}
+
+/// `key=value` pairs joined by commas, as an event keeps its message.
+pub fn join_pairs(pairs: &[(String, String)]) -> Box<str> {
+    let mut message = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            message.push(',');
+        }
+        message.push_str(k);
+        message.push('=');
+        message.push_str(v);
+    }
+    message.into_boxed_str()
 }
 
 /// A RowKey that is not a decimal Unix timestamp.

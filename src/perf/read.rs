@@ -247,33 +247,56 @@ fn accept(raw: RawEntity<'_>, line: usize, out: &mut Reading<'_>) {
         }
     };
     let text = raw.message.unwrap_or_default();
-    let message = match parse_message(&text) {
-        Ok(m) => m,
-        Err(e) => {
-            out.export.findings.push(ReadFinding {
-                node: Some(node.to_string()),
-                line,
-                message: format!("{e}; the pieces that parse are kept"),
-            });
-            text.split(',')
-                .filter_map(|p| p.split_once('='))
-                .filter(|(k, _)| !k.trim().is_empty())
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .collect()
-        }
+    let message: Box<str> = if is_plain_message(&text) {
+        // The usual case: already `k=v,k=v` with nothing to trim.
+        Box::from(text.as_ref())
+    } else {
+        let pairs = match parse_message(&text) {
+            Ok(m) => m,
+            Err(e) => {
+                out.export.findings.push(ReadFinding {
+                    node: Some(node.to_string()),
+                    line,
+                    message: format!("{e}; the pieces that parse are kept"),
+                });
+                text.split(',')
+                    .filter_map(|p| p.split_once('='))
+                    .filter(|(k, _)| !k.trim().is_empty())
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .collect()
+            }
+        };
+        crate::perf::event::join_pairs(&pairs)
     };
     let event_name = if event.bytes().any(|b| b.is_ascii_uppercase() || b == b' ') {
         out.names.get(&event.trim().to_ascii_lowercase())
     } else {
         out.names.get(&event)
     };
-    let ev = PerfEvent::new(at_us, out.names.get(&node), event_name, &message, line);
+    let ev = PerfEvent {
+        at_us,
+        node: out.names.get(&node),
+        event: event_name,
+        message,
+        line,
+    };
     match out.export.pools.get_mut(partition.as_ref()) {
         Some(events) => events.push(ev),
         None => {
             out.export.pools.insert(partition.into_owned(), vec![ev]);
         }
     }
+}
+
+/// True when `text` is empty or `key=value` pieces with non-empty keys and no
+/// white space at their edges: what parsing would give back unchanged.
+fn is_plain_message(text: &str) -> bool {
+    text.is_empty()
+        || text.split(',').all(|piece| {
+            piece
+                .split_once('=')
+                .is_some_and(|(k, v)| !k.is_empty() && k.trim() == k && v.trim() == v)
+        })
 }
 
 fn non_empty(s: &str) -> Option<Cow<'_, str>> {
