@@ -173,4 +173,41 @@ mod tests {
         assert!(none.pools.is_empty());
         assert!(none.read_findings[0].message.contains("a$p1, a$p2"));
     }
+
+    #[test]
+    fn reading_reports_rows_and_stops_when_told() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pool.csv");
+        let options = demo::DemoPerfOptions {
+            nodes: 2_000,
+            ..Default::default()
+        };
+        std::fs::write(&path, demo::demo_perf_export(&options)).unwrap();
+        let mut seen = Vec::new();
+        let all = analyse_export_watched(&path, None, &mut |p| {
+            seen.push(p);
+            true
+        })
+        .unwrap();
+        assert!(
+            seen.len() >= 4,
+            "progress every {} rows",
+            read::PROGRESS_ROWS
+        );
+        assert!(seen.windows(2).all(|w| w[0].rows < w[1].rows));
+        let last = seen.last().unwrap();
+        let estimate = last.estimated_rows() as f64;
+        assert!(
+            (estimate / all.rows as f64 - 1.0).abs() < 0.1,
+            "estimated {estimate} of {} rows",
+            all.rows
+        );
+        let mut calls = 0;
+        let stopped = analyse_export_watched(&path, None, &mut |_| {
+            calls += 1;
+            false
+        });
+        assert!(matches!(stopped, Err(ReadError::Stopped)));
+        assert_eq!(calls, 1, "the first report stops it");
+    }
 }
