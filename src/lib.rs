@@ -20,6 +20,7 @@
 //! * [`text`]: untrusted names shown safely (terminal escapes, CSV formulas).
 
 pub mod analysis;
+pub mod anomaly;
 pub mod archive;
 pub mod bench;
 pub mod cli;

@@ -1,0 +1,42 @@
+//! Anomaly analysis (specs/anomaly.md): the series model and the statistical
+//! tests of the Skyline ensemble, each returning its vote with the statistic
+//! and threshold behind it.
+//!
+//! Built so far: series ([`series`]), the statistics they share ([`stats`])
+//! and eight of the nine algorithms ([`algorithms`]). The Kolmogorov-Smirnov
+//! test with its Dickey-Fuller step, the pre-checks and vote, scan mode,
+//! importers, the `anomalies` task, command and views build on these.
+
+pub mod algorithms;
+pub mod series;
+pub mod stats;
+
+/// The ensemble's settings (specs/anomaly.md, "Series and settings").
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    /// The window a series is judged over, seconds.
+    pub full_duration_s: f64,
+    /// Votes needed for "anomalous".
+    pub consensus: usize,
+    /// A series whose last point is older than this (before `now`) is stale, seconds.
+    pub stale_period_s: f64,
+    /// Fewer points than this: too short.
+    pub min_tolerable_length: usize,
+    /// The last this many values ...
+    pub max_tolerable_boredom: usize,
+    /// ... having exactly this many distinct values: boring.
+    pub boredom_set_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            full_duration_s: 86_400.0,
+            consensus: 6,
+            stale_period_s: 500.0,
+            min_tolerable_length: 100,
+            max_tolerable_boredom: 100,
+            boredom_set_size: 1,
+        }
+    }
+}
