@@ -76,10 +76,10 @@ pub fn parse_user_time(text: &str) -> Result<i64, String> {
         return Ok(dt.with_timezone(&Utc).timestamp_micros());
     }
     let t = t.strip_suffix('Z').unwrap_or(t).replacen(' ', "T", 1);
-    if let Ok(d) = NaiveDate::parse_from_str(&t, "%Y-%m-%d") {
-        if let Some(dt) = d.and_hms_opt(0, 0, 0) {
-            return Ok(Utc.from_utc_datetime(&dt).timestamp_micros());
-        }
+    if let Ok(d) = NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+        && let Some(dt) = d.and_hms_opt(0, 0, 0)
+    {
+        return Ok(Utc.from_utc_datetime(&dt).timestamp_micros());
     }
     if let Some(h) = parse_hour_name(&t) {
         return Ok(h);

@@ -423,7 +423,7 @@ fn check_hash(hash: &[u8]) -> Result<(), BadReason> {
     if pad.len() > 2 || pad.iter().any(|&c| c != b'=') {
         return Err(BadReason::HashBadCharacter);
     }
-    if body.len() % 4 == 1 || (!pad.is_empty() && hash.len() % 4 != 0) {
+    if body.len() % 4 == 1 || (!pad.is_empty() && !hash.len().is_multiple_of(4)) {
         return Err(BadReason::HashBadLength);
     }
     Ok(())

@@ -103,14 +103,14 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         (None, true) => ensure_demo_archive()?,
         (None, false) => bail!("no PATH given (or use --demo)"),
     };
-    if let (Some(from), Some(to)) = (args.from, args.to) {
-        if from >= to {
-            bail!(
-                "--from {} is not before --to {}: no time to analyse",
-                format_iso(from),
-                format_iso(to)
-            );
-        }
+    if let (Some(from), Some(to)) = (args.from, args.to)
+        && from >= to
+    {
+        bail!(
+            "--from {} is not before --to {}: no time to analyse",
+            format_iso(from),
+            format_iso(to)
+        );
     }
     // Refuse outputs that cannot be written as asked before any work.
     let outputs = requested_outputs(args);

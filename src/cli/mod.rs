@@ -269,10 +269,10 @@ pub fn main() -> ExitCode {
             started,
         ),
     };
-    if std::env::var_os(PEAK_ENV).is_some() {
-        if let Some(peak) = crate::bench::peak_rss_bytes() {
-            eprintln!("segscope: peak memory {peak} bytes");
-        }
+    if std::env::var_os(PEAK_ENV).is_some()
+        && let Some(peak) = crate::bench::peak_rss_bytes()
+    {
+        eprintln!("segscope: peak memory {peak} bytes");
     }
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -209,16 +209,16 @@ pub fn analyse_stream(hours: &[HourSummary]) -> StreamCoverage {
                 dropped.push((*s, amount.max(0)));
             }
             _ => {
-                if let Some(end) = chain_end {
-                    if s.start_us - end > TOL_US {
-                        holes.push(Hole {
-                            kind: HoleKind::Editable,
-                            span: Interval {
-                                start_us: end,
-                                end_us: s.start_us,
-                            },
-                        });
-                    }
+                if let Some(end) = chain_end
+                    && s.start_us - end > TOL_US
+                {
+                    holes.push(Hole {
+                        kind: HoleKind::Editable,
+                        span: Interval {
+                            start_us: end,
+                            end_us: s.start_us,
+                        },
+                    });
                 }
                 chain_end = Some(chain_end.map_or(s.end_us(), |e| e.max(s.end_us())));
                 last_kept_end = s.end_us();

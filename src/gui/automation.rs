@@ -184,10 +184,11 @@ impl Automation {
         if lanes_with_data && self.first_lanes.is_none() {
             self.first_lanes = Some(self.started.elapsed());
         }
-        if let (Some(b), Some(t)) = (&mut self.bench, self.frame_began) {
-            if b.extent.is_some() && b.done > 0 {
-                b.ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
-            }
+        if let (Some(b), Some(t)) = (&mut self.bench, self.frame_began)
+            && b.extent.is_some()
+            && b.done > 0
+        {
+            b.ui_ms.push(t.elapsed().as_secs_f64() * 1e3);
         }
     }
 

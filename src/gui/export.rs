@@ -91,13 +91,13 @@ impl ExportDialog {
 
     /// Draws the dialog.
     pub fn ui(&mut self, ctx: &egui::Context) -> DialogAction {
-        if let Some(rx) = &self.browse {
-            if let Ok(result) = rx.try_recv() {
-                if let Some(p) = result {
-                    self.path = p.to_string_lossy().into_owned();
-                }
-                self.browse = None;
+        if let Some(rx) = &self.browse
+            && let Ok(result) = rx.try_recv()
+        {
+            if let Some(p) = result {
+                self.path = p.to_string_lossy().into_owned();
             }
+            self.browse = None;
         }
         let mut action = DialogAction::None;
         let mut open = true;

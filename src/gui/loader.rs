@@ -205,21 +205,19 @@ impl Loader {
             Some(r) => drain_into(&mut r.handle, &mut r.load, until, &mut out.events),
             None => false,
         };
-        if reload_ended {
-            if let Some(Reload { handle, load }) = self.reload.take() {
-                match &load.state {
-                    LoadState::Done(_) => {
-                        self.current = Some(load);
-                        self.handle = Some(handle);
-                        out.finished = true;
-                        out.reloaded = true;
-                    }
-                    LoadState::Failed(e) => out.reload_failed = Some(e.clone()),
-                    LoadState::Cancelled => {
-                        out.reload_failed = Some("reload cancelled".into());
-                    }
-                    LoadState::Scanning => {}
+        if reload_ended && let Some(Reload { handle, load }) = self.reload.take() {
+            match &load.state {
+                LoadState::Done(_) => {
+                    self.current = Some(load);
+                    self.handle = Some(handle);
+                    out.finished = true;
+                    out.reloaded = true;
                 }
+                LoadState::Failed(e) => out.reload_failed = Some(e.clone()),
+                LoadState::Cancelled => {
+                    out.reload_failed = Some("reload cancelled".into());
+                }
+                LoadState::Scanning => {}
             }
         }
         out

@@ -79,12 +79,12 @@ impl OpenPathDialog {
     /// Keeps the completions of the typed text up to date: the directory is
     /// listed on a background thread, never on the UI thread.
     fn refresh_completions(&mut self, ctx: &egui::Context) {
-        if let Some(rx) = &self.listing {
-            if let Ok((text, list)) = rx.try_recv() {
-                self.listing = None;
-                if text == self.text {
-                    self.completions = list;
-                }
+        if let Some(rx) = &self.listing
+            && let Ok((text, list)) = rx.try_recv()
+        {
+            self.listing = None;
+            if text == self.text {
+                self.completions = list;
             }
         }
         if self.listed_for.as_deref() != Some(self.text.as_str()) && self.listing.is_none() {
@@ -139,11 +139,11 @@ impl OpenPathDialog {
                 if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                     chosen = Some(PathBuf::from(self.text.trim()));
                 }
-                if ui.input(|i| i.key_pressed(egui::Key::Tab)) {
-                    if let Some(first) = self.completions.first() {
-                        self.text = first.clone();
-                        self.focus = true;
-                    }
+                if ui.input(|i| i.key_pressed(egui::Key::Tab))
+                    && let Some(first) = self.completions.first()
+                {
+                    self.text = first.clone();
+                    self.focus = true;
                 }
                 ui.horizontal(|ui| {
                     if ui.button("Open").clicked() {

@@ -233,13 +233,12 @@ impl TimeView {
                 .input(|i| i.pointer.press_origin())
                 .or_else(|| response.interact_pointer_pos());
         }
-        if response.drag_stopped_by(PointerButton::Secondary) {
-            if let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos()) {
-                if (a.x - b.x).abs() > 3.0 {
-                    let (ta, tb) = (self.time_at(a.x, plot), self.time_at(b.x, plot));
-                    self.navigate(ta.min(tb), ta.max(tb));
-                }
-            }
+        if response.drag_stopped_by(PointerButton::Secondary)
+            && let (Some(a), Some(b)) = (self.box_start.take(), response.interact_pointer_pos())
+            && (a.x - b.x).abs() > 3.0
+        {
+            let (ta, tb) = (self.time_at(a.x, plot), self.time_at(b.x, plot));
+            self.navigate(ta.min(tb), ta.max(tb));
         }
         self.cursor_us = response
             .hover_pos()

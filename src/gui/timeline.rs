@@ -276,31 +276,32 @@ impl TimelineView {
             let uv = Rect::from_min_max(Pos2::ZERO, Pos2::new(1.0, 1.0));
             painter.image(tex.id(), lane_rect, uv, Color32::WHITE);
             shapes += 1;
-            if let Some((lane_i, hole)) = self.highlight {
-                if lane_i == i {
-                    let (a, b) = (
-                        to_x(hole.start_us as f64, time),
-                        to_x(hole.end_us as f64, time),
-                    );
-                    let r = Rect::from_min_max(
-                        Pos2::new(a.min(b - 2.0), top - 2.0),
-                        Pos2::new(b.max(a + 2.0), top + lane_h + 2.0),
-                    );
-                    painter.rect_stroke(
-                        r,
-                        CornerRadius::ZERO,
-                        Stroke::new(2.0, palette.highlight),
-                        StrokeKind::Outside,
-                    );
-                }
+            if let Some((lane_i, hole)) = self.highlight
+                && lane_i == i
+            {
+                let (a, b) = (
+                    to_x(hole.start_us as f64, time),
+                    to_x(hole.end_us as f64, time),
+                );
+                let r = Rect::from_min_max(
+                    Pos2::new(a.min(b - 2.0), top - 2.0),
+                    Pos2::new(b.max(a + 2.0), top + lane_h + 2.0),
+                );
+                painter.rect_stroke(
+                    r,
+                    CornerRadius::ZERO,
+                    Stroke::new(2.0, palette.highlight),
+                    StrokeKind::Outside,
+                );
             }
-            if let Some(p) = hover_pos {
-                if lane_rect.y_range().contains(p.y) && plot.x_range().contains(p.x) {
-                    self.hover = Some(HoverInfo {
-                        lane: i,
-                        time_us: to_t(p.x, time),
-                    });
-                }
+            if let Some(p) = hover_pos
+                && lane_rect.y_range().contains(p.y)
+                && plot.x_range().contains(p.x)
+            {
+                self.hover = Some(HoverInfo {
+                    lane: i,
+                    time_us: to_t(p.x, time),
+                });
             }
         }
         self.last_shapes = shapes;

@@ -309,10 +309,10 @@ fn retry_local(runner: &RunnerRef, kind: &str, id: i64) -> Result<i64, String> {
 pub struct SubmitError(String);
 
 fn wake(waker: &Waker) {
-    if let Ok(w) = waker.lock() {
-        if let Some(w) = w.as_ref() {
-            w();
-        }
+    if let Ok(w) = waker.lock()
+        && let Some(w) = w.as_ref()
+    {
+        w();
     }
 }
 

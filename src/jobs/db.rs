@@ -113,14 +113,14 @@ impl Db {
     /// an in-memory database can be made; see the module docs.
     pub fn open(path: &Path) -> Result<Db, DbError> {
         let mut warnings = Vec::new();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if let Err(e) = std::fs::create_dir_all(parent) {
-                warnings.push(format!(
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+            && let Err(e) = std::fs::create_dir_all(parent)
+        {
+            warnings.push(format!(
                     "cannot create database directory ({e}); using an in-memory database, nothing will be kept: {}",
                     parent.display()
                 ));
-                return Db::memory_with(warnings);
-            }
+            return Db::memory_with(warnings);
         }
         if let Some(why) = not_writable(path) {
             warnings.push(format!(

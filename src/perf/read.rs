@@ -138,7 +138,7 @@ impl Reading<'_> {
     /// Counts a row; true when reading must stop.
     fn row_done(&mut self) -> bool {
         self.rows += 1;
-        if self.rows % PROGRESS_ROWS == 0 && !(self.on_rows)(self.rows) {
+        if self.rows.is_multiple_of(PROGRESS_ROWS) && !(self.on_rows)(self.rows) {
             self.stopped = true;
         }
         self.stopped

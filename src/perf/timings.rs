@@ -372,14 +372,14 @@ fn one_node<'a>(node: &'a str, mut evs: Vec<&'a PerfEvent>) -> (NodeTimings, Vec
         findings: Vec::new(),
     };
     let (nodeprep, prep_start) = p.phase("nodeprep:start", "nodeprep:end");
-    if let Some(s) = prep_start {
-        if s.get("offer").is_none() || s.get("sku").is_none() {
-            p.finding(
-                Some(s),
-                FindingKind::Info,
-                "nodeprep:start without offer/sku".into(),
-            );
-        }
+    if let Some(s) = prep_start
+        && (s.get("offer").is_none() || s.get("sku").is_none())
+    {
+        p.finding(
+            Some(s),
+            FindingKind::Info,
+            "nodeprep:start without offer/sku".into(),
+        );
     }
     let (private_registry_setup, registry_start) =
         p.phase("privateregistry:start", "privateregistry:end");
@@ -398,10 +398,11 @@ fn one_node<'a>(node: &'a str, mut evs: Vec<&'a PerfEvent>) -> (NodeTimings, Vec
     let (global_resources_loaded, _) = p.phase("cascade:start", "cascade:gr-done");
     let mut names: Vec<String> = Vec::new();
     for e in &p.events {
-        if let Some(img) = e.get("img") {
-            if e.event.starts_with("cascade:") && !names.iter().any(|n| n == img) {
-                names.push(img.to_string());
-            }
+        if let Some(img) = e.get("img")
+            && e.event.starts_with("cascade:")
+            && !names.iter().any(|n| n == img)
+        {
+            names.push(img.to_string());
         }
     }
     let mut images = Vec::new();

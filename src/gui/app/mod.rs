@@ -400,10 +400,12 @@ impl SegscopeApp {
                 self.on_finished(id, drained.reloaded);
             }
             let active = self.active == Some(id);
-            if let Some(doc) = find_doc(&mut self.docs, Some(id)) {
-                if doc.loader.is_scanning() && doc.time.auto_fit && active {
-                    doc.fit();
-                }
+            if let Some(doc) = find_doc(&mut self.docs, Some(id))
+                && doc.loader.is_scanning()
+                && doc.time.auto_fit
+                && active
+            {
+                doc.fit();
             }
         }
     }
@@ -425,11 +427,11 @@ impl SegscopeApp {
     /// A failed open closes nothing: its document (at `index`) goes and the
     /// one that was active comes back.
     fn restore_after_failed_open(&mut self, opening: Option<Option<u64>>, index: usize) {
-        if let Some(Some(previous)) = opening {
-            if self.docs.iter().any(|(i, _)| *i == previous) {
-                self.docs.remove(index);
-                self.active = Some(previous);
-            }
+        if let Some(Some(previous)) = opening
+            && self.docs.iter().any(|(i, _)| *i == previous)
+        {
+            self.docs.remove(index);
+            self.active = Some(previous);
         }
     }
 
@@ -576,10 +578,10 @@ impl SegscopeApp {
     }
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
-        if let Some(doc) = self.doc_mut() {
-            if doc.time.apply(cmd) {
-                return;
-            }
+        if let Some(doc) = self.doc_mut()
+            && doc.time.apply(cmd)
+        {
+            return;
         }
         match cmd {
             AppCommand::Open => self.open_browse = Some(browse_folder(ctx.clone())),
@@ -761,15 +763,15 @@ impl SegscopeApp {
             self.recent = list;
             self.recent_rx = None;
         }
-        if let Some(rx) = &self.open_browse {
-            if let Ok(result) = rx.try_recv() {
-                self.open_browse = None;
-                match result {
-                    Some(p) => self.open(&p),
-                    None => self
-                        .notes
-                        .info("No folder chosen (type a path with File > Open path…)"),
-                }
+        if let Some(rx) = &self.open_browse
+            && let Ok(result) = rx.try_recv()
+        {
+            self.open_browse = None;
+            match result {
+                Some(p) => self.open(&p),
+                None => self
+                    .notes
+                    .info("No folder chosen (type a path with File > Open path…)"),
             }
         }
         for r in self.exporter.finished() {

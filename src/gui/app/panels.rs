@@ -472,10 +472,10 @@ impl SegscopeApp {
                 DialogAction::Save(target) => {
                     let kind = dialog.kind;
                     self.export_dialog = None;
-                    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty()) {
-                        if kind != ExportChoice::Data(ExportKind::Maps) {
-                            self.settings.export_dir = Some(dir.to_path_buf());
-                        }
+                    if let Some(dir) = target.parent().filter(|d| !d.as_os_str().is_empty())
+                        && kind != ExportChoice::Data(ExportKind::Maps)
+                    {
+                        self.settings.export_dir = Some(dir.to_path_buf());
                     }
                     self.run_export(ctx, kind, target);
                 }
