@@ -396,23 +396,58 @@ fn from_json(v: &Value) -> Option<RawEntity<'_>> {
     })
 }
 
+/// An entity whose fields that matter are strings (or absent or null);
+/// other fields are skipped.
+#[derive(serde::Deserialize)]
+struct FlatEntity<'a> {
+    #[serde(rename = "PartitionKey", borrow, default)]
+    partition: Option<Cow<'a, str>>,
+    #[serde(rename = "RowKey", borrow, default)]
+    row_key: Option<Cow<'a, str>>,
+    #[serde(rename = "NodeId", borrow, default)]
+    node: Option<Cow<'a, str>>,
+    #[serde(rename = "Event", borrow, default)]
+    event: Option<Cow<'a, str>>,
+    #[serde(rename = "Message", borrow, default)]
+    message: Option<Cow<'a, str>>,
+}
+
+impl<'a> FlatEntity<'a> {
+    fn into_raw(self) -> RawEntity<'a> {
+        let keep = |c: Option<Cow<'a, str>>| c.filter(|s| !s.is_empty());
+        RawEntity {
+            partition: keep(self.partition),
+            row_key: keep(self.row_key),
+            node: keep(self.node),
+            event: keep(self.event),
+            message: keep(self.message),
+        }
+    }
+}
+
 fn read_json_lines(reader: impl BufRead, out: &mut Reading<'_>) -> Result<(), ReadError> {
     for (i, line) in reader.lines().enumerate() {
         let line = line?;
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Value>(&line)
-            .ok()
-            .as_ref()
-            .and_then(from_json)
-        {
-            Some(raw) => accept(raw, i + 1, out),
-            None => out.export.findings.push(ReadFinding {
-                node: None,
-                line: i + 1,
-                message: "not a JSON object; line skipped".into(),
-            }),
+        // Most lines are flat objects of strings: read borrowing from the
+        // line; anything else (numbers, nesting) goes through a JSON value.
+        if let Ok(flat) = serde_json::from_str::<FlatEntity<'_>>(&line) {
+            accept(flat.into_raw(), i + 1, out);
+        } else {
+            match serde_json::from_str::<Value>(&line)
+                .ok()
+                .as_ref()
+                .and_then(from_json)
+            {
+                Some(raw) => accept(raw, i + 1, out),
+                None => out.export.findings.push(ReadFinding {
+                    node: None,
+                    line: i + 1,
+                    message: "not a JSON object; line skipped".into(),
+                }),
+            }
         }
         if out.row_done() {
             break;
@@ -537,11 +572,15 @@ acct$pool,not-a-time,x,nodeprep:end,,,,tvm-2,\r\n";
     #[test]
     fn json_lines_arrays_odata_and_az_items() {
         let entity = r#"{"PartitionKey":"p","RowKey":"10.0","NodeId":"n","Event":"nodeprep:start","Message":"offer=a,sku=b","@odata.type":"x"}"#;
-        let lines = format!("{entity}\n\n{entity}\nnot json\n");
+        // A RowKey written as a number, and an escaped message, are read too.
+        let numeric = r#"{"PartitionKey":"p","RowKey":11.5,"NodeId":"n","Event":"nodeprep:end","Message":"a=\u0062"}"#;
+        let lines = format!("{entity}\n\n{entity}\nnot json\n{numeric}\n");
         let (form, e) = read(&lines);
         assert_eq!(form, Form::JsonLines);
-        assert_eq!(e.pools["p"].len(), 2);
+        assert_eq!(e.pools["p"].len(), 3);
         assert_eq!(e.findings[0].line, 4);
+        assert_eq!(e.pools["p"][2].at_us, 11_500_000);
+        assert_eq!(e.pools["p"][2].get("a"), Some("b"));
         for wrapped in [
             format!("[{entity},{entity}]"),
             format!("{{\"odata.metadata\":\"m\",\"value\":[{entity},{entity}]}}"),
