@@ -2,12 +2,14 @@
 //! tests of the Skyline ensemble, each returning its vote with the statistic
 //! and threshold behind it.
 //!
-//! Built so far: series ([`series`]), the statistics they share ([`stats`])
-//! and eight of the nine algorithms ([`algorithms`]). The Kolmogorov-Smirnov
-//! test with its Dickey-Fuller step, the pre-checks and vote, scan mode,
-//! importers, the `anomalies` task, command and views build on these.
+//! Built so far: series ([`series`]), the statistics they share ([`stats`]),
+//! eight of the nine algorithms ([`algorithms`]) and the exact two-sample
+//! Kolmogorov-Smirnov test ([`ks`]). The ks_test algorithm (with its
+//! Dickey-Fuller step), the pre-checks and vote, scan mode, importers, the
+//! `anomalies` task, command and views build on these.
 
 pub mod algorithms;
+pub mod ks;
 pub mod series;
 pub mod stats;
 
