@@ -227,6 +227,47 @@ pub fn histogram_bins(w: Window<'_>) -> Vote {
     Vote::no(f64::NAN, 20.0)
 }
 
+/// `ks_test` (algorithm 9): the values of the 50 minutes before the last 10
+/// (`now - 3600 <= t < now - 600`) against the last 10 minutes (`t >= now -
+/// 600`), at least 20 of each and the reference not constant. When their
+/// two-sample KS test has p < 0.05 and D > 0.5, an augmented Dickey-Fuller
+/// test of the reference (constant, up to 10 lags by AIC) decides: anomalous
+/// when its p-value is below 0.05. The statistic is that ADF p-value (or, when
+/// the KS gate stays shut, the KS p-value); the threshold is 0.05, and the vote
+/// is "below", unlike the other tests.
+pub fn ks_test(w: Window<'_>, now_s: f64) -> Vote {
+    let pick = |keep: &dyn Fn(f64) -> bool| -> Vec<f64> {
+        w.t.iter()
+            .zip(w.v)
+            .filter(|&(&t, _)| keep(t))
+            .map(|(_, &v)| v)
+            .collect()
+    };
+    let reference = pick(&|t| now_s - 3600.0 <= t && t < now_s - 600.0);
+    let probe = pick(&|t| t >= now_s - 600.0);
+    let no = Vote::no(f64::NAN, 0.05);
+    if reference.len() < 20 || probe.len() < 20 {
+        return no;
+    }
+    if reference.iter().all(|&x| x == reference[0]) {
+        return no;
+    }
+    let Some(ks) = super::ks::ks_2samp(&reference, &probe) else {
+        return no;
+    };
+    if !(ks.p < 0.05 && ks.d > 0.5) {
+        return Vote::no(ks.p, 0.05);
+    }
+    match super::adf::adf(&reference, 10) {
+        Some(adf) => Vote {
+            vote: adf.p < 0.05,
+            statistic: adf.p,
+            threshold: 0.05,
+        },
+        None => no,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +428,36 @@ mod tests {
         // With a day-long window the first hour lies before the data.
         let vote = first_hour_average(w, &Settings::default());
         assert!(!vote.vote && vote.statistic.is_nan(), "{vote:?}");
+    }
+
+    #[test]
+    fn ks_test_needs_a_shifted_last_ten_minutes_and_a_stationary_reference() {
+        // One point every 10 s for an hour: 300 reference points, 60 probe points.
+        let t: Vec<f64> = (0..=360).map(|i| 1_000_000.0 + i as f64 * 10.0).collect();
+        let now = t[t.len() - 1];
+        let noise: Vec<f64> = (0..t.len())
+            .map(|i| ((i as u64 * 2_654_435_761) % 1000) as f64 / 1000.0)
+            .collect();
+        let same = ks_test(Window { t: &t, v: &noise }, now);
+        assert!(!same.vote, "{same:?}");
+        assert!(same.statistic >= 0.05, "the KS gate stays shut: {same:?}");
+        let mut shifted = noise.clone();
+        for (x, &ti) in shifted.iter_mut().zip(&t) {
+            if ti >= now - 600.0 {
+                *x += 5.0;
+            }
+        }
+        let moved = ks_test(Window { t: &t, v: &shifted }, now);
+        assert!(moved.vote, "{moved:?}");
+        assert!(moved.statistic < 0.05);
+        let few = ks_test(
+            Window {
+                t: &t[..30],
+                v: &noise[..30],
+            },
+            t[29],
+        );
+        assert!(!few.vote && few.statistic.is_nan(), "too few points");
     }
 
     #[test]

@@ -3,11 +3,12 @@
 //! and threshold behind it.
 //!
 //! Built so far: series ([`series`]), the statistics they share ([`stats`]),
-//! eight of the nine algorithms ([`algorithms`]) and the exact two-sample
-//! Kolmogorov-Smirnov test ([`ks`]). The ks_test algorithm (with its
-//! Dickey-Fuller step), the pre-checks and vote, scan mode, importers, the
-//! `anomalies` task, command and views build on these.
+//! the nine algorithms ([`algorithms`]) with the exact two-sample
+//! Kolmogorov-Smirnov test ([`ks`]) and the augmented Dickey-Fuller test
+//! ([`adf`]) behind ks_test. The pre-checks and vote, scan mode, importers,
+//! the `anomalies` task, command and views build on these.
 
+pub mod adf;
 pub mod algorithms;
 pub mod ks;
 pub mod series;

@@ -1,0 +1,217 @@
+//! The augmented Dickey-Fuller test the ensemble's ks_test runs on its
+//! reference window (as statsmodels' `adfuller(x, maxlag=10, regression="c",
+//! autolag="AIC")`): the lag is the one of 0..=10 with the smallest AIC, all
+//! fitted on the sample the largest lag leaves; the test regression is then
+//! refitted with that lag on all the rows it allows, and its t-value on the
+//! lagged level gets MacKinnon's (1994) approximate p-value.
+
+use statrs::distribution::{ContinuousCDF, Normal};
+
+/// The statistic, its p-value and the lag used.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdfResult {
+    /// t-value of the lagged level's coefficient.
+    pub statistic: f64,
+    /// MacKinnon's approximate p-value.
+    pub p: f64,
+    /// Lagged differences in the regression.
+    pub lag: usize,
+}
+
+/// Ordinary least squares by Householder QR: the coefficients, the sum of
+/// squared residuals and the first coefficient's standard error; `None` when
+/// the columns are (numerically) dependent or there are too few rows.
+fn ols(rows: &[Vec<f64>], y: &[f64]) -> Option<(Vec<f64>, f64, f64)> {
+    let n = rows.len();
+    let k = rows.first()?.len();
+    if n <= k {
+        return None;
+    }
+    // Column-major copy of X and a copy of y, reduced in place.
+    let mut a: Vec<Vec<f64>> = (0..k)
+        .map(|j| rows.iter().map(|r| r[j]).collect())
+        .collect();
+    let mut b = y.to_vec();
+    let scale = a
+        .iter()
+        .map(|c| c.iter().map(|x| x * x).sum::<f64>().sqrt())
+        .fold(0.0, f64::max);
+    for j in 0..k {
+        let norm = a[j][j..].iter().map(|x| x * x).sum::<f64>().sqrt();
+        if norm <= 1e-12 * scale.max(1e-300) {
+            return None;
+        }
+        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
+        let mut v: Vec<f64> = a[j][j..].to_vec();
+        v[0] -= alpha;
+        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
+        if vnorm2 == 0.0 {
+            continue;
+        }
+        for col in a.iter_mut().skip(j) {
+            let dot: f64 = v.iter().zip(&col[j..]).map(|(p, q)| p * q).sum();
+            let f = 2.0 * dot / vnorm2;
+            for (x, vi) in col[j..].iter_mut().zip(&v) {
+                *x -= f * vi;
+            }
+        }
+        let dot: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
+        let f = 2.0 * dot / vnorm2;
+        for (x, vi) in b[j..].iter_mut().zip(&v) {
+            *x -= f * vi;
+        }
+    }
+    // R is a[j][i] for i <= j (column j, row i). Back substitution.
+    let r = |i: usize, j: usize| a[j][i];
+    let mut beta = vec![0.0; k];
+    for i in (0..k).rev() {
+        let s: f64 = (i + 1..k).map(|j| r(i, j) * beta[j]).sum();
+        beta[i] = (b[i] - s) / r(i, i);
+    }
+    let ssr: f64 = b[k..].iter().map(|x| x * x).sum();
+    // Row 0 of R^-1: the first coefficient's variance factor.
+    let mut inv_row = vec![0.0; k];
+    inv_row[0] = 1.0 / r(0, 0);
+    for j in 1..k {
+        let s: f64 = (0..j).map(|i| inv_row[i] * r(i, j)).sum();
+        inv_row[j] = -s / r(j, j);
+    }
+    let var_factor: f64 = inv_row.iter().map(|x| x * x).sum();
+    let sigma2 = ssr / (n - k) as f64;
+    Some((beta, ssr, (sigma2 * var_factor).sqrt()))
+}
+
+/// The regression rows for lag `max_lag` trimming: for each usable t, the
+/// response Δx_t and the regressors [x_t, Δx_{t-1}, …, Δx_{t-max_lag}].
+fn lagged(x: &[f64], max_lag: usize) -> (Vec<Vec<f64>>, Vec<f64>) {
+    let dx: Vec<f64> = x.windows(2).map(|w| w[1] - w[0]).collect();
+    let mut rows = Vec::new();
+    let mut y = Vec::new();
+    for t in max_lag..dx.len() {
+        let mut row = Vec::with_capacity(max_lag + 1);
+        row.push(x[t]);
+        row.extend((1..=max_lag).map(|l| dx[t - l]));
+        rows.push(row);
+        y.push(dx[t]);
+    }
+    (rows, y)
+}
+
+/// MacKinnon's (1994) approximate p-value of an ADF t-statistic, constant
+/// term, one I(1) series.
+pub fn mackinnon_p(stat: f64) -> f64 {
+    const MAX: f64 = 2.74;
+    const MIN: f64 = -18.83;
+    const STAR: f64 = -1.61;
+    const SMALL: [f64; 3] = [2.1659, 1.4412, 0.038269];
+    const LARGE: [f64; 4] = [1.7339, 0.93202, -0.12745, -0.010368];
+    if stat > MAX {
+        return 1.0;
+    }
+    if stat < MIN {
+        return 0.0;
+    }
+    let coef: &[f64] = if stat <= STAR { &SMALL } else { &LARGE };
+    let z = coef.iter().rev().fold(0.0, |acc, c| acc * stat + c);
+    Normal::standard().cdf(z)
+}
+
+/// The ADF test of `x` with a constant, lags chosen by AIC up to `max_lag`;
+/// `None` when `x` is too short for `max_lag` or a regression is degenerate.
+pub fn adf(x: &[f64], max_lag: usize) -> Option<AdfResult> {
+    if x.len() < max_lag + 14 {
+        return None;
+    }
+    // AIC of every lag on the common sample of the largest lag.
+    let (rows, y) = lagged(x, max_lag);
+    let nobs = y.len() as f64;
+    let mut best: Option<(f64, usize)> = None;
+    for lag in 0..=max_lag {
+        let sub: Vec<Vec<f64>> = rows
+            .iter()
+            .map(|r| {
+                let mut v = Vec::with_capacity(lag + 2);
+                v.push(1.0);
+                v.extend_from_slice(&r[..=lag]);
+                v
+            })
+            .collect();
+        let Some((_, ssr, _)) = ols(&sub, &y) else {
+            continue;
+        };
+        let k = (lag + 2) as f64;
+        let llf = -nobs / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (ssr / nobs).ln() + 1.0);
+        let aic = -2.0 * llf + 2.0 * k;
+        if best.is_none_or(|(b, _)| aic < b) {
+            best = Some((aic, lag));
+        }
+    }
+    let (_, lag) = best?;
+    // The test regression with that lag on all the rows it allows:
+    // [x_t, Δx_{t-1..t-lag}, 1].
+    let (rows, y) = lagged(x, lag);
+    let rows: Vec<Vec<f64>> = rows
+        .into_iter()
+        .map(|mut r| {
+            r.push(1.0);
+            r
+        })
+        .collect();
+    let (beta, _, se) = ols(&rows, &y)?;
+    let statistic = beta[0] / se;
+    statistic.is_finite().then(|| AdfResult {
+        statistic,
+        p: mackinnon_p(statistic),
+        lag,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64, tol: f64) -> bool {
+        (a - b).abs() <= tol * b.abs().max(1e-300)
+    }
+
+    /// n pseudo-random values in [0, 1): x <- (1103515245 x + 12345) mod 2^31.
+    fn lcg(n: usize, seed: u64) -> Vec<f64> {
+        let mut s = seed;
+        (0..n)
+            .map(|_| {
+                s = (s * 1_103_515_245 + 12_345) % (1 << 31);
+                s as f64 / (1u64 << 31) as f64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn matches_statsmodels_adfuller() {
+        // statsmodels.tsa.stattools.adfuller(x, maxlag=10, regression="c",
+        // autolag="AIC") on the same values: (statistic, p-value, lag).
+        let noise = lcg(60, 1);
+        let r = adf(&noise, 10).unwrap();
+        assert_eq!(r.lag, 0);
+        assert!(close(r.statistic, -7.384292678097251, 1e-9), "{r:?}");
+        assert!(close(r.p, 8.314975812139104e-11, 1e-7), "{r:?}");
+
+        let mut walk = Vec::new();
+        let mut level = 0.0;
+        for u in lcg(80, 7) {
+            level += u - 0.5;
+            walk.push(level);
+        }
+        let r = adf(&walk, 10).unwrap();
+        assert_eq!(r.lag, 0);
+        assert!(close(r.statistic, -2.314733001289055, 1e-9), "{r:?}");
+        assert!(close(r.p, 0.1672603037192371, 1e-9), "{r:?}");
+
+        let short = lcg(30, 3);
+        let r = adf(&short, 10).unwrap();
+        assert_eq!(r.lag, 1);
+        assert!(close(r.statistic, -4.4548025729329455, 1e-9), "{r:?}");
+        assert!(close(r.p, 0.0002371170491935206, 1e-8), "{r:?}");
+
+        assert!(adf(&short[..20], 10).is_none(), "too short for 10 lags");
+    }
+}
