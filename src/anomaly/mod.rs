@@ -5,11 +5,13 @@
 //! Built so far: series ([`series`]), the statistics they share ([`stats`]),
 //! the nine algorithms ([`algorithms`]) with the exact two-sample
 //! Kolmogorov-Smirnov test ([`ks`]) and the augmented Dickey-Fuller test
-//! ([`adf`]) behind ks_test. The pre-checks and vote, scan mode, importers,
-//! the `anomalies` task, command and views build on these.
+//! ([`adf`]) behind ks_test, and the verdict on a series: pre-checks and
+//! consensus vote ([`ensemble`]). Scan mode, importers, the `anomalies` task,
+//! command and views build on these.
 
 pub mod adf;
 pub mod algorithms;
+pub mod ensemble;
 pub mod ks;
 pub mod series;
 pub mod stats;
