@@ -66,12 +66,46 @@ pub fn us_to_secs(us: i64) -> f64 {
     us as f64 / SECOND_US as f64
 }
 
-/// Parses a time given by a user: RFC 3339 (`2024-11-09T05:07:42Z`, offsets allowed),
-/// or a UTC date-time without offset at any precision from the day down
-/// (`2024-11-09`, `2024-11-09T05`, `2024-11-09T05:07`, `2024-11-09T05:07:42.5`;
-/// a space may replace the `T`).
+/// A decimal Unix timestamp in seconds (`1497000033.611512`, `1497000012`,
+/// `-5.5`) to µs exactly as Python's `datetime.utcfromtimestamp` does: the
+/// value as a double, its fractional part times 10^6 rounded half to even,
+/// carried into the seconds at 10^6. `None` for anything else.
+pub fn parse_unix_seconds(text: &str) -> Option<i64> {
+    let t = text.trim();
+    let plain = !t.is_empty()
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && t.bytes().filter(|&b| b == b'.').count() <= 1;
+    let value: f64 = t.parse().ok().filter(|_| plain)?;
+    if !value.is_finite() || value.abs() > 9.0e12 {
+        return None;
+    }
+    let int_part = value.trunc();
+    let mut us = ((value - int_part) * 1e6).round_ties_even();
+    let mut secs = int_part;
+    if us >= 1e6 {
+        us -= 1e6;
+        secs += 1.0;
+    } else if us <= -1e6 {
+        us += 1e6;
+        secs -= 1.0;
+    }
+    Some(secs as i64 * 1_000_000 + us as i64)
+}
+
+/// Parses a time given by a user or read from a series file: Unix seconds
+/// (`1700000000`, `1700000000.25`), RFC 3339 (`2024-11-09T05:07:42Z`, offsets
+/// allowed), or a UTC date-time without offset at any precision from the day
+/// down (`2024-11-09`, `2024-11-09T05`, `2024-11-09T05:07`,
+/// `2024-11-09T05:07:42.5`; a space may replace the `T`, as in NAB's
+/// `2015-02-26 21:42:53`).
 pub fn parse_user_time(text: &str) -> Result<i64, String> {
     let t = text.trim();
+    // A bare year (`2024`) is not read as 2,024 seconds after 1970.
+    let year_like = t.len() <= 4 && t.bytes().all(|b| b.is_ascii_digit());
+    if let Some(us) = parse_unix_seconds(t).filter(|_| !year_like) {
+        return Ok(us);
+    }
     if let Ok(dt) = DateTime::parse_from_rfc3339(t) {
         return Ok(dt.with_timezone(&Utc).timestamp_micros());
     }
@@ -94,7 +128,7 @@ pub fn parse_user_time(text: &str) -> Result<i64, String> {
         }
     }
     Err(format!(
-        "cannot read time {text:?}: expected e.g. 2024-11-09, 2024-11-09T05, 2024-11-09T05:07:42Z"
+        "cannot read time {text:?}: expected e.g. 2024-11-09, 2024-11-09T05, 2024-11-09T05:07:42Z or Unix seconds"
     ))
 }
 
@@ -226,5 +260,16 @@ mod tests {
         );
         assert_eq!(parse_user_time("2024-11-09").unwrap(), h - 5 * HOUR_US);
         assert!(parse_user_time("yesterday").is_err());
+        assert!(
+            parse_user_time("2024").is_err(),
+            "a year is not Unix seconds"
+        );
+        // Unix seconds, and NAB's zone-less date-times as UTC.
+        assert_eq!(parse_user_time("1731128400").unwrap(), h);
+        assert_eq!(parse_user_time("1731128400.25").unwrap(), h + 250_000);
+        assert_eq!(
+            parse_user_time("2015-02-26 21:42:53").unwrap(),
+            1_424_986_973_000_000
+        );
     }
 }

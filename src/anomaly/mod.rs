@@ -6,12 +6,14 @@
 //! the nine algorithms ([`algorithms`]) with the exact two-sample
 //! Kolmogorov-Smirnov test ([`ks`]) and the augmented Dickey-Fuller test
 //! ([`adf`]) behind ks_test, and the verdict on a series: pre-checks and
-//! consensus vote ([`ensemble`]). Scan mode, importers, the `anomalies` task,
-//! command and views build on these.
+//! consensus vote ([`ensemble`]), and the series files it reads ([`import`]:
+//! CSV, Graphite, Prometheus). Scan mode, derived series, the `anomalies`
+//! task, command and views build on these.
 
 pub mod adf;
 pub mod algorithms;
 pub mod ensemble;
+pub mod import;
 pub mod ks;
 pub mod series;
 pub mod stats;

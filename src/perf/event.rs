@@ -80,29 +80,7 @@ impl fmt::Display for BadRowKey {
 /// graph.py's to the microsecond: the value as a double, its fractional part
 /// times 10^6 rounded half to even, carried into the seconds at 10^6.
 pub fn parse_row_key(text: &str) -> Result<i64, BadRowKey> {
-    let t = text.trim();
-    let plain = !t.is_empty()
-        && t.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
-        && t.bytes().filter(|&b| b == b'.').count() <= 1;
-    let value: f64 = match t.parse() {
-        Ok(v) if plain => v,
-        _ => return Err(BadRowKey(text.to_string())),
-    };
-    if !value.is_finite() || value.abs() > 9.0e12 {
-        return Err(BadRowKey(text.to_string()));
-    }
-    let int_part = value.trunc();
-    let mut us = ((value - int_part) * 1e6).round_ties_even();
-    let mut secs = int_part;
-    if us >= 1e6 {
-        us -= 1e6;
-        secs += 1.0;
-    } else if us <= -1e6 {
-        us += 1e6;
-        secs -= 1.0;
-    }
-    Ok(secs as i64 * 1_000_000 + us as i64)
+    crate::time::parse_unix_seconds(text).ok_or_else(|| BadRowKey(text.to_string()))
 }
 
 /// A message piece without `=`.
