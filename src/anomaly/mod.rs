@@ -15,6 +15,7 @@ pub mod algorithms;
 pub mod ensemble;
 pub mod import;
 pub mod ks;
+pub mod run;
 pub mod series;
 pub mod stats;
 

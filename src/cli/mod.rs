@@ -2,6 +2,7 @@
 //! `demo-perf`, `jobs`, `cache`, `bench`.
 //! Output meant for scripts goes to stdout; messages and progress go to stderr.
 
+mod anomalies;
 mod coverage;
 mod jobs;
 mod outputs;
@@ -60,6 +61,8 @@ pub enum Command {
     Perf(perf::PerfCmd),
     /// Write a generated Batch Shipyard perf export.
     DemoPerf(perf::DemoPerfArgs),
+    /// Judge the last point of every series of series files with the Skyline ensemble.
+    Anomalies(anomalies::AnomaliesCmd),
     /// The job queue: list, show, cancel, retry, submit, run a worker.
     Jobs(jobs::JobsCmd),
     /// The result cache.
@@ -237,6 +240,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Perf(args)) => perf::run(&args, db),
         Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),
+        Some(Command::Anomalies(args)) => anomalies::run(&args, db),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
         Some(Command::Cache(args)) => jobs::run_cache(&args, db),
         Some(Command::Bench(BenchCommand::Coverage {

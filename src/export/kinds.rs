@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::atomic::{ensure_outside, write_output};
-use super::{csv, html, json, png, prom, timing};
+use super::{anomaly, csv, html, json, png, prom, timing};
 use crate::analysis::Analysis;
 use crate::perf::PerfAnalysis;
 
@@ -16,6 +16,8 @@ pub enum Subject<'a> {
     Coverage(&'a Analysis),
     /// A perf export's timings.
     Perf(&'a PerfAnalysis),
+    /// An anomaly run over series.
+    Anomalies(&'a crate::anomaly::run::AnomalyRun),
 }
 
 /// An export of an analysis.
@@ -39,6 +41,8 @@ pub enum ExportKind {
     Dat,
     /// Chrome Trace Event JSON (Perfetto).
     Trace,
+    /// One CSV row per series of an anomaly run.
+    AnomalyCsv,
 }
 
 impl ExportKind {
@@ -73,6 +77,7 @@ impl ExportKind {
             ExportKind::TimingCsv => "timings CSV",
             ExportKind::Dat => "graph.py .dat files",
             ExportKind::Trace => "Chrome trace",
+            ExportKind::AnomalyCsv => "anomalies CSV",
         }
     }
 
@@ -88,6 +93,7 @@ impl ExportKind {
             ExportKind::TimingCsv => "--csv",
             ExportKind::Dat => "--dat",
             ExportKind::Trace => "--trace",
+            ExportKind::AnomalyCsv => "--csv",
         }
     }
 
@@ -104,6 +110,7 @@ impl ExportKind {
             ExportKind::TimingCsv => format!("{base}-timings.csv"),
             ExportKind::Dat => format!("{base}-dat"),
             ExportKind::Trace => format!("{base}-trace.json"),
+            ExportKind::AnomalyCsv => format!("{base}-anomalies.csv"),
         }
     }
 
@@ -152,6 +159,8 @@ impl ExportKind {
             (ExportKind::Html, Subject::Perf(p)) => timing::html::perf_html(p),
             (ExportKind::TimingCsv, Subject::Perf(p)) => timing::timing_csv(p),
             (ExportKind::Trace, Subject::Perf(p)) => timing::trace::trace_json(p),
+            (ExportKind::Json, Subject::Anomalies(r)) => anomaly::anomaly_json(r),
+            (ExportKind::AnomalyCsv, Subject::Anomalies(r)) => anomaly::anomaly_csv(r),
             _ => return None,
         })
     }
@@ -179,7 +188,7 @@ pub fn export_to(
     let Subject::Coverage(analysis) = subject else {
         let bytes = kind
             .render(subject)
-            .ok_or_else(|| format!("a perf export has no {}", kind.title()))?;
+            .ok_or_else(|| format!("this document has no {}", kind.title()))?;
         write_output(target, &bytes).map_err(|e| e.to_string())?;
         return Ok(format!("Saved {}", target.display()));
     };

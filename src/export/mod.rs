@@ -2,6 +2,7 @@
 //! the one place that writes files (atomically, never inside the analysed archive).
 //! [`kinds`] names every export kind for the command line and the app alike.
 
+pub mod anomaly;
 pub mod atomic;
 pub mod csv;
 pub mod html;

@@ -333,11 +333,82 @@ impl TaskKind for Perf {
     }
 }
 
+/// Arguments of an `anomalies` task.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AnomaliesArgs {
+    /// Series files.
+    pub inputs: Vec<PathBuf>,
+    /// The analysis time, µs (default: the latest timestamp of all series).
+    pub now_us: Option<i64>,
+    /// Votes needed (default 6).
+    pub consensus: Option<usize>,
+    /// Algorithms to run, by name (default: all nine).
+    pub algorithms: Vec<String>,
+}
+
+/// `anomalies`: the Skyline ensemble over every series of the inputs; the
+/// [`crate::anomaly::run::AnomalyRun`] is the output.
+pub struct Anomalies;
+
+impl TaskKind for Anomalies {
+    const NAME: &'static str = "anomalies";
+    type Args = AnomaliesArgs;
+    type Partial = ();
+    type Output = crate::anomaly::run::AnomalyRun;
+
+    fn run(
+        ctx: &KindContext<'_, Self>,
+        args: AnomaliesArgs,
+    ) -> Result<(Value, crate::anomaly::run::AnomalyRun), TaskError> {
+        use crate::anomaly::ensemble::Algorithm;
+        let enabled = if args.algorithms.is_empty() {
+            Algorithm::ALL.to_vec()
+        } else {
+            args.algorithms
+                .iter()
+                .map(|n| {
+                    Algorithm::from_name(n).ok_or_else(|| {
+                        let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+                        TaskError::Failed(format!(
+                            "no algorithm {n:?}; there are: {}",
+                            names.join(", ")
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?
+        };
+        let mut settings = crate::anomaly::Settings::default();
+        if let Some(c) = args.consensus {
+            settings.consensus = c;
+        }
+        let options = crate::anomaly::run::RunOptions {
+            inputs: args.inputs,
+            now_us: args.now_us,
+            settings,
+            enabled,
+        };
+        ctx.progress(0, 0, "judging");
+        let run = crate::anomaly::run::run(&options, &|| ctx.is_cancelled())
+            .map_err(TaskError::Failed)?
+            .ok_or(TaskError::Cancelled)?;
+        let anomalous = run
+            .series
+            .iter()
+            .filter(|s| s.judgement.outcome == crate::anomaly::ensemble::Outcome::Anomalous)
+            .count();
+        let n = run.series.len() as i64;
+        ctx.progress(n, n, "done");
+        Ok((json!({"series": n, "anomalous": anomalous}), run))
+    }
+}
+
 /// The kinds this binary runs.
 pub fn builtin_registry() -> Registry {
     let mut r = Registry::default();
     r.add::<Coverage>();
     r.add::<Perf>();
+    r.add::<Anomalies>();
     r.add::<Sleep>();
     r.add::<Noop>();
     r

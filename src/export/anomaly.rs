@@ -1,0 +1,167 @@
+//! Exports of an anomaly run: the JSON report (`{"series": [...], "summary":
+//! {...}}`) and one CSV row per series.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{Value, json};
+
+use crate::anomaly::ensemble::{Algorithm, Outcome};
+use crate::anomaly::run::AnomalyRun;
+use crate::text::spreadsheet_safe;
+
+/// A number, or null (never NaN or Infinity).
+fn num(x: f64) -> Value {
+    if x.is_finite() { json!(x) } else { Value::Null }
+}
+
+/// The median of durations, seconds.
+fn median_s(mut v: Vec<f64>) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    }
+}
+
+/// The JSON report (its `output_s` is the run's `output_time`).
+pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
+    let output_s = run.output_time.as_secs_f64();
+    let series: Vec<Value> = run
+        .series
+        .iter()
+        .map(|s| {
+            let algorithms: serde_json::Map<String, Value> = s
+                .judgement
+                .votes
+                .iter()
+                .map(|(a, v)| {
+                    (
+                        a.name().to_string(),
+                        json!({"vote": v.vote, "statistic": num(v.statistic), "threshold": num(v.threshold)}),
+                    )
+                })
+                .collect();
+            json!({
+                "name": s.name,
+                "points": s.points,
+                "dropped": s.dropped,
+                "duplicates": s.duplicates,
+                "outcome": s.judgement.outcome.name(),
+                "votes": s.judgement.vote_count(),
+                "datapoint": s.judgement.datapoint.map_or(Value::Null, num),
+                "algorithms": algorithms,
+            })
+        })
+        .collect();
+    let mut outcomes: BTreeMap<&str, usize> = [
+        Outcome::Anomalous,
+        Outcome::Normal,
+        Outcome::EmptySeries,
+        Outcome::TooShort,
+        Outcome::Stale,
+        Outcome::Boring,
+    ]
+    .iter()
+    .map(|o| (o.name(), 0))
+    .collect();
+    for s in &run.series {
+        *outcomes.entry(s.judgement.outcome.name()).or_default() += 1;
+    }
+    let mut breakdown = serde_json::Map::new();
+    let mut algorithm_time = serde_json::Map::new();
+    for a in &run.enabled {
+        let votes = run
+            .series
+            .iter()
+            .filter(|s| s.judgement.outcome == Outcome::Anomalous)
+            .filter(|s| s.judgement.votes.iter().any(|(b, v)| b == a && v.vote))
+            .count();
+        breakdown.insert(a.name().into(), json!(votes));
+        let times: Vec<f64> = run
+            .series
+            .iter()
+            .flat_map(|s| s.judgement.times.iter().filter(|(b, _)| b == a))
+            .map(|(_, d)| d.as_secs_f64())
+            .collect();
+        algorithm_time.insert(
+            a.name().into(),
+            json!({"total_s": times.iter().sum::<f64>(), "median_s": median_s(times)}),
+        );
+    }
+    let errors: Vec<Value> = run
+        .errors
+        .iter()
+        .map(|(file, e)| json!({"file": file, "line": e.line, "message": e.message}))
+        .collect();
+    let doc = json!({
+        "series": series,
+        "summary": {
+            "series": run.series.len(),
+            "now": crate::export::timing::iso_us(run.now_us),
+            "consensus": run.settings.consensus,
+            "algorithms": run.enabled.iter().map(|a| a.name()).collect::<Vec<_>>(),
+            "outcomes": outcomes,
+            "breakdown": breakdown,
+            "algorithm_time": algorithm_time,
+            "timing": {
+                "import_s": run.import_time.as_secs_f64(),
+                "analysis_s": run.analysis_time.as_secs_f64(),
+                "output_s": output_s,
+            },
+            "errors": errors,
+        },
+    });
+    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// One CSV row per series: name, counts, outcome, datapoint, votes, and each
+/// algorithm's vote (1/0, empty when it did not run).
+pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
+    let mut out = String::from("name,points,dropped,duplicates,outcome,datapoint,votes");
+    for a in Algorithm::ALL {
+        out.push(',');
+        out.push_str(a.name());
+    }
+    out.push('\n');
+    for s in &run.series {
+        let name = spreadsheet_safe(&s.name);
+        let name = if name.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", name.replace('"', "\"\""))
+        } else {
+            name.into_owned()
+        };
+        let _ = write!(
+            out,
+            "{name},{},{},{},{},{},{}",
+            s.points,
+            s.dropped,
+            s.duplicates,
+            s.judgement.outcome.name(),
+            s.judgement
+                .datapoint
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            s.judgement.vote_count()
+        );
+        for a in Algorithm::ALL {
+            let cell = s
+                .judgement
+                .votes
+                .iter()
+                .find(|(b, _)| *b == a)
+                .map_or("", |(_, v)| if v.vote { "1" } else { "0" });
+            out.push(',');
+            out.push_str(cell);
+        }
+        out.push('\n');
+    }
+    out.into_bytes()
+}

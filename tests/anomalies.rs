@@ -1,0 +1,73 @@
+//! `segscope anomalies` on series files: the verdict per series, each
+//! algorithm's vote with its statistic and threshold, the run's summary.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod util;
+
+use std::fs;
+use std::process::Command;
+
+use serde_json::Value;
+
+#[test]
+fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_700_000_000i64;
+    let quiet: String = (0..200)
+        .map(|i| format!("{},{}\n", t0 + i * 60, 10.0 + ((i * 37) % 11) as f64 / 10.0))
+        .collect();
+    let spike = format!(
+        "time,value\n{quiet}{},30\n{},31\n{},32\n",
+        t0 + 200 * 60,
+        t0 + 201 * 60,
+        t0 + 202 * 60
+    );
+    fs::write(dir.path().join("spike.csv"), &spike).unwrap();
+    // The quiet series ends three points (180 s) earlier: still fresh.
+    fs::write(dir.path().join("quiet.csv"), format!("time,value\n{quiet}")).unwrap();
+    let old: String = (0..200)
+        .map(|i| format!("{},{}\n", t0 - 100_000 + i * 60, i % 7))
+        .collect();
+    fs::write(dir.path().join("old.csv"), old).unwrap();
+    let out = Command::new(util::segscope_bin())
+        .arg("anomalies")
+        .args(["spike.csv", "quiet.csv", "old.csv", "--json", "-"])
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is only the JSON");
+    let series = report["series"].as_array().unwrap();
+    let by_name = |n: &str| series.iter().find(|s| s["name"] == n).unwrap();
+    assert_eq!(by_name("spike")["outcome"], "anomalous");
+    assert_eq!(by_name("spike")["datapoint"], 32.0);
+    let grubbs = &by_name("spike")["algorithms"]["grubbs"];
+    assert_eq!(grubbs["vote"], true);
+    assert!(grubbs["statistic"].as_f64().unwrap() > grubbs["threshold"].as_f64().unwrap());
+    assert_eq!(by_name("spike")["algorithms"].as_object().unwrap().len(), 9);
+    assert_eq!(by_name("quiet")["outcome"], "normal");
+    assert_eq!(by_name("old")["outcome"], "Stale");
+    let summary = &report["summary"];
+    assert_eq!(summary["outcomes"]["anomalous"], 1);
+    assert_eq!(summary["outcomes"]["Stale"], 1);
+    assert_eq!(summary["breakdown"]["grubbs"], 1);
+    assert!(summary["timing"]["analysis_s"].is_number());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("NaN") && !text.contains("Infinity"));
+
+    // Fewer algorithms than the consensus is refused with a message.
+    let out = Command::new(util::segscope_bin())
+        .arg("anomalies")
+        .args(["spike.csv", "--algorithms", "grubbs,ks_test"])
+        .current_dir(dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("consensus 6 is more than the 2"));
+}
