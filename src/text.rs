@@ -43,6 +43,17 @@ pub fn spreadsheet_safe(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// A CSV text cell: defused like [`spreadsheet_safe`], quoted (RFC 4180) when
+/// it holds a comma, quote or line break.
+pub fn csv_text(s: &str) -> String {
+    let s = spreadsheet_safe(s);
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.into_owned()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +75,13 @@ mod tests {
         }
         assert_eq!(spreadsheet_safe("desertbus"), "desertbus");
         assert_eq!(spreadsheet_safe(""), "");
+    }
+
+    #[test]
+    fn csv_cells_are_defused_and_quoted() {
+        assert_eq!(csv_text("plain"), "plain");
+        assert_eq!(csv_text("a,b"), "\"a,b\"");
+        assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_text("=1+1"), "'=1+1");
     }
 }

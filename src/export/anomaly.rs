@@ -8,25 +8,12 @@ use serde_json::{Value, json};
 
 use crate::anomaly::ensemble::{Algorithm, Outcome};
 use crate::anomaly::run::AnomalyRun;
-use crate::text::spreadsheet_safe;
+use crate::anomaly::stats::median;
+use crate::text::csv_text;
 
 /// A number, or null (never NaN or Infinity).
 fn num(x: f64) -> Value {
     if x.is_finite() { json!(x) } else { Value::Null }
-}
-
-/// The median of durations, seconds.
-fn median_s(mut v: Vec<f64>) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
 }
 
 /// The JSON report (its `output_s` is the run's `output_time`).
@@ -91,7 +78,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
             .collect();
         algorithm_time.insert(
             a.name().into(),
-            json!({"total_s": times.iter().sum::<f64>(), "median_s": median_s(times)}),
+            json!({"total_s": times.iter().sum::<f64>(), "median_s": if times.is_empty() { 0.0 } else { median(&times) }}),
         );
     }
     let errors: Vec<Value> = run
@@ -132,12 +119,7 @@ pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
     }
     out.push('\n');
     for s in &run.series {
-        let name = spreadsheet_safe(&s.name);
-        let name = if name.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", name.replace('"', "\"\""))
-        } else {
-            name.into_owned()
-        };
+        let name = csv_text(&s.name);
         let _ = write!(
             out,
             "{name},{},{},{},{},{},{}",

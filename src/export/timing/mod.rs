@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use crate::perf::PerfAnalysis;
 use crate::perf::summary::{Metric, metric_stats};
 use crate::perf::timings::{FindingKind, NodeTimings, Phase};
-use crate::text::spreadsheet_safe;
+use crate::text::csv_text;
 
 /// µs since the epoch as `2017-06-09T09:20:33.611512Z`.
 pub fn iso_us(us: i64) -> String {
@@ -304,14 +304,4 @@ pub fn timing_csv(a: &PerfAnalysis) -> Vec<u8> {
         }
     }
     out.into_bytes()
-}
-
-/// A CSV text cell: quoted when needed, formula-looking text defused.
-fn csv_text(s: &str) -> String {
-    let s = spreadsheet_safe(s);
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.into_owned()
-    }
 }
