@@ -71,3 +71,48 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("consensus 6 is more than the 2"));
 }
+
+#[test]
+fn a_perf_export_gives_a_series_per_phase_and_an_archive_is_not_yet_an_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(util::segscope_bin())
+            .args(args)
+            .current_dir(dir.path())
+            .env("XDG_DATA_HOME", dir.path().join("data"))
+            .output()
+            .unwrap()
+    };
+    assert!(
+        run(&["demo-perf", "pool.csv", "--nodes", "300"])
+            .status
+            .success()
+    );
+    let out = run(&["anomalies", "pool.csv", "--json", "-"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = report["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"demobatch$demo-pool/total"), "{names:?}");
+    assert!(names.contains(&"demobatch$demo-pool/docker_install"));
+    let total = report["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "demobatch$demo-pool/total")
+        .unwrap();
+    assert_eq!(total["points"], 299, "one per node that finished");
+    assert!(report["summary"]["errors"].as_array().unwrap().is_empty());
+    fs::create_dir(dir.path().join("archive")).unwrap();
+    let out = run(&["anomalies", "archive"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a file"));
+}

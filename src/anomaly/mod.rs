@@ -12,6 +12,7 @@
 
 pub mod adf;
 pub mod algorithms;
+pub mod derive;
 pub mod ensemble;
 pub mod import;
 pub mod ks;

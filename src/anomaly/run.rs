@@ -14,7 +14,7 @@ use super::import::{ImportError, import_file};
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Series files.
+    /// Series files and perf exports (each phase per node becomes a series).
     pub inputs: Vec<PathBuf>,
     /// The analysis time, µs (default: the latest timestamp of all series).
     pub now_us: Option<i64>,
@@ -79,6 +79,21 @@ pub fn run(
     let mut all = Vec::new();
     let mut errors = Vec::new();
     for path in &options.inputs {
+        match crate::input::detect(path) {
+            Ok(crate::input::Input::PerfExport(_)) => {
+                let a = crate::perf::analyse_export(path, None)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                all.extend(super::derive::perf_series(&a));
+                continue;
+            }
+            Ok(crate::input::Input::Archive(_)) => {
+                return Err(format!(
+                    "{}: series derived from a segment archive are not built yet; give series files or a perf export",
+                    path.display()
+                ));
+            }
+            _ => {}
+        }
         let imported =
             import_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let file = path.display().to_string();

@@ -22,7 +22,8 @@ use crate::time::parse_user_time;
 #[derive(Args, Debug)]
 pub struct AnomaliesCmd {
     /// Series files: CSV (time column, one or more value columns), Graphite
-    /// render JSON or Prometheus query_range JSON.
+    /// render JSON or Prometheus query_range JSON; or Batch Shipyard perf
+    /// exports (each phase per node, in start order, is a series).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// The analysis time (default: the latest timestamp of all series).
@@ -55,7 +56,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
     for input in &args.inputs {
         if !input.is_file() {
             bail!(
-                "{} is not a file: give series files (CSV or JSON)",
+                "{} is not a file: give series files (CSV or JSON) or perf exports",
                 shown_path(input)
             );
         }
