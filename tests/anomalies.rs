@@ -31,7 +31,15 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     fs::write(dir.path().join("old.csv"), old).unwrap();
     let out = Command::new(util::segscope_bin())
         .arg("anomalies")
-        .args(["spike.csv", "quiet.csv", "old.csv", "--json", "-"])
+        .args([
+            "spike.csv",
+            "quiet.csv",
+            "old.csv",
+            "--json",
+            "-",
+            "--html",
+            "report.html",
+        ])
         .current_dir(dir.path())
         .env("XDG_DATA_HOME", dir.path().join("data"))
         .output()
@@ -59,6 +67,13 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     assert!(summary["timing"]["analysis_s"].is_number());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("NaN") && !text.contains("Infinity"));
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    assert!(html.contains("1 anomalous, 1 normal"), "{html}");
+    let spike_row = html.find("<td class=\"l\">spike</td>").unwrap();
+    assert!(
+        spike_row < html.find("<td class=\"l\">quiet</td>").unwrap(),
+        "anomalous first"
+    );
 
     // Fewer algorithms than the consensus is refused with a message.
     let out = Command::new(util::segscope_bin())

@@ -41,6 +41,9 @@ pub struct AnomaliesCmd {
     /// Write one CSV row per series to FILE, or to stdout with `-`.
     #[arg(long, value_name = "FILE|-")]
     pub csv: Option<PathBuf>,
+    /// Write the HTML report to FILE, or to stdout with `-`.
+    #[arg(long, value_name = "FILE|-")]
+    pub html: Option<PathBuf>,
     /// No summary.
     #[arg(long, short)]
     pub quiet: bool,
@@ -51,6 +54,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
     // The JSON report goes last so its `output_s` covers the others.
     let wanted = outputs(&[
         (ExportKind::AnomalyCsv, &args.csv),
+        (ExportKind::Html, &args.html),
         (ExportKind::Json, &args.json),
     ]);
     for input in &args.inputs {

@@ -147,3 +147,93 @@ pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
     }
     out.into_bytes()
 }
+
+/// The HTML report of an anomaly run: the outcome counts, then one row per
+/// series with its outcome, last value and every algorithm's vote (statistic
+/// and threshold on hover), anomalous series first.
+pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
+    use crate::export::html::{Section, escape, report};
+    let mut h = String::new();
+    let count = |o: Outcome| {
+        run.series
+            .iter()
+            .filter(|s| s.judgement.outcome == o)
+            .count()
+    };
+    let _ = writeln!(
+        h,
+        "<p>{} series judged at {} UTC, consensus {} of {}: {} anomalous, {} normal, {} empty, {} too short, {} stale, {} boring.</p>",
+        run.series.len(),
+        escape(&crate::export::timing::iso_us(run.now_us)),
+        run.settings.consensus,
+        run.enabled.len(),
+        count(Outcome::Anomalous),
+        count(Outcome::Normal),
+        count(Outcome::EmptySeries),
+        count(Outcome::TooShort),
+        count(Outcome::Stale),
+        count(Outcome::Boring),
+    );
+    h.push_str("<table><tr><th class=\"l\">series</th><th>points</th><th class=\"l\">outcome</th><th>last value</th><th>votes</th>");
+    for a in &run.enabled {
+        let _ = write!(h, "<th>{}</th>", escape(a.name()));
+    }
+    h.push_str("</tr>\n");
+    let mut order: Vec<&crate::anomaly::run::SeriesResult> = run.series.iter().collect();
+    order.sort_by_key(|s| std::cmp::Reverse(s.judgement.vote_count()));
+    for s in order {
+        let _ = write!(
+            h,
+            "<tr><td class=\"l\">{}</td><td>{}</td><td class=\"l\">{}</td><td>{}</td><td>{}</td>",
+            escape(&s.name),
+            s.points,
+            s.judgement.outcome.name(),
+            s.judgement
+                .datapoint
+                .map(|v| format!("{v}"))
+                .unwrap_or_default(),
+            s.judgement.vote_count()
+        );
+        for a in &run.enabled {
+            match s.judgement.votes.iter().find(|(b, _)| b == a) {
+                Some((_, v)) => {
+                    let _ = write!(
+                        h,
+                        "<td title=\"statistic {} threshold {}\">{}</td>",
+                        v.statistic,
+                        v.threshold,
+                        if v.vote { "&#10003;" } else { "" }
+                    );
+                }
+                None => h.push_str("<td></td>"),
+            }
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</table>\n");
+    if !run.errors.is_empty() {
+        let _ = writeln!(h, "<h3>Rows that could not be read</h3><ul>");
+        for (file, e) in &run.errors {
+            let _ = writeln!(
+                h,
+                "<li>{}:{}: {}</li>",
+                escape(file),
+                e.line,
+                escape(&e.message)
+            );
+        }
+        h.push_str("</ul>\n");
+    }
+    let subject = run
+        .series
+        .first()
+        .map_or_else(|| "anomaly run".to_string(), |s| s.name.clone());
+    report(
+        &subject,
+        &[Section {
+            id: "anomalies",
+            title: "Anomalies (Skyline ensemble)".into(),
+            body: h,
+        }],
+    )
+}

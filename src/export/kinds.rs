@@ -161,6 +161,7 @@ impl ExportKind {
             (ExportKind::Trace, Subject::Perf(p)) => timing::trace::trace_json(p),
             (ExportKind::Json, Subject::Anomalies(r)) => anomaly::anomaly_json(r),
             (ExportKind::AnomalyCsv, Subject::Anomalies(r)) => anomaly::anomaly_csv(r),
+            (ExportKind::Html, Subject::Anomalies(r)) => anomaly::anomaly_html(r),
             _ => return None,
         })
     }
