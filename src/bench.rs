@@ -266,17 +266,10 @@ pub fn bench_perf(export: Option<&Path>, nodes: usize, rounds: usize) -> anyhow:
     let mut summary = (0, 0, 0);
     for _ in 0..rounds.max(1) {
         let start = Instant::now();
-        let (_, export) = crate::perf::read::read_export(fs::File::open(&path)?)?;
+        let (form, export) = crate::perf::read::read_export(fs::File::open(&path)?)?;
         let read = start.elapsed();
-        let pools: Vec<_> = export
-            .pools
-            .values()
-            .map(|events| crate::perf::timings::node_timings(events))
-            .collect();
+        let a = crate::perf::timings_of_export(&path, form, export, None);
         let timed = start.elapsed();
-        drop(pools);
-        drop(export);
-        let a = crate::perf::analyse_export(&path, None)?;
         let again = Instant::now();
         let json = crate::export::timing::perf_json(&a);
         let render = again.elapsed();

@@ -318,12 +318,7 @@ impl TaskKind for Perf {
             return Err(TaskError::Cancelled);
         }
         let nodes: usize = analysis.pools.iter().map(|p| p.nodes.len()).sum();
-        let findings: usize = analysis
-            .pools
-            .iter()
-            .map(|p| p.findings.len())
-            .sum::<usize>()
-            + analysis.read_findings.len();
+        let findings = analysis.finding_count();
         let rows: usize = analysis.rows;
         ctx.progress(rows as i64, rows as i64, "done");
         Ok((

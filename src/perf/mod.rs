@@ -18,7 +18,7 @@ pub mod timings;
 use std::io::Read;
 use std::path::Path;
 
-use read::{Form, ReadError, ReadFinding, read_export_watched};
+use read::{Form, PerfExport, ReadError, ReadFinding, read_export_watched};
 use timings::{Finding, NodeTimings, node_timings};
 
 /// The timings of one pool.
@@ -111,6 +111,17 @@ pub fn analyse_export_watched(
             total_bytes,
         })
     })?;
+    Ok(timings_of_export(path, form, export, pool))
+}
+
+/// The timings of every pool of a read `export` (only `pool` when given; an
+/// unknown pool gives no pools and a read finding naming the ones there are).
+pub fn timings_of_export(
+    path: &Path,
+    form: Form,
+    export: PerfExport,
+    pool: Option<&str>,
+) -> PerfAnalysis {
     let rows = export.rows;
     let mut read_findings = export.findings;
     if let Some(p) = pool.filter(|p| !export.pools.contains_key(*p)) {
@@ -134,13 +145,20 @@ pub fn analyse_export_watched(
             }
         })
         .collect();
-    Ok(PerfAnalysis {
+    PerfAnalysis {
         path: path.to_string_lossy().into_owned(),
         form,
         pools,
         read_findings,
         rows,
-    })
+    }
+}
+
+impl PerfAnalysis {
+    /// Findings of every stage: unreadable rows and every pool's.
+    pub fn finding_count(&self) -> usize {
+        self.read_findings.len() + self.pools.iter().map(|p| p.findings.len()).sum::<usize>()
+    }
 }
 
 #[cfg(test)]
