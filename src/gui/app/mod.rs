@@ -446,7 +446,7 @@ impl SegscopeApp {
         match perf.state.clone() {
             PerfState::Done(a) => {
                 let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
-                let findings = crate::export::timing::all_findings(&a).len();
+                let findings = a.finding_count();
                 self.notes.info(format!(
                     "Read {} rows of {} in {elapsed:.2} s: {} pools, {nodes} nodes, {findings} findings",
                     a.rows,
@@ -606,6 +606,7 @@ impl SegscopeApp {
                                 // The same views: sort, filter, selection, pool.
                                 std::mem::swap(&mut fresh.gantt, &mut perf.gantt);
                                 std::mem::swap(&mut fresh.charts, &mut perf.charts);
+                                fresh.charts.forget_figures();
                                 fresh.pool = perf.pool;
                                 *perf = fresh;
                                 self.notes.info("Reading the export again…");

@@ -618,7 +618,7 @@ fn perf_status(ui: &mut egui::Ui, perf: &PerfDoc, pushed: &mut Vec<AppCommand>) 
                 a.rows,
                 a.form.key(),
                 a.pools.len(),
-                crate::export::timing::all_findings(a).len(),
+                a.finding_count(),
                 perf.elapsed.unwrap_or_default().as_secs_f64()
             ));
         }

@@ -8,7 +8,7 @@ use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, Legend, Plot, PlotPo
 use super::gantt::bar_colour;
 use crate::perf::PoolTimings;
 use crate::perf::lanes::BarWhat;
-use crate::perf::summary::{Metric, metric_stats, slowest};
+use crate::perf::summary::{Metric, SlowNode, Stats, metric_stats, slowest, stats};
 
 /// The charts' state.
 pub struct ChartsState {
@@ -16,6 +16,7 @@ pub struct ChartsState {
     pub histogram: Metric,
     /// Log counts.
     pub log_counts: bool,
+    figures: Option<PoolFigures>,
 }
 
 impl Default for ChartsState {
@@ -23,7 +24,68 @@ impl Default for ChartsState {
         ChartsState {
             histogram: Metric::Total,
             log_counts: false,
+            figures: None,
         }
+    }
+}
+
+/// One image's row of the images table.
+struct ImageRow {
+    name: String,
+    nodes: usize,
+    size: Option<u64>,
+    pull_p50: Option<f64>,
+    rate_p50: Option<f64>,
+}
+
+/// What the distributions view shows of one pool, computed once per pool
+/// (every phase sorted, the slowest nodes, the images), not every frame.
+struct PoolFigures {
+    /// The pool it was computed for (its address: a reload brings a new one).
+    pool: *const PoolTimings,
+    stats: Vec<(Metric, Stats)>,
+    slowest: Vec<SlowNode>,
+    images: Vec<ImageRow>,
+}
+
+impl PoolFigures {
+    fn of(pool: &PoolTimings) -> PoolFigures {
+        PoolFigures {
+            pool,
+            stats: Metric::ALL
+                .iter()
+                .filter_map(|&m| Some((m, metric_stats(&pool.nodes, m)?)))
+                .collect(),
+            slowest: slowest(&pool.nodes, 15),
+            images: image_rows(pool),
+        }
+    }
+
+    fn stats_of(&self, metric: Metric) -> Option<Stats> {
+        self.stats
+            .iter()
+            .find(|(m, _)| *m == metric)
+            .map(|(_, s)| *s)
+    }
+}
+
+impl ChartsState {
+    /// Forgets the figures (a reload brings new data, perhaps at the old
+    /// pool's address).
+    pub fn forget_figures(&mut self) {
+        self.figures = None;
+    }
+
+    /// The figures of `pool`, computed when the pool changed.
+    fn figures(&mut self, pool: &PoolTimings) -> &PoolFigures {
+        if !self
+            .figures
+            .as_ref()
+            .is_some_and(|f| std::ptr::eq(f.pool, pool))
+        {
+            self.figures = Some(PoolFigures::of(pool));
+        }
+        self.figures.get_or_insert_with(|| PoolFigures::of(pool))
     }
 }
 
@@ -98,10 +160,9 @@ pub fn distributions(
     state: &mut ChartsState,
 ) -> Option<usize> {
     let mut select = None;
-    let stats: Vec<(Metric, crate::perf::summary::Stats)> = Metric::ALL
-        .iter()
-        .filter_map(|&m| Some((m, metric_stats(&pool.nodes, m)?)))
-        .collect();
+    let figures = state.figures(pool);
+    let stats = figures.stats.clone();
+    let slow = figures.slowest.clone();
     egui::Panel::right("slowest")
         .resizable(true)
         .default_size(360.0)
@@ -116,7 +177,7 @@ pub fn distributions(
                         ui.strong("total s");
                         ui.strong("slow in");
                         ui.end_row();
-                        for s in slowest(&pool.nodes, 15) {
+                        for s in &slow {
                             let node = &pool.nodes[s.index];
                             if ui
                                 .link(crate::text::shown(&node.node_id))
@@ -132,7 +193,9 @@ pub fn distributions(
                     });
                 ui.separator();
                 ui.heading("Images");
-                image_table(ui, pool);
+                if let Some(f) = &state.figures {
+                    image_table(ui, &f.images);
+                }
             });
         });
     ui.heading("Phases across nodes (seconds)");
@@ -195,28 +258,36 @@ pub fn distributions(
                 }
             });
         ui.checkbox(&mut state.log_counts, "log counts");
-        if let Some(s) = metric_stats(&pool.nodes, state.histogram) {
+        if let Some(s) = state
+            .figures
+            .as_ref()
+            .and_then(|f| f.stats_of(state.histogram))
+        {
             ui.label(format!(
                 "p50 {:.3} s · p95 {:.3} s · max {:.3} s · {} nodes",
                 s.p50, s.p95, s.max, s.count
             ));
         }
     });
-    histogram(ui, pool, state);
+    let hist_stats = state
+        .figures
+        .as_ref()
+        .and_then(|f| f.stats_of(state.histogram));
+    histogram(ui, pool, state, hist_stats);
     select
 }
 
-fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState) {
+fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState, s: Option<Stats>) {
     let metric = state.histogram;
+    let Some(s) = s else {
+        ui.label("No node has this phase.");
+        return;
+    };
     let values: Vec<f64> = pool
         .nodes
         .iter()
         .filter_map(|n| metric.measured(n))
         .collect();
-    let Some(s) = metric_stats(&pool.nodes, metric) else {
-        ui.label("No node has this phase.");
-        return;
-    };
     let bins = 40usize;
     let width = ((s.max - s.min) / bins as f64).max(1e-6);
     let mut counts = vec![0usize; bins];
@@ -259,7 +330,7 @@ fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState) {
 }
 
 /// Per image: nodes, size, median pull and median pull throughput.
-fn image_table(ui: &mut egui::Ui, pool: &PoolTimings) {
+fn image_rows(pool: &PoolTimings) -> Vec<ImageRow> {
     let mut names: Vec<&str> = Vec::new();
     for n in &pool.nodes {
         for i in &n.images {
@@ -268,6 +339,31 @@ fn image_table(ui: &mut egui::Ui, pool: &PoolTimings) {
             }
         }
     }
+    names
+        .into_iter()
+        .map(|name| {
+            let imgs: Vec<&crate::perf::timings::ImageTimings> = pool
+                .nodes
+                .iter()
+                .flat_map(|n| n.images.iter())
+                .filter(|i| i.img == name)
+                .collect();
+            ImageRow {
+                name: name.to_string(),
+                nodes: imgs.len(),
+                size: imgs.iter().find_map(|i| i.size_bytes),
+                pull_p50: stats(imgs.iter().filter_map(|i| i.pull.seconds())).map(|s| s.p50),
+                rate_p50: stats(
+                    imgs.iter()
+                        .filter_map(|i| crate::export::timing::throughput(i.size_bytes, &i.pull)),
+                )
+                .map(|s| s.p50),
+            }
+        })
+        .collect()
+}
+
+fn image_table(ui: &mut egui::Ui, rows: &[ImageRow]) {
     egui::Grid::new("images-grid").striped(true).show(ui, |ui| {
         ui.strong("image");
         ui.strong("nodes");
@@ -275,24 +371,18 @@ fn image_table(ui: &mut egui::Ui, pool: &PoolTimings) {
         ui.strong("pull p50 s");
         ui.strong("MB/s p50");
         ui.end_row();
-        for name in names {
-            let imgs: Vec<&crate::perf::timings::ImageTimings> = pool
-                .nodes
-                .iter()
-                .flat_map(|n| n.images.iter())
-                .filter(|i| i.img == name)
-                .collect();
-            let size = imgs.iter().find_map(|i| i.size_bytes);
-            let pulls = crate::perf::summary::stats(imgs.iter().filter_map(|i| i.pull.seconds()));
-            let rates = crate::perf::summary::stats(
-                imgs.iter()
-                    .filter_map(|i| crate::export::timing::throughput(i.size_bytes, &i.pull)),
+        for r in rows {
+            ui.label(crate::text::shown(&r.name));
+            ui.label(r.nodes.to_string());
+            ui.label(
+                r.size
+                    .map_or_else(|| "?".into(), |b| format!("{:.1}", b as f64 / 1e6)),
             );
-            ui.label(crate::text::shown(name));
-            ui.label(imgs.len().to_string());
-            ui.label(size.map_or_else(|| "?".into(), |b| format!("{:.1}", b as f64 / 1e6)));
-            ui.label(pulls.map_or_else(|| "–".into(), |s| format!("{:.2}", s.p50)));
-            ui.label(rates.map_or_else(|| "–".into(), |s| format!("{:.1}", s.p50 / 1e6)));
+            ui.label(r.pull_p50.map_or_else(|| "–".into(), |p| format!("{p:.2}")));
+            ui.label(
+                r.rate_p50
+                    .map_or_else(|| "–".into(), |p| format!("{:.1}", p / 1e6)),
+            );
             ui.end_row();
         }
     });

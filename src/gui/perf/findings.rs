@@ -22,9 +22,11 @@ pub fn findings_ui(ui: &mut egui::Ui, a: &PerfAnalysis, pool: usize) -> Option<u
                 .striped(true)
                 .show(ui, |ui| {
                     for f in &rows[range] {
-                        let index = nodes
-                            .filter(|_| f.pool.is_none() || f.pool == pool_key)
-                            .and_then(|ns| ns.iter().position(|n| n.node_id == f.node));
+                        // A row of the pool shown, naming a node, can be
+                        // clicked; its node is looked up only then.
+                        let clickable = !f.node.is_empty()
+                            && nodes.is_some()
+                            && (f.pool.is_none() || f.pool == pool_key);
                         let line = f.line.map_or_else(String::new, |l| format!("line {l}"));
                         let text = format!(
                             "{line}  {}  {}  {}",
@@ -32,15 +34,13 @@ pub fn findings_ui(ui: &mut egui::Ui, a: &PerfAnalysis, pool: usize) -> Option<u
                             crate::text::shown(f.node),
                             crate::text::shown(f.message)
                         );
-                        match index {
-                            Some(i) => {
-                                if ui.selectable_label(false, text).clicked() {
-                                    chosen = Some(i);
-                                }
+                        if clickable {
+                            if ui.selectable_label(false, text).clicked() {
+                                chosen = nodes
+                                    .and_then(|ns| ns.iter().position(|n| n.node_id == f.node));
                             }
-                            None => {
-                                ui.label(text);
-                            }
+                        } else {
+                            ui.label(text);
                         }
                         ui.end_row();
                     }

@@ -198,7 +198,10 @@ impl GanttView {
         settings: &Settings,
         commands: &mut Vec<AppCommand>,
     ) {
-        let order = self.order(pool, pool_index).to_vec();
+        self.order(pool, pool_index);
+        // Borrowed out of `self` for the frame (no copy of 10,000 indices),
+        // put back at the end.
+        let order = std::mem::take(&mut self.order);
         let total_rows = order.len();
         self.controls(ui, total_rows, pool.nodes.len());
         let palette = Palette::of(ui.ctx());
@@ -349,6 +352,7 @@ impl GanttView {
         if let Some(text) = tooltip {
             response.on_hover_text_at_pointer(text);
         }
+        self.order = order;
     }
 }
 
