@@ -99,6 +99,16 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Every outcome, the verdicts first, then the pre-checks in their order.
+    pub const ALL: [Outcome; 6] = [
+        Outcome::Anomalous,
+        Outcome::Normal,
+        Outcome::EmptySeries,
+        Outcome::TooShort,
+        Outcome::Stale,
+        Outcome::Boring,
+    ];
+
     /// Its name in reports (`anomalous`, `normal`, `EmptySeries`, …).
     pub fn name(self) -> &'static str {
         match self {

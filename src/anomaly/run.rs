@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use super::Settings;
-use super::ensemble::{Algorithm, Judgement, judge};
+use super::ensemble::{Algorithm, Judgement, Outcome, judge};
 use super::import::{ImportError, import_file};
 
 /// What to run.
@@ -59,6 +59,33 @@ pub struct AnomalyRun {
     /// Time spent writing the outputs written before the JSON report (set by
     /// the caller).
     pub output_time: Duration,
+}
+
+impl AnomalyRun {
+    /// Series with outcome `o`.
+    pub fn count(&self, o: Outcome) -> usize {
+        self.series
+            .iter()
+            .filter(|s| s.judgement.outcome == o)
+            .count()
+    }
+
+    /// The outcome counts in one line: `N series: a anomalous, b normal, …
+    /// (consensus C of E)`.
+    pub fn outcome_line(&self) -> String {
+        format!(
+            "{} series: {} anomalous, {} normal, {} empty, {} too short, {} stale, {} boring (consensus {} of {})",
+            self.series.len(),
+            self.count(Outcome::Anomalous),
+            self.count(Outcome::Normal),
+            self.count(Outcome::EmptySeries),
+            self.count(Outcome::TooShort),
+            self.count(Outcome::Stale),
+            self.count(Outcome::Boring),
+            self.settings.consensus,
+            self.enabled.len()
+        )
+    }
 }
 
 /// Runs the ensemble over every series of `options.inputs`. A file that

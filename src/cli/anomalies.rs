@@ -106,25 +106,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
 pub fn summary_text(run: &AnomalyRun) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
-    let count = |o: Outcome| {
-        run.series
-            .iter()
-            .filter(|s| s.judgement.outcome == o)
-            .count()
-    };
-    let _ = writeln!(
-        out,
-        "{} series: {} anomalous, {} normal, {} empty, {} too short, {} stale, {} boring (consensus {} of {})",
-        run.series.len(),
-        count(Outcome::Anomalous),
-        count(Outcome::Normal),
-        count(Outcome::EmptySeries),
-        count(Outcome::TooShort),
-        count(Outcome::Stale),
-        count(Outcome::Boring),
-        run.settings.consensus,
-        run.enabled.len()
-    );
+    let _ = writeln!(out, "{}", run.outcome_line());
     for s in run
         .series
         .iter()

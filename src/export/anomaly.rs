@@ -46,20 +46,10 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
             })
         })
         .collect();
-    let mut outcomes: BTreeMap<&str, usize> = [
-        Outcome::Anomalous,
-        Outcome::Normal,
-        Outcome::EmptySeries,
-        Outcome::TooShort,
-        Outcome::Stale,
-        Outcome::Boring,
-    ]
-    .iter()
-    .map(|o| (o.name(), 0))
-    .collect();
-    for s in &run.series {
-        *outcomes.entry(s.judgement.outcome.name()).or_default() += 1;
-    }
+    let outcomes: BTreeMap<&str, usize> = Outcome::ALL
+        .iter()
+        .map(|&o| (o.name(), run.count(o)))
+        .collect();
     let mut breakdown = serde_json::Map::new();
     let mut algorithm_time = serde_json::Map::new();
     for a in &run.enabled {
@@ -154,25 +144,11 @@ pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
 pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
     use crate::export::html::{Section, escape, report};
     let mut h = String::new();
-    let count = |o: Outcome| {
-        run.series
-            .iter()
-            .filter(|s| s.judgement.outcome == o)
-            .count()
-    };
     let _ = writeln!(
         h,
-        "<p>{} series judged at {} UTC, consensus {} of {}: {} anomalous, {} normal, {} empty, {} too short, {} stale, {} boring.</p>",
-        run.series.len(),
+        "<p>{}; judged at {} UTC.</p>",
+        escape(&run.outcome_line()),
         escape(&crate::export::timing::iso_us(run.now_us)),
-        run.settings.consensus,
-        run.enabled.len(),
-        count(Outcome::Anomalous),
-        count(Outcome::Normal),
-        count(Outcome::EmptySeries),
-        count(Outcome::TooShort),
-        count(Outcome::Stale),
-        count(Outcome::Boring),
     );
     h.push_str("<table><tr><th class=\"l\">series</th><th>points</th><th class=\"l\">outcome</th><th>last value</th><th>votes</th>");
     for a in &run.enabled {
