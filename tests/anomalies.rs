@@ -5,9 +5,9 @@
 mod util;
 
 use std::fs;
-use std::process::Command;
 
 use serde_json::Value;
+use util::segscope_in;
 
 #[test]
 fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
@@ -29,9 +29,10 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
         .map(|i| format!("{},{}\n", t0 - 100_000 + i * 60, i % 7))
         .collect();
     fs::write(dir.path().join("old.csv"), old).unwrap();
-    let out = Command::new(util::segscope_bin())
-        .arg("anomalies")
-        .args([
+    let out = segscope_in(
+        dir.path(),
+        &[
+            "anomalies",
             "spike.csv",
             "quiet.csv",
             "old.csv",
@@ -39,11 +40,8 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
             "-",
             "--html",
             "report.html",
-        ])
-        .current_dir(dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -76,13 +74,10 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     );
 
     // Fewer algorithms than the consensus is refused with a message.
-    let out = Command::new(util::segscope_bin())
-        .arg("anomalies")
-        .args(["spike.csv", "--algorithms", "grubbs,ks_test"])
-        .current_dir(dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .output()
-        .unwrap();
+    let out = segscope_in(
+        dir.path(),
+        &["anomalies", "spike.csv", "--algorithms", "grubbs,ks_test"],
+    );
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("consensus 6 is more than the 2"));
 }
@@ -90,14 +85,7 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
 #[test]
 fn a_perf_export_gives_a_series_per_phase_and_an_archive_is_not_yet_an_input() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        Command::new(util::segscope_bin())
-            .args(args)
-            .current_dir(dir.path())
-            .env("XDG_DATA_HOME", dir.path().join("data"))
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| segscope_in(dir.path(), args);
     assert!(
         run(&["demo-perf", "pool.csv", "--nodes", "300"])
             .status

@@ -6,19 +6,11 @@
 mod util;
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use serde_json::Value;
 
-/// Runs segscope with its data directory (database) in `dir`.
-fn segscope(dir: &Path, args: &[&str]) -> Output {
-    Command::new(util::segscope_bin())
-        .args(args)
-        .env("XDG_DATA_HOME", dir.join("data"))
-        .output()
-        .unwrap()
-}
+use util::segscope_in as segscope;
 
 fn ok(out: &Output) -> &Output {
     assert!(

@@ -86,6 +86,17 @@ pub fn segscope_bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_segscope")))
 }
 
+/// Runs segscope in `dir` with its data directory (database, demo files) in
+/// `dir/data`, so a test touches nothing outside its temporary directory.
+pub fn segscope_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(segscope_bin())
+        .args(args)
+        .current_dir(dir)
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .output()
+        .unwrap()
+}
+
 /// The uid this test runs as.
 pub fn current_uid() -> u32 {
     use std::os::unix::fs::MetadataExt as _;
