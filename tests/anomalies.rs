@@ -40,6 +40,8 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
             "-",
             "--html",
             "report.html",
+            "--csv",
+            "votes.csv",
         ],
     );
     assert!(
@@ -65,6 +67,21 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     assert!(summary["timing"]["analysis_s"].is_number());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(!text.contains("NaN") && !text.contains("Infinity"));
+    let csv = fs::read_to_string(dir.path().join("votes.csv")).unwrap();
+    let mut rows = csv.lines();
+    assert!(rows.next().unwrap().starts_with(
+        "name,points,dropped,duplicates,outcome,datapoint,votes,median_absolute_deviation,grubbs,"
+    ));
+    let spike_csv = rows.find(|r| r.starts_with("spike,")).unwrap();
+    assert!(
+        spike_csv.starts_with("spike,203,0,0,anomalous,32,"),
+        "{spike_csv}"
+    );
+    let stale_csv = csv.lines().find(|r| r.starts_with("old,")).unwrap();
+    assert!(
+        stale_csv.ends_with(",,,,,,,,,"),
+        "no votes for a stale series: {stale_csv}"
+    );
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     assert!(html.contains("1 anomalous, 1 normal"), "{html}");
     let spike_row = html.find("<td class=\"l\">spike</td>").unwrap();

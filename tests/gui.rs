@@ -764,6 +764,11 @@ fn perf_doc<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::perf::Per
     h.state().doc().unwrap().perf.as_ref().unwrap()
 }
 
+/// The active document's perf export, to change.
+fn perf_doc_mut<'a>(h: &'a mut Harness<'_, SegscopeApp>) -> &'a mut segscope::gui::perf::PerfDoc {
+    h.state_mut().doc_mut().unwrap().perf.as_mut().unwrap()
+}
+
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
     app.doc()
@@ -844,4 +849,26 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     let selected = g.selected.expect("a node is selected");
     assert_eq!(pool.nodes[selected].node_id, missing.node);
     assert!(g.drawn_rows.contains(&selected));
+
+    // Reload (F5) reads the export again and keeps the filter and selection.
+    h.get_by_label("Gantt").click();
+    steps(&mut h, 2);
+    perf_doc_mut(&mut h).gantt.filter = "tvm-1310900172_2".into();
+    steps(&mut h, 2);
+    let before = perf_doc(&h).analysis().unwrap().clone();
+    h.key_press(egui::Key::F5);
+    wait_until(&mut h, "the export read again", |app| {
+        app.doc()
+            .and_then(|d| d.perf.as_ref())
+            .and_then(|p| p.analysis())
+            .is_some_and(|a| !std::sync::Arc::ptr_eq(a, &before))
+    });
+    let g = &perf_doc(&h).gantt;
+    assert_eq!(g.selected, Some(selected), "the selection stays");
+    assert_eq!(g.filter, "tvm-1310900172_2", "the filter stays");
+    assert!(g.drawn_rows.iter().all(|&i| {
+        perf_doc(&h).analysis().unwrap().pools[0].nodes[i]
+            .node_id
+            .contains("tvm-1310900172_2")
+    }));
 }
