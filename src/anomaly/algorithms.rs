@@ -20,7 +20,7 @@ pub struct Vote {
 }
 
 impl Vote {
-    fn no(statistic: f64, threshold: f64) -> Vote {
+    pub(super) fn no(statistic: f64, threshold: f64) -> Vote {
         Vote {
             vote: false,
             statistic,
@@ -29,7 +29,7 @@ impl Vote {
     }
 
     /// `statistic > threshold` (false when either is NaN).
-    fn above(statistic: f64, threshold: f64) -> Vote {
+    pub(super) fn above(statistic: f64, threshold: f64) -> Vote {
         Vote {
             vote: statistic > threshold,
             statistic,
@@ -54,11 +54,16 @@ pub fn median_absolute_deviation(w: Window<'_>) -> Vote {
     let med = median(w.v);
     let d: Vec<f64> = w.v.iter().map(|x| (x - med).abs()).collect();
     let mad = median(&d);
-    let last = d.last().copied().unwrap_or(f64::NAN);
+    mad_vote(d.last().copied().unwrap_or(f64::NAN), mad)
+}
+
+/// The median-absolute-deviation decision from the last value's distance to
+/// the median and the median of all distances.
+pub(super) fn mad_vote(last_distance: f64, mad: f64) -> Vote {
     if mad == 0.0 {
         return Vote::no(f64::NAN, 6.0);
     }
-    Vote::above(last / mad, 6.0)
+    Vote::above(last_distance / mad, 6.0)
 }
 
 /// Grubbs' critical value G for `n` points at a two-sided 0.05 (`None` for
@@ -79,10 +84,16 @@ pub fn grubbs_critical(n: usize) -> Option<f64> {
 pub fn grubbs(w: Window<'_>) -> Vote {
     let sd = std(w.v, 1);
     let g = grubbs_critical(w.v.len()).unwrap_or(f64::NAN);
+    grubbs_vote(tail_avg(w.v), mean(w.v), sd, g)
+}
+
+/// Grubbs' decision from the tail average, the mean, the sample standard
+/// deviation and the critical value.
+pub(super) fn grubbs_vote(tail: f64, mean: f64, sd: f64, g: f64) -> Vote {
     if sd == 0.0 || sd.is_nan() {
         return Vote::no(f64::NAN, g);
     }
-    Vote::above((tail_avg(w.v) - mean(w.v)) / sd, g)
+    Vote::above((tail - mean) / sd, g)
 }
 
 /// `first_hour_average` (algorithm 3): the tail average's distance from the mean of the
@@ -180,7 +191,12 @@ pub fn least_squares(w: Window<'_>) -> Vote {
             .map(|(t, v)| v - (slope * (t - tm) + vm))
             .collect();
     let t3 = (e[n - 1] + e[n - 2] + e[n - 3]) / 3.0;
-    let sd = std(&e, 1);
+    least_squares_vote(t3, std(&e, 1))
+}
+
+/// The least-squares decision from the mean of the last three residuals and
+/// the residuals' sample standard deviation.
+pub(super) fn least_squares_vote(t3: f64, sd: f64) -> Vote {
     let vote = t3.abs() > 3.0 * sd && sd.round_ties_even() != 0.0 && t3.round_ties_even() != 0.0;
     Vote {
         vote,
@@ -193,30 +209,46 @@ pub fn least_squares(w: Window<'_>) -> Vote {
 /// average falls in a bin holding 20 values or fewer (the first such bin that
 /// contains it, scanning from the lowest). The statistic is that bin's count.
 pub fn histogram_bins(w: Window<'_>) -> Vote {
-    const BINS: usize = 15;
     let lo = w.v.iter().copied().fold(f64::INFINITY, f64::min);
     let hi = w.v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     let mut counts = [0usize; BINS];
     for &x in w.v {
-        let b = if x == hi || hi == lo {
-            BINS - 1
-        } else {
-            ((BINS as f64 * (x - lo) / (hi - lo)).floor() as usize).min(BINS - 1)
-        };
-        counts[b] += 1;
+        counts[histogram_bin(x, lo, hi) as usize] += 1;
     }
-    let t = tail_avg(w.v);
+    histogram_vote(tail_avg(w.v), lo, hi, |k| counts[k])
+}
+
+/// histogram_bins' number of bins.
+const BINS: usize = 15;
+
+/// The histogram bin (0..=14) of a value `x` between `lo` and `hi`; it never
+/// decreases as `x` grows (values outside are clamped to the end bins).
+pub(super) fn histogram_bin(x: f64, lo: f64, hi: f64) -> i64 {
+    if x >= hi || hi == lo {
+        (BINS - 1) as i64
+    } else if x <= lo {
+        0
+    } else {
+        ((BINS as f64 * (x - lo) / (hi - lo)).floor() as i64).min(BINS as i64 - 1)
+    }
+}
+
+/// The histogram decision for the tail average `t` over values from `lo` to
+/// `hi`, given each bin's count: the first bin, from the lowest, holding 20
+/// values or fewer and containing `t`.
+pub(super) fn histogram_vote(t: f64, lo: f64, hi: f64, count: impl Fn(usize) -> usize) -> Vote {
     let edge = |k: usize| lo + k as f64 * (hi - lo) / BINS as f64;
-    for (k, &count) in counts.iter().enumerate() {
-        if count > 20 {
-            continue;
-        }
+    for k in 0..BINS {
         let contains = if k == 0 {
             t <= lo
         } else {
             edge(k) <= t && t < edge(k + 1)
         };
-        if contains {
+        if !contains {
+            continue;
+        }
+        let count = count(k);
+        if count <= 20 {
             return Vote {
                 vote: true,
                 statistic: count as f64,
@@ -245,6 +277,14 @@ pub fn ks_test(w: Window<'_>, now_s: f64) -> Vote {
     };
     let reference = pick(&|t| now_s - 3600.0 <= t && t < now_s - 600.0);
     let probe = pick(&|t| t >= now_s - 600.0);
+    ks_vote(&reference, &probe, true)
+}
+
+/// ks_test's decision on its reference and probe values (in time order).
+/// With `full_statistic` false the KS p-value is only computed when D opens
+/// the gate (D > 0.5), and the statistic is NaN otherwise: the vote is the
+/// same, for less work.
+pub(super) fn ks_vote(reference: &[f64], probe: &[f64], full_statistic: bool) -> Vote {
     let no = Vote::no(f64::NAN, 0.05);
     if reference.len() < 20 || probe.len() < 20 {
         return no;
@@ -252,13 +292,19 @@ pub fn ks_test(w: Window<'_>, now_s: f64) -> Vote {
     if reference.iter().all(|&x| x == reference[0]) {
         return no;
     }
-    let Some(ks) = super::ks::ks_2samp(&reference, &probe) else {
+    let mut a = reference.to_vec();
+    let mut b = probe.to_vec();
+    a.sort_by(f64::total_cmp);
+    b.sort_by(f64::total_cmp);
+    let d = super::ks::ks_statistic(&a, &b);
+    if !full_statistic && d <= 0.5 {
         return no;
-    };
-    if !(ks.p < 0.05 && ks.d > 0.5) {
-        return Vote::no(ks.p, 0.05);
     }
-    match super::adf::adf(&reference, 10) {
+    let p = super::ks::ks_p_value(d, a.len(), b.len());
+    if !(p < 0.05 && d > 0.5) {
+        return Vote::no(p, 0.05);
+    }
+    match super::adf::adf(reference, 10) {
         Some(adf) => Vote {
             vote: adf.p < 0.05,
             statistic: adf.p,
@@ -333,7 +379,7 @@ mod tests {
     /// The first `n` points of a NAB series (timestamps UTC).
     fn nab(file: &str, n: usize) -> (Vec<f64>, Vec<f64>) {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../shared/data/nab/data")
+            .join("tests/data/nab")
             .join(file);
         let text = std::fs::read_to_string(&path).unwrap();
         text.lines()
@@ -352,10 +398,7 @@ mod tests {
         // Reference: numpy median/std(ddof)/lstsq, scipy.stats.t.isf and
         // pandas ewm(com=50) on the first 1,500 points of NAB's
         // machine_temperature_system_failure.csv, following the spec.
-        let (t, v) = nab(
-            "realKnownCause/machine_temperature_system_failure.csv",
-            1500,
-        );
+        let (t, v) = nab("machine_temperature_system_failure.csv", 1500);
         let w = Window { t: &t, v: &v };
         let s = Settings::default();
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * b.abs().max(1.0);

@@ -24,6 +24,17 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
     let mut b = b.to_vec();
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
+    let d = ks_statistic(&a, &b);
+    Some(KsResult {
+        d,
+        p: ks_p_value(d, a.len(), b.len()),
+    })
+}
+
+/// D of two ascending, non-empty samples: the largest gap between their
+/// empirical distribution functions, snapped to the lattice of values D can
+/// take (multiples of 1 / lcm(n1, n2), rounded half to even as numpy).
+pub fn ks_statistic(a: &[f64], b: &[f64]) -> f64 {
     let (n1, n2) = (a.len(), b.len());
     // The largest gap, evaluated at every sample value (each ECDF counts the
     // values <= x).
@@ -44,13 +55,19 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
         }
         d = d.max((i as f64 / n1 as f64 - j as f64 / n2 as f64).abs());
     }
+    let lcm = (n1 / gcd(n1, n2)) as f64 * n2 as f64;
+    (d * lcm).round_ties_even() / lcm
+}
+
+/// The two-sided p-value of a lattice D (from [`ks_statistic`]) for sample
+/// sizes `n1` and `n2`: exact, or the Kolmogorov limit where the exact count
+/// fails numerically.
+pub fn ks_p_value(d: f64, n1: usize, n2: usize) -> f64 {
     let g = gcd(n1, n2);
     let lcm = (n1 / g) as f64 * n2 as f64;
-    // D on the lattice of possible values (round half to even, as numpy).
     let h = (d * lcm).round_ties_even();
-    let d = h / lcm;
     if h == 0.0 {
-        return Some(KsResult { d, p: 1.0 });
+        return 1.0;
     }
     let h = h as u64;
     let exact = if n1 == n2 {
@@ -58,11 +75,10 @@ pub fn ks_2samp(a: &[f64], b: &[f64]) -> Option<KsResult> {
     } else {
         outside_band(n1 as u64, n2 as u64, g as u64, h)
     };
-    let p = match exact {
+    match exact {
         Some(p) if (0.0..=1.0).contains(&p) => p,
         _ => kolmogorov_sf(d * ((n1 * n2) as f64 / (n1 + n2) as f64).sqrt()),
-    };
-    Some(KsResult { d, p })
+    }
 }
 
 fn gcd(mut a: usize, mut b: usize) -> usize {

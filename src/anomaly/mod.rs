@@ -16,7 +16,9 @@ pub mod derive;
 pub mod ensemble;
 pub mod import;
 pub mod ks;
+pub mod order;
 pub mod run;
+pub mod scan;
 pub mod series;
 pub mod stats;
 

@@ -1,0 +1,683 @@
+//! Scan mode (specs/anomaly.md, "Scan mode"): the ensemble asked at every
+//! point of a series, as if "now" were that point, over the window before it
+//! (the preceding FULL_DURATION, or the preceding N points). Each point gets
+//! its vote count and segscope's anomaly score ([`score`]).
+//!
+//! Nothing is recomputed from scratch per point: running sums (re-anchored
+//! and rebuilt once per window length, so rounding cannot pile up) give the
+//! means, deviations and the straight-line fit; an exponentially weighted
+//! state slides with the window; an order-statistic tree gives the median,
+//! the median absolute deviation, the extremes and the histogram counts; the
+//! first-hour, boredom and ks_test windows are two-pointer ranges. Only
+//! ks_test, when its reference and probe both hold 20 points, sorts them.
+
+use std::collections::HashMap;
+
+use super::Settings;
+use super::algorithms::{
+    Vote, grubbs_critical, grubbs_vote, histogram_bin, histogram_vote, ks_vote, least_squares_vote,
+    mad_vote,
+};
+use super::ensemble::Algorithm;
+use super::order::OrderWindow;
+use super::series::Series;
+
+/// The window each point is judged over.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ScanWindow {
+    /// The points of the preceding `seconds` (t > t_i - seconds).
+    Duration(f64),
+    /// The preceding points, this one included.
+    Points(usize),
+}
+
+impl ScanWindow {
+    /// Reads `1440` (points) or a duration: `86400s`, `90m`, `24h`, `1d`.
+    pub fn parse(text: &str) -> Result<ScanWindow, String> {
+        let text = text.trim();
+        let bad = || {
+            format!(
+                "window `{text}` is neither a number of points (1440) nor a duration (86400s, 90m, 24h, 1d)"
+            )
+        };
+        if let Ok(n) = text.parse::<usize>() {
+            return if n >= 1 {
+                Ok(ScanWindow::Points(n))
+            } else {
+                Err(bad())
+            };
+        }
+        let split = text.len().checked_sub(1).ok_or_else(bad)?;
+        let (number, unit) = text.split_at(split);
+        let scale = match unit {
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "d" => 86_400.0,
+            _ => return Err(bad()),
+        };
+        match number.parse::<f64>() {
+            Ok(x) if x.is_finite() && x > 0.0 => Ok(ScanWindow::Duration(x * scale)),
+            _ => Err(bad()),
+        }
+    }
+
+    /// How it reads in reports: `1440 points` or `86400 s`.
+    pub fn label(self) -> String {
+        match self {
+            ScanWindow::Points(n) => format!("{n} points"),
+            ScanWindow::Duration(s) => format!("{s} s"),
+        }
+    }
+}
+
+/// Every point's verdict.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Scan {
+    /// Votes (0..=9) per point, in the series' order.
+    pub votes: Vec<u8>,
+    /// Anomaly score in [0, 1] per point.
+    pub score: Vec<f32>,
+}
+
+impl Scan {
+    /// The indices of the points with at least `consensus` votes.
+    pub fn anomalous(&self, consensus: usize) -> impl Iterator<Item = usize> + '_ {
+        self.votes
+            .iter()
+            .enumerate()
+            .filter(move |(_, v)| **v as usize >= consensus)
+            .map(|(i, _)| i)
+    }
+}
+
+/// Running sums of x = t - tc and y = v - vc over a set of points.
+#[derive(Debug, Clone, Copy, Default)]
+struct Sums {
+    n: f64,
+    sx: f64,
+    sxx: f64,
+    sy: f64,
+    syy: f64,
+    sxy: f64,
+}
+
+impl Sums {
+    fn add(&mut self, x: f64, y: f64, sign: f64) {
+        self.n += sign;
+        self.sx += sign * x;
+        self.sxx += sign * x * x;
+        self.sy += sign * y;
+        self.syy += sign * y * y;
+        self.sxy += sign * x * y;
+    }
+
+    /// Mean of y.
+    fn mean(&self) -> f64 {
+        self.sy / self.n
+    }
+
+    /// Sum of squared deviations of y from its mean.
+    fn ss(&self) -> f64 {
+        (self.syy - self.sy * self.sy / self.n).max(0.0)
+    }
+
+    /// Standard deviation of y with `ddof`; NaN without more than `ddof` points.
+    fn std(&self, ddof: f64) -> f64 {
+        if self.n <= ddof {
+            return f64::NAN;
+        }
+        (self.ss() / (self.n - ddof)).sqrt()
+    }
+}
+
+/// The exponentially weighted state over the window (centre of mass 50,
+/// adjusted weights): sums of w, w², w·y and w·y² with the newest point's
+/// weight 1.
+#[derive(Debug, Clone, Copy, Default)]
+struct Ewm {
+    w: f64,
+    w2: f64,
+    wy: f64,
+    wyy: f64,
+}
+
+const EWM_F: f64 = 50.0 / 51.0;
+
+impl Ewm {
+    fn push(&mut self, y: f64) {
+        self.w = self.w * EWM_F + 1.0;
+        self.w2 = self.w2 * EWM_F * EWM_F + 1.0;
+        self.wy = self.wy * EWM_F + y;
+        self.wyy = self.wyy * EWM_F + y * y;
+    }
+
+    /// Removes a point `age` steps older than the newest.
+    fn drop_old(&mut self, y: f64, age: usize) {
+        let k = EWM_F.powi(age as i32);
+        self.w -= k;
+        self.w2 -= k * k;
+        self.wy -= k * y;
+        self.wyy -= k * y * y;
+    }
+
+    /// (mean of y, bias-corrected standard deviation).
+    fn mean_std(&self) -> (f64, f64) {
+        let m = self.wy / self.w;
+        let biased = (self.wyy / self.w - m * m).max(0.0);
+        let denom = self.w * self.w - self.w2;
+        let var = if denom > 1e-12 {
+            self.w * self.w / denom * biased
+        } else {
+            f64::NAN
+        };
+        (m, var.sqrt())
+    }
+}
+
+/// Runs the `enabled` algorithms at every point of `series` over `window`.
+/// `stop` is polled every few thousand points; a stopped scan returns `None`.
+pub fn scan(
+    series: &Series,
+    settings: &Settings,
+    enabled: &[Algorithm],
+    window: ScanWindow,
+    stop: &dyn Fn() -> bool,
+) -> Option<Scan> {
+    let t: Vec<f64> = series.times_s();
+    let v: Vec<f64> = series.values();
+    let mut s = Scanner::new(&t, &v, settings, window);
+    let mut out = Scan {
+        votes: Vec::with_capacity(v.len()),
+        score: Vec::with_capacity(v.len()),
+    };
+    let mut votes = Vec::with_capacity(enabled.len());
+    for i in 0..v.len() {
+        if i % 4096 == 4095 && stop() {
+            return None;
+        }
+        s.advance(i);
+        votes.clear();
+        if s.judged(i) {
+            votes.extend(enabled.iter().map(|&a| (a, s.vote(a, i))));
+        }
+        out.votes
+            .push(votes.iter().filter(|(_, v)| v.vote).count() as u8);
+        out.score.push(score(&votes, enabled.len()) as f32);
+    }
+    Some(out)
+}
+
+/// The state of a scan after point `i`: the window [a, i] and the sets
+/// inside it.
+struct Scanner<'a> {
+    t: &'a [f64],
+    v: &'a [f64],
+    settings: &'a Settings,
+    window: ScanWindow,
+    /// The window's first point.
+    a: usize,
+    /// Anchors the sums are taken around.
+    tc: f64,
+    vc: f64,
+    sums: Sums,
+    ewm: Ewm,
+    order: OrderWindow,
+    /// First-hour range [fa, fb) and its sums.
+    fa: usize,
+    fb: usize,
+    first_hour: Sums,
+    /// Boredom range start (to i) and its distinct values.
+    ba: usize,
+    distinct: HashMap<u64, u32>,
+    /// ks_test's reference [ra, rb) and probe [rb, i].
+    ra: usize,
+    rb: usize,
+    /// Points added since the sums were last rebuilt.
+    since_rebuild: usize,
+    /// Grubbs' critical value per window length (NaN: not computed yet).
+    grubbs: Vec<f64>,
+}
+
+fn boredom_key(x: f64) -> u64 {
+    (x + 0.0).to_bits()
+}
+
+impl<'a> Scanner<'a> {
+    fn new(t: &'a [f64], v: &'a [f64], settings: &'a Settings, window: ScanWindow) -> Self {
+        Scanner {
+            t,
+            v,
+            settings,
+            window,
+            a: 0,
+            tc: t.first().copied().unwrap_or(0.0),
+            vc: v.first().copied().unwrap_or(0.0),
+            sums: Sums::default(),
+            ewm: Ewm::default(),
+            order: OrderWindow::new(v),
+            fa: 0,
+            fb: 0,
+            first_hour: Sums::default(),
+            ba: 0,
+            distinct: HashMap::new(),
+            ra: 0,
+            rb: 0,
+            since_rebuild: 0,
+            grubbs: Vec::new(),
+        }
+    }
+
+    fn xy(&self, k: usize) -> (f64, f64) {
+        (self.t[k] - self.tc, self.v[k] - self.vc)
+    }
+
+    /// Moves every range to end at point `i`.
+    fn advance(&mut self, i: usize) {
+        let t = self.t;
+        let (x, y) = self.xy(i);
+        self.sums.add(x, y, 1.0);
+        self.ewm.push(y);
+        self.order.insert(i);
+        *self.distinct.entry(boredom_key(self.v[i])).or_insert(0) += 1;
+
+        let a = match self.window {
+            ScanWindow::Points(n) => (i + 1).saturating_sub(n),
+            ScanWindow::Duration(d) => {
+                let lo = t[i] - d;
+                self.a + t[self.a..=i].partition_point(|&tk| tk <= lo)
+            }
+        };
+        for k in self.a..a {
+            let (x, y) = self.xy(k);
+            self.sums.add(x, y, -1.0);
+            self.ewm.drop_old(y, i - k);
+            self.order.remove(k);
+        }
+        self.a = a;
+
+        self.slide_first_hour(i);
+        self.slide_boredom(i);
+        let now = t[i];
+        self.ra = self.ra.max(a) + t[self.ra.max(a)..=i].partition_point(|&tk| tk < now - 3600.0);
+        self.rb = self.rb.max(self.ra)
+            + t[self.rb.max(self.ra)..=i].partition_point(|&tk| tk < now - 600.0);
+
+        self.since_rebuild += 1;
+        if self.since_rebuild >= (i + 1 - a).max(1024) {
+            self.rebuild(i);
+        }
+    }
+
+    /// The first hour of the window: (t_i - D, + 3600 s) for a window of
+    /// duration D (FULL_DURATION by default), the first 1/24 of the window's points (at least two)
+    /// for point windows.
+    fn slide_first_hour(&mut self, i: usize) {
+        let (fa, fb) = match self.window {
+            ScanWindow::Duration(d) => {
+                let lo = self.t[i] - d;
+                let fa = self.fa.max(self.a);
+                let fa = fa + self.t[fa..=i].partition_point(|&tk| tk <= lo);
+                let fb = self.fb.max(fa);
+                let fb = fb + self.t[fb..=i].partition_point(|&tk| tk < lo + 3600.0);
+                (fa, fb)
+            }
+            ScanWindow::Points(_) => {
+                let len = i + 1 - self.a;
+                (self.a, (self.a + len.div_ceil(24).max(2)).min(i + 1))
+            }
+        };
+        for k in self.fb..fb {
+            let (x, y) = self.xy(k);
+            self.first_hour.add(x, y, 1.0);
+        }
+        for k in self.fa..fa {
+            let (x, y) = self.xy(k);
+            self.first_hour.add(x, y, -1.0);
+        }
+        self.fb = fb.max(self.fb);
+        self.fa = fa;
+    }
+
+    /// The last MAX_TOLERABLE_BOREDOM values of the window.
+    fn slide_boredom(&mut self, i: usize) {
+        let ba = self
+            .a
+            .max((i + 1).saturating_sub(self.settings.max_tolerable_boredom));
+        for k in self.ba..ba {
+            let key = boredom_key(self.v[k]);
+            if let Some(c) = self.distinct.get_mut(&key) {
+                *c -= 1;
+                if *c == 0 {
+                    self.distinct.remove(&key);
+                }
+            }
+        }
+        self.ba = ba;
+    }
+
+    /// Recomputes the sums from the window around new anchors, so rounding
+    /// from adding and removing cannot accumulate.
+    fn rebuild(&mut self, i: usize) {
+        let mean = self.vc + self.sums.mean();
+        self.vc = if mean.is_finite() { mean } else { self.v[i] };
+        self.tc = self.t[i];
+        self.sums = Sums::default();
+        self.ewm = Ewm::default();
+        for k in self.a..=i {
+            let (x, y) = self.xy(k);
+            self.sums.add(x, y, 1.0);
+            self.ewm.push(y);
+        }
+        self.first_hour = Sums::default();
+        for k in self.fa..self.fb {
+            let (x, y) = self.xy(k);
+            self.first_hour.add(x, y, 1.0);
+        }
+        self.since_rebuild = 0;
+    }
+
+    /// True when the pre-checks let the algorithms judge point `i`.
+    fn judged(&self, i: usize) -> bool {
+        let len = i + 1 - self.a;
+        len >= self.settings.min_tolerable_length.max(1)
+            && self.distinct.len() != self.settings.boredom_set_size
+    }
+
+    fn tail_avg(&self, i: usize) -> f64 {
+        if i + 1 - self.a >= 3 {
+            (self.v[i] + self.v[i - 1] + self.v[i - 2]) / 3.0
+        } else {
+            self.v[i]
+        }
+    }
+
+    fn grubbs_critical(&mut self, n: usize) -> f64 {
+        if self.grubbs.len() <= n {
+            self.grubbs.resize(n + 1, f64::NAN);
+        }
+        if self.grubbs[n].is_nan() {
+            self.grubbs[n] = grubbs_critical(n).unwrap_or(f64::INFINITY);
+        }
+        let g = self.grubbs[n];
+        if g.is_infinite() { f64::NAN } else { g }
+    }
+
+    /// Algorithm `alg`'s vote at point `i` (the window [a, i]).
+    fn vote(&mut self, alg: Algorithm, i: usize) -> Vote {
+        let n = i + 1 - self.a;
+        let tail_y = self.tail_avg(i) - self.vc;
+        let s = self.sums;
+        match alg {
+            Algorithm::MedianAbsoluteDeviation => {
+                let med = self.order.median();
+                mad_vote((self.v[i] - med).abs(), self.order.median_distance(med))
+            }
+            Algorithm::Grubbs => {
+                let g = self.grubbs_critical(n);
+                grubbs_vote(tail_y, s.mean(), s.std(1.0), g)
+            }
+            Algorithm::FirstHourAverage => {
+                let fh = self.first_hour;
+                if fh.n < 2.0 {
+                    return Vote::no(f64::NAN, f64::NAN);
+                }
+                Vote::above((tail_y - fh.mean()).abs(), 3.0 * fh.std(1.0))
+            }
+            Algorithm::StddevFromAverage => {
+                Vote::above((tail_y - s.mean()).abs(), 3.0 * s.std(1.0))
+            }
+            Algorithm::StddevFromMovingAverage => {
+                let (m, sd) = self.ewm.mean_std();
+                let (_, y) = self.xy(i);
+                Vote::above((y - m).abs(), 3.0 * sd)
+            }
+            Algorithm::MeanSubtractionCumulation => {
+                if n < 2 {
+                    return Vote::no(f64::NAN, f64::NAN);
+                }
+                let (x, y) = self.xy(i);
+                let mut before = s;
+                before.add(x, y, -1.0);
+                Vote::above((y - before.mean()).abs(), 3.0 * before.std(0.0))
+            }
+            Algorithm::LeastSquares => {
+                if n < 3 {
+                    return Vote::no(f64::NAN, f64::NAN);
+                }
+                let (xm, ym) = (s.sx / s.n, s.sy / s.n);
+                let sxx = s.sxx - s.sx * xm;
+                let sxy = s.sxy - s.sx * ym;
+                let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+                let rss = (s.ss() - slope * sxy).max(0.0);
+                let residual = |k: usize| {
+                    let (x, y) = self.xy(k);
+                    (y - ym) - slope * (x - xm)
+                };
+                let t3 = (residual(i) + residual(i - 1) + residual(i - 2)) / 3.0;
+                least_squares_vote(t3, (rss / (s.n - 1.0)).sqrt())
+            }
+            Algorithm::HistogramBins => {
+                let (lo, hi) = (self.order.kth(0), self.order.kth(n - 1));
+                let order = &self.order;
+                let below = |k: i64| order.count_key_below(|x| histogram_bin(x, lo, hi), k);
+                histogram_vote(self.tail_avg(i), lo, hi, |k| {
+                    below(k as i64 + 1) - below(k as i64)
+                })
+            }
+            Algorithm::KsTest => {
+                let (ra, rb) = (self.ra, self.rb);
+                if rb - ra < 20 || i + 1 - rb < 20 {
+                    return Vote::no(f64::NAN, 0.05);
+                }
+                ks_vote(&self.v[ra..rb], &self.v[rb..=i], false)
+            }
+        }
+    }
+}
+
+/// segscope's anomaly score of one point, in [0, 1], from the enabled
+/// algorithms' votes (`enabled` of them; none when a pre-check decided).
+///
+/// Each algorithm contributes its strength: 1 when it votes anomalous; below
+/// its threshold, for the tests that compare a statistic with a threshold,
+/// `(statistic / threshold)^4 / 2`, so near misses count a little and
+/// ordinary points almost nothing; 0 for the others. The score is the mean
+/// strength over the enabled algorithms: 1 when all vote, 6/9 at the
+/// default consensus with nothing else near, and a point where six vote and
+/// the rest nearly do scores higher than one where the rest are quiet.
+pub fn score(votes: &[(Algorithm, Vote)], enabled: usize) -> f64 {
+    if votes.is_empty() || enabled == 0 {
+        return 0.0;
+    }
+    let strength = |(a, v): &(Algorithm, Vote)| {
+        if v.vote {
+            return 1.0;
+        }
+        match a {
+            Algorithm::HistogramBins | Algorithm::KsTest => 0.0,
+            _ => {
+                let r = v.statistic / v.threshold;
+                if r.is_finite() && r > 0.0 {
+                    r.min(1.0).powi(4) / 2.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    };
+    (votes.iter().map(strength).sum::<f64>() / enabled as f64).clamp(0.0, 1.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anomaly::ensemble::{Outcome, judge};
+
+    fn nab_series(file: &str) -> Series {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/nab")
+            .join(file);
+        let imported = crate::anomaly::import::import_file(&path).unwrap();
+        imported.series.into_iter().next().unwrap()
+    }
+
+    /// The votes of judging the window ending at every `step`-th point from
+    /// scratch agree with the scan's, except where a statistic sits within
+    /// 1e-9 of its threshold. Point windows leave first_hour_average out (its
+    /// first hour is the window's first 1/24 there).
+    fn agrees_with_judging_each_window(series: &Series, window: ScanWindow, step: usize) {
+        let settings = match window {
+            ScanWindow::Duration(d) => Settings {
+                full_duration_s: d,
+                ..Settings::default()
+            },
+            ScanWindow::Points(_) => Settings::default(),
+        };
+        let enabled: Vec<Algorithm> = Algorithm::ALL
+            .into_iter()
+            .filter(|&a| {
+                matches!(window, ScanWindow::Duration(_)) || a != Algorithm::FirstHourAverage
+            })
+            .collect();
+        let scanned = scan(series, &settings, &enabled, window, &|| false).unwrap();
+        let (t, v) = (series.times_s(), series.values());
+        let mut scanner = Scanner::new(&t, &v, &settings, window);
+        let mut judged = 0;
+        for i in 0..series.points.len() {
+            scanner.advance(i);
+            if i % step != 0 {
+                continue;
+            }
+            let t_i = t[i];
+            let start = match window {
+                ScanWindow::Points(n) => (i + 1).saturating_sub(n),
+                ScanWindow::Duration(d) => t.partition_point(|&tk| tk <= t_i - d),
+            };
+            let slice = Series {
+                points: series.points[start..=i].to_vec(),
+                ..Series::default()
+            };
+            let j = judge(&slice, &settings, &enabled, t_i);
+            if !matches!(j.outcome, Outcome::Anomalous | Outcome::Normal) {
+                assert_eq!(scanned.votes[i], 0, "pre-checked point {i}");
+                continue;
+            }
+            for (a, vote) in &j.votes {
+                let mine = scanner.vote(*a, i);
+                let same = |x: f64, y: f64| {
+                    (x.is_nan() && y.is_nan()) || (x - y).abs() <= 1e-7 * y.abs().max(1e-3)
+                };
+                // The scan skips ks_test's p-value while D keeps its gate shut.
+                let skipped = *a == Algorithm::KsTest && mine.statistic.is_nan();
+                assert!(
+                    (skipped || same(mine.statistic, vote.statistic))
+                        && same(mine.threshold, vote.threshold)
+                        && mine.vote == vote.vote,
+                    "{a:?} at {i}: scanned {mine:?}, judged {vote:?}"
+                );
+                if matches!(a, Algorithm::HistogramBins | Algorithm::KsTest) {
+                    continue; // counts and p-values, compared exactly
+                }
+                let close = (vote.statistic - vote.threshold).abs()
+                    <= 1e-9 * vote.threshold.abs().max(1.0);
+                assert!(!close, "{a:?} at {i} too close to call: {vote:?}");
+            }
+            assert_eq!(
+                scanned.votes[i] as usize,
+                j.vote_count(),
+                "point {i}: {:?}",
+                j.votes
+            );
+            let expected = score(&j.votes, enabled.len()) as f32;
+            assert!(
+                (scanned.score[i] - expected).abs() < 1e-4,
+                "score at {i}: {} vs {expected}",
+                scanned.score[i]
+            );
+            judged += 1;
+        }
+        assert!(judged > 10, "only {judged} points judged");
+    }
+
+    #[test]
+    fn scanning_equals_judging_every_window_from_scratch() {
+        let s = nab_series("ec2_cpu_utilization_825cc2.csv");
+        agrees_with_judging_each_window(&s, ScanWindow::Duration(86_400.0), 37);
+        agrees_with_judging_each_window(&s, ScanWindow::Points(300), 41);
+        // Every 10 s for five hours, the level moving for ten minutes twice:
+        // ks_test's reference and probe fill, and its gate opens.
+        let points = (0..1800i64).map(|i| {
+            let noise = ((i as u64 * 2_654_435_761) % 1000) as f64 / 1000.0;
+            let shifted = (700..760).contains(&i) || (1500..1560).contains(&i);
+            (i * 10_000_000, Some(noise + if shifted { 5.0 } else { 0.0 }))
+        });
+        let s = Series::new("shift", points);
+        agrees_with_judging_each_window(&s, ScanWindow::Duration(7200.0), 7);
+        let ks_votes = scan(
+            &s,
+            &Settings::default(),
+            &[Algorithm::KsTest],
+            ScanWindow::Duration(7200.0),
+            &|| false,
+        )
+        .unwrap();
+        assert!(ks_votes.votes[759] == 1 && ks_votes.votes[700] == 0 && ks_votes.votes[1559] == 1);
+    }
+
+    #[test]
+    fn a_spike_scores_high_and_quiet_points_low() {
+        let mut points: Vec<(i64, Option<f64>)> = (0..600)
+            .map(|i| (i * 60_000_000, Some(10.0 + ((i * 37) % 11) as f64 / 10.0)))
+            .collect();
+        for (k, p) in points.iter_mut().enumerate().skip(400).take(3) {
+            p.1 = Some(40.0 + k as f64);
+        }
+        let s = Series::new("spike", points);
+        let out = scan(
+            &s,
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(300),
+            &|| false,
+        )
+        .unwrap();
+        assert_eq!(out.votes.len(), 600);
+        assert!(out.votes[..99].iter().all(|&v| v == 0), "too short");
+        let flagged: Vec<usize> = out.anomalous(6).collect();
+        assert!(flagged.contains(&402), "{flagged:?}");
+        assert!(
+            flagged.iter().all(|&i| (400..410).contains(&i)),
+            "{flagged:?}"
+        );
+        assert!(out.score[402] > 0.6, "{}", out.score[402]);
+        let quiet = out.score[150..399].iter().cloned().fold(0.0f32, f32::max);
+        assert!(quiet < 0.3, "{quiet}");
+        assert!(out.score.iter().all(|x| (0.0..=1.0).contains(x)));
+    }
+
+    #[test]
+    fn windows_parse() {
+        assert_eq!(ScanWindow::parse("1440"), Ok(ScanWindow::Points(1440)));
+        assert_eq!(ScanWindow::parse("24h"), Ok(ScanWindow::Duration(86_400.0)));
+        assert_eq!(ScanWindow::parse("90m"), Ok(ScanWindow::Duration(5400.0)));
+        assert_eq!(ScanWindow::parse("1d"), Ok(ScanWindow::Duration(86_400.0)));
+        assert!(ScanWindow::parse("0").is_err());
+        assert!(ScanWindow::parse("h").is_err());
+        assert!(ScanWindow::parse("-3h").is_err());
+        assert!(ScanWindow::parse("").is_err());
+    }
+
+    #[test]
+    fn a_stopped_scan_returns_nothing() {
+        let s = Series::new("s", (0..10_000).map(|i| (i * 1_000_000, Some(i as f64))));
+        let out = scan(
+            &s,
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(100),
+            &|| true,
+        );
+        assert!(out.is_none());
+    }
+}
