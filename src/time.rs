@@ -56,6 +56,18 @@ pub fn format_iso(us: i64) -> String {
     }
 }
 
+/// µs since the epoch as ISO 8601 UTC: `2015-02-26T21:42:53Z`, with
+/// `.ffffff` only when the time has a fraction of a second.
+pub fn iso_time(us: i64) -> String {
+    if us.rem_euclid(1_000_000) != 0 {
+        return format_iso(us);
+    }
+    match chrono::DateTime::from_timestamp_micros(us) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => us.to_string(),
+    }
+}
+
 /// The start of the hour containing `us`.
 pub fn hour_floor(us: i64) -> i64 {
     us.div_euclid(HOUR_US) * HOUR_US

@@ -100,7 +100,7 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
 }
 
 #[test]
-fn a_perf_export_gives_a_series_per_phase_and_an_archive_is_not_yet_an_input() {
+fn a_perf_export_gives_a_series_per_phase() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| segscope_in(dir.path(), args);
     assert!(
@@ -131,8 +131,203 @@ fn a_perf_export_gives_a_series_per_phase_and_an_archive_is_not_yet_an_input() {
         .unwrap();
     assert_eq!(total["points"], 299, "one per node that finished");
     assert!(report["summary"]["errors"].as_array().unwrap().is_empty());
-    fs::create_dir(dir.path().join("archive")).unwrap();
-    let out = run(&["anomalies", "archive"]);
+    let out = run(&["anomalies", "missing.csv"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not a file"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.csv does not exist"));
+}
+
+#[test]
+fn an_archive_gives_series_per_stream_and_the_scan_writes_every_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| segscope_in(dir.path(), args);
+    assert!(run(&["demo", "arch", "--hours", "3"]).status.success());
+    let out = run(&[
+        "anomalies",
+        "arch",
+        "--scan",
+        "--window",
+        "2h",
+        "--points",
+        "pts",
+        "--json",
+        "-",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let series = report["series"].as_array().unwrap();
+    let names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    for what in [
+        "segment_duration",
+        "segments_per_minute",
+        "covered_seconds_per_minute",
+        "coverage_per_hour",
+    ] {
+        assert!(
+            names.contains(&format!("desertbus/source/{what}").as_str()),
+            "{what}: {names:?}"
+        );
+    }
+    assert_eq!(names.len(), 4 * 4, "two channels, two qualities");
+    assert_eq!(report["summary"]["scan"]["window"], "7200 s");
+    // Every scanned series has its points file, one row per point.
+    let per_minute = series
+        .iter()
+        .find(|s| s["name"] == "desertbus/source/segments_per_minute")
+        .unwrap();
+    assert_eq!(per_minute["points"], 180, "three hours of minutes");
+    let csv = fs::read_to_string(
+        dir.path()
+            .join("pts/desertbus_source_segments_per_minute.csv"),
+    )
+    .unwrap();
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("timestamp,value,votes,score"));
+    assert_eq!(lines.clone().count(), 180);
+    assert!(lines.next().unwrap().starts_with("2024-11-09T00:00:00Z,"));
+    assert_eq!(fs::read_dir(dir.path().join("pts")).unwrap().count(), 16);
+    // Nothing was written into the archive, and --points inside it is refused.
+    let out = run(&["anomalies", "arch", "--scan", "--points", "arch/pts"]);
+    assert!(!out.status.success());
+    assert!(!dir.path().join("arch/pts").exists());
+}
+
+#[test]
+fn the_scan_marks_the_spike_and_names_files_safely() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = 1_700_000_000i64;
+    let mut csv = String::from("time,cpu load,mem\n");
+    for i in 0..600 {
+        let wiggle = ((i * 37) % 11) as f64 / 10.0;
+        let cpu = if (400..403).contains(&i) {
+            60.0 + i as f64 - 400.0
+        } else {
+            10.0 + wiggle
+        };
+        csv.push_str(&format!("{},{cpu},{}\n", t0 + i * 60, 5.0 + wiggle));
+    }
+    fs::write(dir.path().join("host.csv"), csv).unwrap();
+    let out = segscope_in(
+        dir.path(),
+        &[
+            "anomalies",
+            "host.csv",
+            "--scan",
+            "--window",
+            "300",
+            "--points",
+            "pts",
+            "--json",
+            "-",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cpu = report["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "host/cpu load")
+        .unwrap();
+    let spike = "2023-11-15T04:53:20Z"; // t0 + 400 min
+    let anomalies: Vec<&str> = cpu["anomalies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(anomalies.contains(&spike), "{anomalies:?}");
+    assert!(cpu["max_score"].as_f64().unwrap() > 0.6);
+    let points = fs::read_to_string(dir.path().join("pts/host_cpu_load.csv")).unwrap();
+    let row = points.lines().find(|l| l.starts_with(spike)).unwrap();
+    let cells: Vec<&str> = row.split(',').collect();
+    assert_eq!(cells[1], "60");
+    assert!(cells[2].parse::<u8>().unwrap() >= 6, "{row}");
+    let quiet = points.lines().nth(200).unwrap();
+    let cells: Vec<&str> = quiet.split(',').collect();
+    assert!(cells[2].parse::<u8>().unwrap() < 6, "{quiet}");
+    assert!(cells[3].parse::<f64>().unwrap() < 0.3, "{quiet}");
+    assert!(dir.path().join("pts/host_mem.csv").exists());
+}
+
+#[test]
+fn stored_settings_are_used_and_flags_override_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| segscope_in(dir.path(), args);
+    let t0 = 1_700_000_000i64;
+    let body: String = (0..200)
+        .map(|i| format!("{},{}\n", t0 + i * 60, 10.0 + ((i * 37) % 11) as f64 / 10.0))
+        .collect();
+    fs::write(dir.path().join("s.csv"), body).unwrap();
+    let set = run(&["settings", "anomaly.consensus", "2"]);
+    assert!(
+        set.status.success(),
+        "{}",
+        String::from_utf8_lossy(&set.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&set.stdout),
+        "anomaly.consensus = 2\n"
+    );
+    assert!(
+        run(&["settings", "anomaly.algorithms", "grubbs,ks_test"])
+            .status
+            .success()
+    );
+    let bad = run(&["settings", "anomaly.consensus", "none"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("`none` is not a whole number"));
+    let listed = String::from_utf8(run(&["settings"]).stdout).unwrap();
+    assert!(listed.contains("anomaly.consensus = 2\n"), "{listed}");
+    assert!(
+        listed.contains("anomaly.stale_period_s = 500 (default)"),
+        "{listed}"
+    );
+    let report = |extra: &[&str]| -> Value {
+        let mut args = vec!["anomalies", "s.csv", "--json", "-"];
+        args.extend_from_slice(extra);
+        let out = run(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let stored = report(&[]);
+    assert_eq!(stored["summary"]["consensus"], 2);
+    assert_eq!(
+        stored["summary"]["algorithms"],
+        serde_json::json!(["grubbs", "ks_test"])
+    );
+    let flagged = report(&["--consensus", "1", "--algorithms", "all"]);
+    assert_eq!(flagged["summary"]["consensus"], 1);
+    assert_eq!(
+        flagged["summary"]["algorithms"].as_array().unwrap().len(),
+        9
+    );
+    assert!(
+        run(&["settings", "anomaly.consensus", "--reset"])
+            .status
+            .success()
+    );
+    let out = run(&["anomalies", "s.csv"]);
+    assert!(
+        !out.status.success(),
+        "default consensus 6 of the 2 stored algorithms"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("consensus 6 is more than the 2"));
+    assert!(
+        run(&["settings", "anomaly.algorithms", "--reset"])
+            .status
+            .success()
+    );
+    assert_eq!(report(&[])["summary"]["consensus"], 6);
 }

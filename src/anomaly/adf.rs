@@ -18,67 +18,96 @@ pub struct AdfResult {
     pub lag: usize,
 }
 
-/// Ordinary least squares by Householder QR: the coefficients, the sum of
-/// squared residuals and the first coefficient's standard error; `None` when
-/// the columns are (numerically) dependent or there are too few rows.
-fn ols(rows: &[Vec<f64>], y: &[f64]) -> Option<(Vec<f64>, f64, f64)> {
-    let n = rows.len();
-    let k = rows.first()?.len();
-    if n <= k {
-        return None;
-    }
-    // Column-major copy of X and a copy of y, reduced in place.
-    let mut a: Vec<Vec<f64>> = (0..k)
-        .map(|j| rows.iter().map(|r| r[j]).collect())
-        .collect();
-    let mut b = y.to_vec();
-    let scale = a
-        .iter()
-        .map(|c| c.iter().map(|x| x * x).sum::<f64>().sqrt())
-        .fold(0.0, f64::max);
-    for j in 0..k {
-        let norm = a[j][j..].iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm <= 1e-12 * scale.max(1e-300) {
+/// A Householder QR reduction of a design X (n rows, k columns) and its
+/// response y: R in the upper triangle of `a` (column-major) and Q'y in `b`.
+/// Because the reduction works column by column, the model made of the first
+/// j columns is reduced by the same steps: its sum of squared residuals is
+/// `Σ b[j..]²`, so one reduction serves every nested model.
+struct Reduced {
+    a: Vec<Vec<f64>>,
+    b: Vec<f64>,
+    /// The leading columns that are (numerically) independent.
+    usable: usize,
+}
+
+impl Reduced {
+    fn new(rows: &[Vec<f64>], y: &[f64]) -> Option<Reduced> {
+        let n = rows.len();
+        let k = rows.first()?.len();
+        if n <= k {
             return None;
         }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = a[j][j..].to_vec();
-        v[0] -= alpha;
-        let vnorm2: f64 = v.iter().map(|x| x * x).sum();
-        if vnorm2 == 0.0 {
-            continue;
-        }
-        for col in a.iter_mut().skip(j) {
-            let dot: f64 = v.iter().zip(&col[j..]).map(|(p, q)| p * q).sum();
+        let mut a: Vec<Vec<f64>> = (0..k)
+            .map(|j| rows.iter().map(|r| r[j]).collect())
+            .collect();
+        let mut b = y.to_vec();
+        let scale = a
+            .iter()
+            .map(|c| c.iter().map(|x| x * x).sum::<f64>().sqrt())
+            .fold(0.0, f64::max);
+        let mut usable = k;
+        for j in 0..k {
+            let norm = a[j][j..].iter().map(|x| x * x).sum::<f64>().sqrt();
+            if norm <= 1e-12 * scale.max(1e-300) {
+                usable = j;
+                break;
+            }
+            let alpha = if a[j][j] > 0.0 { -norm } else { norm };
+            let mut v: Vec<f64> = a[j][j..].to_vec();
+            v[0] -= alpha;
+            let vnorm2: f64 = v.iter().map(|x| x * x).sum();
+            if vnorm2 == 0.0 {
+                continue;
+            }
+            for col in a.iter_mut().skip(j) {
+                let dot: f64 = v.iter().zip(&col[j..]).map(|(p, q)| p * q).sum();
+                let f = 2.0 * dot / vnorm2;
+                for (x, vi) in col[j..].iter_mut().zip(&v) {
+                    *x -= f * vi;
+                }
+            }
+            let dot: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
             let f = 2.0 * dot / vnorm2;
-            for (x, vi) in col[j..].iter_mut().zip(&v) {
+            for (x, vi) in b[j..].iter_mut().zip(&v) {
                 *x -= f * vi;
             }
         }
-        let dot: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
-        let f = 2.0 * dot / vnorm2;
-        for (x, vi) in b[j..].iter_mut().zip(&v) {
-            *x -= f * vi;
+        Some(Reduced { a, b, usable })
+    }
+
+    /// The sum of squared residuals of the model of the first `j` columns
+    /// (`None` when they are dependent).
+    fn ssr(&self, j: usize) -> Option<f64> {
+        (j <= self.usable).then(|| self.b[j..].iter().map(|x| x * x).sum())
+    }
+
+    /// The full model's coefficients, sum of squared residuals and the first
+    /// coefficient's standard error.
+    fn solve(&self) -> Option<(Vec<f64>, f64, f64)> {
+        let k = self.a.len();
+        let n = self.b.len();
+        if self.usable < k {
+            return None;
         }
+        // R is a[j][i] for i <= j (column j, row i). Back substitution.
+        let r = |i: usize, j: usize| self.a[j][i];
+        let mut beta = vec![0.0; k];
+        for i in (0..k).rev() {
+            let s: f64 = (i + 1..k).map(|j| r(i, j) * beta[j]).sum();
+            beta[i] = (self.b[i] - s) / r(i, i);
+        }
+        let ssr = self.ssr(k)?;
+        // Row 0 of R^-1: the first coefficient's variance factor.
+        let mut inv_row = vec![0.0; k];
+        inv_row[0] = 1.0 / r(0, 0);
+        for j in 1..k {
+            let s: f64 = (0..j).map(|i| inv_row[i] * r(i, j)).sum();
+            inv_row[j] = -s / r(j, j);
+        }
+        let var_factor: f64 = inv_row.iter().map(|x| x * x).sum();
+        let sigma2 = ssr / (n - k) as f64;
+        Some((beta, ssr, (sigma2 * var_factor).sqrt()))
     }
-    // R is a[j][i] for i <= j (column j, row i). Back substitution.
-    let r = |i: usize, j: usize| a[j][i];
-    let mut beta = vec![0.0; k];
-    for i in (0..k).rev() {
-        let s: f64 = (i + 1..k).map(|j| r(i, j) * beta[j]).sum();
-        beta[i] = (b[i] - s) / r(i, i);
-    }
-    let ssr: f64 = b[k..].iter().map(|x| x * x).sum();
-    // Row 0 of R^-1: the first coefficient's variance factor.
-    let mut inv_row = vec![0.0; k];
-    inv_row[0] = 1.0 / r(0, 0);
-    for j in 1..k {
-        let s: f64 = (0..j).map(|i| inv_row[i] * r(i, j)).sum();
-        inv_row[j] = -s / r(j, j);
-    }
-    let var_factor: f64 = inv_row.iter().map(|x| x * x).sum();
-    let sigma2 = ssr / (n - k) as f64;
-    Some((beta, ssr, (sigma2 * var_factor).sqrt()))
 }
 
 /// The regression rows for lag `max_lag` trimming: for each usable t, the
@@ -122,21 +151,18 @@ pub fn adf(x: &[f64], max_lag: usize) -> Option<AdfResult> {
     if x.len() < max_lag + 14 {
         return None;
     }
-    // AIC of every lag on the common sample of the largest lag.
+    // AIC of every lag on the common sample of the largest lag: one
+    // reduction of [1, x_t, Δx_{t-1}, …, Δx_{t-max_lag}] gives them all.
     let (rows, y) = lagged(x, max_lag);
     let nobs = y.len() as f64;
+    let rows: Vec<Vec<f64>> = rows
+        .into_iter()
+        .map(|r| std::iter::once(1.0).chain(r).collect())
+        .collect();
+    let reduced = Reduced::new(&rows, &y)?;
     let mut best: Option<(f64, usize)> = None;
     for lag in 0..=max_lag {
-        let sub: Vec<Vec<f64>> = rows
-            .iter()
-            .map(|r| {
-                let mut v = Vec::with_capacity(lag + 2);
-                v.push(1.0);
-                v.extend_from_slice(&r[..=lag]);
-                v
-            })
-            .collect();
-        let Some((_, ssr, _)) = ols(&sub, &y) else {
+        let Some(ssr) = reduced.ssr(lag + 2) else {
             continue;
         };
         let k = (lag + 2) as f64;
@@ -157,7 +183,7 @@ pub fn adf(x: &[f64], max_lag: usize) -> Option<AdfResult> {
             r
         })
         .collect();
-    let (beta, _, se) = ols(&rows, &y)?;
+    let (beta, _, se) = Reduced::new(&rows, &y)?.solve()?;
     let statistic = beta[0] / se;
     statistic.is_finite().then(|| AdfResult {
         statistic,

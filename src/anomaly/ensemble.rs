@@ -9,7 +9,10 @@ use super::algorithms::{self, Vote, Window};
 use super::series::Series;
 
 /// The nine algorithms, by their Skyline names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum Algorithm {
     /// `median_absolute_deviation`.
     MedianAbsoluteDeviation,

@@ -12,6 +12,7 @@
 
 pub mod adf;
 pub mod algorithms;
+pub mod config;
 pub mod derive;
 pub mod ensemble;
 pub mod import;
@@ -23,7 +24,7 @@ pub mod series;
 pub mod stats;
 
 /// The ensemble's settings (specs/anomaly.md, "Series and settings").
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Settings {
     /// The window a series is judged over, seconds.
     pub full_duration_s: f64,

@@ -10,6 +10,8 @@ use rayon::prelude::*;
 use super::Settings;
 use super::ensemble::{Algorithm, Judgement, Outcome, judge};
 use super::import::{ImportError, import_file};
+use super::scan::{Scan, ScanWindow, scan};
+use super::series::Series;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -22,6 +24,17 @@ pub struct RunOptions {
     pub settings: Settings,
     /// Enabled algorithms.
     pub enabled: Vec<Algorithm>,
+    /// Scan every point over this window too (specs/anomaly.md, "Scan mode").
+    pub scan: Option<ScanWindow>,
+}
+
+/// A series scanned point by point.
+#[derive(Debug, Clone)]
+pub struct Scanned {
+    /// The series.
+    pub series: Series,
+    /// Every point's votes and score.
+    pub scan: Scan,
 }
 
 /// One series judged.
@@ -37,6 +50,21 @@ pub struct SeriesResult {
     pub duplicates: usize,
     /// The verdict.
     pub judgement: Judgement,
+    /// Every point's verdict, when the run scans.
+    pub scanned: Option<Scanned>,
+}
+
+impl SeriesResult {
+    /// The times (µs) of the points the scan found anomalous (at least
+    /// `consensus` votes); empty without a scan.
+    pub fn anomalous_times(&self, consensus: usize) -> Vec<i64> {
+        self.scanned.as_ref().map_or_else(Vec::new, |s| {
+            s.scan
+                .anomalous(consensus)
+                .map(|i| s.series.points[i].0)
+                .collect()
+        })
+    }
 }
 
 /// A finished run.
@@ -50,6 +78,8 @@ pub struct AnomalyRun {
     pub settings: Settings,
     /// The algorithms enabled.
     pub enabled: Vec<Algorithm>,
+    /// The scan window, when the run scanned.
+    pub scan: Option<ScanWindow>,
     /// Rows that could not be read, with their file.
     pub errors: Vec<(String, ImportError)>,
     /// Time spent importing.
@@ -114,10 +144,14 @@ pub fn run(
                 continue;
             }
             Ok(crate::input::Input::Archive(_)) => {
-                return Err(format!(
-                    "{}: series derived from a segment archive are not built yet; give series files or a perf export",
-                    path.display()
-                ));
+                let a = crate::analysis::analyse(
+                    path,
+                    &crate::archive::layout::Selection::default(),
+                    &crate::analysis::NoObserver,
+                )
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+                all.extend(super::derive::archive_series(&a));
+                continue;
             }
             _ => {}
         }
@@ -139,18 +173,25 @@ pub fn run(
     let now_s = now_us as f64 / 1e6;
     let judging = Instant::now();
     let series: Vec<Option<SeriesResult>> = all
-        .par_iter()
+        .into_par_iter()
         .map(|s| {
             if stop() {
                 return None;
             }
-            Some(SeriesResult {
+            let judgement = judge(&s, &options.settings, &options.enabled, now_s);
+            let mut result = SeriesResult {
                 name: s.name.clone(),
                 points: s.points.len(),
                 dropped: s.dropped,
                 duplicates: s.duplicates,
-                judgement: judge(s, &options.settings, &options.enabled, now_s),
-            })
+                judgement,
+                scanned: None,
+            };
+            if let Some(window) = options.scan {
+                let scan = scan(&s, &options.settings, &options.enabled, window, stop)?;
+                result.scanned = Some(Scanned { series: s, scan });
+            }
+            Some(result)
         })
         .collect();
     if stop() {
@@ -161,6 +202,7 @@ pub fn run(
         now_us,
         settings: options.settings.clone(),
         enabled: options.enabled.clone(),
+        scan: options.scan,
         errors,
         import_time,
         analysis_time: judging.elapsed(),

@@ -23,7 +23,7 @@ use super::order::OrderWindow;
 use super::series::Series;
 
 /// The window each point is judged over.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum ScanWindow {
     /// The points of the preceding `seconds` (t > t_i - seconds).
     Duration(f64),
@@ -579,8 +579,8 @@ mod tests {
                 if matches!(a, Algorithm::HistogramBins | Algorithm::KsTest) {
                     continue; // counts and p-values, compared exactly
                 }
-                let close = (vote.statistic - vote.threshold).abs()
-                    <= 1e-9 * vote.threshold.abs().max(1.0);
+                let close =
+                    (vote.statistic - vote.threshold).abs() <= 1e-9 * vote.threshold.abs().max(1.0);
                 assert!(!close, "{a:?} at {i} too close to call: {vote:?}");
             }
             assert_eq!(
@@ -610,7 +610,10 @@ mod tests {
         let points = (0..1800i64).map(|i| {
             let noise = ((i as u64 * 2_654_435_761) % 1000) as f64 / 1000.0;
             let shifted = (700..760).contains(&i) || (1500..1560).contains(&i);
-            (i * 10_000_000, Some(noise + if shifted { 5.0 } else { 0.0 }))
+            (
+                i * 10_000_000,
+                Some(noise + if shifted { 5.0 } else { 0.0 }),
+            )
         });
         let s = Series::new("shift", points);
         agrees_with_judging_each_window(&s, ScanWindow::Duration(7200.0), 7);

@@ -8,11 +8,15 @@ use std::time::Instant;
 use anyhow::bail;
 use clap::Args;
 
-use super::interrupted;
 use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
 use super::task_wait::run_task;
+use super::{interrupted, open_db};
+use crate::anomaly::config::{AnomalyConfig, parse_algorithms};
 use crate::anomaly::ensemble::Outcome;
 use crate::anomaly::run::AnomalyRun;
+use crate::anomaly::scan::ScanWindow;
+use crate::export::anomaly::{points_csv, points_file_name};
+use crate::export::atomic::write_output;
 use crate::export::kinds::{ExportKind, Subject};
 use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
 use crate::text::{shown, shown_path};
@@ -22,19 +26,32 @@ use crate::time::parse_user_time;
 #[derive(Args, Debug)]
 pub struct AnomaliesCmd {
     /// Series files: CSV (time column, one or more value columns), Graphite
-    /// render JSON or Prometheus query_range JSON; or Batch Shipyard perf
-    /// exports (each phase per node, in start order, is a series).
+    /// render JSON or Prometheus query_range JSON; segment archives (per
+    /// stream: segment duration, segments and covered seconds per minute,
+    /// coverage per hour); Batch Shipyard perf exports (each phase per node,
+    /// in start order).
     #[arg(required = true)]
     pub inputs: Vec<PathBuf>,
     /// The analysis time (default: the latest timestamp of all series).
     #[arg(long, value_name = "TIME", value_parser = parse_user_time)]
     pub now: Option<i64>,
-    /// Votes needed for "anomalous".
-    #[arg(long, value_name = "N", default_value_t = 6)]
-    pub consensus: usize,
-    /// Only these algorithms (comma-separated Skyline names).
-    #[arg(long, value_delimiter = ',', value_name = "A,B,...")]
-    pub algorithms: Vec<String>,
+    /// Votes needed for "anomalous" (default: the stored setting, 6).
+    #[arg(long, value_name = "N")]
+    pub consensus: Option<usize>,
+    /// Only these algorithms (comma-separated Skyline names; default: the
+    /// stored setting, all nine).
+    #[arg(long, value_name = "A,B,...")]
+    pub algorithms: Option<String>,
+    /// Also judge every point, as if it were the last (scan mode).
+    #[arg(long)]
+    pub scan: bool,
+    /// Scan mode's window: a number of points (1440) or a duration (86400s,
+    /// 90m, 24h, 1d). Default: the stored setting, FULL_DURATION.
+    #[arg(long, value_name = "N|DURATION", requires = "scan")]
+    pub window: Option<String>,
+    /// Write every scanned point to DIR/NAME.csv (timestamp,value,votes,score).
+    #[arg(long, value_name = "DIR", requires = "scan")]
+    pub points: Option<PathBuf>,
     /// Write the JSON report to FILE, or to stdout with `-`.
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
@@ -58,19 +75,27 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         (ExportKind::Json, &args.json),
     ]);
     for input in &args.inputs {
-        if !input.is_file() {
+        if !input.exists() {
             bail!(
-                "{} is not a file: give series files (CSV or JSON) or perf exports",
+                "{} does not exist: give series files (CSV or JSON), archives or perf exports",
                 shown_path(input)
             );
         }
-        check_outputs(input, &wanted, None)?;
+        let folder = args.points.as_deref().map(|d| (d, "--points"));
+        check_outputs(input, &wanted, folder)?;
     }
+    if let Some(dir) = &args.points
+        && dir.exists()
+        && !dir.is_dir()
+    {
+        bail!("--points {}: not a directory", shown_path(dir));
+    }
+    let config = run_config(args, db)?;
     let task = AnomaliesArgs {
         inputs: args.inputs.clone(),
         now_us: args.now,
-        consensus: Some(args.consensus),
-        algorithms: args.algorithms.clone(),
+        config,
+        scan: args.scan,
     };
     let input = args.inputs.first().map_or(Path::new("."), PathBuf::as_path);
     let result = run_task::<Anomalies>(&task, input, db, true, "series")?;
@@ -81,6 +106,9 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let started = Instant::now();
     let to_stdout = wanted.iter().any(|o| o.sink == Sink::Stdout);
     let mut failures = Vec::new();
+    if let Some(dir) = &args.points {
+        failures.extend(write_points(dir, &report));
+    }
     for o in &wanted {
         report.output_time = started.elapsed();
         failures.extend(write_outputs(
@@ -100,6 +128,52 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         }
     }
     fail_on(&failures)
+}
+
+/// The stored anomaly settings with this command's flags applied; stored
+/// values that do not read are named and skipped.
+fn run_config(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<AnomalyConfig> {
+    let (mut config, problems) = AnomalyConfig::load(&open_db(db)?);
+    for p in problems {
+        eprintln!("segscope: warning: {p}");
+    }
+    if let Some(c) = args.consensus {
+        config.settings.consensus = c;
+    }
+    if let Some(list) = &args.algorithms {
+        config.enabled = parse_algorithms(list).map_err(anyhow::Error::msg)?;
+    }
+    if let Some(w) = &args.window {
+        config.window = ScanWindow::parse(w).map_err(anyhow::Error::msg)?;
+    }
+    config.check().map_err(anyhow::Error::msg)?;
+    Ok(config)
+}
+
+/// Writes each scanned series to `dir` (created if missing), one file each,
+/// atomically; two series whose names clean up to one file name get `-2`,
+/// `-3`, … Returns what could not be written.
+fn write_points(dir: &Path, run: &AnomalyRun) -> Vec<String> {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        return vec![format!("--points {}: {e}", shown_path(dir))];
+    }
+    let mut used = std::collections::HashSet::new();
+    let mut failures = Vec::new();
+    for s in &run.series {
+        let Some(scanned) = &s.scanned else { continue };
+        let base = points_file_name(&s.name);
+        let mut name = base.clone();
+        let mut k = 1;
+        while !used.insert(name.clone()) {
+            k += 1;
+            name = format!("{}-{k}.csv", base.trim_end_matches(".csv"));
+        }
+        let path = dir.join(&name);
+        if let Err(e) = write_output(&path, &points_csv(scanned)) {
+            failures.push(format!("--points {}: {e}", shown_path(&path)));
+        }
+    }
+    failures
 }
 
 /// Counts per outcome, then the anomalous series with their votes.
@@ -126,6 +200,29 @@ pub fn summary_text(run: &AnomalyRun) -> String {
             s.judgement.vote_count(),
             names.join(", ")
         );
+    }
+    if let Some(window) = run.scan {
+        let flagged: Vec<(&str, usize)> = run
+            .series
+            .iter()
+            .map(|s| {
+                (
+                    s.name.as_str(),
+                    s.anomalous_times(run.settings.consensus).len(),
+                )
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let _ = writeln!(
+            out,
+            "scan over {}: {} anomalous points in {} series",
+            window.label(),
+            flagged.iter().map(|(_, n)| n).sum::<usize>(),
+            flagged.len()
+        );
+        for (name, n) in flagged {
+            let _ = writeln!(out, "  {}: {n} anomalous points", shown(name));
+        }
     }
     out
 }

@@ -1,5 +1,5 @@
 //! The command line: `segscope coverage`, `report`, `perf`, `demo`,
-//! `demo-perf`, `jobs`, `cache`, `bench`.
+//! `demo-perf`, `anomalies`, `settings`, `jobs`, `cache`, `bench`.
 //! Output meant for scripts goes to stdout; messages and progress go to stderr.
 
 mod anomalies;
@@ -8,6 +8,7 @@ mod jobs;
 mod outputs;
 mod perf;
 mod progress;
+mod settings;
 mod task_wait;
 
 use std::path::{Path, PathBuf};
@@ -61,8 +62,11 @@ pub enum Command {
     Perf(perf::PerfCmd),
     /// Write a generated Batch Shipyard perf export.
     DemoPerf(perf::DemoPerfArgs),
-    /// Judge the last point of every series of series files with the Skyline ensemble.
+    /// The Skyline ensemble over series files, archives or perf exports: the
+    /// last point of every series, or every point (--scan).
     Anomalies(anomalies::AnomaliesCmd),
+    /// Stored settings shared with the app: list, read, set, reset.
+    Settings(settings::SettingsCmd),
     /// The job queue: list, show, cancel, retry, submit, run a worker.
     Jobs(jobs::JobsCmd),
     /// The result cache.
@@ -241,6 +245,7 @@ pub fn main() -> ExitCode {
         Some(Command::Perf(args)) => perf::run(&args, db),
         Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),
         Some(Command::Anomalies(args)) => anomalies::run(&args, db),
+        Some(Command::Settings(args)) => settings::run(&args, db),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
         Some(Command::Cache(args)) => jobs::run_cache(&args, db),
         Some(Command::Bench(BenchCommand::Coverage {

@@ -8,8 +8,10 @@ use serde_json::{Value, json};
 
 use crate::anomaly::ensemble::{Algorithm, Outcome};
 use crate::anomaly::run::AnomalyRun;
+use crate::anomaly::run::Scanned;
 use crate::anomaly::stats::median;
 use crate::text::csv_text;
+use crate::time::iso_time;
 
 /// A number, or null (never NaN or Infinity).
 fn num(x: f64) -> Value {
@@ -34,7 +36,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
                     )
                 })
                 .collect();
-            json!({
+            let mut entry = json!({
                 "name": s.name,
                 "points": s.points,
                 "dropped": s.dropped,
@@ -43,7 +45,18 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
                 "votes": s.judgement.vote_count(),
                 "datapoint": s.judgement.datapoint.map_or(Value::Null, num),
                 "algorithms": algorithms,
-            })
+            });
+            if let (Some(scanned), Some(obj)) = (&s.scanned, entry.as_object_mut()) {
+                let times: Vec<String> = s
+                    .anomalous_times(run.settings.consensus)
+                    .into_iter()
+                    .map(iso_time)
+                    .collect();
+                let max_score = scanned.scan.score.iter().copied().fold(0.0f32, f32::max);
+                obj.insert("anomalies".into(), json!(times));
+                obj.insert("max_score".into(), num(f64::from(max_score)));
+            }
+            entry
         })
         .collect();
     let outcomes: BTreeMap<&str, usize> = Outcome::ALL
@@ -76,11 +89,19 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
         .iter()
         .map(|(file, e)| json!({"file": file, "line": e.line, "message": e.message}))
         .collect();
+    let scan = run.scan.map_or(Value::Null, |w| {
+        let anomalous: usize = run
+            .series
+            .iter()
+            .map(|s| s.anomalous_times(run.settings.consensus).len())
+            .sum();
+        json!({"window": w.label(), "anomalous_points": anomalous})
+    });
     let doc = json!({
         "series": series,
         "summary": {
             "series": run.series.len(),
-            "now": crate::export::timing::iso_us(run.now_us),
+            "now": crate::time::format_iso(run.now_us),
             "consensus": run.settings.consensus,
             "algorithms": run.enabled.iter().map(|a| a.name()).collect::<Vec<_>>(),
             "outcomes": outcomes,
@@ -91,6 +112,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
                 "analysis_s": run.analysis_time.as_secs_f64(),
                 "output_s": output_s,
             },
+            "scan": scan,
             "errors": errors,
         },
     });
@@ -138,6 +160,39 @@ pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// The file name of a series' points CSV: its name with every character
+/// outside `[A-Za-z0-9._-]` replaced by `_`, then `.csv`.
+pub fn points_file_name(series: &str) -> String {
+    let safe: String = series
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("{safe}.csv")
+}
+
+/// A scanned series point by point: `timestamp,value,votes,score`, time
+/// order, timestamps ISO 8601 UTC.
+pub fn points_csv(scanned: &Scanned) -> Vec<u8> {
+    let mut out = String::with_capacity(48 * scanned.series.points.len() + 32);
+    out.push_str("timestamp,value,votes,score\n");
+    for (i, &(t, v)) in scanned.series.points.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "{},{v},{},{:.4}",
+            iso_time(t),
+            scanned.scan.votes[i],
+            scanned.scan.score[i]
+        );
+    }
+    out.into_bytes()
+}
+
 /// The HTML report of an anomaly run: the outcome counts, then one row per
 /// series with its outcome, last value and every algorithm's vote (statistic
 /// and threshold on hover), anomalous series first.
@@ -148,7 +203,7 @@ pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
         h,
         "<p>{}; judged at {} UTC.</p>",
         escape(&run.outcome_line()),
-        escape(&crate::export::timing::iso_us(run.now_us)),
+        escape(&crate::time::format_iso(run.now_us)),
     );
     h.push_str("<table><tr><th class=\"l\">series</th><th>points</th><th class=\"l\">outcome</th><th>last value</th><th>votes</th>");
     for a in &run.enabled {

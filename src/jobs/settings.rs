@@ -28,6 +28,13 @@ pub fn set(db: &Db, key: &str, value: &str) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Forgets a setting.
+pub fn remove(db: &Db, key: &str) -> rusqlite::Result<()> {
+    db.lock()
+        .execute("DELETE FROM settings WHERE key = ?1", params![key])?;
+    Ok(())
+}
+
 /// Records an opened archive by its absolute path; a path that does not
 /// resolve (missing, unreadable) is not recorded.
 pub fn remember_opened(db: &Db, path: &std::path::Path) {

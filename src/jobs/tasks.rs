@@ -336,10 +336,10 @@ pub struct AnomaliesArgs {
     pub inputs: Vec<PathBuf>,
     /// The analysis time, µs (default: the latest timestamp of all series).
     pub now_us: Option<i64>,
-    /// Votes needed (default 6).
-    pub consensus: Option<usize>,
-    /// Algorithms to run, by name (default: all nine).
-    pub algorithms: Vec<String>,
+    /// Settings, enabled algorithms and scan window.
+    pub config: crate::anomaly::config::AnomalyConfig,
+    /// Scan every point too.
+    pub scan: bool,
 }
 
 /// `anomalies`: the Skyline ensemble over every series of the inputs; the
@@ -356,32 +356,13 @@ impl TaskKind for Anomalies {
         ctx: &KindContext<'_, Self>,
         args: AnomaliesArgs,
     ) -> Result<(Value, crate::anomaly::run::AnomalyRun), TaskError> {
-        use crate::anomaly::ensemble::Algorithm;
-        let enabled = if args.algorithms.is_empty() {
-            Algorithm::ALL.to_vec()
-        } else {
-            args.algorithms
-                .iter()
-                .map(|n| {
-                    Algorithm::from_name(n).ok_or_else(|| {
-                        let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-                        TaskError::Failed(format!(
-                            "no algorithm {n:?}; there are: {}",
-                            names.join(", ")
-                        ))
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        };
-        let mut settings = crate::anomaly::Settings::default();
-        if let Some(c) = args.consensus {
-            settings.consensus = c;
-        }
+        args.config.check().map_err(TaskError::Failed)?;
         let options = crate::anomaly::run::RunOptions {
             inputs: args.inputs,
             now_us: args.now_us,
-            settings,
-            enabled,
+            settings: args.config.settings,
+            enabled: args.config.enabled,
+            scan: args.scan.then_some(args.config.window),
         };
         ctx.progress(0, 0, "judging");
         let run = crate::anomaly::run::run(&options, &|| ctx.is_cancelled())

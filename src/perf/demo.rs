@@ -244,7 +244,7 @@ fn row_key(us: i64) -> String {
 
 fn insert_time(us: i64) -> String {
     // The server's insert time, shortly after the event.
-    crate::export::timing::iso_us(us + 180_000)
+    crate::time::format_iso(us + 180_000)
 }
 
 /// The export's bytes.

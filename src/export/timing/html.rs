@@ -4,11 +4,12 @@
 
 use std::fmt::Write as _;
 
-use super::{all_findings, iso_us, open_phases};
+use super::{all_findings, open_phases};
 use crate::export::html::{Section, escape, report};
 use crate::perf::summary::{Metric, Stats, metric_stats, slowest};
 use crate::perf::timings::NodeTimings;
 use crate::perf::{PerfAnalysis, PoolTimings};
+use crate::time::format_iso;
 
 /// Colours of graph.py's stacked phases, bottom first.
 pub const STACK_COLOURS: [&str; 4] = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd"];
@@ -99,7 +100,7 @@ pub fn stacked_bars_svg(pool: &PoolTimings) -> String {
             "<rect x=\"{x:.1}\" y=\"10\" width=\"{bar_w:.1}\" height=\"{plot_h}\" fill=\"transparent\"><title>{tip}</title></rect>"
         );
     }
-    for (x, label) in [(LEFT, iso_us(t0)), (W - 10.0, iso_us(t1))] {
+    for (x, label) in [(LEFT, format_iso(t0)), (W - 10.0, format_iso(t1))] {
         let anchor = if x == LEFT { "start" } else { "end" };
         let _ = writeln!(
             h,
@@ -245,7 +246,7 @@ fn pool_html(pool: &PoolTimings, h: &mut String) {
             h,
             "<tr><td class=\"l\">{}</td><td>{}</td>",
             escape(&n.node_id),
-            n.start_us.map(iso_us).unwrap_or_default()
+            n.start_us.map(format_iso).unwrap_or_default()
         );
         for m in Metric::ALL {
             match m.value(n) {

@@ -14,14 +14,7 @@ use crate::perf::PerfAnalysis;
 use crate::perf::summary::{Metric, metric_stats};
 use crate::perf::timings::{FindingKind, NodeTimings, Phase};
 use crate::text::csv_text;
-
-/// µs since the epoch as `2017-06-09T09:20:33.611512Z`.
-pub fn iso_us(us: i64) -> String {
-    match chrono::DateTime::from_timestamp_micros(us) {
-        Some(t) => t.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
-        None => us.to_string(),
-    }
-}
+use crate::time::format_iso;
 
 /// A number, or null when there is none (never NaN or Infinity).
 fn num(v: Option<f64>) -> Value {
@@ -103,7 +96,7 @@ fn node_out(node: &NodeTimings) -> NodeOut<'_> {
     let phase = |m: Metric| m.phase(node).map_or(Value::Null, |p| phase_json(m, p));
     NodeOut {
         node_id: &node.node_id,
-        start: node.start_us.map(iso_us),
+        start: node.start_us.map(format_iso),
         start_us: node.start_us,
         nodeprep: phase(Metric::Nodeprep),
         docker_install: phase(Metric::DockerInstall),
@@ -273,7 +266,7 @@ pub fn timing_csv(a: &PerfAnalysis) -> Vec<u8> {
                 "{},{},{}",
                 csv_text(&p.partition_key),
                 csv_text(&n.node_id),
-                n.start_us.map(iso_us).unwrap_or_default()
+                n.start_us.map(format_iso).unwrap_or_default()
             );
             for m in Metric::ALL {
                 let v = m.phase(n).map_or_else(

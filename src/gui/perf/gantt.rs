@@ -380,7 +380,7 @@ fn bar_text(node: &crate::perf::timings::NodeTimings, bar: &crate::perf::lanes::
     format!(
         "{}\n{what}: {length}\nfrom {}",
         crate::text::shown(&node.node_id),
-        crate::export::timing::iso_us(bar.start_us)
+        crate::time::format_iso(bar.start_us)
     )
 }
 
@@ -390,7 +390,7 @@ fn node_text(node: &crate::perf::timings::NodeTimings) -> String {
         "{}\nstart {}",
         crate::text::shown(&node.node_id),
         node.start_us
-            .map(crate::export::timing::iso_us)
+            .map(crate::time::format_iso)
             .unwrap_or_else(|| "unknown".into())
     );
     for m in Metric::ALL {

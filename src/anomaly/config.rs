@@ -1,0 +1,257 @@
+//! The anomaly settings a user keeps: the ensemble's settings, the enabled
+//! algorithms and the scan window, stored in the database's settings table
+//! (keys `anomaly.*`) so the command line and the app share them.
+
+use serde::{Deserialize, Serialize};
+
+use super::Settings;
+use super::ensemble::Algorithm;
+use super::scan::ScanWindow;
+use crate::jobs::db::Db;
+use crate::jobs::settings;
+
+/// Everything a run needs besides its inputs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AnomalyConfig {
+    /// The ensemble's settings.
+    pub settings: Settings,
+    /// The algorithms that vote, in the spec's order.
+    pub enabled: Vec<Algorithm>,
+    /// The scan window.
+    pub window: ScanWindow,
+}
+
+impl Default for AnomalyConfig {
+    fn default() -> Self {
+        let settings = Settings::default();
+        AnomalyConfig {
+            window: ScanWindow::Duration(settings.full_duration_s),
+            settings,
+            enabled: Algorithm::ALL.to_vec(),
+        }
+    }
+}
+
+/// One stored setting: its key and what it means.
+pub struct Key {
+    /// The settings table's key.
+    pub key: &'static str,
+    /// What it sets.
+    pub about: &'static str,
+}
+
+/// Every stored anomaly setting.
+pub const KEYS: [Key; 8] = [
+    Key {
+        key: "anomaly.consensus",
+        about: "votes needed for anomalous (default 6)",
+    },
+    Key {
+        key: "anomaly.algorithms",
+        about: "the algorithms that vote, comma-separated (default: all nine)",
+    },
+    Key {
+        key: "anomaly.full_duration_s",
+        about: "FULL_DURATION, the window a series is judged over, seconds (default 86400)",
+    },
+    Key {
+        key: "anomaly.stale_period_s",
+        about: "STALE_PERIOD, seconds (default 500)",
+    },
+    Key {
+        key: "anomaly.min_tolerable_length",
+        about: "MIN_TOLERABLE_LENGTH, points (default 100)",
+    },
+    Key {
+        key: "anomaly.max_tolerable_boredom",
+        about: "MAX_TOLERABLE_BOREDOM, points (default 100)",
+    },
+    Key {
+        key: "anomaly.boredom_set_size",
+        about: "BOREDOM_SET_SIZE, distinct values (default 1)",
+    },
+    Key {
+        key: "anomaly.scan_window",
+        about: "scan mode's window: points (1440) or a duration (86400s, 90m, 24h, 1d); default FULL_DURATION",
+    },
+];
+
+/// True for a key of [`KEYS`].
+pub fn is_key(key: &str) -> bool {
+    KEYS.iter().any(|k| k.key == key)
+}
+
+fn positive_count(text: &str) -> Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+    }
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}
+
+/// Reads a comma-separated list of algorithm names (`all` for the nine).
+pub fn parse_algorithms(text: &str) -> Result<Vec<Algorithm>, String> {
+    if text.trim() == "all" {
+        return Ok(Algorithm::ALL.to_vec());
+    }
+    let mut out = Vec::new();
+    for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let a = Algorithm::from_name(name).ok_or_else(|| {
+            let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
+            format!("no algorithm `{name}`; there are: {}", names.join(", "))
+        })?;
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    if out.is_empty() {
+        return Err("no algorithm named".into());
+    }
+    out.sort();
+    Ok(out)
+}
+
+impl AnomalyConfig {
+    /// The value of `key` as it would be stored.
+    pub fn value(&self, key: &str) -> Option<String> {
+        let s = &self.settings;
+        Some(match key {
+            "anomaly.consensus" => s.consensus.to_string(),
+            "anomaly.algorithms" => {
+                let names: Vec<&str> = self.enabled.iter().map(|a| a.name()).collect();
+                names.join(",")
+            }
+            "anomaly.full_duration_s" => s.full_duration_s.to_string(),
+            "anomaly.stale_period_s" => s.stale_period_s.to_string(),
+            "anomaly.min_tolerable_length" => s.min_tolerable_length.to_string(),
+            "anomaly.max_tolerable_boredom" => s.max_tolerable_boredom.to_string(),
+            "anomaly.boredom_set_size" => s.boredom_set_size.to_string(),
+            "anomaly.scan_window" => match self.window {
+                ScanWindow::Points(n) => n.to_string(),
+                ScanWindow::Duration(d) => format!("{d}s"),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Sets `key` from its text; a bad value leaves the config unchanged.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+        let s = &mut self.settings;
+        match key {
+            "anomaly.consensus" => s.consensus = positive_count(text)?,
+            "anomaly.algorithms" => self.enabled = parse_algorithms(text)?,
+            "anomaly.full_duration_s" => s.full_duration_s = positive_seconds(text)?,
+            "anomaly.stale_period_s" => s.stale_period_s = positive_seconds(text)?,
+            "anomaly.min_tolerable_length" => s.min_tolerable_length = positive_count(text)?,
+            "anomaly.max_tolerable_boredom" => s.max_tolerable_boredom = positive_count(text)?,
+            "anomaly.boredom_set_size" => s.boredom_set_size = positive_count(text)?,
+            "anomaly.scan_window" => self.window = ScanWindow::parse(text)?,
+            _ => return Err(format!("no setting `{key}`")),
+        }
+        Ok(())
+    }
+
+    /// Checks that the settings can run: consensus at most the number of
+    /// enabled algorithms.
+    pub fn check(&self) -> Result<(), String> {
+        if self.settings.consensus > self.enabled.len() {
+            return Err(format!(
+                "consensus {} is more than the {} algorithms enabled",
+                self.settings.consensus,
+                self.enabled.len()
+            ));
+        }
+        Ok(())
+    }
+
+    /// The stored config: the defaults with every stored key applied. A
+    /// stored value that does not read is skipped and named in the second
+    /// part (the rest still applies).
+    pub fn load(db: &Db) -> (AnomalyConfig, Vec<String>) {
+        let mut config = AnomalyConfig::default();
+        let mut problems = Vec::new();
+        // Without a stored scan window it follows FULL_DURATION.
+        let mut window_stored = false;
+        for k in &KEYS {
+            match settings::get(db, k.key) {
+                Ok(Some(text)) => match config.set(k.key, &text) {
+                    Ok(()) => window_stored |= k.key == "anomaly.scan_window",
+                    Err(e) => problems.push(format!("stored setting {}: {e}; default used", k.key)),
+                },
+                Ok(None) => {}
+                Err(e) => problems.push(format!("cannot read setting {}: {e}", k.key)),
+            }
+        }
+        if !window_stored {
+            config.window = ScanWindow::Duration(config.settings.full_duration_s);
+        }
+        (config, problems)
+    }
+
+    /// Stores `key` (checked first: a bad value is refused, nothing stored).
+    pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
+        let (mut config, _) = AnomalyConfig::load(db);
+        config.set(key, text)?;
+        let value = config.value(key).unwrap_or_default();
+        settings::set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
+    }
+
+    /// Stores every key of this config.
+    pub fn save(&self, db: &Db) -> Result<(), String> {
+        for k in &KEYS {
+            let value = self.value(k.key).unwrap_or_default();
+            settings::set(db, k.key, &value).map_err(|e| format!("cannot store {}: {e}", k.key))?;
+        }
+        Ok(())
+    }
+
+    /// Forgets `key`: its default applies again.
+    pub fn reset(db: &Db, key: &str) -> Result<(), String> {
+        if !is_key(key) {
+            return Err(format!("no setting `{key}`"));
+        }
+        settings::remove(db, key).map_err(|e| format!("cannot reset {key}: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_settings_apply_and_bad_ones_are_named() {
+        let db = Db::memory().unwrap();
+        assert_eq!(AnomalyConfig::load(&db).0, AnomalyConfig::default());
+        AnomalyConfig::store(&db, "anomaly.consensus", "5").unwrap();
+        AnomalyConfig::store(&db, "anomaly.algorithms", "ks_test, grubbs,grubbs").unwrap();
+        AnomalyConfig::store(&db, "anomaly.full_duration_s", "3600").unwrap();
+        assert!(AnomalyConfig::store(&db, "anomaly.consensus", "0").is_err());
+        assert!(AnomalyConfig::store(&db, "anomaly.algorithms", "nine").is_err());
+        assert!(AnomalyConfig::store(&db, "anomaly.colour", "red").is_err());
+        let (c, problems) = AnomalyConfig::load(&db);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.settings.consensus, 5);
+        assert_eq!(c.enabled, vec![Algorithm::Grubbs, Algorithm::KsTest]);
+        assert_eq!(
+            c.window,
+            ScanWindow::Duration(3600.0),
+            "follows FULL_DURATION"
+        );
+        assert!(c.check().is_err(), "5 of 2");
+        AnomalyConfig::store(&db, "anomaly.scan_window", "1440").unwrap();
+        assert_eq!(AnomalyConfig::load(&db).0.window, ScanWindow::Points(1440));
+        // A value broken behind segscope's back is skipped and named.
+        settings::set(&db, "anomaly.stale_period_s", "soon").unwrap();
+        let (c, problems) = AnomalyConfig::load(&db);
+        assert_eq!(c.settings.stale_period_s, 500.0);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        AnomalyConfig::reset(&db, "anomaly.consensus").unwrap();
+        assert_eq!(AnomalyConfig::load(&db).0.settings.consensus, 6);
+    }
+}
