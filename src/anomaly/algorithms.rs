@@ -72,6 +72,27 @@ pub fn grubbs_critical(n: usize) -> Option<f64> {
     if n < 3 {
         return None;
     }
+    // The inverse t distribution is slow next to the rest of the ensemble,
+    // and a run meets few distinct lengths: remember them per thread.
+    thread_local! {
+        static KNOWN: std::cell::RefCell<std::collections::HashMap<usize, Option<f64>>> =
+            std::cell::RefCell::new(std::collections::HashMap::new());
+    }
+    if let Some(g) = KNOWN.with(|k| k.borrow().get(&n).copied()) {
+        return g;
+    }
+    let g = grubbs_critical_uncached(n);
+    KNOWN.with(|k| {
+        let mut k = k.borrow_mut();
+        if k.len() > 4096 {
+            k.clear();
+        }
+        k.insert(n, g);
+    });
+    g
+}
+
+fn grubbs_critical_uncached(n: usize) -> Option<f64> {
     let nf = n as f64;
     let t = StudentsT::new(0.0, 1.0, nf - 2.0).ok()?;
     // The inverse survival function at 0.05 / (2N).

@@ -21,12 +21,17 @@ pub struct AnomalyConfig {
     pub window: ScanWindow,
 }
 
+/// The default scan window: 1,440 points, which is Skyline's FULL_DURATION
+/// (a day) at the one-minute resolution it was built for, and holds enough
+/// points at any resolution (a day of half-hourly data would be 48 points,
+/// too few to judge).
+pub const DEFAULT_SCAN_WINDOW: ScanWindow = ScanWindow::Points(1440);
+
 impl Default for AnomalyConfig {
     fn default() -> Self {
-        let settings = Settings::default();
         AnomalyConfig {
-            window: ScanWindow::Duration(settings.full_duration_s),
-            settings,
+            window: DEFAULT_SCAN_WINDOW,
+            settings: Settings::default(),
             enabled: Algorithm::ALL.to_vec(),
         }
     }
@@ -72,7 +77,7 @@ pub const KEYS: [Key; 8] = [
     },
     Key {
         key: "anomaly.scan_window",
-        about: "scan mode's window: points (1440) or a duration (86400s, 90m, 24h, 1d); default FULL_DURATION",
+        about: "scan mode's window: points (1440) or a duration (86400s, 90m, 24h, 1d); default 1440 points",
     },
 ];
 
@@ -176,20 +181,16 @@ impl AnomalyConfig {
     pub fn load(db: &Db) -> (AnomalyConfig, Vec<String>) {
         let mut config = AnomalyConfig::default();
         let mut problems = Vec::new();
-        // Without a stored scan window it follows FULL_DURATION.
-        let mut window_stored = false;
         for k in &KEYS {
             match settings::get(db, k.key) {
-                Ok(Some(text)) => match config.set(k.key, &text) {
-                    Ok(()) => window_stored |= k.key == "anomaly.scan_window",
-                    Err(e) => problems.push(format!("stored setting {}: {e}; default used", k.key)),
-                },
+                Ok(Some(text)) => {
+                    if let Err(e) = config.set(k.key, &text) {
+                        problems.push(format!("stored setting {}: {e}; default used", k.key));
+                    }
+                }
                 Ok(None) => {}
                 Err(e) => problems.push(format!("cannot read setting {}: {e}", k.key)),
             }
-        }
-        if !window_stored {
-            config.window = ScanWindow::Duration(config.settings.full_duration_s);
         }
         (config, problems)
     }
@@ -238,11 +239,8 @@ mod tests {
         assert!(problems.is_empty(), "{problems:?}");
         assert_eq!(c.settings.consensus, 5);
         assert_eq!(c.enabled, vec![Algorithm::Grubbs, Algorithm::KsTest]);
-        assert_eq!(
-            c.window,
-            ScanWindow::Duration(3600.0),
-            "follows FULL_DURATION"
-        );
+        assert_eq!(c.settings.full_duration_s, 3600.0);
+        assert_eq!(c.window, DEFAULT_SCAN_WINDOW);
         assert!(c.check().is_err(), "5 of 2");
         AnomalyConfig::store(&db, "anomaly.scan_window", "1440").unwrap();
         assert_eq!(AnomalyConfig::load(&db).0.window, ScanWindow::Points(1440));

@@ -17,6 +17,7 @@ pub mod derive;
 pub mod ensemble;
 pub mod import;
 pub mod ks;
+pub mod nab;
 pub mod order;
 pub mod run;
 pub mod scan;

@@ -184,28 +184,74 @@ pub fn scan(
     window: ScanWindow,
     stop: &dyn Fn() -> bool,
 ) -> Option<Scan> {
+    let mut out = Scan {
+        votes: Vec::with_capacity(series.points.len()),
+        score: Vec::with_capacity(series.points.len()),
+    };
+    let mut strengths = Vec::with_capacity(series.points.len());
+    let finished = scan_each(series, settings, enabled, window, stop, |_, votes| {
+        out.votes
+            .push(votes.iter().filter(|(_, v)| v.vote).count() as u8);
+        strengths.push(strength(votes, enabled.len()));
+    });
+    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
+    out.score = novelty(&series.points, &strengths, horizon_us);
+    finished.then_some(out)
+}
+
+/// The anomaly score from each point's strength: the strength times
+/// `sqrt(1 - m)`, m the highest strength of the points in the `horizon_us`
+/// before it. A point as strong as one shortly before it adds little: an
+/// incident alerts once, at its start, instead of at every point of it.
+pub fn novelty(points: &[(i64, f64)], strengths: &[f64], horizon_us: i64) -> Vec<f32> {
+    let mut out = Vec::with_capacity(strengths.len());
+    // Indices of a decreasing run of strengths inside the horizon.
+    let mut recent: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    for (i, &x) in strengths.iter().enumerate() {
+        let t = points[i].0;
+        while recent
+            .front()
+            .is_some_and(|&j| points[j].0 <= t - horizon_us)
+        {
+            recent.pop_front();
+        }
+        let m = recent.front().map_or(0.0, |&j| strengths[j]);
+        out.push((x * (1.0 - m).max(0.0).sqrt()).clamp(0.0, 1.0) as f32);
+        while recent.back().is_some_and(|&j| strengths[j] <= x) {
+            recent.pop_back();
+        }
+        recent.push_back(i);
+    }
+    out
+}
+
+/// The scan behind [`scan`]: calls `visit` with every point's index and the
+/// enabled algorithms' votes on it (none when a pre-check decided). Returns
+/// false when `stop` ended it early.
+pub fn scan_each(
+    series: &Series,
+    settings: &Settings,
+    enabled: &[Algorithm],
+    window: ScanWindow,
+    stop: &dyn Fn() -> bool,
+    mut visit: impl FnMut(usize, &[(Algorithm, Vote)]),
+) -> bool {
     let t: Vec<f64> = series.times_s();
     let v: Vec<f64> = series.values();
     let mut s = Scanner::new(&t, &v, settings, window);
-    let mut out = Scan {
-        votes: Vec::with_capacity(v.len()),
-        score: Vec::with_capacity(v.len()),
-    };
     let mut votes = Vec::with_capacity(enabled.len());
     for i in 0..v.len() {
         if i % 4096 == 4095 && stop() {
-            return None;
+            return false;
         }
         s.advance(i);
         votes.clear();
         if s.judged(i) {
             votes.extend(enabled.iter().map(|&a| (a, s.vote(a, i))));
         }
-        out.votes
-            .push(votes.iter().filter(|(_, v)| v.vote).count() as u8);
-        out.score.push(score(&votes, enabled.len()) as f32);
+        visit(i, &votes);
     }
-    Some(out)
+    true
 }
 
 /// The state of a scan after point `i`: the window [a, i] and the sets
@@ -235,8 +281,6 @@ struct Scanner<'a> {
     rb: usize,
     /// Points added since the sums were last rebuilt.
     since_rebuild: usize,
-    /// Grubbs' critical value per window length (NaN: not computed yet).
-    grubbs: Vec<f64>,
 }
 
 fn boredom_key(x: f64) -> u64 {
@@ -264,7 +308,6 @@ impl<'a> Scanner<'a> {
             ra: 0,
             rb: 0,
             since_rebuild: 0,
-            grubbs: Vec::new(),
         }
     }
 
@@ -392,17 +435,6 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn grubbs_critical(&mut self, n: usize) -> f64 {
-        if self.grubbs.len() <= n {
-            self.grubbs.resize(n + 1, f64::NAN);
-        }
-        if self.grubbs[n].is_nan() {
-            self.grubbs[n] = grubbs_critical(n).unwrap_or(f64::INFINITY);
-        }
-        let g = self.grubbs[n];
-        if g.is_infinite() { f64::NAN } else { g }
-    }
-
     /// Algorithm `alg`'s vote at point `i` (the window [a, i]).
     fn vote(&mut self, alg: Algorithm, i: usize) -> Vote {
         let n = i + 1 - self.a;
@@ -414,7 +446,7 @@ impl<'a> Scanner<'a> {
                 mad_vote((self.v[i] - med).abs(), self.order.median_distance(med))
             }
             Algorithm::Grubbs => {
-                let g = self.grubbs_critical(n);
+                let g = grubbs_critical(n).unwrap_or(f64::NAN);
                 grubbs_vote(tail_y, s.mean(), s.std(1.0), g)
             }
             Algorithm::FirstHourAverage => {
@@ -476,17 +508,14 @@ impl<'a> Scanner<'a> {
     }
 }
 
-/// segscope's anomaly score of one point, in [0, 1], from the enabled
-/// algorithms' votes (`enabled` of them; none when a pre-check decided).
-///
-/// Each algorithm contributes its strength: 1 when it votes anomalous; below
-/// its threshold, for the tests that compare a statistic with a threshold,
-/// `(statistic / threshold)^4 / 2`, so near misses count a little and
-/// ordinary points almost nothing; 0 for the others. The score is the mean
-/// strength over the enabled algorithms: 1 when all vote, 6/9 at the
-/// default consensus with nothing else near, and a point where six vote and
-/// the rest nearly do scores higher than one where the rest are quiet.
-pub fn score(votes: &[(Algorithm, Vote)], enabled: usize) -> f64 {
+/// A point's strength, in [0, 1], from the enabled algorithms' votes
+/// (`enabled` of them; none when a pre-check decided): the mean over the
+/// enabled algorithms of each one's strength, 1 when it votes anomalous and,
+/// below its threshold, `(statistic / threshold)² / 2` for the tests that
+/// compare a statistic with a threshold (0 for histogram_bins and ks_test).
+/// So all nine voting gives 1, six of nine at least 2/3, and near misses
+/// count a little. The anomaly score is the strength made novel ([`novelty`]).
+pub fn strength(votes: &[(Algorithm, Vote)], enabled: usize) -> f64 {
     if votes.is_empty() || enabled == 0 {
         return 0.0;
     }
@@ -499,7 +528,7 @@ pub fn score(votes: &[(Algorithm, Vote)], enabled: usize) -> f64 {
             _ => {
                 let r = v.statistic / v.threshold;
                 if r.is_finite() && r > 0.0 {
-                    r.min(1.0).powi(4) / 2.0
+                    r.min(1.0).powi(2) / 2.0
                 } else {
                     0.0
                 }
@@ -589,12 +618,6 @@ mod tests {
                 "point {i}: {:?}",
                 j.votes
             );
-            let expected = score(&j.votes, enabled.len()) as f32;
-            assert!(
-                (scanned.score[i] - expected).abs() < 1e-4,
-                "score at {i}: {} vs {expected}",
-                scanned.score[i]
-            );
             judged += 1;
         }
         assert!(judged > 10, "only {judged} points judged");
@@ -653,10 +676,54 @@ mod tests {
             flagged.iter().all(|&i| (400..410).contains(&i)),
             "{flagged:?}"
         );
-        assert!(out.score[402] > 0.6, "{}", out.score[402]);
+        let peak = |scores: &[f32], from: usize| {
+            scores[from..from + 3]
+                .iter()
+                .cloned()
+                .fold(0.0f32, f32::max)
+        };
+        assert!(peak(&out.score, 400) > 0.6, "{:?}", &out.score[400..403]);
         let quiet = out.score[150..399].iter().cloned().fold(0.0f32, f32::max);
         assert!(quiet < 0.3, "{quiet}");
         assert!(out.score.iter().all(|x| (0.0..=1.0).contains(x)));
+        // The same spike again two hours later is no news; ten days later it is.
+        let mut points: Vec<(i64, Option<f64>)> =
+            s.points.iter().map(|p| (p.0, Some(p.1))).collect();
+        for (k, p) in points.iter_mut().enumerate().skip(520).take(3) {
+            p.1 = Some(40.0 + k as f64 - 120.0);
+        }
+        let twice = scan(
+            &Series::new("twice", points),
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(300),
+            &|| false,
+        )
+        .unwrap();
+        assert!(twice.votes[522] >= 6, "still voted anomalous");
+        assert!(
+            peak(&twice.score, 520) < 0.5 * peak(&twice.score, 400),
+            "{:?} vs {:?}",
+            &twice.score[520..523],
+            &twice.score[400..403]
+        );
+    }
+
+    #[test]
+    fn novelty_damps_what_follows_a_strong_point_within_the_horizon() {
+        let points: Vec<(i64, f64)> = (0..6).map(|i| (i * 10, 0.0)).collect();
+        let s = novelty(&points, &[0.2, 0.9, 0.9, 0.1, 0.5, 0.8], 25);
+        let expect = [
+            0.2,
+            0.9 * 0.8f64.sqrt(),
+            0.9 * 0.1f64.sqrt(),
+            0.1 * 0.1f64.sqrt(),
+            0.5 * 0.1f64.sqrt(),
+            0.8 * 0.5f64.sqrt(),
+        ];
+        for (a, b) in s.iter().zip(expect) {
+            assert!((f64::from(*a) - b).abs() < 1e-6, "{s:?}");
+        }
     }
 
     #[test]

@@ -23,13 +23,16 @@ pub fn median(v: &[f64]) -> f64 {
     if v.is_empty() {
         return f64::NAN;
     }
+    // Selection, not a full sort: the middle value(s) in linear time.
     let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
     let n = s.len();
+    let (below, &mut upper, _) = s.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        s[n / 2]
+        upper
     } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
+        // The lower middle value is the largest of the values below.
+        let lower = below.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        (lower + upper) / 2.0
     }
 }
 

@@ -46,7 +46,7 @@ pub struct AnomaliesCmd {
     #[arg(long)]
     pub scan: bool,
     /// Scan mode's window: a number of points (1440) or a duration (86400s,
-    /// 90m, 24h, 1d). Default: the stored setting, FULL_DURATION.
+    /// 90m, 24h, 1d). Default: the stored setting, 1440 points.
     #[arg(long, value_name = "N|DURATION", requires = "scan")]
     pub window: Option<String>,
     /// Write every scanned point to DIR/NAME.csv (timestamp,value,votes,score).

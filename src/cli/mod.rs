@@ -166,6 +166,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
+    /// The anomaly targets: last-point series/s, scan times, and with NAB's
+    /// folder the import time and the NAB score of the scan's anomaly score.
+    Anomalies {
+        /// NAB's folder (with data/ and labels/).
+        #[arg(long, value_name = "DIR")]
+        nab: Option<PathBuf>,
+        /// Series of the last-point measurement.
+        #[arg(long, default_value_t = 20_000)]
+        series: usize,
+        /// Rounds.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// Enqueue N trivial tasks one by one and run them to the end.
     Jobs {
         /// Number of tasks.
@@ -259,6 +272,12 @@ pub fn main() -> ExitCode {
             nodes,
             rounds,
         })) => crate::bench::bench_perf(export.as_deref(), nodes, rounds)
+            .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Anomalies {
+            nab,
+            series,
+            rounds,
+        })) => crate::bench::anomalies::bench_anomalies(nab.as_deref(), series, rounds)
             .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
             crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))

@@ -1,6 +1,8 @@
-//! `segscope bench coverage PATH`: times a bare directory walk of the archive
+//! Benchmarks. `segscope bench coverage PATH`: times a bare directory walk of the archive
 //! (what `find PATH -type f` does), `find` itself when present, and the full
 //! analysis, over several rounds, and reports segments/s, the ratio and peak memory.
+
+pub mod anomalies;
 
 use std::fs;
 use std::io;
