@@ -213,4 +213,32 @@ mod tests {
         assert!((kolmogorov_sf(1.358) - 0.05).abs() < 1e-3);
         assert_eq!(kolmogorov_sf(0.0), 1.0);
     }
+
+    #[test]
+    fn a_small_limiting_p_means_a_small_exact_p() {
+        // Scan mode trusts the limiting distribution when it says p < 0.005;
+        // the exact p must then be below 0.05, for every size ks_test meets
+        // in practice and every D above its 0.5 gate.
+        let limit = crate::anomaly::algorithms::KS_CLEARLY_BELOW;
+        let mut checked = 0;
+        for n1 in (20..=100).step_by(10) {
+            for n2 in (20..=100).step_by(10) {
+                let lcm = (n1 / gcd(n1, n2)) * n2;
+                for h in (lcm / 2 + 1)..=lcm {
+                    let d = h as f64 / lcm as f64;
+                    let asymptotic =
+                        kolmogorov_sf(d * ((n1 * n2) as f64 / (n1 + n2) as f64).sqrt());
+                    if asymptotic < limit {
+                        let exact = ks_p_value(d, n1, n2);
+                        assert!(
+                            exact < 0.05,
+                            "{n1} {n2} D={d}: exact {exact}, limit {asymptotic}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 1000, "{checked}");
+    }
 }

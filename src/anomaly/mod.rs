@@ -11,12 +11,14 @@
 //! task, command and views build on these.
 
 pub mod adf;
+pub mod adf_sums;
 pub mod algorithms;
 pub mod config;
 pub mod derive;
 pub mod ensemble;
 pub mod import;
 pub mod ks;
+pub mod ks_windows;
 pub mod nab;
 pub mod order;
 pub mod run;

@@ -15,10 +15,10 @@ use std::collections::HashMap;
 
 use super::Settings;
 use super::algorithms::{
-    Vote, grubbs_critical, grubbs_vote, histogram_bin, histogram_vote, ks_vote, least_squares_vote,
-    mad_vote,
+    Vote, grubbs_critical, grubbs_vote, histogram_bin, histogram_vote, least_squares_vote, mad_vote,
 };
 use super::ensemble::Algorithm;
+use super::ks_windows::KsWindows;
 use super::order::OrderWindow;
 use super::series::Series;
 
@@ -239,6 +239,7 @@ pub fn scan_each(
     let t: Vec<f64> = series.times_s();
     let v: Vec<f64> = series.values();
     let mut s = Scanner::new(&t, &v, settings, window);
+    s.with_ks = enabled.contains(&Algorithm::KsTest);
     let mut votes = Vec::with_capacity(enabled.len());
     for i in 0..v.len() {
         if i % 4096 == 4095 && stop() {
@@ -279,6 +280,9 @@ struct Scanner<'a> {
     /// ks_test's reference [ra, rb) and probe [rb, i].
     ra: usize,
     rb: usize,
+    /// Whether ks_test runs (its windows are kept only then).
+    with_ks: bool,
+    ks: KsWindows,
     /// Points added since the sums were last rebuilt.
     since_rebuild: usize,
 }
@@ -307,6 +311,8 @@ impl<'a> Scanner<'a> {
             distinct: HashMap::new(),
             ra: 0,
             rb: 0,
+            with_ks: true,
+            ks: KsWindows::default(),
             since_rebuild: 0,
         }
     }
@@ -345,6 +351,9 @@ impl<'a> Scanner<'a> {
         self.ra = self.ra.max(a) + t[self.ra.max(a)..=i].partition_point(|&tk| tk < now - 3600.0);
         self.rb = self.rb.max(self.ra)
             + t[self.rb.max(self.ra)..=i].partition_point(|&tk| tk < now - 600.0);
+        if self.with_ks {
+            self.ks.slide(self.v, self.ra, self.rb, i + 1);
+        }
 
         self.since_rebuild += 1;
         if self.since_rebuild >= (i + 1 - a).max(1024) {
@@ -502,7 +511,7 @@ impl<'a> Scanner<'a> {
                 if rb - ra < 20 || i + 1 - rb < 20 {
                     return Vote::no(f64::NAN, 0.05);
                 }
-                ks_vote(&self.v[ra..rb], &self.v[rb..=i], false)
+                self.ks.vote(self.v)
             }
         }
     }
