@@ -68,20 +68,14 @@ fn add_to(s: &mut [[f64; W]; W], z: &[f64; W], sign: f64) {
 fn cholesky(s: &[[f64; W]; W], k: usize, l: &mut [[f64; COLS]; COLS]) -> usize {
     let scale = (0..k).map(|i| s[i][i]).fold(0.0, f64::max).max(1e-300);
     for j in 0..k {
-        let mut d = s[j][j];
-        for m in 0..j {
-            d -= l[j][m] * l[j][m];
-        }
+        let d = s[j][j] - l[j][..j].iter().map(|x| x * x).sum::<f64>();
         if d <= 1e-24 * scale {
             return j;
         }
         l[j][j] = d.sqrt();
         for i in j + 1..k {
-            let mut v = s[i][j];
-            for m in 0..j {
-                v -= l[i][m] * l[j][m];
-            }
-            l[i][j] = v / l[j][j];
+            let dot: f64 = l[i][..j].iter().zip(&l[j][..j]).map(|(a, b)| a * b).sum();
+            l[i][j] = (s[i][j] - dot) / l[j][j];
         }
     }
     k
