@@ -1,5 +1,5 @@
-//! What a path is: a segment archive directory or a perf-data export (a series
-//! file comes with the anomaly work), for the command line and the app alike.
+//! What a path is: a segment archive directory, a perf-data export or a
+//! series file, for the command line and the app alike.
 
 use std::fs;
 use std::io::Read as _;
@@ -12,6 +12,9 @@ pub enum Input {
     Archive(PathBuf),
     /// A Batch Shipyard perf table export (CSV or JSON).
     PerfExport(PathBuf),
+    /// Time series: CSV (a time column, value columns), Graphite render JSON
+    /// or Prometheus query_range JSON.
+    Series(PathBuf),
 }
 
 /// Why a path is none of the inputs segscope reads.
@@ -27,7 +30,7 @@ pub enum DetectError {
     },
     /// A file whose content is not recognised.
     #[error(
-        "{0} is not a segment archive (a directory) or a perf export (CSV or JSON with PartitionKey and RowKey)"
+        "{0} is not a segment archive (a directory), a perf export (CSV or JSON with PartitionKey and RowKey) or a series file (CSV with a time column, Graphite or Prometheus JSON)"
     )]
     Unrecognised(PathBuf),
 }
@@ -61,9 +64,28 @@ pub fn detect(path: &Path) -> Result<Input, DetectError> {
         && (text.contains("\"PartitionKey\"") || text.contains("\"RowKey\""));
     if csv_header || json {
         Ok(Input::PerfExport(path.to_path_buf()))
+    } else if is_series(text) {
+        Ok(Input::Series(path.to_path_buf()))
     } else {
         Err(DetectError::Unrecognised(path.to_path_buf()))
     }
+}
+
+/// A series file by its first bytes: Graphite's `target`/`datapoints`,
+/// Prometheus' `resultType`, or a CSV whose first or second line starts with
+/// a time and has a second cell.
+fn is_series(text: &str) -> bool {
+    if text.starts_with('[') {
+        return text.contains("\"datapoints\"");
+    }
+    if text.starts_with('{') {
+        return text.contains("\"resultType\"");
+    }
+    text.lines().take(2).any(|line| {
+        let mut cells = line.split(',');
+        let first = cells.next().unwrap_or("").trim().trim_matches('"');
+        cells.next().is_some() && crate::time::parse_user_time(first).is_ok()
+    })
 }
 
 #[cfg(test)]
@@ -83,6 +105,29 @@ mod tests {
         let jsonl = dir.path().join("perf.jsonl");
         fs::write(&jsonl, "{\"PartitionKey\":\"p\",\"RowKey\":\"1\"}\n").unwrap();
         assert_eq!(detect(&jsonl).unwrap(), Input::PerfExport(jsonl.clone()));
+        let series = dir.path().join("cpu.csv");
+        fs::write(&series, "timestamp,value\n2015-02-26 21:42:53,3.5\n").unwrap();
+        assert_eq!(detect(&series).unwrap(), Input::Series(series.clone()));
+        let bare = dir.path().join("bare.csv");
+        fs::write(&bare, "1700000000,1\n").unwrap();
+        assert_eq!(detect(&bare).unwrap(), Input::Series(bare.clone()));
+        let graphite = dir.path().join("g.json");
+        fs::write(
+            &graphite,
+            "[{\"target\":\"a\",\"datapoints\":[[1,1700000000]]}]",
+        )
+        .unwrap();
+        assert_eq!(detect(&graphite).unwrap(), Input::Series(graphite.clone()));
+        let prom = dir.path().join("p.json");
+        fs::write(
+            &prom,
+            "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[]}}",
+        )
+        .unwrap();
+        assert_eq!(detect(&prom).unwrap(), Input::Series(prom.clone()));
+        let words = dir.path().join("words.csv");
+        fs::write(&words, "name,colour\nfox,red\n").unwrap();
+        assert!(matches!(detect(&words), Err(DetectError::Unrecognised(_))));
         let other = dir.path().join("notes.txt");
         fs::write(&other, "hello").unwrap();
         assert!(matches!(detect(&other), Err(DetectError::Unrecognised(_))));

@@ -872,3 +872,140 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
             .contains("tvm-1310900172_2")
     }));
 }
+
+/// Three series over 3,000 minutes: `cpu` spikes at minute 2,500, `mem`
+/// waves, `disk` cycles.
+fn series_file(dir: &std::path::Path) -> PathBuf {
+    let mut csv = String::from("time,cpu,mem,disk\n");
+    for i in 0..3000 {
+        let cpu = 10.0
+            + ((i * 37) % 11) as f64 / 10.0
+            + if (2500..2503).contains(&i) { 40.0 } else { 0.0 };
+        let mem = 50.0 + 5.0 * (i as f64 / 100.0).sin();
+        csv.push_str(&format!(
+            "{},{cpu},{mem},{}\n",
+            1_700_000_000 + i * 60,
+            3 + i % 5
+        ));
+    }
+    let file = dir.join("host.csv");
+    std::fs::write(&file, csv).unwrap();
+    file
+}
+
+/// The active document's anomaly pane.
+fn anomaly_pane<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::anomaly::AnomalyPane {
+    h.state().doc().unwrap().anomalies.as_ref().unwrap()
+}
+
+/// The active document's anomaly run has finished.
+fn anomalies_done(app: &SegscopeApp) -> bool {
+    app.doc()
+        .and_then(|d| d.anomalies.as_ref())
+        .is_some_and(|a| a.run().is_some())
+}
+
+#[test]
+fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_setting() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = series_file(dir.path());
+    let db = dir.path().join("gui.db");
+    let mut h = harness(file, db.clone());
+    wait_until(&mut h, "the anomaly run", anomalies_done);
+    assert_eq!(h.state().view, MainView::Anomalies);
+    h.get_by_label("3 of 3 series");
+    // The spiking series is shown first and its scan flagged the spike.
+    let pane = anomaly_pane(&h);
+    let shown = pane.selected_series().unwrap();
+    assert_eq!(shown.name, "host/cpu");
+    let flagged = shown.anomalous_times(6);
+    assert!(
+        flagged.contains(&((1_700_000_000 + 2500 * 60) * 1_000_000)),
+        "{flagged:?}"
+    );
+    h.get_by_label("Why");
+    h.get_by_label_contains("Last point: normal");
+    assert_eq!(
+        h.query_all_by_label("mean_subtraction_cumulation").count(),
+        2,
+        "on the card and in the breakdown"
+    );
+
+    // Anomalous only keeps the series whose scan flagged points.
+    h.get_by_label("Anomalous only").click();
+    steps(&mut h, 2);
+    h.get_by_label("1 of 3 series");
+    h.get_by_label("Anomalous only").click();
+    steps(&mut h, 2);
+
+    // Picking another series shows it.
+    h.get_by_label_contains("host/mem").click();
+    steps(&mut h, 2);
+    assert_eq!(anomaly_pane(&h).selected_series().unwrap().name, "host/mem");
+    h.get_by_label_contains("host/cpu").click();
+    steps(&mut h, 2);
+
+    // A picked point gets its own verdict on the card.
+    h.state_mut()
+        .doc_mut()
+        .unwrap()
+        .anomalies
+        .as_mut()
+        .unwrap()
+        .pick(2500);
+    steps(&mut h, 2);
+    h.get_by_label("Point at 2023-11-16T15:53:20Z");
+    h.get_by_label_contains("With this point last: anomalous");
+
+    // Switching an algorithm off reruns with eight, and is stored.
+    h.get_by_label("Algorithms (9)").click();
+    steps(&mut h, 2);
+    h.get_by_role_and_label(egui::accesskit::Role::CheckBox, "ks_test")
+        .click();
+    steps(&mut h, 1);
+    wait_until(&mut h, "the second run", |app| {
+        app.doc()
+            .and_then(|d| d.anomalies.as_ref())
+            .and_then(|a| a.run())
+            .is_some_and(|r| r.enabled.len() == 8)
+    });
+    let jobs_db = segscope::jobs::db::Db::open(&db).unwrap();
+    let (stored, _) = segscope::anomaly::config::AnomalyConfig::load(&jobs_db);
+    assert_eq!(
+        stored.enabled.len(),
+        8,
+        "the setting is stored for the CLI too"
+    );
+}
+
+#[test]
+fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "analysis", analysed);
+    h.get_by_label("Anomalies").click();
+    wait_until(&mut h, "the anomaly run", anomalies_done);
+    let run = anomaly_pane(&h).run().unwrap().clone();
+    let names: Vec<&str> = run.series.iter().map(|s| s.name.as_str()).collect();
+    assert!(names.contains(&"chan/src/segments_per_minute"), "{names:?}");
+    // The plot shows the document's time view: moving it moves the plot.
+    let (t0, t1) = {
+        let d = h.state().doc().unwrap();
+        (d.time.t0, d.time.t1)
+    };
+    h.state_mut()
+        .doc_mut()
+        .unwrap()
+        .time
+        .set_range(t0, t0 + (t1 - t0) / 2.0);
+    steps(&mut h, 3);
+    let d = h.state().doc().unwrap();
+    assert!(
+        (d.time.t1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0,
+        "the plot keeps the view"
+    );
+    // Back on the timeline, the view is the same one.
+    h.get_by_label("Timeline").click();
+    steps(&mut h, 2);
+    assert!((h.state().doc().unwrap().time.t1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0);
+}

@@ -263,3 +263,55 @@ fn real_window_opens_a_perf_export_on_its_gantt() {
         "the view, not the window"
     );
 }
+
+#[test]
+fn real_window_opens_a_series_file_on_its_anomalies_view() {
+    let _display = display();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cpu.csv");
+    let mut csv = String::from("time,value\n");
+    for i in 0..2000 {
+        let v = 10.0
+            + ((i * 37) % 11) as f64 / 10.0
+            + if (1500..1503).contains(&i) { 40.0 } else { 0.0 };
+        csv.push_str(&format!("{},{v}\n", 1_700_000_000 + i * 60));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let shot = dir.path().join("anomalies.png");
+    let view = dir.path().join("view.png");
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(&file)
+        .args(["--show", "anomalies", "--screenshot"])
+        .arg(&shot)
+        .arg("--export-view")
+        .arg(&view)
+        .arg("--exit-when-done")
+        .arg("--db")
+        .arg(dir.path().join("gui.db"))
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the window did not exit cleanly: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
+    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
+    // segscope::gui::anomaly::plot::{ANOMALY, SCORE}
+    let marks = count([220, 50, 47]);
+    let score = count([203, 75, 22]);
+    assert!(marks > 30, "the flagged points are marked ({marks} pixels)");
+    assert!(score > 300, "the score band is drawn ({score} pixels)");
+    let saved = image::open(&view).expect("the view PNG").to_rgba8();
+    assert!(
+        saved.width() > 600 && saved.height() > 200,
+        "{:?}",
+        saved.dimensions()
+    );
+}

@@ -100,6 +100,16 @@ impl AnomalyRun {
             .count()
     }
 
+    /// Anomalous series that algorithm `a` voted anomalous (the breakdown per
+    /// algorithm).
+    pub fn breakdown(&self, a: Algorithm) -> usize {
+        self.series
+            .iter()
+            .filter(|s| s.judgement.outcome == Outcome::Anomalous)
+            .filter(|s| s.judgement.votes.iter().any(|(b, v)| *b == a && v.vote))
+            .count()
+    }
+
     /// The outcome counts in one line: `N series: a anomalous, b normal, …
     /// (consensus C of E)`.
     pub fn outcome_line(&self) -> String {
@@ -153,7 +163,8 @@ pub fn run(
                 all.extend(super::derive::archive_series(&a));
                 continue;
             }
-            _ => {}
+            Ok(crate::input::Input::Series(_)) => {}
+            Err(e) => return Err(e.to_string()),
         }
         let imported =
             import_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;

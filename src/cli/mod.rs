@@ -102,8 +102,8 @@ pub struct GuiArgs {
     #[arg(long)]
     pub no_cache: bool,
     /// The view to show first: timeline or grid (an archive), gantt, phases or
-    /// distributions (a perf export).
-    #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions"])]
+    /// distributions (a perf export), anomalies (any).
+    #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions", "anomalies"])]
     pub show: Option<String>,
 }
 

@@ -66,13 +66,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
     let mut breakdown = serde_json::Map::new();
     let mut algorithm_time = serde_json::Map::new();
     for a in &run.enabled {
-        let votes = run
-            .series
-            .iter()
-            .filter(|s| s.judgement.outcome == Outcome::Anomalous)
-            .filter(|s| s.judgement.votes.iter().any(|(b, v)| b == a && v.vote))
-            .count();
-        breakdown.insert(a.name().into(), json!(votes));
+        breakdown.insert(a.name().into(), json!(run.breakdown(*a)));
         let times: Vec<f64> = run
             .series
             .iter()

@@ -55,6 +55,10 @@ impl ExportKind {
         ExportKind::Json,
     ];
 
+    /// The kinds of an anomaly run, in menu order.
+    pub const ANOMALIES: [ExportKind; 3] =
+        [ExportKind::Html, ExportKind::AnomalyCsv, ExportKind::Json];
+
     /// The kinds of a coverage analysis, in menu order.
     pub const ALL: [ExportKind; 6] = [
         ExportKind::Html,

@@ -68,6 +68,8 @@ pub enum AppCommand {
     ExportDat,
     /// Export a Chrome trace.
     ExportTrace,
+    /// Export the anomaly run as CSV (one row per series).
+    ExportAnomalyCsv,
     /// Show the controls.
     Help,
     /// Quit.
@@ -76,7 +78,7 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 33] = [
+    pub const ALL: [AppCommand; 34] = [
         AppCommand::Open,
         AppCommand::OpenFile,
         AppCommand::OpenPath,
@@ -108,6 +110,7 @@ impl AppCommand {
         AppCommand::ExportTimingCsv,
         AppCommand::ExportDat,
         AppCommand::ExportTrace,
+        AppCommand::ExportAnomalyCsv,
         AppCommand::Help,
         AppCommand::Quit,
     ];
@@ -146,6 +149,7 @@ impl AppCommand {
             AppCommand::ExportTimingCsv => "Export timings CSV…",
             AppCommand::ExportDat => "Export graph.py .dat files…",
             AppCommand::ExportTrace => "Export Chrome trace…",
+            AppCommand::ExportAnomalyCsv => "Export anomalies CSV…",
             AppCommand::Help => "Controls",
             AppCommand::Quit => "Quit",
         }
@@ -201,6 +205,9 @@ impl AppCommand {
             AppCommand::ExportTimingCsv => "One row per node: start and every phase in seconds",
             AppCommand::ExportDat => "graph.py's .dat file of every pool, into a folder",
             AppCommand::ExportTrace => "Chrome Trace Event JSON: open it in Perfetto",
+            AppCommand::ExportAnomalyCsv => {
+                "One row per series: outcome, last value, every algorithm's vote"
+            }
             AppCommand::Help => "How to drive the views",
             AppCommand::Quit => "Close segscope",
         }

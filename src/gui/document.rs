@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use super::anomaly::AnomalyPane;
 use super::file_lookup::FileLookup;
 use super::grid_view::GridView;
 use super::holes_panel::HolesPanel;
@@ -25,6 +26,8 @@ pub enum DocumentKind {
     Archive,
     /// A Batch Shipyard perf export (node start-up timings).
     PerfExport,
+    /// A series file (anomaly analysis).
+    Series,
 }
 
 impl DocumentKind {
@@ -33,6 +36,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Archive => "segment archive",
             DocumentKind::PerfExport => "perf export",
+            DocumentKind::Series => "series file",
         }
     }
 
@@ -41,6 +45,7 @@ impl DocumentKind {
         match self {
             DocumentKind::Archive => MainView::Timeline,
             DocumentKind::PerfExport => MainView::Gantt,
+            DocumentKind::Series => MainView::Anomalies,
         }
     }
 }
@@ -58,16 +63,20 @@ pub enum MainView {
     Phases,
     /// Phase distributions, slowest nodes, images.
     Distributions,
+    /// The Skyline ensemble over the document's series (derived from an
+    /// archive or a perf export, or read from a series file).
+    Anomalies,
 }
 
 impl MainView {
     /// Every view, in selector order.
-    pub const ALL: [MainView; 5] = [
+    pub const ALL: [MainView; 6] = [
         MainView::Timeline,
         MainView::GridMap,
         MainView::Gantt,
         MainView::Phases,
         MainView::Distributions,
+        MainView::Anomalies,
     ];
 
     /// Its name on the command line (`segscope gui --show NAME`).
@@ -78,6 +87,7 @@ impl MainView {
             MainView::Gantt => "gantt",
             MainView::Phases => "phases",
             MainView::Distributions => "distributions",
+            MainView::Anomalies => "anomalies",
         }
     }
 
@@ -94,16 +104,18 @@ impl MainView {
             MainView::Gantt => "Gantt",
             MainView::Phases => "Phases",
             MainView::Distributions => "Distributions",
+            MainView::Anomalies => "Anomalies",
         }
     }
 
-    /// The kind of document the view shows.
-    pub fn needs(self) -> DocumentKind {
+    /// True when the view shows documents of `kind`.
+    pub fn shows(self, kind: DocumentKind) -> bool {
         match self {
-            MainView::Timeline | MainView::GridMap => DocumentKind::Archive,
+            MainView::Timeline | MainView::GridMap => kind == DocumentKind::Archive,
             MainView::Gantt | MainView::Phases | MainView::Distributions => {
-                DocumentKind::PerfExport
+                kind == DocumentKind::PerfExport
             }
+            MainView::Anomalies => true,
         }
     }
 }
@@ -131,6 +143,9 @@ pub struct Document {
     pub generation: usize,
     /// The export and its views, for a perf document.
     pub perf: Option<PerfDoc>,
+    /// The anomaly analysis of its series (a series document has one from
+    /// the start; others once the Anomalies view is shown).
+    pub anomalies: Option<AnomalyPane>,
 }
 
 /// A finished analysis of either kind, for exports.
@@ -140,6 +155,8 @@ pub enum Analysed {
     Coverage(Arc<Analysis>),
     /// A perf export's timings.
     Perf(Arc<PerfAnalysis>),
+    /// A series file's anomaly run.
+    Anomalies(Arc<crate::anomaly::run::AnomalyRun>),
 }
 
 impl Analysed {
@@ -148,6 +165,7 @@ impl Analysed {
         match self {
             Analysed::Coverage(a) => Subject::Coverage(a),
             Analysed::Perf(p) => Subject::Perf(p),
+            Analysed::Anomalies(r) => Subject::Anomalies(r),
         }
     }
 }
@@ -166,6 +184,7 @@ impl Document {
             files: FileLookup::default(),
             generation: 0,
             perf: None,
+            anomalies: None,
         }
     }
 
@@ -178,21 +197,39 @@ impl Document {
         }
     }
 
+    /// A series-file document analysed by `pane`.
+    pub fn series(pane: AnomalyPane) -> Document {
+        Document {
+            kind: DocumentKind::Series,
+            anomalies: Some(pane),
+            ..Document::archive()
+        }
+    }
+
     /// The path it shows.
     pub fn path(&self) -> Option<&std::path::Path> {
         if let Some(p) = &self.perf {
             return Some(&p.path);
+        }
+        if self.kind == DocumentKind::Series {
+            return self.anomalies.as_ref().map(|a| a.path.as_path());
         }
         self.loader.current.as_ref().map(|l| l.path.as_path())
     }
 
     /// True while its task runs.
     pub fn is_busy(&self) -> bool {
-        self.loader.is_scanning() || self.perf.as_ref().is_some_and(PerfDoc::is_reading)
+        self.loader.is_scanning()
+            || self.perf.as_ref().is_some_and(PerfDoc::is_reading)
+            || self.anomalies.as_ref().is_some_and(AnomalyPane::is_running)
     }
 
     /// Its finished analysis, whichever kind, for exports.
     pub fn analysed(&self) -> Option<Analysed> {
+        if self.kind == DocumentKind::Series {
+            let run = self.anomalies.as_ref()?.run()?;
+            return Some(Analysed::Anomalies(run.clone()));
+        }
         match &self.perf {
             Some(p) => p.analysis().cloned().map(Analysed::Perf),
             None => self.analysis().map(Analysed::Coverage),
@@ -227,6 +264,9 @@ impl Document {
     pub fn extent(&self) -> Option<(f64, f64)> {
         if let Some(p) = &self.perf {
             return p.extent();
+        }
+        if self.kind == DocumentKind::Series {
+            return self.anomalies.as_ref()?.extent();
         }
         let load = self.loader.current.as_ref()?;
         if let Some(a) = load.analysis() {

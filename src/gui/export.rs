@@ -12,7 +12,7 @@ use egui::ColorImage;
 use crate::export::atomic::{ensure_outside, write_output};
 use crate::export::kinds::{ExportKind, export_to};
 use crate::export::png;
-use crate::gui::document::Analysed;
+use crate::gui::document::{Analysed, DocumentKind};
 
 /// What to export from the app: a kind of [`crate::export::kinds`], or the
 /// timeline as on screen.
@@ -33,11 +33,14 @@ impl ExportChoice {
         }
     }
 
-    fn file_name(self, base: &str, perf: bool) -> String {
-        match self {
-            ExportChoice::Data(k) if perf => k.perf_file_name(base),
-            ExportChoice::Data(k) => k.file_name(base),
-            ExportChoice::ViewPng => format!("{base}-view.png"),
+    fn file_name(self, base: &str, doc: DocumentKind) -> String {
+        match (self, doc) {
+            (ExportChoice::Data(ExportKind::Json), DocumentKind::Series) => {
+                format!("{base}-anomalies.json")
+            }
+            (ExportChoice::Data(k), DocumentKind::PerfExport) => k.perf_file_name(base),
+            (ExportChoice::Data(k), _) => k.file_name(base),
+            (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
         }
     }
 
@@ -67,10 +70,9 @@ pub enum DialogAction {
 
 impl ExportDialog {
     /// A dialog proposing `dir/ARCHIVE-kind.ext`.
-    pub fn new(kind: ExportChoice, dir: &Path, archive: &Path) -> Self {
-        // A perf export is a file: its name without the extension.
-        let perf = archive.is_file();
-        let name = if perf {
+    pub fn new(kind: ExportChoice, dir: &Path, archive: &Path, doc: DocumentKind) -> Self {
+        // A perf export or a series is a file: its name without the extension.
+        let name = if archive.is_file() {
             archive.file_stem()
         } else {
             archive.file_name()
@@ -82,7 +84,7 @@ impl ExportDialog {
         ExportDialog {
             kind,
             path: dir
-                .join(kind.file_name(&base, perf))
+                .join(kind.file_name(&base, doc))
                 .to_string_lossy()
                 .into_owned(),
             browse: None,

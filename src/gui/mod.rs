@@ -1,6 +1,7 @@
 //! The desktop app (eframe/egui): the only module that uses egui, eframe and rfd.
 //! It renders state and sends commands; analyses run on the job runner.
 
+pub mod anomaly;
 pub mod app;
 pub mod automation;
 pub mod axis;

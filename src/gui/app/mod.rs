@@ -10,6 +10,7 @@ use std::time::Duration;
 mod panels;
 
 use super::GuiOptions;
+use super::anomaly::{AnomalyPane, AnomalyState};
 use super::automation::Automation;
 use super::command::AppCommand;
 use super::document::{Document, DocumentKind, MainView};
@@ -79,6 +80,7 @@ impl BottomTab {
         match kind {
             DocumentKind::Archive => BottomTab::Holes,
             DocumentKind::PerfExport => BottomTab::Findings,
+            DocumentKind::Series => BottomTab::Log,
         }
     }
 }
@@ -242,6 +244,11 @@ impl SegscopeApp {
             Ok(crate::input::Input::PerfExport(_)) => {
                 PerfDoc::open(&self.jobs, path).map(Document::perf_export)
             }
+            Ok(crate::input::Input::Series(_)) => {
+                let mut pane = AnomalyPane::new(path, self.anomaly_config());
+                pane.start(&self.jobs);
+                Ok(Document::series(pane))
+            }
             // A path that cannot be read goes to the archive loader, which
             // names the problem as it does for every archive.
             Ok(crate::input::Input::Archive(_))
@@ -285,6 +292,9 @@ impl SegscopeApp {
         doc.loader.cancel();
         if let Some(p) = &mut doc.perf {
             p.cancel();
+        }
+        if let Some(a) = &mut doc.anomalies {
+            a.cancel();
         }
         self.active = self
             .docs
@@ -384,6 +394,13 @@ impl SegscopeApp {
                 continue;
             };
             let left = until.saturating_duration_since(std::time::Instant::now());
+            if let Some(pane) = &mut doc.anomalies
+                && pane.drain(left)
+                && doc.kind == DocumentKind::Series
+            {
+                self.on_anomalies_finished(id);
+                continue;
+            }
             if let Some(perf) = &mut doc.perf {
                 if perf.drain(left) {
                     self.on_perf_finished(id);
@@ -466,6 +483,50 @@ impl SegscopeApp {
             }
             PerfState::Cancelled => self.notes.info("Reading cancelled"),
             PerfState::Reading(..) => {}
+        }
+    }
+
+    /// The settings anomaly runs start with: the stored ones (shared with
+    /// the command line); stored values that do not read are named.
+    fn anomaly_config(&mut self) -> crate::anomaly::config::AnomalyConfig {
+        let (config, problems) = crate::anomaly::config::AnomalyConfig::load(self.jobs.db());
+        for p in problems {
+            self.notes.warn(p);
+        }
+        config
+    }
+
+    /// A series document's run finished.
+    fn on_anomalies_finished(&mut self, id: u64) {
+        let opening = self.take_opening(id);
+        let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
+            return;
+        };
+        let doc = &mut self.docs[index].1;
+        let Some(pane) = &doc.anomalies else { return };
+        let elapsed = pane.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
+        match pane.state.clone() {
+            AnomalyState::Done(run) => {
+                self.notes
+                    .info(format!("{} in {elapsed:.2} s", run.outcome_line()));
+                for (file, e) in run.errors.iter().take(20) {
+                    self.notes.warn(format!(
+                        "{}:{}: {}",
+                        crate::text::shown(file),
+                        e.line,
+                        crate::text::shown(&e.message)
+                    ));
+                }
+                doc.generation += 1;
+                doc.fit();
+            }
+            AnomalyState::Failed(e) => {
+                self.automation.abort(&e);
+                self.notes.error(e);
+                self.restore_after_failed_open(opening, index);
+            }
+            AnomalyState::Cancelled => self.notes.info("Anomaly analysis cancelled"),
+            AnomalyState::Running | AnomalyState::Idle => {}
         }
     }
 
@@ -562,6 +623,7 @@ impl SegscopeApp {
             let fits = match doc.kind {
                 DocumentKind::Archive => ExportKind::ALL.contains(&k),
                 DocumentKind::PerfExport => ExportKind::PERF.contains(&k),
+                DocumentKind::Series => ExportKind::ANOMALIES.contains(&k),
             };
             if !fits {
                 self.notes
@@ -574,7 +636,8 @@ impl SegscopeApp {
                 .warn("Wait for the analysis to finish before exporting");
             return;
         };
-        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &path));
+        let doc_kind = doc.kind;
+        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &path, doc_kind));
     }
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
@@ -704,6 +767,9 @@ impl SegscopeApp {
             AppCommand::ExportTrace => {
                 self.start_export_dialog(ExportChoice::Data(ExportKind::Trace))
             }
+            AppCommand::ExportAnomalyCsv => {
+                self.start_export_dialog(ExportChoice::Data(ExportKind::AnomalyCsv))
+            }
             AppCommand::Help => self.show_help = !self.show_help,
             AppCommand::Quit => self.quit = true,
             AppCommand::ZoomIn
@@ -723,10 +789,15 @@ impl SegscopeApp {
             return;
         };
         let ExportChoice::Data(kind) = kind else {
-            let perf_rect = self
-                .doc()
-                .and_then(|d| d.perf.as_ref())
-                .map(|p| p.view_rect);
+            let perf_rect = if self.view == MainView::Anomalies {
+                self.doc()
+                    .and_then(|d| d.anomalies.as_ref())
+                    .map(|a| a.view_rect)
+            } else {
+                self.doc()
+                    .and_then(|d| d.perf.as_ref())
+                    .map(|p| p.view_rect)
+            };
             let rect = match perf_rect {
                 Some(rect) => rect,
                 None => self.doc().and_then(|d| d.timeline.last_rect),
@@ -835,10 +906,17 @@ impl eframe::App for SegscopeApp {
             self.run_export(ctx, ExportChoice::ViewPng, target);
         }
         if let Some(doc) = find_doc(&mut self.docs, self.active) {
-            let done = doc.analysed().map(|_| doc.extent());
-            let rect = match &doc.perf {
-                Some(p) => p.view_rect,
-                None => doc.timeline.last_rect,
+            // On the Anomalies view "done" waits for the anomaly run too.
+            let anomalies_done = self.view != MainView::Anomalies
+                || doc.anomalies.as_ref().is_some_and(|a| a.run().is_some());
+            let done = doc
+                .analysed()
+                .filter(|_| anomalies_done)
+                .map(|_| doc.extent());
+            let rect = match (&doc.perf, &doc.anomalies) {
+                (_, Some(a)) if self.view == MainView::Anomalies => a.view_rect,
+                (Some(p), _) => p.view_rect,
+                _ => doc.timeline.last_rect,
             };
             if let Some(cmd) = self
                 .automation
@@ -858,7 +936,7 @@ impl eframe::App for SegscopeApp {
         // A view or tab of another kind of document gives way to the active
         // document's own.
         if let Some(kind) = self.doc().map(|d| d.kind) {
-            if self.view.needs() != kind {
+            if !self.view.shows(kind) {
                 self.view = kind.default_view();
             }
             if self.tab.needs().is_some_and(|k| k != kind) {
@@ -908,6 +986,9 @@ impl eframe::App for SegscopeApp {
             d.loader.cancel();
             if let Some(p) = &mut d.perf {
                 p.cancel();
+            }
+            if let Some(a) = &mut d.anomalies {
+                a.cancel();
             }
         }
     }

@@ -115,7 +115,7 @@ impl SegscopeApp {
             ui.menu_button("Help", |ui| self.menu_item(ui, AppCommand::Help));
             ui.separator();
             let kind = self.doc().map_or(DocumentKind::Archive, |d| d.kind);
-            for view in MainView::ALL.into_iter().filter(|v| v.needs() == kind) {
+            for view in MainView::ALL.into_iter().filter(|v| v.shows(kind)) {
                 if ui
                     .selectable_label(self.view == view, view.label())
                     .clicked()
@@ -317,12 +317,30 @@ impl SegscopeApp {
             });
             return;
         };
-        if view.needs() != doc.kind {
+        if !view.shows(doc.kind) {
             ui.label(format!(
-                "The {} view shows a {}; the active document is not one.",
+                "The {} view does not show a {}.",
                 view.label(),
-                view.needs().noun()
+                doc.kind.noun()
             ));
+            return;
+        }
+        if view == MainView::Anomalies {
+            if doc.anomalies.is_none() {
+                let Some(path) = doc.path().map(std::path::Path::to_path_buf) else {
+                    ui.label("Open a series file, an archive or a perf export first.");
+                    return;
+                };
+                let (config, problems) =
+                    crate::anomaly::config::AnomalyConfig::load(self.jobs.db());
+                for p in problems {
+                    self.notes.warn(p);
+                }
+                doc.anomalies = Some(crate::gui::anomaly::AnomalyPane::new(&path, config));
+            }
+            if let Some(pane) = &mut doc.anomalies {
+                crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time, &self.jobs);
+            }
             return;
         }
         if let Some(perf) = &mut doc.perf {
@@ -690,7 +708,7 @@ fn perf_view(
                 next = Some(MainView::Gantt);
             }
         }
-        MainView::Timeline | MainView::GridMap => {}
+        MainView::Timeline | MainView::GridMap | MainView::Anomalies => {}
     }
     perf.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
     next

@@ -1,0 +1,262 @@
+//! A document's anomaly analysis: its `anomalies` task (through the job
+//! client, scanning every point) over the document's file (a series file,
+//! an archive or a perf export), the settings it ran with, and the state of
+//! the Anomalies view: filters, the series shown, the point picked.
+
+pub mod plot;
+pub mod view;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::anomaly::config::AnomalyConfig;
+use crate::anomaly::ensemble::{Algorithm, Judgement, Outcome, judge};
+use crate::anomaly::run::{AnomalyRun, SeriesResult};
+use crate::anomaly::scan::ScanWindow;
+use crate::anomaly::series::Series;
+use crate::jobs::client::{Event, JobClient, JobHandle, Outcome as TaskOutcome};
+use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
+
+/// Where the run stands.
+#[derive(Clone)]
+pub enum AnomalyState {
+    /// Not asked for yet (the view starts it when first shown).
+    Idle,
+    /// Running.
+    Running,
+    /// Done.
+    Done(Arc<AnomalyRun>),
+    /// Failed with a message.
+    Failed(String),
+    /// Cancelled.
+    Cancelled,
+}
+
+/// Which series the list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SeriesFilter {
+    /// Only series judged anomalous or with anomalous points in the scan.
+    pub anomalous_only: bool,
+    /// Only series with this outcome.
+    pub outcome: Option<Outcome>,
+    /// Only series this algorithm voted anomalous (last point).
+    pub algorithm: Option<Algorithm>,
+    /// Only series whose name contains this.
+    pub text: String,
+}
+
+impl SeriesFilter {
+    /// True when `s` passes the filter.
+    pub fn keeps(&self, s: &SeriesResult, consensus: usize) -> bool {
+        let j = &s.judgement;
+        (!self.anomalous_only
+            || j.outcome == Outcome::Anomalous
+            || !s.anomalous_times(consensus).is_empty())
+            && self.outcome.is_none_or(|o| o == j.outcome)
+            && self
+                .algorithm
+                .is_none_or(|a| j.votes.iter().any(|(b, v)| *b == a && v.vote))
+            && (self.text.is_empty() || s.name.contains(&self.text))
+    }
+}
+
+/// A point picked in the plot and the ensemble's verdict on it.
+#[derive(Debug, Clone)]
+pub struct PickedPoint {
+    /// Its index in the series.
+    pub index: usize,
+    /// The verdict with this point as the last of its window.
+    pub judgement: Judgement,
+}
+
+/// A document's anomaly analysis and its view state.
+pub struct AnomalyPane {
+    /// The file analysed.
+    pub path: PathBuf,
+    handle: Option<JobHandle<Anomalies>>,
+    /// Where the run stands.
+    pub state: AnomalyState,
+    /// The settings of the run shown (or running).
+    pub config: AnomalyConfig,
+    /// The window being typed in the settings bar.
+    pub window_text: String,
+    /// The series list's filter.
+    pub filter: SeriesFilter,
+    /// The series shown (index into the run's series).
+    pub selected: Option<usize>,
+    /// The point picked in the plot.
+    pub picked: Option<PickedPoint>,
+    /// When the run started.
+    pub started: Instant,
+    /// How long it took, once done.
+    pub elapsed: Option<Duration>,
+    /// Screen rectangle of the view drawn last frame (for view exports).
+    pub view_rect: Option<egui::Rect>,
+}
+
+impl AnomalyPane {
+    /// A pane over `path` with `config`, not running yet.
+    pub fn new(path: &Path, config: AnomalyConfig) -> AnomalyPane {
+        AnomalyPane {
+            path: path.to_path_buf(),
+            handle: None,
+            state: AnomalyState::Idle,
+            window_text: window_text(config.window),
+            config,
+            filter: SeriesFilter::default(),
+            selected: None,
+            picked: None,
+            started: Instant::now(),
+            elapsed: None,
+            view_rect: None,
+        }
+    }
+
+    /// Starts (or restarts, cancelling the running one) the run with the
+    /// current settings.
+    pub fn start(&mut self, jobs: &JobClient) {
+        self.cancel();
+        if let Err(e) = self.config.check() {
+            self.state = AnomalyState::Failed(e);
+            return;
+        }
+        let args = AnomaliesArgs {
+            inputs: vec![self.path.clone()],
+            now_us: None,
+            config: self.config.clone(),
+            scan: true,
+        };
+        match jobs.submit::<Anomalies>(&args) {
+            Ok(h) => {
+                self.handle = Some(h);
+                self.state = AnomalyState::Running;
+                self.started = Instant::now();
+                self.elapsed = None;
+                self.picked = None;
+            }
+            Err(e) => self.state = AnomalyState::Failed(format!("cannot start: {e}")),
+        }
+    }
+
+    /// Handles the task's events for at most `budget`; true when it finished
+    /// during this call.
+    pub fn drain(&mut self, budget: Duration) -> bool {
+        let until = Instant::now() + budget;
+        let Some(handle) = self.handle.as_mut() else {
+            return false;
+        };
+        while let Some(event) = handle.try_next() {
+            if let Event::Finished(outcome) = event {
+                self.state = match outcome {
+                    TaskOutcome::Done(run) => AnomalyState::Done(run),
+                    TaskOutcome::Failed(e) => AnomalyState::Failed(e),
+                    TaskOutcome::Cancelled | TaskOutcome::Interrupted(_) => AnomalyState::Cancelled,
+                };
+                self.elapsed = Some(self.started.elapsed());
+                self.handle = None;
+                self.keep_selection();
+                return true;
+            }
+            if Instant::now() >= until {
+                break;
+            }
+        }
+        false
+    }
+
+    /// After a new run: the first anomalous series is shown unless one was
+    /// chosen and is still there.
+    fn keep_selection(&mut self) {
+        let Some(run) = self.run() else { return };
+        let n = run.series.len();
+        let consensus = run.settings.consensus;
+        if self.selected.is_none_or(|i| i >= n) {
+            self.selected = run
+                .series
+                .iter()
+                .position(|s| s.judgement.outcome == Outcome::Anomalous)
+                .or_else(|| {
+                    run.series
+                        .iter()
+                        .position(|s| !s.anomalous_times(consensus).is_empty())
+                })
+                .or((n > 0).then_some(0));
+        }
+    }
+
+    /// True while the run goes on.
+    pub fn is_running(&self) -> bool {
+        self.handle.is_some()
+    }
+
+    /// Cancels the run.
+    pub fn cancel(&mut self) {
+        if let Some(h) = self.handle.take() {
+            h.cancel();
+            self.state = AnomalyState::Cancelled;
+        }
+    }
+
+    /// The finished run.
+    pub fn run(&self) -> Option<&Arc<AnomalyRun>> {
+        match &self.state {
+            AnomalyState::Done(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The series shown.
+    pub fn selected_series(&self) -> Option<&SeriesResult> {
+        self.run()?.series.get(self.selected?)
+    }
+
+    /// First to last point of every series, µs.
+    pub fn extent(&self) -> Option<(f64, f64)> {
+        let run = self.run()?;
+        let points = run
+            .series
+            .iter()
+            .filter_map(|s| s.scanned.as_ref())
+            .flat_map(|s| [s.series.points.first(), s.series.points.last()])
+            .flatten()
+            .map(|p| p.0);
+        let (lo, hi) = points.fold((i64::MAX, i64::MIN), |(a, b), t| (a.min(t), b.max(t)));
+        (lo <= hi).then_some((lo as f64, hi.max(lo + 1) as f64))
+    }
+
+    /// Picks point `index` of the series shown: the ensemble's verdict with
+    /// it as the last point of its window.
+    pub fn pick(&mut self, index: usize) {
+        let Some(run) = self.run().cloned() else {
+            return;
+        };
+        let Some(scanned) = self.selected_series().and_then(|s| s.scanned.as_ref()) else {
+            return;
+        };
+        let points = &scanned.series.points;
+        let Some(&(t, _)) = points.get(index) else {
+            return;
+        };
+        let start = match run.scan.unwrap_or(self.config.window) {
+            ScanWindow::Points(n) => (index + 1).saturating_sub(n),
+            ScanWindow::Duration(d) => {
+                points.partition_point(|p| (p.0 as f64) / 1e6 <= t as f64 / 1e6 - d)
+            }
+        };
+        let window = Series {
+            points: points[start..=index].to_vec(),
+            ..Series::default()
+        };
+        let judgement = judge(&window, &run.settings, &run.enabled, t as f64 / 1e6);
+        self.picked = Some(PickedPoint { index, judgement });
+    }
+}
+
+/// The window as typed in the settings bar.
+pub fn window_text(w: ScanWindow) -> String {
+    match w {
+        ScanWindow::Points(n) => n.to_string(),
+        ScanWindow::Duration(d) => format!("{d}s"),
+    }
+}

@@ -1,0 +1,346 @@
+//! The Anomalies view: the settings the run uses (changing one cancels the
+//! run and starts another, and is stored for the command line too), the
+//! series list with its filters and the outcome and per-algorithm counts as
+//! charts, the selected series plotted with its score, and the explanation
+//! card: every algorithm's vote, statistic and threshold, for the last point
+//! or for a point picked in the plot.
+
+use super::plot::{ANOMALY, series_plots};
+use super::{AnomalyPane, AnomalyState, window_text};
+use crate::anomaly::algorithms::Vote;
+use crate::anomaly::config::AnomalyConfig;
+use crate::anomaly::ensemble::{Algorithm, Outcome};
+use crate::anomaly::run::AnomalyRun;
+use crate::anomaly::scan::ScanWindow;
+use crate::gui::time_view::TimeView;
+use crate::jobs::client::JobClient;
+use crate::text::shown;
+
+/// Draws the view of `pane` over `time`; starts the run when it has not
+/// run yet.
+pub fn anomaly_view(
+    ui: &mut egui::Ui,
+    pane: &mut AnomalyPane,
+    time: &mut TimeView,
+    jobs: &JobClient,
+) {
+    if matches!(pane.state, AnomalyState::Idle) {
+        pane.start(jobs);
+    }
+    let top = ui.cursor().min;
+    if settings_bar(ui, pane) {
+        if let Err(e) = pane.config.save(jobs.db()) {
+            pane.state = AnomalyState::Failed(e);
+        } else {
+            pane.start(jobs);
+        }
+    }
+    let Some(run) = pane.run().cloned() else {
+        ui.label(match &pane.state {
+            AnomalyState::Running | AnomalyState::Idle => "Judging every point of every series…".to_string(),
+            AnomalyState::Failed(e) => format!("The anomaly analysis failed: {e}"),
+            _ => "The anomaly analysis was cancelled: change a setting or press Run to start it again.".into(),
+        });
+        return;
+    };
+    egui::Panel::left("anomaly-series")
+        .resizable(true)
+        .default_size(380.0)
+        .show(ui, |ui| series_list(ui, pane, &run));
+    egui::Panel::right("anomaly-card")
+        .resizable(true)
+        .default_size(330.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| explanation_card(ui, pane, &run));
+        });
+    let Some(scanned) = pane.selected_series().and_then(|s| s.scanned.clone()) else {
+        ui.label("Pick a series in the list.");
+        return;
+    };
+    ui.heading(shown(&scanned.series.name));
+    let judged = pane
+        .picked
+        .as_ref()
+        .map_or(scanned.series.points.len().saturating_sub(1), |p| p.index);
+    let window = run.scan.unwrap_or(pane.config.window);
+    let action = series_plots(ui, &scanned, run.settings.consensus, window, judged, time);
+    if let Some(i) = action.picked {
+        pane.pick(i);
+    }
+    pane.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
+}
+
+/// The settings bar; true when a setting changed.
+fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        let config: &mut AnomalyConfig = &mut pane.config;
+        ui.label("Consensus");
+        let most = config.enabled.len().max(1);
+        changed |= ui
+            .add(egui::DragValue::new(&mut config.settings.consensus).range(1..=most))
+            .on_hover_text("Votes needed for anomalous")
+            .changed();
+        ui.menu_button(format!("Algorithms ({})", config.enabled.len()), |ui| {
+            for a in Algorithm::ALL {
+                let mut on = config.enabled.contains(&a);
+                if ui.checkbox(&mut on, a.name()).changed() {
+                    if on {
+                        config.enabled.push(a);
+                        config.enabled.sort();
+                    } else if config.enabled.len() > 1 {
+                        config.enabled.retain(|&b| b != a);
+                    }
+                    config.settings.consensus = config.settings.consensus.min(config.enabled.len());
+                    changed = true;
+                }
+            }
+        });
+        ui.label("Scan window");
+        let edit = ui.add(
+            egui::TextEdit::singleline(&mut pane.window_text)
+                .desired_width(70.0)
+                .hint_text("1440 or 1d"),
+        );
+        if edit.lost_focus() {
+            match ScanWindow::parse(&pane.window_text) {
+                Ok(w) if w != config.window => {
+                    config.window = w;
+                    changed = true;
+                }
+                Ok(_) => {}
+                Err(_) => pane.window_text = window_text(config.window),
+            }
+        }
+        edit.on_hover_text("Points (1440) or a duration (86400s, 90m, 24h, 1d); Enter applies");
+        if pane.handle_running_or_ran()
+            && ui
+                .button("Run")
+                .on_hover_text("Run the analysis again")
+                .clicked()
+        {
+            changed = true;
+        }
+        ui.separator();
+        match &pane.state {
+            AnomalyState::Running => {
+                ui.spinner();
+                ui.label("judging…");
+            }
+            AnomalyState::Done(run) => {
+                ui.label(format!(
+                    "{} in {:.2} s",
+                    run.outcome_line(),
+                    pane.elapsed.map_or(0.0, |d| d.as_secs_f64())
+                ));
+            }
+            AnomalyState::Failed(e) => {
+                ui.colored_label(ANOMALY, e);
+            }
+            _ => {}
+        }
+    });
+    changed
+}
+
+impl AnomalyPane {
+    fn handle_running_or_ran(&self) -> bool {
+        !matches!(self.state, AnomalyState::Idle)
+    }
+}
+
+/// The series list with its filters, and the counts as charts.
+fn series_list(ui: &mut egui::Ui, pane: &mut AnomalyPane, run: &AnomalyRun) {
+    let consensus = run.settings.consensus;
+    ui.horizontal_wrapped(|ui| {
+        ui.checkbox(&mut pane.filter.anomalous_only, "Anomalous only");
+        egui::ComboBox::new("anomaly-outcome", "Outcome")
+            .selected_text(pane.filter.outcome.map_or("any outcome", Outcome::name))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut pane.filter.outcome, None, "any outcome");
+                for o in Outcome::ALL {
+                    ui.selectable_value(&mut pane.filter.outcome, Some(o), o.name());
+                }
+            });
+        egui::ComboBox::new("anomaly-algorithm", "Voted by")
+            .selected_text(
+                pane.filter
+                    .algorithm
+                    .map_or("any algorithm", Algorithm::name),
+            )
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut pane.filter.algorithm, None, "any algorithm");
+                for a in &run.enabled {
+                    ui.selectable_value(&mut pane.filter.algorithm, Some(*a), a.name());
+                }
+            });
+        ui.add(
+            egui::TextEdit::singleline(&mut pane.filter.text)
+                .hint_text("name contains")
+                .desired_width(120.0),
+        );
+    });
+    let rows: Vec<usize> = (0..run.series.len())
+        .filter(|&i| pane.filter.keeps(&run.series[i], consensus))
+        .collect();
+    ui.label(format!("{} of {} series", rows.len(), run.series.len()));
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    let list_height = (ui.available_height() - 330.0).max(120.0);
+    egui::ScrollArea::vertical()
+        .max_height(list_height)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, rows.len(), |ui, range| {
+            for &i in &rows[range] {
+                let s = &run.series[i];
+                let flagged = s.anomalous_times(consensus).len();
+                let text = format!(
+                    "{}  ·  {}  ·  {} of {} votes  ·  {} flagged",
+                    shown(&s.name),
+                    s.judgement.outcome.name(),
+                    s.judgement.vote_count(),
+                    run.enabled.len(),
+                    flagged
+                );
+                let text = if s.judgement.outcome == Outcome::Anomalous {
+                    egui::RichText::new(text).color(ANOMALY)
+                } else {
+                    egui::RichText::new(text)
+                };
+                if ui
+                    .selectable_label(pane.selected == Some(i), text)
+                    .on_hover_text("Last point's outcome and votes; points the scan flagged")
+                    .clicked()
+                {
+                    pane.selected = Some(i);
+                    pane.picked = None;
+                }
+            }
+        });
+    ui.separator();
+    counts_charts(ui, run);
+}
+
+/// Horizontal bars, one per (label, count), scaled to the largest.
+fn bar_rows(ui: &mut egui::Ui, id: &str, rows: &[(&str, usize)], colour: egui::Color32) {
+    let most = rows.iter().map(|r| r.1).max().unwrap_or(0).max(1);
+    egui::Grid::new(id).num_columns(3).show(ui, |ui| {
+        for &(label, count) in rows {
+            ui.label(label);
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(120.0, 12.0), egui::Sense::hover());
+            let mut bar = rect;
+            bar.set_width(rect.width() * count as f32 / most as f32);
+            ui.painter()
+                .rect_filled(rect, 2.0, ui.visuals().faint_bg_color);
+            ui.painter().rect_filled(bar, 2.0, colour);
+            ui.label(count.to_string());
+            ui.end_row();
+        }
+    });
+}
+
+/// The outcome counts and the per-algorithm breakdown as bar charts.
+fn counts_charts(ui: &mut egui::Ui, run: &AnomalyRun) {
+    ui.strong("Outcomes (last point)");
+    let outcomes: Vec<(&str, usize)> = Outcome::ALL
+        .iter()
+        .map(|&o| (o.name(), run.count(o)))
+        .collect();
+    bar_rows(
+        ui,
+        "anomaly-outcomes",
+        &outcomes,
+        egui::Color32::from_rgb(38, 139, 210),
+    );
+    ui.strong("Anomalous series per algorithm");
+    let breakdown: Vec<(&str, usize)> = run
+        .enabled
+        .iter()
+        .map(|&a| (a.name(), run.breakdown(a)))
+        .collect();
+    bar_rows(ui, "anomaly-breakdown", &breakdown, ANOMALY);
+}
+
+/// Each algorithm's vote, statistic and threshold, as a grid.
+fn votes_grid(ui: &mut egui::Ui, id: &str, votes: &[(Algorithm, Vote)]) {
+    egui::Grid::new(id).striped(true).show(ui, |ui| {
+        ui.strong("algorithm");
+        ui.strong("vote");
+        ui.strong("statistic");
+        ui.strong("threshold");
+        ui.end_row();
+        for (a, v) in votes {
+            ui.label(a.name());
+            if v.vote {
+                ui.colored_label(ANOMALY, "anomalous");
+            } else {
+                ui.label("—");
+            }
+            ui.label(number(v.statistic));
+            ui.label(number(v.threshold));
+            ui.end_row();
+        }
+    });
+}
+
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.4}")
+    } else {
+        "n/a".into()
+    }
+}
+
+/// The explanation card of the series shown.
+fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
+    let Some(s) = pane.selected_series() else {
+        ui.label("Pick a series.");
+        return;
+    };
+    let j = &s.judgement;
+    ui.heading("Why");
+    ui.label(format!(
+        "Last point: {}, value {}, {} of {} votes (consensus {}).",
+        j.outcome.name(),
+        j.datapoint.map_or_else(|| "none".into(), |v| v.to_string()),
+        j.vote_count(),
+        run.enabled.len(),
+        run.settings.consensus
+    ));
+    if j.votes.is_empty() {
+        ui.label("A pre-check decided: no algorithm ran.");
+    } else {
+        votes_grid(ui, "card-last", &j.votes);
+    }
+    if let Some(scanned) = &s.scanned {
+        let flagged = s.anomalous_times(run.settings.consensus).len();
+        ui.label(format!(
+            "Scan: {flagged} of {} points flagged; window {}. Click a point in the plot for its verdict.",
+            scanned.series.points.len(),
+            run.scan.unwrap_or(pane.config.window).label()
+        ));
+    }
+    let Some(picked) = &pane.picked else { return };
+    let Some(scanned) = &s.scanned else { return };
+    let Some(&(t, v)) = scanned.series.points.get(picked.index) else {
+        return;
+    };
+    ui.separator();
+    ui.strong(format!("Point at {}", crate::time::iso_time(t)));
+    ui.label(format!(
+        "value {v}; scan: {} votes, score {:.3}",
+        scanned.scan.votes[picked.index], scanned.scan.score[picked.index]
+    ));
+    if picked.judgement.votes.is_empty() {
+        ui.label(format!(
+            "With this point last: {} (no algorithm ran).",
+            picked.judgement.outcome.name()
+        ));
+    } else {
+        ui.label(format!(
+            "With this point last: {}, {} votes.",
+            picked.judgement.outcome.name(),
+            picked.judgement.vote_count()
+        ));
+        votes_grid(ui, "card-picked", &picked.judgement.votes);
+    }
+}
