@@ -220,6 +220,8 @@ fn the_scan_marks_the_spike_and_names_files_safely() {
             "300",
             "--points",
             "pts",
+            "--html",
+            "report.html",
             "--json",
             "-",
         ],
@@ -229,6 +231,13 @@ fn the_scan_marks_the_spike_and_names_files_safely() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // The report draws the flagged series with its marked points.
+    let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let chart = html.find("<h4>host/cpu load").expect("the flagged series is drawn");
+    let svg = &html[chart..html[chart..].find("</svg>").unwrap() + chart];
+    assert!(svg.contains("<polyline") && svg.contains("<circle"), "{svg}");
+    assert!(svg.contains("2023-11-15T04:53:20Z value 60"), "the spike's tooltip");
+    assert!(!html.contains("<h4>host/mem"), "a quiet series is not drawn");
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let cpu = report["series"]
         .as_array()

@@ -187,6 +187,144 @@ pub fn points_csv(scanned: &Scanned) -> Vec<u8> {
     out.into_bytes()
 }
 
+/// How many series the report draws at most.
+const CHARTS: usize = 40;
+
+/// The scanned series worth a look (an anomalous last point or flagged
+/// points), most flagged first, each as an inline SVG chart.
+fn scan_charts(run: &AnomalyRun, h: &mut String) {
+    use crate::export::html::escape;
+    let Some(window) = run.scan else { return };
+    let consensus = run.settings.consensus;
+    let mut worth: Vec<(usize, &crate::anomaly::run::SeriesResult)> = run
+        .series
+        .iter()
+        .map(|s| (s.anomalous_times(consensus).len(), s))
+        .filter(|(n, s)| *n > 0 || s.judgement.outcome == Outcome::Anomalous)
+        .collect();
+    worth.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));
+    let _ = writeln!(
+        h,
+        "<h3>Scan over {}</h3><p>{} series with flagged points or an anomalous last point{}. Values in blue, flagged points (at least {consensus} votes) in red, the anomaly score below in orange.</p>",
+        escape(&window.label()),
+        worth.len(),
+        if worth.len() > CHARTS {
+            format!("; the {CHARTS} most flagged are drawn")
+        } else {
+            String::new()
+        }
+    );
+    for (flagged, s) in worth.into_iter().take(CHARTS) {
+        let Some(scanned) = &s.scanned else { continue };
+        let _ = writeln!(
+            h,
+            "<h4>{} <small>({flagged} flagged of {} points)</small></h4>",
+            escape(&s.name),
+            scanned.series.points.len()
+        );
+        h.push_str(&series_svg(scanned, consensus));
+    }
+}
+
+/// One scanned series as an inline SVG: the values (lowest and highest per
+/// pixel column), its flagged points, and the score as a band under it.
+pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
+    use crate::export::html::escape;
+    const W: f64 = 900.0;
+    const LEFT: f64 = 60.0;
+    const PLOT_H: f64 = 150.0;
+    const BAND_H: f64 = 40.0;
+    const H: f64 = PLOT_H + BAND_H + 40.0;
+    let points = &scanned.series.points;
+    let mut h = String::new();
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return h;
+    };
+    let (lo, hi) = (
+        first.0 as f64 / 1e6,
+        (last.0 as f64 / 1e6).max(first.0 as f64 / 1e6 + 1.0),
+    );
+    let width = W - LEFT - 10.0;
+    let (vmin, vmax) = points
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p.1), b.max(p.1)));
+    let span = if vmax > vmin { vmax - vmin } else { 1.0 };
+    let x = |t: f64| LEFT + (t - lo) / (hi - lo) * width;
+    let y = |v: f64| 10.0 + PLOT_H - (v - vmin) / span * PLOT_H;
+    let _ = writeln!(
+        h,
+        "<svg class=\"timeline\" viewBox=\"0 0 {W} {H}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"{} with its flagged points and anomaly score\">",
+        escape(&scanned.series.name)
+    );
+    for (v, label) in [(vmin, vmin), (vmax, vmax)] {
+        let _ = writeln!(
+            h,
+            "<text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{}</text>",
+            LEFT - 4.0,
+            y(v) + 3.0,
+            escape(&format!("{label:.4}"))
+        );
+    }
+    let line = crate::anomaly::series::min_max_per_column(points, lo, hi, width as usize);
+    let path: Vec<String> = line
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", x(p[0]), y(p[1])))
+        .collect();
+    let _ = writeln!(
+        h,
+        "<polyline fill=\"none\" stroke=\"#268bd2\" stroke-width=\"1\" points=\"{}\"/>",
+        path.join(" ")
+    );
+    for i in scanned.scan.anomalous(consensus) {
+        let (t, v) = points[i];
+        let _ = writeln!(
+            h,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#dc322f\"><title>{} value {v}: {} votes, score {:.3}</title></circle>",
+            x(t as f64 / 1e6),
+            y(v),
+            escape(&crate::time::iso_time(t)),
+            scanned.scan.votes[i],
+            scanned.scan.score[i]
+        );
+    }
+    // The score band: the highest score per pixel column.
+    let top = 10.0 + PLOT_H + 10.0;
+    let mut columns = vec![0.0f32; width as usize + 1];
+    for (p, &sc) in points.iter().zip(&scanned.scan.score) {
+        let c = ((p.0 as f64 / 1e6 - lo) / (hi - lo) * width) as usize;
+        if let Some(slot) = columns.get_mut(c) {
+            *slot = slot.max(sc);
+        }
+    }
+    let mut band = format!("{LEFT:.1},{:.1}", top + BAND_H);
+    for (c, sc) in columns.iter().enumerate() {
+        let _ = write!(
+            band,
+            " {:.1},{:.1}",
+            LEFT + c as f64,
+            top + BAND_H - f64::from(*sc) * BAND_H
+        );
+    }
+    let _ = write!(band, " {:.1},{:.1}", LEFT + width, top + BAND_H);
+    let _ = writeln!(
+        h,
+        "<polygon fill=\"#cb4b16\" fill-opacity=\"0.6\" points=\"{band}\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">score</text>",
+        LEFT - 4.0,
+        top + BAND_H / 2.0
+    );
+    for (t, anchor) in [(first.0, "start"), (last.0, "end")] {
+        let _ = writeln!(
+            h,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"{anchor}\">{}</text>",
+            x(t as f64 / 1e6),
+            H - 6.0,
+            escape(&crate::time::iso_time(t))
+        );
+    }
+    h.push_str("</svg>\n");
+    h
+}
+
 /// The HTML report of an anomaly run: the outcome counts, then one row per
 /// series with its outcome, last value and every algorithm's vote (statistic
 /// and threshold on hover), anomalous series first.
@@ -236,6 +374,7 @@ pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
         h.push_str("</tr>\n");
     }
     h.push_str("</table>\n");
+    scan_charts(run, &mut h);
     if !run.errors.is_empty() {
         let _ = writeln!(h, "<h3>Rows that could not be read</h3><ul>");
         for (file, e) in &run.errors {

@@ -10,6 +10,7 @@ use egui_plot::{Line, MarkerShape, Plot, PlotBounds, PlotPoints, Points, Polygon
 
 use crate::anomaly::run::Scanned;
 use crate::anomaly::scan::ScanWindow;
+use crate::anomaly::series::min_max_per_column;
 use crate::gui::time_view::TimeView;
 
 /// The colour of anomalous points.
@@ -18,48 +19,6 @@ pub const ANOMALY: Color32 = Color32::from_rgb(220, 50, 47);
 pub const SCORE: Color32 = Color32::from_rgb(203, 75, 22);
 /// The colour of the judged window.
 const WINDOW: Color32 = Color32::from_rgba_premultiplied(10, 36, 55, 40);
-
-/// The values between `lo` and `hi` (s) as at most two points per column of
-/// `columns`: each column's lowest and highest, in time order.
-pub fn min_max_per_column(
-    points: &[(i64, f64)],
-    lo: f64,
-    hi: f64,
-    columns: usize,
-) -> Vec<[f64; 2]> {
-    let first = points
-        .partition_point(|p| (p.0 as f64) / 1e6 < lo)
-        .saturating_sub(1);
-    let last = (points.partition_point(|p| (p.0 as f64) / 1e6 <= hi) + 1).min(points.len());
-    let visible = &points[first..last];
-    let as_xy = |p: &(i64, f64)| [p.0 as f64 / 1e6, p.1];
-    if visible.len() <= 2 * columns.max(1) || hi <= lo {
-        return visible.iter().map(as_xy).collect();
-    }
-    let width = (hi - lo) / columns as f64;
-    let column_of = |p: &(i64, f64)| (((p.0 as f64) / 1e6 - lo) / width).floor() as i64;
-    let mut out = Vec::with_capacity(2 * columns + 2);
-    let mut start = 0;
-    // Each run of points in one column gives its lowest and highest, in time order.
-    while start < visible.len() {
-        let column = column_of(&visible[start]);
-        let len = visible[start..]
-            .iter()
-            .take_while(|p| column_of(p) == column)
-            .count();
-        let run = &visible[start..start + len];
-        let by_value = |a: &&(i64, f64), b: &&(i64, f64)| a.1.total_cmp(&b.1);
-        let low = run.iter().min_by(by_value).map_or(0, |p| p.0);
-        let high = run.iter().max_by(by_value).map_or(0, |p| p.0);
-        for p in run {
-            if p.0 == low.min(high) || (p.0 == low.max(high) && low != high) {
-                out.push(as_xy(p));
-            }
-        }
-        start += len;
-    }
-    out
-}
 
 /// Where the window of point `index` begins, s.
 fn window_start(s: &Scanned, index: usize, window: ScanWindow) -> f64 {
@@ -241,27 +200,4 @@ fn clock(secs: f64) -> String {
     chrono::DateTime::from_timestamp_micros((secs * 1e6) as i64)
         .map(|t| t.format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn long_series_keep_each_columns_extremes() {
-        let points: Vec<(i64, f64)> = (0..10_000)
-            .map(|i| {
-                (
-                    i * 1_000_000,
-                    if i == 5_003 { 99.0 } else { (i % 7) as f64 },
-                )
-            })
-            .collect();
-        let reduced = min_max_per_column(&points, 0.0, 10_000.0, 100);
-        assert!(reduced.len() <= 2 * 100 + 4, "{}", reduced.len());
-        assert!(reduced.iter().any(|p| p[1] == 99.0), "the spike survives");
-        assert!(reduced.windows(2).all(|w| w[0][0] <= w[1][0]), "time order");
-        let few = min_max_per_column(&points[..50], 0.0, 10_000.0, 100);
-        assert_eq!(few.len(), 50, "short series are drawn as they are");
-    }
 }
