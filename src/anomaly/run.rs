@@ -128,11 +128,62 @@ impl AnomalyRun {
     }
 }
 
+/// The series of one input and the rows that could not be read.
+struct Read {
+    series: Vec<Series>,
+    errors: Vec<(String, ImportError)>,
+}
+
+/// Reads one input: a series file, or an archive or perf export whose
+/// series are derived (an archive's unchanged hours come from `db`'s result
+/// cache when given).
+fn read_input(path: &std::path::Path, db: Option<&crate::jobs::db::Db>) -> Result<Read, String> {
+    let derived = |series| {
+        Ok(Read {
+            series,
+            errors: Vec::new(),
+        })
+    };
+    match crate::input::detect(path).map_err(|e| e.to_string())? {
+        crate::input::Input::PerfExport(_) => {
+            let a = crate::perf::analyse_export(path, None)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            derived(super::derive::perf_series(&a))
+        }
+        crate::input::Input::Archive(_) => {
+            let cache = db.map(|db| crate::jobs::cache::SqliteHourCache::new(db.clone(), path));
+            let a = crate::analysis::analyse_with_cache(
+                path,
+                &crate::archive::layout::Selection::default(),
+                &crate::analysis::NoObserver,
+                cache.as_ref().map(|c| c as &dyn crate::analysis::HourCache),
+            )
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+            derived(super::derive::archive_series(&a))
+        }
+        crate::input::Input::Series(_) => {
+            let imported =
+                import_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let file = path.display().to_string();
+            Ok(Read {
+                series: imported.series,
+                errors: imported
+                    .errors
+                    .into_iter()
+                    .map(|e| (file.clone(), e))
+                    .collect(),
+            })
+        }
+    }
+}
+
 /// Runs the ensemble over every series of `options.inputs`. A file that
 /// cannot be read at all fails the run, naming it; `stop` is polled between
-/// series and stops the run with `None`.
+/// series and stops the run with `None`. `db` lends archives its result
+/// cache.
 pub fn run(
     options: &RunOptions,
+    db: Option<&crate::jobs::db::Db>,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<AnomalyRun>, String> {
     if options.settings.consensus > options.enabled.len() {
@@ -143,34 +194,18 @@ pub fn run(
         ));
     }
     let started = Instant::now();
+    // Every input read at once; their series keep the inputs' order.
+    let read: Vec<Result<Read, String>> = options
+        .inputs
+        .par_iter()
+        .map(|path| read_input(path, db))
+        .collect();
     let mut all = Vec::new();
     let mut errors = Vec::new();
-    for path in &options.inputs {
-        match crate::input::detect(path) {
-            Ok(crate::input::Input::PerfExport(_)) => {
-                let a = crate::perf::analyse_export(path, None)
-                    .map_err(|e| format!("{}: {e}", path.display()))?;
-                all.extend(super::derive::perf_series(&a));
-                continue;
-            }
-            Ok(crate::input::Input::Archive(_)) => {
-                let a = crate::analysis::analyse(
-                    path,
-                    &crate::archive::layout::Selection::default(),
-                    &crate::analysis::NoObserver,
-                )
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-                all.extend(super::derive::archive_series(&a));
-                continue;
-            }
-            Ok(crate::input::Input::Series(_)) => {}
-            Err(e) => return Err(e.to_string()),
-        }
-        let imported =
-            import_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let file = path.display().to_string();
-        errors.extend(imported.errors.into_iter().map(|e| (file.clone(), e)));
-        all.extend(imported.series);
+    for r in read {
+        let r = r?;
+        all.extend(r.series);
+        errors.extend(r.errors);
     }
     let import_time = started.elapsed();
     let now_us = options

@@ -365,7 +365,7 @@ impl TaskKind for Anomalies {
             scan: args.scan.then_some(args.config.window),
         };
         ctx.progress(0, 0, "judging");
-        let run = crate::anomaly::run::run(&options, &|| ctx.is_cancelled())
+        let run = crate::anomaly::run::run(&options, Some(ctx.raw().db()), &|| ctx.is_cancelled())
             .map_err(TaskError::Failed)?
             .ok_or(TaskError::Cancelled)?;
         let anomalous = run
