@@ -189,6 +189,37 @@ fn an_archive_gives_series_per_stream_and_the_scan_writes_every_point() {
     assert_eq!(lines.clone().count(), 180);
     assert!(lines.next().unwrap().starts_with("2024-11-09T00:00:00Z,"));
     assert_eq!(fs::read_dir(dir.path().join("pts")).unwrap().count(), 16);
+    // --bitrate adds a series per stream from the segments' sizes.
+    let out = run(&["anomalies", "arch", "--bitrate", "--json", "-"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rates: Vec<&Value> = report["series"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"].as_str().unwrap().ends_with("/bitrate"))
+        .collect();
+    assert_eq!(rates.len(), 4);
+    let source = rates
+        .iter()
+        .find(|s| s["name"] == "desertbus/source/bitrate")
+        .unwrap();
+    let segments = series
+        .iter()
+        .find(|s| s["name"] == "desertbus/source/segment_duration")
+        .unwrap();
+    assert_eq!(
+        source["points"], segments["points"],
+        "one point per best segment"
+    );
+    assert!(
+        source["datapoint"].as_f64().unwrap() > 100_000.0,
+        "{source}"
+    );
     // Nothing was written into the archive, and --points inside it is refused.
     let out = run(&["anomalies", "arch", "--scan", "--points", "arch/pts"]);
     assert!(!out.status.success());
@@ -233,11 +264,22 @@ fn the_scan_marks_the_spike_and_names_files_safely() {
     );
     // The report draws the flagged series with its marked points.
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
-    let chart = html.find("<h4>host/cpu load").expect("the flagged series is drawn");
+    let chart = html
+        .find("<h4>host/cpu load")
+        .expect("the flagged series is drawn");
     let svg = &html[chart..html[chart..].find("</svg>").unwrap() + chart];
-    assert!(svg.contains("<polyline") && svg.contains("<circle"), "{svg}");
-    assert!(svg.contains("2023-11-15T04:53:20Z value 60"), "the spike's tooltip");
-    assert!(!html.contains("<h4>host/mem"), "a quiet series is not drawn");
+    assert!(
+        svg.contains("<polyline") && svg.contains("<circle"),
+        "{svg}"
+    );
+    assert!(
+        svg.contains("2023-11-15T04:53:20Z value 60"),
+        "the spike's tooltip"
+    );
+    assert!(
+        !html.contains("<h4>host/mem"),
+        "a quiet series is not drawn"
+    );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let cpu = report["series"]
         .as_array()

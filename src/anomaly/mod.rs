@@ -13,6 +13,7 @@
 pub mod adf;
 pub mod adf_sums;
 pub mod algorithms;
+pub mod bitrate;
 pub mod config;
 pub mod derive;
 pub mod ensemble;

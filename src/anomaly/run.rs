@@ -26,6 +26,9 @@ pub struct RunOptions {
     pub enabled: Vec<Algorithm>,
     /// Scan every point over this window too (specs/anomaly.md, "Scan mode").
     pub scan: Option<ScanWindow>,
+    /// Archives add a bitrate series per stream (each best segment's file
+    /// is stat'ed, or its size read from the database).
+    pub bitrate: bool,
 }
 
 /// A series scanned point by point.
@@ -137,7 +140,11 @@ struct Read {
 /// Reads one input: a series file, or an archive or perf export whose
 /// series are derived (an archive's unchanged hours come from `db`'s result
 /// cache when given).
-fn read_input(path: &std::path::Path, db: Option<&crate::jobs::db::Db>) -> Result<Read, String> {
+fn read_input(
+    path: &std::path::Path,
+    db: Option<&crate::jobs::db::Db>,
+    bitrate: bool,
+) -> Result<Read, String> {
     let derived = |series| {
         Ok(Read {
             series,
@@ -159,7 +166,11 @@ fn read_input(path: &std::path::Path, db: Option<&crate::jobs::db::Db>) -> Resul
                 cache.as_ref().map(|c| c as &dyn crate::analysis::HourCache),
             )
             .map_err(|e| format!("{}: {e}", path.display()))?;
-            derived(super::derive::archive_series(&a))
+            let mut series = super::derive::archive_series(&a);
+            if bitrate {
+                series.extend(super::bitrate::bitrate_series(&a, db));
+            }
+            derived(series)
         }
         crate::input::Input::Series(_) => {
             let imported =
@@ -198,7 +209,7 @@ pub fn run(
     let read: Vec<Result<Read, String>> = options
         .inputs
         .par_iter()
-        .map(|path| read_input(path, db))
+        .map(|path| read_input(path, db, options.bitrate))
         .collect();
     let mut all = Vec::new();
     let mut errors = Vec::new();

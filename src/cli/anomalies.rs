@@ -49,6 +49,11 @@ pub struct AnomaliesCmd {
     /// 90m, 24h, 1d). Default: the stored setting, 1440 points.
     #[arg(long, value_name = "N|DURATION", requires = "scan")]
     pub window: Option<String>,
+    /// Archives also give a bitrate series per stream (size × 8 / duration
+    /// per segment; every best segment's file is stat'ed once, its hour's
+    /// sizes kept in the database).
+    #[arg(long)]
+    pub bitrate: bool,
     /// Write every scanned point to DIR/NAME.csv (timestamp,value,votes,score).
     #[arg(long, value_name = "DIR", requires = "scan")]
     pub points: Option<PathBuf>,
@@ -96,6 +101,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         now_us: args.now,
         config,
         scan: args.scan,
+        bitrate: args.bitrate,
     };
     let input = args.inputs.first().map_or(Path::new("."), PathBuf::as_path);
     let result = run_task::<Anomalies>(&task, input, db, true, "series")?;

@@ -51,6 +51,13 @@ const MIGRATIONS: &[&str] = &[
     // 2: a task retried once points at its retry; a second retry finds it.
     "ALTER TABLE tasks ADD COLUMN retry_of INTEGER;
     CREATE UNIQUE INDEX tasks_by_retry_of ON tasks(retry_of) WHERE retry_of IS NOT NULL;",
+    // 3: the file sizes of each hour's best segments, for bitrate series.
+    "CREATE TABLE hour_sizes (
+        path BLOB PRIMARY KEY,
+        mtime_ns INTEGER NOT NULL,
+        ctime_ns INTEGER NOT NULL,
+        sizes BLOB NOT NULL
+    );",
 ];
 
 /// Statements that must prepare on a database of the current schema; a database
@@ -64,6 +71,7 @@ const SCHEMA_PROBES: &[&str] = &[
     "SELECT key, value FROM settings LIMIT 0",
     "SELECT path, opened_us FROM recent_files LIMIT 0",
     "SELECT id, at_us, point, level, message FROM alert_history LIMIT 0",
+    "SELECT path, mtime_ns, ctime_ns, sizes FROM hour_sizes LIMIT 0",
 ];
 
 /// The schema version this build writes.

@@ -340,6 +340,8 @@ pub struct AnomaliesArgs {
     pub config: crate::anomaly::config::AnomalyConfig,
     /// Scan every point too.
     pub scan: bool,
+    /// Archives add bitrate series.
+    pub bitrate: bool,
 }
 
 /// `anomalies`: the Skyline ensemble over every series of the inputs; the
@@ -363,6 +365,7 @@ impl TaskKind for Anomalies {
             settings: args.config.settings,
             enabled: args.config.enabled,
             scan: args.scan.then_some(args.config.window),
+            bitrate: args.bitrate,
         };
         ctx.progress(0, 0, "judging");
         let run = crate::anomaly::run::run(&options, Some(ctx.raw().db()), &|| ctx.is_cancelled())

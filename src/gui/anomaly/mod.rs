@@ -93,6 +93,8 @@ pub struct AnomalyPane {
     pub elapsed: Option<Duration>,
     /// Screen rectangle of the view drawn last frame (for view exports).
     pub view_rect: Option<egui::Rect>,
+    /// Archives: add bitrate series (stats every best segment's file once).
+    pub bitrate: bool,
 }
 
 impl AnomalyPane {
@@ -110,6 +112,7 @@ impl AnomalyPane {
             started: Instant::now(),
             elapsed: None,
             view_rect: None,
+            bitrate: false,
         }
     }
 
@@ -126,6 +129,7 @@ impl AnomalyPane {
             now_us: None,
             config: self.config.clone(),
             scan: true,
+            bitrate: self.bitrate,
         };
         match jobs.submit::<Anomalies>(&args) {
             Ok(h) => {

@@ -113,6 +113,14 @@ fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
             }
         }
         edit.on_hover_text("Points (1440) or a duration (86400s, 90m, 24h, 1d); Enter applies");
+        if pane.path.is_dir() {
+            changed |= ui
+                .checkbox(&mut pane.bitrate, "Bitrate")
+                .on_hover_text(
+                    "Add a bitrate series per stream (reads every segment's size once; sizes are kept per hour)",
+                )
+                .changed();
+        }
         if pane.handle_running_or_ran()
             && ui
                 .button("Run")
