@@ -946,10 +946,15 @@ impl eframe::App for SegscopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::top("documents").show(ui, |ui| self.document_tabs(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        egui::Panel::bottom("tables")
+        // A series document has only the log below: it leaves the view more room.
+        let (tables, default, least) = match self.doc().map(|d| d.kind) {
+            Some(DocumentKind::Series) => ("log-only", 130.0, 90.0),
+            _ => ("tables", 300.0, 240.0),
+        };
+        egui::Panel::bottom(tables)
             .resizable(true)
-            .default_size(300.0)
-            .min_size(240.0)
+            .default_size(default)
+            .min_size(least)
             .show(ui, |ui| self.bottom_panel(ui));
         // No fill: the window is cleared to the same colour, and software renderers pay per covered pixel.
         let central =
