@@ -9,6 +9,18 @@ use std::fs;
 use serde_json::Value;
 use util::segscope_in;
 
+/// Runs segscope in `dir` with `args` (which write the JSON report to
+/// stdout), requires success and returns the report.
+fn report_of(dir: &std::path::Path, args: &[&str]) -> Value {
+    let out = segscope_in(dir, args);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("stdout is only the JSON")
+}
+
 #[test]
 fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
     let dir = tempfile::tempdir().unwrap();
@@ -108,13 +120,7 @@ fn a_perf_export_gives_a_series_per_phase() {
             .status
             .success()
     );
-    let out = run(&["anomalies", "pool.csv", "--json", "-"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let report = report_of(dir.path(), &["anomalies", "pool.csv", "--json", "-"]);
     let names: Vec<&str> = report["series"]
         .as_array()
         .unwrap()
@@ -141,23 +147,20 @@ fn an_archive_gives_series_per_stream_and_the_scan_writes_every_point() {
     let dir = tempfile::tempdir().unwrap();
     let run = |args: &[&str]| segscope_in(dir.path(), args);
     assert!(run(&["demo", "arch", "--hours", "3"]).status.success());
-    let out = run(&[
-        "anomalies",
-        "arch",
-        "--scan",
-        "--window",
-        "2h",
-        "--points",
-        "pts",
-        "--json",
-        "-",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = report_of(
+        dir.path(),
+        &[
+            "anomalies",
+            "arch",
+            "--scan",
+            "--window",
+            "2h",
+            "--points",
+            "pts",
+            "--json",
+            "-",
+        ],
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let series = report["series"].as_array().unwrap();
     let names: Vec<&str> = series.iter().map(|s| s["name"].as_str().unwrap()).collect();
     for what in [
@@ -190,13 +193,10 @@ fn an_archive_gives_series_per_stream_and_the_scan_writes_every_point() {
     assert!(lines.next().unwrap().starts_with("2024-11-09T00:00:00Z,"));
     assert_eq!(fs::read_dir(dir.path().join("pts")).unwrap().count(), 16);
     // --bitrate adds a series per stream from the segments' sizes.
-    let out = run(&["anomalies", "arch", "--bitrate", "--json", "-"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = report_of(
+        dir.path(),
+        &["anomalies", "arch", "--bitrate", "--json", "-"],
     );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let rates: Vec<&Value> = report["series"]
         .as_array()
         .unwrap()

@@ -26,6 +26,39 @@ fn display() -> std::sync::MutexGuard<'static, ()> {
     DISPLAY.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// Opens `input` in the real window on `view`, saves a screenshot and the
+/// view as PNG once it is drawn, exits; fails the test unless it exits 0.
+fn window_shows(
+    dir: &std::path::Path,
+    input: &std::path::Path,
+    view: &str,
+    shot: &std::path::Path,
+    png: &std::path::Path,
+) {
+    let out = Command::new("xvfb-run")
+        .args(["-a", "-s", "-screen 0 1280x800x24"])
+        .arg(env!("CARGO_BIN_EXE_segscope"))
+        .arg("gui")
+        .arg(input)
+        .args(["--show", view, "--screenshot"])
+        .arg(shot)
+        .arg("--export-view")
+        .arg(png)
+        .arg("--exit-when-done")
+        .arg("--db")
+        .arg(dir.join("gui.db"))
+        .env("XDG_DATA_HOME", dir.join("data"))
+        .env("LIBGL_ALWAYS_SOFTWARE", "1")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "the window did not exit cleanly: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 #[test]
 fn real_window_saves_a_screenshot_showing_the_map() {
     let _display = display();
@@ -222,28 +255,7 @@ fn real_window_opens_a_perf_export_on_its_gantt() {
     assert!(made.status.success());
     let shot = dir.path().join("gantt.png");
     let view = dir.path().join("view.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .arg("gui")
-        .arg(&export)
-        .args(["--show", "gantt", "--screenshot"])
-        .arg(&shot)
-        .arg("--export-view")
-        .arg(&view)
-        .arg("--exit-when-done")
-        .arg("--db")
-        .arg(dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the window did not exit cleanly: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    window_shows(dir.path(), &export, "gantt", &shot, &view);
     let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
     let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
     let prep = count([0x8c, 0x9e, 0xb5]);
@@ -279,28 +291,7 @@ fn real_window_opens_a_series_file_on_its_anomalies_view() {
     std::fs::write(&file, csv).unwrap();
     let shot = dir.path().join("anomalies.png");
     let view = dir.path().join("view.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .arg("gui")
-        .arg(&file)
-        .args(["--show", "anomalies", "--screenshot"])
-        .arg(&shot)
-        .arg("--export-view")
-        .arg(&view)
-        .arg("--exit-when-done")
-        .arg("--db")
-        .arg(dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the window did not exit cleanly: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    window_shows(dir.path(), &file, "anomalies", &shot, &view);
     let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
     let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
     // segscope::gui::anomaly::plot::{ANOMALY, SCORE}

@@ -160,19 +160,10 @@ pub fn adf(x: &[f64], max_lag: usize) -> Option<AdfResult> {
         .map(|r| std::iter::once(1.0).chain(r).collect())
         .collect();
     let reduced = Reduced::new(&rows, &y)?;
-    let mut best: Option<(f64, usize)> = None;
-    for lag in 0..=max_lag {
-        let Some(ssr) = reduced.ssr(lag + 2) else {
-            continue;
-        };
-        let k = (lag + 2) as f64;
-        let llf = -nobs / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (ssr / nobs).ln() + 1.0);
-        let aic = -2.0 * llf + 2.0 * k;
-        if best.is_none_or(|(b, _)| aic < b) {
-            best = Some((aic, lag));
-        }
-    }
-    let (_, lag) = best?;
+    let lag = best_lag(
+        nobs,
+        (0..=max_lag).filter_map(|lag| Some((lag, reduced.ssr(lag + 2)?))),
+    )?;
     // The test regression with that lag on all the rows it allows:
     // [x_t, Δx_{t-1..t-lag}, 1].
     let (rows, y) = lagged(x, lag);
@@ -184,12 +175,33 @@ pub fn adf(x: &[f64], max_lag: usize) -> Option<AdfResult> {
         })
         .collect();
     let (beta, _, se) = Reduced::new(&rows, &y)?.solve()?;
-    let statistic = beta[0] / se;
-    statistic.is_finite().then(|| AdfResult {
-        statistic,
-        p: mackinnon_p(statistic),
-        lag,
-    })
+    AdfResult::of(beta[0] / se, lag)
+}
+
+/// The lag with the smallest AIC among `(lag, sum of squared residuals)`
+/// fitted on `nobs` rows (the first of equals wins, as statsmodels').
+pub(super) fn best_lag(nobs: f64, fits: impl Iterator<Item = (usize, f64)>) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for (lag, ssr) in fits {
+        let k = (lag + 2) as f64;
+        let llf = -nobs / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (ssr / nobs).ln() + 1.0);
+        let aic = -2.0 * llf + 2.0 * k;
+        if best.is_none_or(|(b, _)| aic < b) {
+            best = Some((aic, lag));
+        }
+    }
+    best.map(|(_, lag)| lag)
+}
+
+impl AdfResult {
+    /// The result for a t-statistic (`None` when it is not finite).
+    pub(super) fn of(statistic: f64, lag: usize) -> Option<AdfResult> {
+        statistic.is_finite().then(|| AdfResult {
+            statistic,
+            p: mackinnon_p(statistic),
+            lag,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //! once per window length, so rounding stays far below what the p < 0.05
 //! decision notices.
 
-use super::adf::{AdfResult, mackinnon_p};
+use super::adf::{AdfResult, best_lag};
 
 /// Lags of the regression (the ensemble's max lag).
 const LAGS: usize = 10;
@@ -142,24 +142,17 @@ impl AdfSums {
         let usable = cholesky(&self.s, COLS, &mut l);
         let w = forward(&l, &self.s, usable);
         let yy = self.s[COLS][COLS];
-        let mut best: Option<(f64, usize)> = None;
-        let mut explained = 0.0;
-        for (j, wj) in w.iter().enumerate().take(usable) {
-            explained += wj * wj;
-            // The model of the first j + 1 columns is lag j - 1.
-            if j < 1 {
-                continue;
-            }
-            let lag = j - 1;
-            let ssr = (yy - explained).max(0.0);
-            let k = (lag + 2) as f64;
-            let llf = -nobs / 2.0 * ((2.0 * std::f64::consts::PI).ln() + (ssr / nobs).ln() + 1.0);
-            let aic = -2.0 * llf + 2.0 * k;
-            if best.is_none_or(|(b, _)| aic < b) {
-                best = Some((aic, lag));
-            }
-        }
-        let (_, lag) = best?;
+        // The model of the first j + 1 columns is lag j - 1.
+        let fits = w[..usable]
+            .iter()
+            .scan(0.0, |explained, wj| {
+                *explained += wj * wj;
+                Some((yy - *explained).max(0.0))
+            })
+            .enumerate()
+            .skip(1)
+            .map(|(j, ssr)| (j - 1, ssr));
+        let lag = best_lag(nobs, fits)?;
         // The test regression with that lag on every row it allows.
         let mut s = self.s;
         for k in ra + lag..self.lo {
@@ -192,12 +185,7 @@ impl AdfSums {
         }
         let var_factor: f64 = e[1..cols].iter().map(|v| v * v).sum();
         let sigma2 = ssr / (n - cols as f64);
-        let statistic = beta[1] / (sigma2 * var_factor).sqrt();
-        statistic.is_finite().then(|| AdfResult {
-            statistic,
-            p: mackinnon_p(statistic),
-            lag,
-        })
+        AdfResult::of(beta[1] / (sigma2 * var_factor).sqrt(), lag)
     }
 }
 

@@ -132,15 +132,11 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
             .unwrap_or_default(),
         None => generated_series("generated", 22_695, 300, 7),
     };
-    let t = median_time(rounds, || {
-        std::hint::black_box(scan(
-            &long,
-            &settings,
-            &all,
-            ScanWindow::Points(1440),
-            &never,
-        ));
-    });
+    let time_scan = |s: &Series, rounds: usize| {
+        median_time(rounds, || {
+            std::hint::black_box(scan(s, &settings, &all, ScanWindow::Points(1440), &never));
+        })
+    };
     let _ = writeln!(
         out,
         "scan, window 1,440 points, {} ({} points): {:.3} s",
@@ -150,23 +146,14 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
             "generated series"
         },
         long.points.len(),
-        t.as_secs_f64()
+        time_scan(&long, rounds).as_secs_f64()
     );
     for (step, what) in [(60, "one-minute"), (10, "ten-second")] {
         let big = generated_series("big", 300_000, step, 11);
-        let t = median_time(1, || {
-            std::hint::black_box(scan(
-                &big,
-                &settings,
-                &all,
-                ScanWindow::Points(1440),
-                &never,
-            ));
-        });
         let _ = writeln!(
             out,
             "scan, window 1,440 points, 300,000 {what} points: {:.3} s",
-            t.as_secs_f64()
+            time_scan(&big, 1).as_secs_f64()
         );
     }
 
