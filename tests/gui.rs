@@ -1008,4 +1008,22 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     h.get_by_label("Timeline").click();
     steps(&mut h, 2);
     assert!((h.state().doc().unwrap().time.t1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0);
+
+    // The archive's HTML report now carries the anomaly analysis too.
+    let target = a.dir.path().join("exports/report.html");
+    h.get_by_label("File").click();
+    steps(&mut h, 4);
+    h.get_by_label_contains("Export HTML report").click();
+    steps(&mut h, 4);
+    let field = h.get_by_role(egui::accesskit::Role::TextInput);
+    field.set_text_value_accesskit(target.to_str().unwrap());
+    steps(&mut h, 2);
+    h.get_by_label("Save").click();
+    wait_until(&mut h, "the export", |app| {
+        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
+    });
+    let html = std::fs::read_to_string(&target).unwrap();
+    assert!(html.contains("Anomalies (Skyline ensemble)"), "the anomaly section");
+    assert!(html.contains("chan/src/segments_per_minute"));
+    assert!(html.contains("aria-label=\"coverage timeline\""), "and the coverage");
 }

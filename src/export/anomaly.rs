@@ -325,11 +325,21 @@ pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
     h
 }
 
-/// The HTML report of an anomaly run: the outcome counts, then one row per
-/// series with its outcome, last value and every algorithm's vote (statistic
-/// and threshold on hover), anomalous series first.
+/// The HTML report of an anomaly run (its one section).
 pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
-    use crate::export::html::{Section, escape, report};
+    let subject = run
+        .series
+        .first()
+        .map_or_else(|| "anomaly run".to_string(), |s| s.name.clone());
+    crate::export::html::report(&subject, &[anomaly_section(run)])
+}
+
+/// The anomaly section of a report: the outcome counts, then one row per
+/// series with its outcome, last value and every algorithm's vote (statistic
+/// and threshold on hover), anomalous series first, then the scanned series
+/// worth a look as charts.
+pub fn anomaly_section(run: &AnomalyRun) -> crate::export::html::Section {
+    use crate::export::html::{Section, escape};
     let mut h = String::new();
     let _ = writeln!(
         h,
@@ -388,16 +398,9 @@ pub fn anomaly_html(run: &AnomalyRun) -> Vec<u8> {
         }
         h.push_str("</ul>\n");
     }
-    let subject = run
-        .series
-        .first()
-        .map_or_else(|| "anomaly run".to_string(), |s| s.name.clone());
-    report(
-        &subject,
-        &[Section {
-            id: "anomalies",
-            title: "Anomalies (Skyline ensemble)".into(),
-            body: h,
-        }],
-    )
+    Section {
+        id: "anomalies",
+        title: "Anomalies (Skyline ensemble)".into(),
+        body: h,
+    }
 }

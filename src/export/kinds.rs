@@ -171,6 +171,33 @@ impl ExportKind {
     }
 }
 
+/// The HTML report of `subject` with the anomaly run over its series as a
+/// section of its own.
+pub fn html_with_anomalies(subject: Subject<'_>, run: &crate::anomaly::run::AnomalyRun) -> Vec<u8> {
+    let anomalies = anomaly::anomaly_section(run);
+    match subject {
+        Subject::Coverage(a) => html::report(&a.root, &[html::coverage_section(a), anomalies]),
+        Subject::Perf(p) => html::report(&p.path, &[timing::html::timing_section(p), anomalies]),
+        Subject::Anomalies(r) => anomaly::anomaly_html(r),
+    }
+}
+
+/// Writes the HTML report of `subject` joined by the anomaly run `run` to
+/// `target`, as [`export_to`] writes the report alone.
+pub fn export_html_with_anomalies(
+    subject: Subject<'_>,
+    run: &crate::anomaly::run::AnomalyRun,
+    source: &Path,
+    target: &Path,
+) -> Result<String, String> {
+    ensure_outside(source, target).map_err(|e| e.to_string())?;
+    write_output(target, &html_with_anomalies(subject, run)).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "Saved {} (with the anomaly analysis)",
+        target.display()
+    ))
+}
+
 /// Writes one export of `subject` (opened from `source`, an archive or an
 /// export file) to `target`, refusing targets inside the archive or on the
 /// export itself; returns what was done, in words. Blocking: the app calls it

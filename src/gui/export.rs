@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use egui::ColorImage;
 
 use crate::export::atomic::{ensure_outside, write_output};
-use crate::export::kinds::{ExportKind, export_to};
+use crate::export::kinds::{ExportKind, export_html_with_anomalies, export_to};
 use crate::export::png;
 use crate::gui::document::{Analysed, DocumentKind};
 
@@ -199,6 +199,7 @@ impl Exporter {
         &self,
         kind: ExportKind,
         analysis: Analysed,
+        anomalies: Option<Arc<crate::anomaly::run::AnomalyRun>>,
         archive: PathBuf,
         target: PathBuf,
         ctx: egui::Context,
@@ -207,8 +208,14 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let result = prepare_target(&archive, &target)
-                    .and_then(|()| export_to(kind, analysis.subject(), &archive, &target));
+                let result = prepare_target(&archive, &target).and_then(|()| match &anomalies {
+                    // The report of an archive or perf export whose anomalies
+                    // were analysed has them as a section.
+                    Some(run) if kind == ExportKind::Html => {
+                        export_html_with_anomalies(analysis.subject(), run, &archive, &target)
+                    }
+                    _ => export_to(kind, analysis.subject(), &archive, &target),
+                });
                 let _ = tx.send(result);
                 ctx.request_repaint();
             });

@@ -817,7 +817,14 @@ impl SegscopeApp {
         };
         self.notes
             .info(format!("Exporting to {} …", target.display()));
-        self.exporter.start(kind, a, archive, target, ctx.clone());
+        // An archive's or a perf export's anomaly run joins its report.
+        let anomalies = self
+            .doc()
+            .filter(|d| d.kind != DocumentKind::Series)
+            .and_then(|d| d.anomalies.as_ref())
+            .and_then(|p| p.run().cloned());
+        self.exporter
+            .start(kind, a, anomalies, archive, target, ctx.clone());
     }
 
     fn background_results(&mut self, ctx: &egui::Context) {
