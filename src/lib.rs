@@ -31,6 +31,7 @@ pub mod export;
 pub mod gui;
 pub mod input;
 pub mod jobs;
+pub mod monitor;
 pub mod perf;
 pub mod text;
 pub mod time;

@@ -1023,7 +1023,13 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
         app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
     });
     let html = std::fs::read_to_string(&target).unwrap();
-    assert!(html.contains("Anomalies (Skyline ensemble)"), "the anomaly section");
+    assert!(
+        html.contains("Anomalies (Skyline ensemble)"),
+        "the anomaly section"
+    );
     assert!(html.contains("chan/src/segments_per_minute"));
-    assert!(html.contains("aria-label=\"coverage timeline\""), "and the coverage");
+    assert!(
+        html.contains("aria-label=\"coverage timeline\""),
+        "and the coverage"
+    );
 }

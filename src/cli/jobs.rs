@@ -15,9 +15,6 @@ use crate::jobs::tasks::builtin_registry;
 use crate::text::shown;
 use crate::time::format_iso;
 
-/// Oldest queued task age that triggers the "work pending" warning.
-const STALE_QUEUE: Duration = Duration::from_secs(60);
-
 /// `segscope jobs`.
 #[derive(Args, Debug)]
 pub struct JobsCmd {
@@ -154,21 +151,8 @@ pub fn run_jobs(cmd: &JobsCmd, db_path: Option<&Path>) -> anyhow::Result<()> {
             } else {
                 print!("{}", table(&tasks));
             }
-            let conn = db.lock();
-            let waiting = queue::oldest_queued_age_us(&conn)?;
-            let running = queue::counts(&conn)?
-                .iter()
-                .any(|(s, n)| *s == TaskState::Running && *n > 0);
-            if let Some(w) = waiting.filter(|&w| w > STALE_QUEUE.as_micros() as i64) {
-                let hint = if running {
-                    ""
-                } else {
-                    "; no worker is running (start one with `segscope jobs run`)"
-                };
-                eprintln!(
-                    "segscope: warning: work pending, nothing finishing: the oldest queued task has waited {}{hint}",
-                    age(w)
-                );
+            if let Some(p) = queue::work_pending(&db.lock())? {
+                eprintln!("segscope: warning: {}", p.message());
             }
         }
         JobsAction::Show { id } => {

@@ -1,15 +1,17 @@
 //! The command line: `segscope coverage`, `report`, `perf`, `demo`,
-//! `demo-perf`, `anomalies`, `settings`, `jobs`, `cache`, `bench`.
+//! `demo-perf`, `anomalies`, `settings`, `watch`, `jobs`, `cache`, `bench`.
 //! Output meant for scripts goes to stdout; messages and progress go to stderr.
 
 mod anomalies;
 mod coverage;
 mod jobs;
+mod metrics;
 mod outputs;
 mod perf;
 mod progress;
 mod settings;
 mod task_wait;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -67,6 +69,9 @@ pub enum Command {
     Anomalies(anomalies::AnomaliesCmd),
     /// Stored settings shared with the app: list, read, set, reset.
     Settings(settings::SettingsCmd),
+    /// Follow a live archive: re-scan changed hours every interval, print the
+    /// monitor tree on changes, serve Prometheus metrics.
+    Watch(watch::WatchCmd),
     /// The job queue: list, show, cancel, retry, submit, run a worker.
     Jobs(jobs::JobsCmd),
     /// The result cache.
@@ -259,6 +264,7 @@ pub fn main() -> ExitCode {
         Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),
         Some(Command::Anomalies(args)) => anomalies::run(&args, db),
         Some(Command::Settings(args)) => settings::run(&args, db),
+        Some(Command::Watch(args)) => watch::run(&args, db),
         Some(Command::Jobs(args)) => jobs::run_jobs(&args, db),
         Some(Command::Cache(args)) => jobs::run_cache(&args, db),
         Some(Command::Bench(BenchCommand::Coverage {

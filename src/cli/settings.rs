@@ -1,6 +1,6 @@
 //! `segscope settings`: the stored settings the command line and the app
-//! share (the database's settings table): list them, read one, set one,
-//! reset one to its default.
+//! share (the database's settings table): the anomaly settings and the
+//! monitor's alert rules. List them, read one, set one, reset one.
 
 use std::path::Path;
 
@@ -8,7 +8,9 @@ use anyhow::bail;
 use clap::Args;
 
 use super::open_db;
-use crate::anomaly::config::{AnomalyConfig, KEYS, is_key};
+use crate::anomaly::config::{self, AnomalyConfig};
+use crate::jobs::db::Db;
+use crate::monitor::archive::{self as rules, ArchiveRules};
 
 /// `segscope settings [KEY [VALUE]] [--reset]`.
 #[derive(Args, Debug)]
@@ -22,36 +24,60 @@ pub struct SettingsCmd {
     pub reset: bool,
 }
 
+/// Every key with what it sets.
+fn keys() -> Vec<(&'static str, &'static str)> {
+    config::KEYS
+        .iter()
+        .map(|k| (k.key, k.about))
+        .chain(rules::KEYS)
+        .collect()
+}
+
+/// The current value of `key` (stored or default).
+fn current(db: &Db, key: &str) -> String {
+    if key.starts_with("monitor.") {
+        ArchiveRules::load(db).0.value(key).unwrap_or_default()
+    } else {
+        AnomalyConfig::load(db).0.value(key).unwrap_or_default()
+    }
+}
+
 /// Runs `segscope settings`.
 pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let db = open_db(db)?;
     let Some(key) = &args.key else {
-        let (config, problems) = AnomalyConfig::load(&db);
-        for p in problems {
+        for p in AnomalyConfig::load(&db)
+            .1
+            .into_iter()
+            .chain(ArchiveRules::load(&db).1)
+        {
             eprintln!("segscope: warning: {p}");
         }
-        for k in &KEYS {
-            let stored = crate::jobs::settings::get(&db, k.key)?.is_some();
+        for (key, about) in keys() {
+            let stored = crate::jobs::settings::get(&db, key)?.is_some();
             println!(
-                "{} = {}{}\n    {}",
-                k.key,
-                config.value(k.key).unwrap_or_default(),
+                "{key} = {}{}\n    {about}",
+                current(&db, key),
                 if stored { "" } else { " (default)" },
-                k.about
             );
         }
         return Ok(());
     };
-    if !is_key(key) {
-        let keys: Vec<&str> = KEYS.iter().map(|k| k.key).collect();
-        bail!("no setting `{key}`; there are: {}", keys.join(", "));
+    if !keys().iter().any(|(k, _)| k == key) {
+        let names: Vec<&str> = keys().iter().map(|(k, _)| *k).collect();
+        bail!("no setting `{key}`; there are: {}", names.join(", "));
     }
     if args.reset {
-        AnomalyConfig::reset(&db, key).map_err(anyhow::Error::msg)?;
+        crate::jobs::settings::remove(&db, key)
+            .map_err(|e| anyhow::anyhow!("cannot reset {key}: {e}"))?;
     } else if let Some(value) = &args.value {
-        AnomalyConfig::store(&db, key, value).map_err(anyhow::Error::msg)?;
+        let stored = if key.starts_with("monitor.") {
+            ArchiveRules::store(&db, key, value)
+        } else {
+            AnomalyConfig::store(&db, key, value)
+        };
+        stored.map_err(anyhow::Error::msg)?;
     }
-    let (config, _) = AnomalyConfig::load(&db);
-    println!("{key} = {}", config.value(key).unwrap_or_default());
+    println!("{key} = {}", current(&db, key));
     Ok(())
 }

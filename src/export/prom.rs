@@ -86,7 +86,7 @@ fn gauges() -> [Gauge; 8] {
 }
 
 /// Escapes a label value (backslash, double quote, newline).
-fn escape(value: &str) -> String {
+pub fn label_value(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")
@@ -112,7 +112,7 @@ pub fn to_prometheus(analysis: &Analysis) -> Vec<u8> {
         let _ = writeln!(out, "# HELP {name} {help}");
         let _ = writeln!(out, "# TYPE {name} gauge");
         for s in &analysis.streams {
-            let (c, q) = (escape(&s.channel), escape(&s.quality));
+            let (c, q) = (label_value(&s.channel), label_value(&s.quality));
             for f in &s.coverage.hours {
                 let hour = format_hour(f.hour_start_us);
                 match &gauge {
@@ -148,6 +148,6 @@ mod tests {
         assert_eq!(value(12.0), "12.0");
         assert_eq!(value(0.5), "0.5");
         assert_eq!(value(1.968), "1.968");
-        assert_eq!(escape("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+        assert_eq!(label_value("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
     }
 }

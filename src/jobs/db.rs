@@ -58,6 +58,9 @@ const MIGRATIONS: &[&str] = &[
         ctime_ns INTEGER NOT NULL,
         sizes BLOB NOT NULL
     );",
+    // 4: an alert change keeps the level it came from; points looked up by name.
+    "ALTER TABLE alert_history ADD COLUMN previous TEXT NOT NULL DEFAULT 'none';
+    CREATE INDEX alert_history_by_point ON alert_history(point, id);",
 ];
 
 /// Statements that must prepare on a database of the current schema; a database
@@ -70,7 +73,7 @@ const SCHEMA_PROBES: &[&str] = &[
     "SELECT path, mtime_ns, ctime_ns, entry_count, summary FROM hour_cache LIMIT 0",
     "SELECT key, value FROM settings LIMIT 0",
     "SELECT path, opened_us FROM recent_files LIMIT 0",
-    "SELECT id, at_us, point, level, message FROM alert_history LIMIT 0",
+    "SELECT id, at_us, point, level, message, previous FROM alert_history LIMIT 0",
     "SELECT path, mtime_ns, ctime_ns, sizes FROM hour_sizes LIMIT 0",
 ];
 
@@ -283,9 +286,15 @@ fn migrate_locked(conn: &Connection) -> Result<i64, DbError> {
             conn.pragma_update(None, "user_version", i as i64 + 1)
         };
         if let Err(e) = step() {
-            // Tables that already exist under version 0 are a foreign schema.
+            // Tables that already exist under version 0, or a migration
+            // that does not apply (a table it changes is missing), are a
+            // foreign schema; busy, full or broken files are not.
             return Err(match e.sqlite_error_code() {
                 Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => e.into(),
+                Some(ErrorCode::Unknown) => DbError::Schema {
+                    found,
+                    detail: e.to_string(),
+                },
                 _ if found == 0 => DbError::Schema {
                     found,
                     detail: e.to_string(),

@@ -410,7 +410,51 @@ pub fn interrupt(conn: &Connection, ids: &[i64], why: &str) -> rusqlite::Result<
     Ok(())
 }
 
-/// Age of the oldest queued task, µs (`None` when nothing waits).
+/// How long the oldest queued task may wait before "work pending, nothing
+/// finishing" is said.
+pub const STALE_QUEUE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Work pending and nothing finishing: the oldest queued task has waited
+/// longer than [`STALE_QUEUE`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PendingWork {
+    /// How long it has waited, µs.
+    pub waited_us: i64,
+    /// Whether any task is running (if none, no worker is).
+    pub running: bool,
+}
+
+impl PendingWork {
+    /// The warning in words.
+    pub fn message(&self) -> String {
+        let hint = if self.running {
+            ""
+        } else {
+            "; no worker is running (start one with `segscope jobs run`)"
+        };
+        format!(
+            "work pending, nothing finishing: the oldest queued task has waited {:.0} s{hint}",
+            self.waited_us as f64 / 1e6
+        )
+    }
+}
+
+/// The "work pending, nothing finishing" check, shared by `segscope jobs`,
+/// the monitor and the Jobs view: `Some` when it applies.
+pub fn work_pending(conn: &Connection) -> rusqlite::Result<Option<PendingWork>> {
+    let Some(waited_us) = oldest_queued_age_us(conn)? else {
+        return Ok(None);
+    };
+    if waited_us <= STALE_QUEUE.as_micros() as i64 {
+        return Ok(None);
+    }
+    let running = counts(conn)?
+        .iter()
+        .any(|(s, n)| *s == TaskState::Running && *n > 0);
+    Ok(Some(PendingWork { waited_us, running }))
+}
+
+/// Age of the oldest queued task, µs (`None` when nothing is queued).
 pub fn oldest_queued_age_us(conn: &Connection) -> rusqlite::Result<Option<i64>> {
     let created: Option<i64> = conn.query_row(
         "SELECT MIN(created_us) FROM tasks WHERE state = 'queued'",

@@ -1,0 +1,339 @@
+//! `segscope watch PATH`: follows a live archive. Every interval the archive
+//! is analysed again, unchanged hours reused from the last scan in memory or
+//! from the result cache, and the monitor tree is updated: a point per hour
+//! judged by the alert rules, a stream that stopped growing Critical, and
+//! segscope's own health. The tree is printed when something changed; alert
+//! changes go to the alert history. With `--metrics-addr` the per-hour
+//! figures, alert levels and health are served as Prometheus text.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::bail;
+use clap::Args;
+
+use super::{interrupted, open_db};
+use crate::analysis::{Analysis, HourCache, NoObserver, ReusedHours, analyse_with_cache};
+use crate::archive::layout::Selection;
+use crate::jobs::cache::SqliteHourCache;
+use crate::jobs::db::Db;
+use crate::monitor::archive::{ArchiveRules, StallWatch, hour_readings};
+use crate::monitor::history::{AlertChange, record};
+use crate::monitor::{Change, Level, Monitor, Reading};
+use crate::text::shown_path;
+
+/// `segscope watch`.
+#[derive(Args, Debug)]
+pub struct WatchCmd {
+    /// The archive (root, channel or quality directory).
+    pub path: PathBuf,
+    /// Seconds between scans.
+    #[arg(long, default_value_t = 30.0, value_parser = positive_seconds)]
+    pub interval: f64,
+    /// Scan once, print the tree and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// Serve Prometheus text exposition at http://ADDR/metrics (a loopback
+    /// address unless --metrics-public).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
+    /// Allow --metrics-addr to bind an address other machines can reach.
+    #[arg(long, requires = "metrics_addr")]
+    pub metrics_public: bool,
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.05 => Ok(x),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds (0.05 or more)"
+        )),
+    }
+}
+
+/// What one scan of a watch found.
+pub struct Cycle {
+    /// The analysis.
+    pub analysis: Analysis,
+    /// Hour directories scanned (not reused or read from the cache).
+    pub scanned: usize,
+    /// How long the scan took.
+    pub took: Duration,
+}
+
+/// The watch's state between scans.
+pub struct Watch {
+    path: PathBuf,
+    name: String,
+    db: Db,
+    rules: ArchiveRules,
+    interval: Duration,
+    /// The tree.
+    pub monitor: Monitor,
+    previous: Option<Analysis>,
+    stall: StallWatch,
+}
+
+impl Watch {
+    /// A watch of `path` with the rules stored in `db`.
+    pub fn new(path: &Path, db: Db, interval: Duration) -> Watch {
+        let (rules, problems) = ArchiveRules::load(&db);
+        for p in problems {
+            eprintln!("segscope: warning: {p}");
+        }
+        let name = std::fs::canonicalize(path)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "archive".into());
+        let mut monitor = Monitor::new(2);
+        let queue_db = db.clone();
+        monitor.add_polled("segscope/queue", Some(Duration::from_secs(5)), move || {
+            queue_reading(&queue_db)
+        });
+        monitor.add_polled("segscope/memory", Some(Duration::from_secs(5)), || {
+            let peak = crate::bench::peak_rss_bytes().ok_or("no /proc/self/status")?;
+            Ok(Reading::new(
+                format!("peak {:.1} MB", peak as f64 / 1e6),
+                Level::Green,
+            ))
+        });
+        Watch {
+            path: path.to_path_buf(),
+            name,
+            db,
+            rules,
+            interval,
+            monitor,
+            previous: None,
+            stall: StallWatch::default(),
+        }
+    }
+
+    /// Scans the archive again (unchanged hours reused) and updates the
+    /// tree; returns the scan and what changed.
+    pub fn cycle(&mut self) -> anyhow::Result<(Cycle, Vec<Change>)> {
+        let started = Instant::now();
+        let cache = SqliteHourCache::new(self.db.clone(), &self.path);
+        let reused = self
+            .previous
+            .as_ref()
+            .map(|p| ReusedHours::new(p, Some(&cache as &dyn HourCache)));
+        let layer: &dyn HourCache = match &reused {
+            Some(r) => r,
+            None => &cache,
+        };
+        let mut a = analyse_with_cache(&self.path, &Selection::default(), &NoObserver, Some(layer))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown_path(&self.path)))?;
+        a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
+        let took = started.elapsed();
+        let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
+        let scanned = hours.saturating_sub(a.hours_from_cache);
+        let now = Instant::now();
+        let mut changes = Vec::new();
+        let mut keep = HashSet::new();
+        let stalled = self.stall.stalled(
+            &a,
+            &self.name,
+            Duration::from_secs_f64(self.rules.critical_stall_s),
+            now,
+        );
+        for (path, mut reading) in hour_readings(&a, &self.name, &self.rules) {
+            if let Some((_, still)) = stalled.iter().find(|(p, _)| *p == path) {
+                reading = Reading::new(
+                    format!(
+                        "no new segment for {:.0} s; {}",
+                        still.as_secs_f64(),
+                        reading.value
+                    ),
+                    Level::Critical,
+                );
+            }
+            changes.extend(self.monitor.set(&path, reading, Some(self.interval), now));
+            keep.insert(path);
+        }
+        changes.extend(self.monitor.retain_under(&self.name, &keep));
+        changes.extend(self.monitor.set(
+            "segscope/last scan",
+            Reading::new(
+                format!(
+                    "{:.3} s, {scanned} of {hours} hours scanned",
+                    took.as_secs_f64()
+                ),
+                Level::Green,
+            ),
+            Some(self.interval),
+            now,
+        ));
+        changes.extend(self.monitor.tick(now));
+        if self.previous.is_none() {
+            // The first tree shows segscope's own points polled.
+            let until = Instant::now() + Duration::from_millis(500);
+            while self.monitor.polling() && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            changes.extend(self.monitor.collect());
+        }
+        self.record(&changes);
+        self.previous = Some(a.clone());
+        Ok((
+            Cycle {
+                analysis: a,
+                scanned,
+                took,
+            },
+            changes,
+        ))
+    }
+
+    /// Keeps the alert changes in the history.
+    fn record(&self, changes: &[Change]) {
+        let at_us = crate::jobs::queue::now_us();
+        let rows: Vec<AlertChange> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Alert {
+                    path,
+                    old,
+                    new,
+                    value,
+                } => Some(AlertChange {
+                    at_us,
+                    point: path.clone(),
+                    old: *old,
+                    new: *new,
+                    message: value.clone(),
+                }),
+                Change::Removed { path, old } => Some(AlertChange {
+                    at_us,
+                    point: path.clone(),
+                    old: *old,
+                    new: Level::None,
+                    message: "gone".into(),
+                }),
+                Change::Value { .. } => None,
+            })
+            .collect();
+        if let Err(e) = record(&self.db, &rows) {
+            eprintln!("segscope: warning: cannot record alert changes: {e}");
+        }
+    }
+
+    /// The Prometheus text of the last scan: the per-hour gauges, each
+    /// point's alert level and segscope's health.
+    pub fn metrics(&self, cycle: &Cycle) -> Vec<u8> {
+        use std::fmt::Write as _;
+        let mut out = crate::export::prom::to_prometheus(&cycle.analysis);
+        let mut text = String::from(
+            "# HELP segscope_alert_level Alert level of a monitor point (0 none, 10 green, 20 orange, 30 red, 100 critical).\n# TYPE segscope_alert_level gauge\n",
+        );
+        for r in self.monitor.rows(Instant::now()).iter().filter(|r| r.leaf) {
+            let _ = writeln!(
+                text,
+                "segscope_alert_level{{point=\"{}\"}} {}",
+                crate::export::prom::label_value(&r.path),
+                r.alert.number()
+            );
+        }
+        let _ = write!(
+            text,
+            "# HELP segscope_last_scan_seconds Duration of the last scan.\n# TYPE segscope_last_scan_seconds gauge\nsegscope_last_scan_seconds {}\n# HELP segscope_last_scan_directories_scanned Hour directories the last scan read (the others were unchanged).\n# TYPE segscope_last_scan_directories_scanned gauge\nsegscope_last_scan_directories_scanned {}\n",
+            cycle.took.as_secs_f64(),
+            cycle.scanned
+        );
+        out.extend_from_slice(text.as_bytes());
+        out
+    }
+}
+
+/// The job queue's point: depth, oldest queued task, running tasks.
+fn queue_reading(db: &Db) -> Result<Reading, String> {
+    use crate::jobs::queue::{self, TaskState};
+    let conn = db.lock();
+    let counts = queue::counts(&conn).map_err(|e| e.to_string())?;
+    let of = |s: TaskState| counts.iter().find(|(t, _)| *t == s).map_or(0, |(_, n)| *n);
+    let pending = queue::work_pending(&conn).map_err(|e| e.to_string())?;
+    let value = format!(
+        "{} queued, {} running",
+        of(TaskState::Queued),
+        of(TaskState::Running)
+    );
+    Ok(match pending {
+        Some(p) => Reading::new(format!("{value}; {}", p.message()), Level::Orange),
+        None => Reading::new(value, Level::Green),
+    })
+}
+
+/// Runs `segscope watch`.
+pub fn run(args: &WatchCmd, db: Option<&Path>) -> anyhow::Result<()> {
+    if !args.path.is_dir() {
+        bail!(
+            "{} is not a directory: watch an archive",
+            shown_path(&args.path)
+        );
+    }
+    if let Some(addr) = args.metrics_addr
+        && !addr.ip().is_loopback()
+        && !args.metrics_public
+    {
+        bail!(
+            "--metrics-addr {addr} is not a loopback address; add --metrics-public to serve it to other machines"
+        );
+    }
+    let db = open_db(db)?;
+    let interval = Duration::from_secs_f64(args.interval);
+    let mut watch = Watch::new(&args.path, db, interval);
+    let body: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
+    if let Some(addr) = args.metrics_addr {
+        let bound = super::metrics::serve(addr, body.clone())?;
+        eprintln!("segscope: serving metrics at http://{bound}/metrics");
+    }
+    let mut first = true;
+    loop {
+        match watch.cycle() {
+            Ok((cycle, changes)) => {
+                if let Ok(mut b) = body.lock() {
+                    *b = watch.metrics(&cycle);
+                }
+                let hours: usize = cycle.analysis.streams.iter().map(|s| s.hours.len()).sum();
+                let when = chrono::Utc::now().format("%Y-%m-%d %H:%M:%S");
+                eprintln!(
+                    "segscope: {when} UTC: scanned {} of {hours} hours in {:.3} s",
+                    cycle.scanned,
+                    cycle.took.as_secs_f64()
+                );
+                // The tree again when an alert or the archive's figures
+                // changed (not for the scan's own timing).
+                let news = changes.iter().any(|c| match c {
+                    Change::Value { path, .. } => !path.starts_with("segscope/"),
+                    _ => true,
+                });
+                if first || news {
+                    println!("== {when} UTC: worst {}", watch.monitor.worst());
+                    print!("{}", watch.monitor.render_text(Instant::now()));
+                    let _ = std::io::Write::flush(&mut std::io::stdout());
+                }
+            }
+            Err(e) => eprintln!("segscope: watch: {e:#}"),
+        }
+        first = false;
+        if args.once {
+            break;
+        }
+        let until = Instant::now() + interval;
+        while Instant::now() < until && !interrupted().load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(50).min(interval));
+            // Polled points (the queue, memory) change between scans too.
+            let changes = watch.monitor.tick(Instant::now());
+            watch.record(&changes);
+        }
+        if interrupted().load(Ordering::SeqCst) {
+            eprintln!("segscope: watch stopped");
+            break;
+        }
+    }
+    Ok(())
+}
