@@ -318,3 +318,80 @@ pub fn bench_perf(export: Option<&Path>, nodes: usize, rounds: usize) -> anyhow:
     }
     Ok(out)
 }
+
+/// `segscope bench watch PATH`: a cold scan (no cache), then watch cycles on
+/// the unchanged archive (hours reused from the last scan in memory), and
+/// with `touch_one_hour` a cycle after one hour directory changed (its
+/// modification time moved, no file written).
+pub fn bench_watch(path: &Path, rounds: usize, touch_one_hour: bool) -> anyhow::Result<String> {
+    use std::fmt::Write as _;
+    let cold = median(
+        (0..rounds.max(1))
+            .map(|_| {
+                let start = Instant::now();
+                let a = analyse(path, &Selection::default(), &NoObserver);
+                std::hint::black_box(a.map(|a| a.streams.len()).unwrap_or(0));
+                start.elapsed()
+            })
+            .collect(),
+    );
+    let dir = tempfile::tempdir()?;
+    let db = Db::open(&dir.path().join("bench.db"))?;
+    let mut watch = crate::cli::watch::Watch::new(path, db, Duration::from_secs(30));
+    let (first, _) = watch.cycle()?;
+    let mut unchanged = Vec::new();
+    // Whole cycles: the scan, the tree's update and the alert history.
+    for _ in 0..rounds.max(1) {
+        let start = Instant::now();
+        let (c, _) = watch.cycle()?;
+        unchanged.push((start.elapsed(), c.scanned));
+    }
+    let hours: usize = first.analysis.streams.iter().map(|s| s.hours.len()).sum();
+    let segments = first.analysis.segment_total();
+    let hour = crate::archive::layout::discover(path, &Selection::default())?
+        .hours
+        .first()
+        .map(|h| h.path.clone())
+        .filter(|_| touch_one_hour);
+    let mut changed = None;
+    if let Some(hour) = hour {
+        // Move one hour's modification time back a minute (metadata only).
+        let old = std::time::SystemTime::now() - Duration::from_secs(60);
+        fs::File::open(&hour)?.set_times(fs::FileTimes::new().set_modified(old))?;
+        let start = Instant::now();
+        let (c, _) = watch.cycle()?;
+        changed = Some((start.elapsed(), c.scanned));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "archive: {} ({segments} segments, {hours} hour directories)",
+        path.display()
+    );
+    let _ = writeln!(
+        out,
+        "cold scan (no cache)            median {:8.3} s",
+        cold.as_secs_f64()
+    );
+    let _ = writeln!(
+        out,
+        "first watch cycle (fills cache)        {:8.3} s",
+        first.took.as_secs_f64()
+    );
+    let took = median(unchanged.iter().map(|u| u.0).collect());
+    let _ = writeln!(
+        out,
+        "watch cycle, unchanged         median {:8.3} s  ({:.1}% of cold; {} hours scanned)",
+        took.as_secs_f64(),
+        100.0 * took.as_secs_f64() / cold.as_secs_f64().max(1e-9),
+        unchanged.last().map_or(0, |u| u.1)
+    );
+    if let Some((t, scanned)) = changed {
+        let _ = writeln!(
+            out,
+            "watch cycle, one hour changed          {:8.3} s  ({scanned} hours scanned)",
+            t.as_secs_f64()
+        );
+    }
+    Ok(out)
+}

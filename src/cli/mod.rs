@@ -11,7 +11,7 @@ mod perf;
 mod progress;
 mod settings;
 mod task_wait;
-mod watch;
+pub(crate) mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -184,6 +184,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// A cold scan of PATH, then watch cycles on it unchanged (and after one
+    /// hour directory changed, with --touch-one-hour).
+    Watch {
+        /// Archive to watch.
+        path: PathBuf,
+        /// Rounds.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Also move one hour directory's modification time (metadata only,
+        /// no file is written) and time the cycle that re-scans it.
+        #[arg(long)]
+        touch_one_hour: bool,
+    },
     /// Enqueue N trivial tasks one by one and run them to the end.
     Jobs {
         /// Number of tasks.
@@ -284,6 +297,12 @@ pub fn main() -> ExitCode {
             series,
             rounds,
         })) => crate::bench::anomalies::bench_anomalies(nab.as_deref(), series, rounds)
+            .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Watch {
+            path,
+            rounds,
+            touch_one_hour,
+        })) => crate::bench::bench_watch(&path, rounds, touch_one_hour)
             .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
             crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))

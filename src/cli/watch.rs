@@ -58,7 +58,7 @@ fn positive_seconds(text: &str) -> Result<f64, String> {
 /// What one scan of a watch found.
 pub struct Cycle {
     /// The analysis.
-    pub analysis: Analysis,
+    pub analysis: Arc<Analysis>,
     /// Hour directories scanned (not reused or read from the cache).
     pub scanned: usize,
     /// How long the scan took.
@@ -74,7 +74,7 @@ pub struct Watch {
     interval: Duration,
     /// The tree.
     pub monitor: Monitor,
-    previous: Option<Analysis>,
+    previous: Option<Arc<Analysis>>,
     stall: StallWatch,
 }
 
@@ -117,21 +117,18 @@ impl Watch {
     /// tree; returns the scan and what changed.
     pub fn cycle(&mut self) -> anyhow::Result<(Cycle, Vec<Change>)> {
         let started = Instant::now();
-        let cache = SqliteHourCache::new(self.db.clone(), &self.path);
-        let reused = self
-            .previous
-            .as_ref()
-            .map(|p| ReusedHours::new(p, Some(&cache as &dyn HourCache)));
-        let layer: &dyn HourCache = match &reused {
-            Some(r) => r,
-            None => &cache,
+        let (a, scanned) = match self.previous.clone().filter(|p| unchanged(p, &self.path)) {
+            // Not one hour directory changed: the last analysis stands.
+            Some(p) => (p, 0),
+            None => {
+                let a = self.scan()?;
+                let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
+                let scanned = hours.saturating_sub(a.hours_from_cache);
+                (Arc::new(a), scanned)
+            }
         };
-        let mut a = analyse_with_cache(&self.path, &Selection::default(), &NoObserver, Some(layer))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", shown_path(&self.path)))?;
-        a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
         let took = started.elapsed();
         let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
-        let scanned = hours.saturating_sub(a.hours_from_cache);
         let now = Instant::now();
         let mut changes = Vec::new();
         let mut keep = HashSet::new();
@@ -187,6 +184,24 @@ impl Watch {
             },
             changes,
         ))
+    }
+
+    /// Analyses the archive, reusing the hours of the last analysis that did
+    /// not change and reading the others from the result cache.
+    fn scan(&self) -> anyhow::Result<Analysis> {
+        let cache = SqliteHourCache::new(self.db.clone(), &self.path);
+        let reused = self
+            .previous
+            .as_deref()
+            .map(|p| ReusedHours::new(p, Some(&cache as &dyn HourCache)));
+        let layer: &dyn HourCache = match &reused {
+            Some(r) => r,
+            None => &cache,
+        };
+        let mut a = analyse_with_cache(&self.path, &Selection::default(), &NoObserver, Some(layer))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", shown_path(&self.path)))?;
+        a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
+        Ok(a)
     }
 
     /// Keeps the alert changes in the history.
@@ -247,6 +262,22 @@ impl Watch {
         out.extend_from_slice(text.as_bytes());
         out
     }
+}
+
+/// True when the archive at `path` has exactly the hour directories `a` was
+/// made from, each unchanged (same modification and change times) and
+/// settled: one stat per hour directory instead of a scan.
+fn unchanged(a: &Analysis, path: &Path) -> bool {
+    let Ok(layout) = crate::archive::layout::discover(path, &Selection::default()) else {
+        return false;
+    };
+    let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    layout.hours.len() == a.known_hours.len()
+        && layout.hours.iter().all(|h| {
+            a.known_hours.get(&h.path).is_some_and(|k| {
+                crate::analysis::dir_key(&h.path) == Some(k.key) && k.key.settled(now_ns)
+            })
+        })
 }
 
 /// The job queue's point: depth, oldest queued task, running tasks.
