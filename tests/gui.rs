@@ -1033,3 +1033,33 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
         "and the coverage"
     );
 }
+
+#[test]
+fn the_monitor_tab_shows_problem_hours_red_and_selecting_one_moves_the_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = util::demo_archive(dir.path(), 3);
+    let mut h = harness(demo, dir.path().join("gui.db"));
+    wait_until(&mut h, "analysis", analysed);
+    h.get_by_label("Monitor").click();
+    steps(&mut h, 3);
+    // The demo's second hour holds a 12-minute hole in every stream.
+    let red = "2024-11-09T01  red";
+    let shown = h.query_all_by_label(red).count();
+    assert!(shown >= 1, "problem hours are red");
+    h.get_by_label("Not green only").click();
+    steps(&mut h, 2);
+    assert!(h.query_all_by_label(red).count() >= shown, "red stays");
+    assert_eq!(
+        h.query_all_by_label_contains("  green").count(),
+        0,
+        "green points are filtered out"
+    );
+    h.query_all_by_label(red).next().unwrap().click();
+    steps(&mut h, 3);
+    let d = h.state().doc().unwrap();
+    let hour = parse_hour_name("2024-11-09T01").unwrap() as f64;
+    assert_eq!((d.time.t0, d.time.t1), (hour, hour + 3_600_000_000.0));
+    assert_eq!(h.state().view, MainView::Timeline);
+    // The point's alert history: it became Red when first judged.
+    h.get_by_label_contains("none -> red");
+}

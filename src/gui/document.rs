@@ -146,6 +146,8 @@ pub struct Document {
     /// The anomaly analysis of its series (a series document has one from
     /// the start; others once the Anomalies view is shown).
     pub anomalies: Option<AnomalyPane>,
+    /// The monitor tree of an archive's hours.
+    pub monitor: super::monitor_panel::MonitorPanel,
 }
 
 /// A finished analysis of either kind, for exports.
@@ -185,6 +187,7 @@ impl Document {
             generation: 0,
             perf: None,
             anomalies: None,
+            monitor: Default::default(),
         }
     }
 

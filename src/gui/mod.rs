@@ -14,6 +14,7 @@ pub mod holes_panel;
 pub mod hours_panel;
 pub mod lane_raster;
 pub mod loader;
+pub mod monitor_panel;
 pub mod notify;
 pub mod open_dialog;
 pub mod palette;

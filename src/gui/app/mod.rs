@@ -37,6 +37,8 @@ pub enum BottomTab {
     Hours,
     /// Bad segments and warnings.
     Problems,
+    /// The monitor tree of the archive's hours.
+    Monitor,
     /// A perf export's findings.
     Findings,
     /// Messages.
@@ -45,10 +47,11 @@ pub enum BottomTab {
 
 impl BottomTab {
     /// Every tab, in order.
-    pub const ALL: [BottomTab; 5] = [
+    pub const ALL: [BottomTab; 6] = [
         BottomTab::Holes,
         BottomTab::Hours,
         BottomTab::Problems,
+        BottomTab::Monitor,
         BottomTab::Findings,
         BottomTab::Log,
     ];
@@ -59,6 +62,7 @@ impl BottomTab {
             BottomTab::Holes => "Holes",
             BottomTab::Hours => "Hours",
             BottomTab::Problems => "Bad segments & warnings",
+            BottomTab::Monitor => "Monitor",
             BottomTab::Findings => "Findings",
             BottomTab::Log => "Log",
         }
@@ -67,7 +71,7 @@ impl BottomTab {
     /// The kind of document the tab shows (`None`: any, or none).
     pub fn needs(self) -> Option<DocumentKind> {
         match self {
-            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems => {
+            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems | BottomTab::Monitor => {
                 Some(DocumentKind::Archive)
             }
             BottomTab::Findings => Some(DocumentKind::PerfExport),
@@ -586,6 +590,11 @@ impl SegscopeApp {
                         "… {} more warnings in the Problems tab",
                         a.warnings.len() - 5
                     ));
+                }
+                // The monitor tree follows each analysis; its alert changes
+                // come as one notice.
+                if let Some(notice) = doc.monitor.update(&a, self.jobs.db()) {
+                    self.notes.warn(notice);
                 }
                 if doc.time.auto_fit {
                     doc.fit();

@@ -260,6 +260,7 @@ impl SegscopeApp {
         }
         let tz = self.settings.time_zone;
         let tab = self.tab;
+        let db = self.jobs.db().clone();
         let Some(doc) = self.doc_mut() else {
             ui.label(format!(
                 "This tab shows a {}: open one with File > Open archive….",
@@ -301,6 +302,13 @@ impl SegscopeApp {
             BottomTab::Hours => doc.hours.hours_ui(ui, &a),
             BottomTab::Findings => {}
             BottomTab::Problems => doc.hours.bad_ui(ui, &a),
+            BottomTab::Monitor => {
+                if let Some(act) = doc.monitor.ui(ui, &db) {
+                    doc.time
+                        .navigate(act.hour.start_us as f64, act.hour.end_us as f64);
+                    go_timeline = true;
+                }
+            }
             BottomTab::Log => {}
         }
         if go_timeline {
