@@ -1063,3 +1063,56 @@ fn the_monitor_tab_shows_problem_hours_red_and_selecting_one_moves_the_timeline(
     // The point's alert history: it became Red when first judged.
     h.get_by_label_contains("none -> red");
 }
+
+#[test]
+fn the_jobs_tab_cancels_and_retries_a_task() {
+    let a = archive();
+    let db_path = a.dir.path().join("gui.db");
+    let mut h = harness(a.root(), db_path.clone());
+    wait_until(&mut h, "analysis", analysed);
+    // A task no runner claims (reserved for another process) stays queued.
+    let db = segscope::jobs::db::Db::open(&db_path).unwrap();
+    let id = segscope::jobs::queue::enqueue(
+        &db.lock(),
+        "sleep",
+        &serde_json::json!({"ms": 10}),
+        Some("elsewhere:0"),
+    )
+    .unwrap();
+    h.get_by_label("Jobs").click();
+    let cancel = format!("Cancel #{id}");
+    let until = Instant::now() + Duration::from_secs(30);
+    while h.query_by_label(&cancel).is_none() {
+        assert!(Instant::now() < until, "no {cancel}");
+        steps(&mut h, 2);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    h.get_by_label(&cancel).click();
+    let retry = format!("Retry #{id}");
+    while h.query_by_label(&retry).is_none() {
+        assert!(Instant::now() < until, "no {retry}");
+        steps(&mut h, 2);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let state = |db: &segscope::jobs::db::Db, id| {
+        segscope::jobs::queue::get(&db.lock(), id)
+            .unwrap()
+            .unwrap()
+            .state
+    };
+    assert_eq!(state(&db, id), segscope::jobs::queue::TaskState::Cancelled);
+    h.get_by_label(&retry).click();
+    // The retry is reserved for the app, whose runner runs it to the end.
+    loop {
+        assert!(Instant::now() < until, "the retry did not run");
+        steps(&mut h, 2);
+        std::thread::sleep(Duration::from_millis(50));
+        let tasks = segscope::jobs::queue::list(&db.lock(), 10).unwrap();
+        if tasks.iter().any(|t| {
+            t.id > id && t.kind == "sleep" && t.state == segscope::jobs::queue::TaskState::Done
+        }) {
+            break;
+        }
+    }
+    h.get_by_label_contains(&format!("task {id} queued again as task"));
+}

@@ -12,6 +12,7 @@ pub mod file_lookup;
 pub mod grid_view;
 pub mod holes_panel;
 pub mod hours_panel;
+pub mod jobs_panel;
 pub mod lane_raster;
 pub mod loader;
 pub mod monitor_panel;

@@ -39,6 +39,8 @@ pub enum BottomTab {
     Problems,
     /// The monitor tree of the archive's hours.
     Monitor,
+    /// The job queue.
+    Jobs,
     /// A perf export's findings.
     Findings,
     /// Messages.
@@ -47,12 +49,13 @@ pub enum BottomTab {
 
 impl BottomTab {
     /// Every tab, in order.
-    pub const ALL: [BottomTab; 6] = [
+    pub const ALL: [BottomTab; 7] = [
         BottomTab::Holes,
         BottomTab::Hours,
         BottomTab::Problems,
         BottomTab::Monitor,
         BottomTab::Findings,
+        BottomTab::Jobs,
         BottomTab::Log,
     ];
 
@@ -63,6 +66,7 @@ impl BottomTab {
             BottomTab::Hours => "Hours",
             BottomTab::Problems => "Bad segments & warnings",
             BottomTab::Monitor => "Monitor",
+            BottomTab::Jobs => "Jobs",
             BottomTab::Findings => "Findings",
             BottomTab::Log => "Log",
         }
@@ -75,7 +79,7 @@ impl BottomTab {
                 Some(DocumentKind::Archive)
             }
             BottomTab::Findings => Some(DocumentKind::PerfExport),
-            BottomTab::Log => None,
+            BottomTab::Log | BottomTab::Jobs => None,
         }
     }
 
@@ -123,6 +127,8 @@ pub struct SegscopeApp {
     palette: CommandPalette,
     /// Messages.
     pub notes: Notifications,
+    /// The Jobs tab.
+    pub jobs_panel: super::jobs_panel::JobsPanel,
     exporter: Exporter,
     export_dialog: Option<ExportDialog>,
     open_dialog: OpenPathDialog,
@@ -178,6 +184,7 @@ impl SegscopeApp {
             tab: BottomTab::Holes,
             palette: CommandPalette::default(),
             notes,
+            jobs_panel: Default::default(),
             exporter: Exporter::default(),
             export_dialog: None,
             open_dialog: OpenPathDialog::default(),

@@ -258,6 +258,10 @@ impl SegscopeApp {
             self.notes.log_ui(ui);
             return;
         }
+        if self.tab == BottomTab::Jobs {
+            self.jobs_panel.ui(ui, self.jobs.db());
+            return;
+        }
         let tz = self.settings.time_zone;
         let tab = self.tab;
         let db = self.jobs.db().clone();
@@ -309,7 +313,7 @@ impl SegscopeApp {
                     go_timeline = true;
                 }
             }
-            BottomTab::Log => {}
+            BottomTab::Log | BottomTab::Jobs => {}
         }
         if go_timeline {
             self.view = MainView::Timeline;
