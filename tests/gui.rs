@@ -1114,5 +1114,10 @@ fn the_jobs_tab_cancels_and_retries_a_task() {
             break;
         }
     }
-    h.get_by_label_contains(&format!("task {id} queued again as task"));
+    let said = format!("task {id} queued again as task");
+    while h.query_by_label_contains(&said).is_none() {
+        assert!(Instant::now() < until, "the tab does not say {said}");
+        steps(&mut h, 2);
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
