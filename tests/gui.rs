@@ -1081,7 +1081,7 @@ fn the_jobs_tab_cancels_and_retries_a_task() {
     .unwrap();
     h.get_by_label("Jobs").click();
     let cancel = format!("Cancel #{id}");
-    let until = Instant::now() + Duration::from_secs(30);
+    let until = Instant::now() + Duration::from_secs(180);
     while h.query_by_label(&cancel).is_none() {
         assert!(Instant::now() < until, "no {cancel}");
         steps(&mut h, 2);
@@ -1120,4 +1120,63 @@ fn the_jobs_tab_cancels_and_retries_a_task() {
         steps(&mut h, 2);
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "analysis", analysed);
+    h.get_by_label("Watch").click();
+    steps(&mut h, 2);
+    {
+        let d = h.state_mut().doc_mut().unwrap();
+        let w = d.watch.as_mut().expect("watching");
+        assert!(w.follow, "follows by default");
+        w.interval = Duration::from_millis(200);
+        // The user has moved the view: following keeps the span.
+        let (t0, t1) = (d.time.t0, d.time.t1);
+        d.time.set_range(t0, t0 + (t1 - t0) / 4.0);
+        d.time.auto_fit = false;
+    }
+    let span = h.state().doc().unwrap().time.span();
+    let hours_before: usize = h.state().analysis().unwrap().streams[0].hours.len();
+    // A new hour arrives in the first stream.
+    let stream = {
+        let s = &h.state().analysis().unwrap().streams[0];
+        format!("{}/{}", s.channel, s.quality)
+    };
+    let last = h.state().analysis().unwrap().streams[0]
+        .hours
+        .last()
+        .unwrap()
+        .hour_start_us;
+    let next = segscope::time::format_hour(last + 3_600_000_000);
+    let segs: Vec<String> = (0..30)
+        .map(|i| format!("{:02}:{:02}.000000", i * 2 / 60, i * 2 % 60))
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str)> = segs
+        .iter()
+        .map(|t| (next.as_str(), t.as_str(), "2.0", "full"))
+        .collect();
+    a.segs(&stream, &rows);
+    wait_until(&mut h, "the watch to pick up the new hour", |app| {
+        app.analysis()
+            .is_some_and(|a| a.streams[0].hours.len() == hours_before + 1)
+    });
+    let d = h.state().doc().unwrap();
+    let newest = d.extent().unwrap().1;
+    assert!((d.time.span() - span).abs() < 1.0, "the span is kept");
+    assert!(
+        (d.time.t1 - (newest + span * 0.05)).abs() < 1.0,
+        "the newest time in view"
+    );
+    // No toast for each re-scan: the log has it.
+    assert!(
+        h.state()
+            .notes
+            .log
+            .iter()
+            .any(|m| m.text.starts_with("Reloaded") && !m.toast)
+    );
 }

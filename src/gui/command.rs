@@ -46,6 +46,10 @@ pub enum AppCommand {
     ToggleTheme,
     /// Show or hide the log panel.
     ToggleLog,
+    /// Watch the archive: re-scan it every interval.
+    ToggleWatch,
+    /// While watching, keep the newest time in view.
+    ToggleFollow,
     /// The command palette.
     CommandPalette,
     /// Export wubloader-layout map PNGs.
@@ -78,7 +82,7 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 34] = [
+    pub const ALL: [AppCommand; 36] = [
         AppCommand::Open,
         AppCommand::OpenFile,
         AppCommand::OpenPath,
@@ -99,6 +103,8 @@ impl AppCommand {
         AppCommand::ToggleGrid,
         AppCommand::ToggleTheme,
         AppCommand::ToggleLog,
+        AppCommand::ToggleWatch,
+        AppCommand::ToggleFollow,
         AppCommand::CommandPalette,
         AppCommand::ExportMaps,
         AppCommand::ExportViewPng,
@@ -138,6 +144,8 @@ impl AppCommand {
             AppCommand::ToggleGrid => "Toggle grid map",
             AppCommand::ToggleTheme => "Toggle dark/light theme",
             AppCommand::ToggleLog => "Toggle log panel",
+            AppCommand::ToggleWatch => "Watch the archive",
+            AppCommand::ToggleFollow => "Follow the newest time",
             AppCommand::CommandPalette => "Command palette",
             AppCommand::ExportMaps => "Export map PNGs…",
             AppCommand::ExportViewPng => "Export view as PNG…",
@@ -192,6 +200,10 @@ impl AppCommand {
             }
             AppCommand::ToggleTheme => "Switch between the dark and the light theme",
             AppCommand::ToggleLog => "Show warnings, errors and messages",
+            AppCommand::ToggleWatch => {
+                "Re-scan the archive every 30 s (changed hours only) and swap in each result"
+            }
+            AppCommand::ToggleFollow => "While watching, keep the newest time in view",
             AppCommand::CommandPalette => "Search every command",
             AppCommand::ExportMaps => "Write CHANNEL_QUALITY_coverage.png for every stream",
             AppCommand::ExportViewPng => {

@@ -148,6 +148,39 @@ pub struct Document {
     pub anomalies: Option<AnomalyPane>,
     /// The monitor tree of an archive's hours.
     pub monitor: super::monitor_panel::MonitorPanel,
+    /// Watching the archive (re-scanned every interval), when on.
+    pub watch: Option<ArchiveWatch>,
+}
+
+/// A watched archive: re-scanned in place every interval.
+#[derive(Debug, Clone)]
+pub struct ArchiveWatch {
+    /// How often.
+    pub interval: std::time::Duration,
+    /// When the last re-scan started.
+    pub last: std::time::Instant,
+    /// Keep the newest time in view.
+    pub follow: bool,
+    /// A re-scan of the watch is running.
+    pub reloading: bool,
+}
+
+impl ArchiveWatch {
+    /// The default: every 30 s, following.
+    pub fn new() -> ArchiveWatch {
+        ArchiveWatch {
+            interval: std::time::Duration::from_secs(30),
+            last: std::time::Instant::now(),
+            follow: true,
+            reloading: false,
+        }
+    }
+}
+
+impl Default for ArchiveWatch {
+    fn default() -> Self {
+        ArchiveWatch::new()
+    }
 }
 
 /// A finished analysis of either kind, for exports.
@@ -188,6 +221,7 @@ impl Document {
             perf: None,
             anomalies: None,
             monitor: Default::default(),
+            watch: None,
         }
     }
 

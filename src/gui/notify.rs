@@ -24,6 +24,8 @@ pub struct Message {
     pub text: String,
     /// When.
     pub at: Instant,
+    /// Shown as a toast too (not only in the log).
+    pub toast: bool,
 }
 
 /// How long a toast stays.
@@ -43,6 +45,18 @@ impl Notifications {
             level,
             text: text.into(),
             at: Instant::now(),
+            toast: true,
+        });
+    }
+
+    /// Information for the log only (no toast): routine news, e.g. each
+    /// re-scan of a watched archive.
+    pub fn log_only(&mut self, text: impl Into<String>) {
+        self.log.push(Message {
+            level: Level::Info,
+            text: text.into(),
+            at: Instant::now(),
+            toast: false,
         });
     }
 
@@ -80,7 +94,7 @@ impl Notifications {
             .log
             .iter()
             .rev()
-            .filter(|m| now - m.at < TOAST)
+            .filter(|m| m.toast && now - m.at < TOAST)
             .take(3)
             .collect();
         if recent.is_empty() {

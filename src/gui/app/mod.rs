@@ -438,6 +438,23 @@ impl SegscopeApp {
         }
     }
 
+    /// Re-scans every watched archive whose interval has passed (and that is
+    /// not being analysed already).
+    fn watch_documents(&mut self) {
+        for (_, doc) in &mut self.docs {
+            let Some(w) = &mut doc.watch else { continue };
+            let busy = doc.loader.is_scanning() || doc.loader.reload_progress().is_some();
+            if busy || w.last.elapsed() < w.interval {
+                continue;
+            }
+            w.last = std::time::Instant::now();
+            match doc.loader.reload(&self.jobs, self.no_cache) {
+                Ok(()) => w.reloading = true,
+                Err(e) => self.notes.error(format!("Watch: {e}")),
+            }
+        }
+    }
+
     /// The open of document `id` has finished: `Some(previous active)` when
     /// it was the open in progress.
     fn take_opening(&mut self, id: u64) -> Option<Option<u64>> {
@@ -570,6 +587,11 @@ impl SegscopeApp {
                     .iter()
                     .map(|s| s.coverage.raw_holes.len())
                     .sum::<usize>();
+                let watched = doc.watch.as_mut().is_some_and(|w| {
+                    let was = w.reloading;
+                    w.reloading = false;
+                    was
+                });
                 let (verb, kept) = if reloaded {
                     (
                         "Reloaded",
@@ -578,13 +600,19 @@ impl SegscopeApp {
                 } else {
                     ("Analysed", String::new())
                 };
-                self.notes.info(format!(
+                // A watch's re-scans are logged, not announced.
+                let line = format!(
                     "{verb} {} segments of {} streams in {elapsed:.2} s ({} hours from the cache{kept}): {holes} raw holes, {bad} bad segments, {} warnings",
                     a.segment_total(),
                     a.streams.len(),
                     a.hours_from_cache,
                     a.warnings.len()
-                ));
+                );
+                if watched {
+                    self.notes.log_only(line);
+                } else {
+                    self.notes.info(line);
+                }
                 for w in a.warnings.iter().take(5) {
                     self.notes.warn(format!(
                         "{}: {}",
@@ -605,6 +633,13 @@ impl SegscopeApp {
                 }
                 if doc.time.auto_fit {
                     doc.fit();
+                } else if let (Some(w), Some((_, newest))) = (&doc.watch, doc.extent())
+                    && w.follow
+                {
+                    // Follow: the same span, ending just after the newest time.
+                    let span = doc.time.span();
+                    doc.time
+                        .set_range(newest - span * 0.95, newest + span * 0.05);
                 }
             }
             LoadState::Failed(e) => {
@@ -748,6 +783,27 @@ impl SegscopeApp {
                     ThemeChoice::Dark
                 };
                 ctx.set_theme(self.settings.theme.preference());
+            }
+            AppCommand::ToggleWatch => {
+                if let Some(doc) = find_doc(&mut self.docs, self.active)
+                    && doc.kind == DocumentKind::Archive
+                {
+                    doc.watch = match doc.watch.take() {
+                        Some(_) => None,
+                        None => Some(super::document::ArchiveWatch::new()),
+                    };
+                    let on = doc.watch.is_some();
+                    self.notes.info(if on {
+                        "Watching: the archive is re-scanned every 30 s"
+                    } else {
+                        "Stopped watching"
+                    });
+                }
+            }
+            AppCommand::ToggleFollow => {
+                if let Some(w) = self.doc_mut().and_then(|d| d.watch.as_mut()) {
+                    w.follow = !w.follow;
+                }
             }
             AppCommand::ToggleLog => {
                 self.tab = if self.tab == BottomTab::Log {
@@ -920,6 +976,7 @@ impl eframe::App for SegscopeApp {
         self.automation
             .frame_start(ctx, self.is_scanning(), frame.info().cpu_usage);
         self.drain_documents();
+        self.watch_documents();
         if self.docs.iter().any(|(_, d)| d.is_busy()) {
             // Keep the progress moving even between events.
             ctx.request_repaint_after(Duration::from_millis(100));

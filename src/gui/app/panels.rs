@@ -232,6 +232,26 @@ impl SegscopeApp {
                     }
                 }
             }
+            ui.separator();
+            if ui
+                .selectable_label(doc.watch.is_some(), "Watch")
+                .on_hover_text(AppCommand::ToggleWatch.tooltip())
+                .clicked()
+            {
+                pushed.push(AppCommand::ToggleWatch);
+            }
+            if let Some(w) = &doc.watch {
+                if ui
+                    .selectable_label(w.follow, "Follow")
+                    .on_hover_text(AppCommand::ToggleFollow.tooltip())
+                    .clicked()
+                {
+                    pushed.push(AppCommand::ToggleFollow);
+                }
+                let next = w.interval.saturating_sub(w.last.elapsed());
+                ui.label(format!("next scan in {:.0} s", next.as_secs_f64()));
+                ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
+            }
             let span = doc.time.span() as i64;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("view {}", human_duration(span)));
