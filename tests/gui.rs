@@ -1104,10 +1104,10 @@ fn the_jobs_tab_cancels_and_retries_a_task() {
     h.get_by_label(&retry).click();
     // The retry is reserved for the app, whose runner runs it to the end.
     loop {
-        assert!(Instant::now() < until, "the retry did not run");
+        let tasks = segscope::jobs::queue::list(&db.lock(), 10).unwrap();
+        assert!(Instant::now() < until, "the retry did not run: {tasks:#?}");
         steps(&mut h, 2);
         std::thread::sleep(Duration::from_millis(50));
-        let tasks = segscope::jobs::queue::list(&db.lock(), 10).unwrap();
         if tasks.iter().any(|t| {
             t.id > id && t.kind == "sleep" && t.state == segscope::jobs::queue::TaskState::Done
         }) {

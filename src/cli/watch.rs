@@ -22,7 +22,7 @@ use crate::archive::layout::Selection;
 use crate::jobs::cache::SqliteHourCache;
 use crate::jobs::db::Db;
 use crate::monitor::archive::{ArchiveRules, StallWatch, hour_readings};
-use crate::monitor::history::{AlertChange, record};
+use crate::monitor::history::{alert_changes, record};
 use crate::monitor::{Change, Level, Monitor, Reading};
 use crate::text::shown_path;
 
@@ -206,32 +206,7 @@ impl Watch {
 
     /// Keeps the alert changes in the history.
     fn record(&self, changes: &[Change]) {
-        let at_us = crate::jobs::queue::now_us();
-        let rows: Vec<AlertChange> = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Alert {
-                    path,
-                    old,
-                    new,
-                    value,
-                } => Some(AlertChange {
-                    at_us,
-                    point: path.clone(),
-                    old: *old,
-                    new: *new,
-                    message: value.clone(),
-                }),
-                Change::Removed { path, old } => Some(AlertChange {
-                    at_us,
-                    point: path.clone(),
-                    old: *old,
-                    new: Level::None,
-                    message: "gone".into(),
-                }),
-                Change::Value { .. } => None,
-            })
-            .collect();
+        let rows = alert_changes(changes, crate::jobs::queue::now_us());
         if let Err(e) = record(&self.db, &rows) {
             eprintln!("segscope: warning: cannot record alert changes: {e}");
         }

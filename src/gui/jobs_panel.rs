@@ -6,9 +6,8 @@
 use std::sync::mpsc::{Receiver, channel};
 use std::time::{Duration, Instant};
 
-use crate::jobs::db::Db;
+use crate::jobs::client::JobClient;
 use crate::jobs::queue::{self, CancelOutcome, PendingWork, Task, TaskState};
-use crate::jobs::runner::owner_token;
 
 /// How often the shown tab reads the queue again.
 const REFRESH: Duration = Duration::from_secs(1);
@@ -41,9 +40,9 @@ pub struct JobsPanel {
 
 impl JobsPanel {
     /// Reads the queue (after `action`) on a background thread.
-    fn request(&mut self, db: &Db, action: Option<Action>, ctx: &egui::Context) {
+    fn request(&mut self, jobs: &JobClient, action: Option<Action>, ctx: &egui::Context) {
         let (tx, rx) = channel();
-        let (db, ctx) = (db.clone(), ctx.clone());
+        let (db, runner, ctx) = (jobs.db().clone(), jobs.runner(), ctx.clone());
         let spawned = std::thread::Builder::new()
             .name("segscope-jobs-tab".into())
             .spawn(move || {
@@ -56,11 +55,15 @@ impl JobsPanel {
                             CancelOutcome::AlreadyFinished(s) => format!("task {id} already {s}"),
                             CancelOutcome::NotFound => format!("no task {id}"),
                         }),
-                        // Reserved for this process, so its runner runs it.
+                        // Reserved for the app's runner, which is woken: a change
+                        // on its own connection does not show as new data.
                         Some(Action::Retry(id)) => Some(
-                            match queue::retry_reserved(&conn, id, Some(&owner_token()))?.queued(id)
+                            match queue::retry_reserved(&conn, id, Some(runner.owner()))?.queued(id)
                             {
-                                Ok(new) => format!("task {id} queued again as task {new}"),
+                                Ok(new) => {
+                                    runner.wake();
+                                    format!("task {id} queued again as task {new}")
+                                }
                                 Err(why) => why,
                             },
                         ),
@@ -82,7 +85,7 @@ impl JobsPanel {
     }
 
     /// Draws the tab.
-    pub fn ui(&mut self, ui: &mut egui::Ui, db: &Db) {
+    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &JobClient) {
         if let Some(done) = self.rx.as_ref().and_then(|rx| rx.try_recv().ok()) {
             self.rx = None;
             match done {
@@ -97,7 +100,7 @@ impl JobsPanel {
         }
         let ctx = ui.ctx().clone();
         if self.rx.is_none() && self.asked.is_none_or(|t| t.elapsed() >= REFRESH) {
-            self.request(db, None, &ctx);
+            self.request(jobs, None, &ctx);
         }
         ctx.request_repaint_after(REFRESH);
         let Some(s) = &self.shown else {
@@ -166,7 +169,7 @@ impl JobsPanel {
                 }
             });
         if let Some(a) = action {
-            self.request(db, Some(a), &ctx);
+            self.request(jobs, Some(a), &ctx);
         }
     }
 }

@@ -12,8 +12,8 @@ use crate::analysis::Analysis;
 use crate::coverage::timeline::Interval;
 use crate::jobs::db::Db;
 use crate::monitor::archive::{ArchiveRules, hour_readings};
-use crate::monitor::history::{AlertChange, recent, record};
-use crate::monitor::{Change, Level, Monitor};
+use crate::monitor::history::{AlertChange, alert_changes, recent, record};
+use crate::monitor::{Level, Monitor};
 use crate::time::{HOUR_US, parse_hour_name};
 
 /// The colour of an alert level.
@@ -69,25 +69,7 @@ impl MonitorPanel {
             keep.insert(path);
         }
         changes.extend(monitor.retain_under(&name, &keep));
-        let at_us = crate::jobs::queue::now_us();
-        let alerts: Vec<AlertChange> = changes
-            .iter()
-            .filter_map(|c| match c {
-                Change::Alert {
-                    path,
-                    old,
-                    new,
-                    value,
-                } => Some(AlertChange {
-                    at_us,
-                    point: path.clone(),
-                    old: *old,
-                    new: *new,
-                    message: value.clone(),
-                }),
-                _ => None,
-            })
-            .collect();
+        let alerts = alert_changes(&changes, crate::jobs::queue::now_us());
         // A convenience: the tree works without its history.
         let _ = record(db, &alerts);
         if let Some(sel) = &self.selected {

@@ -245,6 +245,12 @@ impl JobClient {
         self.request(RequestKind::Retry(id))
     }
 
+    /// A handle on the runner for other threads (its owner token, waking it
+    /// after the queue was changed directly).
+    pub fn runner(&self) -> RunnerRef {
+        self.runner.handle()
+    }
+
     /// Graceful stop: running tasks are asked to stop and get `deadline`.
     pub fn shutdown(self, deadline: Duration) -> Vec<i64> {
         self.runner.stop(deadline)

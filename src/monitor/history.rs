@@ -26,6 +26,37 @@ pub struct AlertChange {
     pub message: String,
 }
 
+/// The alert changes among a tree's `changes` at `at_us` (a point removed
+/// goes to None, its value "gone").
+pub fn alert_changes(changes: &[super::Change], at_us: i64) -> Vec<AlertChange> {
+    use super::Change;
+    changes
+        .iter()
+        .filter_map(|c| match c {
+            Change::Alert {
+                path,
+                old,
+                new,
+                value,
+            } => Some(AlertChange {
+                at_us,
+                point: path.clone(),
+                old: *old,
+                new: *new,
+                message: value.clone(),
+            }),
+            Change::Removed { path, old } => Some(AlertChange {
+                at_us,
+                point: path.clone(),
+                old: *old,
+                new: Level::None,
+                message: "gone".into(),
+            }),
+            Change::Value { .. } => None,
+        })
+        .collect()
+}
+
 /// Records `changes` in one transaction and prunes beyond [`KEEP`].
 pub fn record(db: &Db, changes: &[AlertChange]) -> rusqlite::Result<()> {
     if changes.is_empty() {

@@ -279,7 +279,7 @@ impl SegscopeApp {
             return;
         }
         if self.tab == BottomTab::Jobs {
-            self.jobs_panel.ui(ui, self.jobs.db());
+            self.jobs_panel.ui(ui, &self.jobs);
             return;
         }
         let tz = self.settings.time_zone;
