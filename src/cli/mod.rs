@@ -110,6 +110,10 @@ pub struct GuiArgs {
     /// distributions (a perf export), anomalies (any).
     #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions", "anomalies"])]
     pub show: Option<String>,
+    /// The bottom tab to show first: holes, hours, problems or monitor (an
+    /// archive), findings (a perf export), jobs or log (any).
+    #[arg(long, value_name = "TAB", value_parser = ["holes", "hours", "problems", "monitor", "findings", "jobs", "log"])]
+    pub tab: Option<String>,
 }
 
 fn parse_view(text: &str) -> Result<(i64, i64), String> {
@@ -317,6 +321,7 @@ pub fn main() -> ExitCode {
                 export_view: None,
                 no_cache: false,
                 show: None,
+                tab: None,
             },
             db,
             started,
@@ -361,6 +366,7 @@ fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result
         .show
         .as_deref()
         .and_then(crate::gui::document::MainView::from_key);
+    options.tab = args.tab.clone();
     options.started = started;
     crate::gui::run(options)
 }

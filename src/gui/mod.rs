@@ -50,6 +50,8 @@ pub struct GuiOptions {
     pub no_cache: bool,
     /// The main view to show first (instead of the document's own).
     pub show: Option<document::MainView>,
+    /// The bottom tab to show first, by its key (`monitor`, `jobs`, …).
+    pub tab: Option<String>,
     /// When the process started (for the first-frame latency).
     pub started: Instant,
     /// Set by a scripted run that failed.
@@ -69,6 +71,7 @@ impl GuiOptions {
             export_view: None,
             no_cache: false,
             show: None,
+            tab: None,
             started: Instant::now(),
             failure: Arc::new(Mutex::new(None)),
         }

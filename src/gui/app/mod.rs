@@ -59,6 +59,25 @@ impl BottomTab {
         BottomTab::Log,
     ];
 
+    /// The tab named `key` on the command line (`holes`, `hours`,
+    /// `problems`, `monitor`, `findings`, `jobs`, `log`).
+    pub fn from_key(key: &str) -> Option<BottomTab> {
+        BottomTab::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    /// Its name on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            BottomTab::Holes => "holes",
+            BottomTab::Hours => "hours",
+            BottomTab::Problems => "problems",
+            BottomTab::Monitor => "monitor",
+            BottomTab::Findings => "findings",
+            BottomTab::Jobs => "jobs",
+            BottomTab::Log => "log",
+        }
+    }
+
     /// Tab text.
     pub fn label(self) -> &'static str {
         match self {
@@ -206,6 +225,9 @@ impl SegscopeApp {
         }
         if let Some(view) = options.show {
             app.view = view;
+        }
+        if let Some(tab) = options.tab.as_deref().and_then(BottomTab::from_key) {
+            app.tab = tab;
         }
         if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
             doc.time.set_range(a as f64, b as f64);
