@@ -17,6 +17,15 @@ use segscope::gui::loader::LoadState;
 use segscope::time::parse_hour_name;
 use util::Archive;
 
+/// Held scans wait on the worker threads of the process' shared pool: two
+/// tests holding scans at once could take every thread and starve each
+/// other. Tests that hold a scan take this first.
+static HELD_SCANS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_held_scan_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    HELD_SCANS.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 fn archive() -> Archive {
     let a = Archive::new();
     a.segs(
@@ -209,6 +218,7 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
 fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = util::demo_archive(tmp.path(), 8);
+    let _one = one_held_scan_at_a_time();
     // The scan stops after three hour directories until released.
     let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 3);
     let mut h = harness(demo, tmp.path().join("gui.db"));
@@ -245,6 +255,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
 fn cancel_stops_a_running_scan() {
     let tmp = tempfile::tempdir().unwrap();
     let demo = util::demo_archive(tmp.path(), 12);
+    let _one = one_held_scan_at_a_time();
     // Held after two hours, the scan is surely still running when Cancel is clicked.
     let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
     let mut h = harness(demo, tmp.path().join("gui.db"));
@@ -562,6 +573,7 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
         h.state().doc().unwrap().time.t1,
     );
     let before = h.state().analysis().unwrap();
+    let _one = one_held_scan_at_a_time();
     // Hold the new scan so the reload is surely in progress while we look.
     let hold = segscope::analysis::hold::ScanHold::after_hours(&a.root(), 0);
     h.key_press(egui::Key::F5);
@@ -1179,4 +1191,34 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
             .iter()
             .any(|m| m.text.starts_with("Reloaded") && !m.toast)
     );
+}
+
+#[test]
+fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pool.csv");
+    let options = segscope::perf::demo::DemoPerfOptions {
+        nodes: 300,
+        ..Default::default()
+    };
+    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
+    let mut h = harness(file, dir.path().join("gui.db"));
+    wait_until(&mut h, "the export", perf_done);
+    let (index, node) = {
+        let a = perf_doc(&h).analysis().unwrap().clone();
+        let nodes = &a.pools[0].nodes;
+        let i = nodes
+            .iter()
+            .position(|n| segscope::perf::summary::Metric::Total.value(n).is_none())
+            .expect("the demo has an unfinished node");
+        (i, nodes[i].node_id.clone())
+    };
+    h.get_by_label("Monitor").click();
+    steps(&mut h, 2);
+    h.get_by_label("Not green only").click();
+    steps(&mut h, 3);
+    h.get_by_label(&format!("{node}  red")).click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().view, MainView::Gantt);
+    assert_eq!(perf_doc(&h).gantt.selected, Some(index));
 }

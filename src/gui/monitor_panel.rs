@@ -1,8 +1,10 @@
-//! The Monitor tab of an archive: the monitor tree of its hours (channel >
-//! quality > hour) judged by the alert rules, rebuilt for each new analysis
-//! (a reload, a watch), collapsible, filtered to what is not Green; selecting
-//! an hour shows its alert history and moves the timeline to it. Alert
-//! changes are kept in the database and reported as one grouped notice.
+//! The Monitor tab: the monitor tree of an archive's hours (channel >
+//! quality > hour, judged by the alert rules) or of a perf export's nodes
+//! (pool > node), rebuilt for each new analysis (a reload, a watch),
+//! collapsible, filtered to what is not Green; selecting a point shows its
+//! alert history and jumps to it (the hour in the timeline, the node in the
+//! Gantt). Alert changes are kept in the database and reported as one
+//! grouped notice.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -31,8 +33,10 @@ pub fn level_colour(l: Level) -> egui::Color32 {
 #[derive(Default)]
 pub struct MonitorPanel {
     monitor: Option<Monitor>,
-    /// The analysis the tree was built from.
-    built_from: Option<*const Analysis>,
+    /// The analysis the tree was built from (its address).
+    built_from: Option<usize>,
+    /// Perf nodes by path: (pool, index in the pool).
+    nodes: std::collections::HashMap<String, (usize, usize)>,
     /// Only points (and groups) above Green.
     pub not_green: bool,
     /// Groups folded away, by path.
@@ -43,32 +47,57 @@ pub struct MonitorPanel {
 }
 
 /// What the tab asks of the app.
-pub struct MonitorAction {
+pub enum MonitorAction {
     /// Show this hour in the timeline.
-    pub hour: Interval,
+    Hour(Interval),
+    /// Show this node (pool, index) in the Gantt.
+    Node(usize, usize),
 }
 
 impl MonitorPanel {
     /// Rebuilds the tree when `a` is a new analysis; returns a notice of the
     /// alert changes (grouped), if any.
     pub fn update(&mut self, a: &Arc<Analysis>, db: &Db) -> Option<String> {
-        let ptr = Arc::as_ptr(a);
-        if self.built_from == Some(ptr) {
+        let (rules, _) = ArchiveRules::load(db);
+        let name = archive_name(a);
+        let readings = hour_readings(a, &name, &rules);
+        self.rebuild(Arc::as_ptr(a) as usize, &name, readings, db, "hours")
+    }
+
+    /// Rebuilds the tree when `a` is a newly read perf export.
+    pub fn update_perf(&mut self, a: &Arc<crate::perf::PerfAnalysis>, db: &Db) -> Option<String> {
+        let rows = crate::monitor::perf::node_readings(a);
+        self.nodes = rows
+            .iter()
+            .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))
+            .collect();
+        let readings = rows.into_iter().map(|(p, r, _, _)| (p, r)).collect();
+        self.rebuild(Arc::as_ptr(a) as usize, "", readings, db, "nodes")
+    }
+
+    /// Sets the points under `name` (the whole tree for "") from `readings`.
+    fn rebuild(
+        &mut self,
+        from: usize,
+        name: &str,
+        readings: Vec<(String, crate::monitor::Reading)>,
+        db: &Db,
+        what: &str,
+    ) -> Option<String> {
+        if self.built_from == Some(from) {
             return None;
         }
         let first = self.monitor.is_none();
         let monitor = self.monitor.get_or_insert_with(|| Monitor::new(1));
-        self.built_from = Some(ptr);
-        let (rules, _) = ArchiveRules::load(db);
-        let name = archive_name(a);
+        self.built_from = Some(from);
         let now = Instant::now();
         let mut changes = Vec::new();
         let mut keep = HashSet::new();
-        for (path, reading) in hour_readings(a, &name, &rules) {
+        for (path, reading) in readings {
             changes.extend(monitor.set(&path, reading, None, now));
             keep.insert(path);
         }
-        changes.extend(monitor.retain_under(&name, &keep));
+        changes.extend(monitor.retain_under(name, &keep));
         let alerts = alert_changes(&changes, crate::jobs::queue::now_us());
         // A convenience: the tree works without its history.
         let _ = record(db, &alerts);
@@ -82,7 +111,7 @@ impl MonitorPanel {
         let count = worse.clone().count();
         if first {
             let red = alerts.iter().filter(|c| c.new >= Level::Red).count();
-            (red > 0).then(|| format!("Monitor: {red} hours Red or worse"))
+            (red > 0).then(|| format!("Monitor: {red} {what} Red or worse"))
         } else if count > 0 {
             let mut levels: Vec<String> = Level::ALL
                 .iter()
@@ -94,7 +123,7 @@ impl MonitorPanel {
                 .collect();
             levels.dedup();
             Some(format!(
-                "Monitor: {count} hours got worse ({})",
+                "Monitor: {count} {what} got worse ({})",
                 levels.join(", ")
             ))
         } else {
@@ -194,19 +223,19 @@ impl MonitorPanel {
                         if picked {
                             self.selected = Some(r.path.clone());
                             self.history = recent(db, Some(&r.path), 20).unwrap_or_default();
-                            if let Some(hour) = r
+                            if let Some(&(pool, i)) = self.nodes.get(&r.path) {
+                                action = Some(MonitorAction::Node(pool, i));
+                            } else if let Some(hour) = r
                                 .path
                                 .rsplit('/')
                                 .next()
                                 .and_then(parse_hour_name)
                                 .filter(|_| r.leaf)
                             {
-                                action = Some(MonitorAction {
-                                    hour: Interval {
-                                        start_us: hour,
-                                        end_us: hour + HOUR_US,
-                                    },
-                                });
+                                action = Some(MonitorAction::Hour(Interval {
+                                    start_us: hour,
+                                    end_us: hour + HOUR_US,
+                                }));
                             }
                         }
                     });

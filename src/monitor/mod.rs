@@ -10,6 +10,7 @@
 pub mod archive;
 pub mod history;
 pub mod level;
+pub mod perf;
 pub mod tree;
 
 pub use level::Level;

@@ -94,11 +94,11 @@ impl BottomTab {
     /// The kind of document the tab shows (`None`: any, or none).
     pub fn needs(self) -> Option<DocumentKind> {
         match self {
-            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems | BottomTab::Monitor => {
+            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems => {
                 Some(DocumentKind::Archive)
             }
             BottomTab::Findings => Some(DocumentKind::PerfExport),
-            BottomTab::Log | BottomTab::Jobs => None,
+            BottomTab::Log | BottomTab::Jobs | BottomTab::Monitor => None,
         }
     }
 
@@ -525,6 +525,9 @@ impl SegscopeApp {
                 }
                 doc.generation += 1;
                 doc.fit();
+                if let Some(notice) = doc.monitor.update_perf(&a, self.jobs.db()) {
+                    self.notes.warn(notice);
+                }
             }
             PerfState::Failed(e) => {
                 self.automation.abort(&e);

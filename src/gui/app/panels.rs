@@ -1,6 +1,7 @@
 //! The parts of the window: menu bar, status bar, tables panel, the central
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
+use crate::gui::monitor_panel::MonitorAction;
 use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
@@ -299,6 +300,23 @@ impl SegscopeApp {
             ));
             return;
         }
+        if tab == BottomTab::Monitor {
+            match doc.monitor.ui(ui, &db) {
+                Some(MonitorAction::Hour(iv)) => {
+                    doc.time.navigate(iv.start_us as f64, iv.end_us as f64);
+                    self.view = MainView::Timeline;
+                }
+                Some(MonitorAction::Node(pool, i)) => {
+                    if let Some(perf) = &mut doc.perf {
+                        perf.pool = pool;
+                        perf.gantt.select(i);
+                        self.view = MainView::Gantt;
+                    }
+                }
+                None => {}
+            }
+            return;
+        }
         if let Some(perf) = &mut doc.perf {
             let Some(a) = perf.analysis().cloned() else {
                 ui.label("The findings appear when the export is read.");
@@ -326,13 +344,7 @@ impl SegscopeApp {
             BottomTab::Hours => doc.hours.hours_ui(ui, &a),
             BottomTab::Findings => {}
             BottomTab::Problems => doc.hours.bad_ui(ui, &a),
-            BottomTab::Monitor => {
-                if let Some(act) = doc.monitor.ui(ui, &db) {
-                    doc.time
-                        .navigate(act.hour.start_us as f64, act.hour.end_us as f64);
-                    go_timeline = true;
-                }
-            }
+            BottomTab::Monitor => {}
             BottomTab::Log | BottomTab::Jobs => {}
         }
         if go_timeline {
