@@ -259,7 +259,13 @@ fn cancel_stops_a_running_scan() {
     // Held after two hours, the scan is surely still running when Cancel is clicked.
     let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
     let mut h = harness(demo, tmp.path().join("gui.db"));
-    wait_until(&mut h, "the scan to start", |app| app.is_scanning());
+    // Cancel once the task runs (two hours scanned, the rest held): a cancel
+    // clicked while the task is still being queued is a different path.
+    wait_until(&mut h, "the scan to run", |app| {
+        app.doc()
+            .and_then(|d| d.loader.current.as_ref())
+            .is_some_and(|l| l.progress.0 >= 2)
+    });
     h.get_by_label("Cancel").click();
     h.step();
     wait_until(&mut h, "the cancellation", |app| {
