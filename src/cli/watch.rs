@@ -343,3 +343,52 @@ pub fn run(args: &WatchCmd, db: Option<&Path>) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hour(root: &Path, name: &str) {
+        let dir = root.join("chan/src").join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for k in 0..30 {
+            let s = k * 2;
+            let file = format!("{:02}:{:02}.000000-2.0-full-h{s:05}.ts", s / 60, s % 60);
+            std::fs::write(dir.join(file), [0u8; 10]).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_vanished_hour_leaves_the_tree_and_the_metrics() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("arch");
+        hour(&root, "2024-11-09T05");
+        hour(&root, "2024-11-09T06");
+        let db = Db::memory().unwrap();
+        let mut w = Watch::new(&root, db, Duration::from_secs(30));
+        let (cycle, _) = w.cycle().unwrap();
+        let body = String::from_utf8(w.metrics(&cycle)).unwrap();
+        assert!(body.contains("hour=\"2024-11-09T06\""), "{body}");
+        std::fs::remove_dir_all(root.join("chan/src/2024-11-09T06")).unwrap();
+        let (cycle, changes) = w.cycle().unwrap();
+        assert!(
+            changes.contains(&Change::Removed {
+                path: "arch/chan/src/2024-11-09T06".into(),
+                old: w
+                    .monitor
+                    .reading("arch/chan/src/2024-11-09T05")
+                    .unwrap()
+                    .alert,
+            }),
+            "{changes:?}"
+        );
+        let body = String::from_utf8(w.metrics(&cycle)).unwrap();
+        assert!(
+            !body.contains("2024-11-09T06"),
+            "the vanished hour's labels are dropped: {body}"
+        );
+        assert!(body.contains("hour=\"2024-11-09T05\""));
+        let tree = w.monitor.render_text(Instant::now());
+        assert!(!tree.contains("2024-11-09T06"), "{tree}");
+    }
+}
