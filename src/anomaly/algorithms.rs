@@ -298,19 +298,11 @@ pub fn ks_test(w: Window<'_>, now_s: f64) -> Vote {
     };
     let reference = pick(&|t| now_s - 3600.0 <= t && t < now_s - 600.0);
     let probe = pick(&|t| t >= now_s - 600.0);
-    ks_vote(&reference, &probe, true)
-}
-
-/// ks_test's decision on its reference and probe values (in time order).
-/// With `full_statistic` false the KS p-value is only computed when D opens
-/// the gate (D > 0.5), and the statistic is NaN otherwise: the vote is the
-/// same, for less work.
-pub(super) fn ks_vote(reference: &[f64], probe: &[f64], full_statistic: bool) -> Vote {
-    let mut a = reference.to_vec();
-    let mut b = probe.to_vec();
+    let mut a = reference.clone();
+    let mut b = probe;
     a.sort_by(f64::total_cmp);
     b.sort_by(f64::total_cmp);
-    ks_vote_sorted(&a, &b, full_statistic, || super::adf::adf(reference, 10))
+    ks_vote_sorted(&a, &b, true, || super::adf::adf(&reference, 10))
 }
 
 /// A limiting-distribution KS p-value this small settles "p < 0.05".
@@ -318,7 +310,9 @@ pub(super) const KS_CLEARLY_BELOW: f64 = 0.005;
 
 /// ks_test's decision from the reference and probe values sorted, and the
 /// ADF test of the reference (in time order), run only when the KS gate
-/// opens.
+/// opens. With `full_statistic` false (scan mode) the KS p-value is only
+/// computed when D opens the gate (D > 0.5), and the statistic is NaN
+/// otherwise: the vote is the same, for less work.
 pub(super) fn ks_vote_sorted(
     reference: &[f64],
     probe: &[f64],

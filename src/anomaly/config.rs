@@ -81,11 +81,6 @@ pub const KEYS: [Key; 8] = [
     },
 ];
 
-/// True for a key of [`KEYS`].
-pub fn is_key(key: &str) -> bool {
-    KEYS.iter().any(|k| k.key == key)
-}
-
 fn positive_count(text: &str) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
         Ok(n) if n >= 1 => Ok(n),
@@ -211,14 +206,6 @@ impl AnomalyConfig {
         }
         Ok(())
     }
-
-    /// Forgets `key`: its default applies again.
-    pub fn reset(db: &Db, key: &str) -> Result<(), String> {
-        if !is_key(key) {
-            return Err(format!("no setting `{key}`"));
-        }
-        settings::remove(db, key).map_err(|e| format!("cannot reset {key}: {e}"))
-    }
 }
 
 #[cfg(test)]
@@ -249,7 +236,7 @@ mod tests {
         let (c, problems) = AnomalyConfig::load(&db);
         assert_eq!(c.settings.stale_period_s, 500.0);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        AnomalyConfig::reset(&db, "anomaly.consensus").unwrap();
+        settings::remove(&db, "anomaly.consensus").unwrap();
         assert_eq!(AnomalyConfig::load(&db).0.settings.consensus, 6);
     }
 }

@@ -58,6 +58,14 @@ pub struct SeriesResult {
 }
 
 impl SeriesResult {
+    /// How many points the scan found anomalous (at least `consensus`
+    /// votes); 0 without a scan.
+    pub fn flagged(&self, consensus: usize) -> usize {
+        self.scanned
+            .as_ref()
+            .map_or(0, |s| s.scan.anomalous(consensus).count())
+    }
+
     /// The times (µs) of the points the scan found anomalous (at least
     /// `consensus` votes); empty without a scan.
     pub fn anomalous_times(&self, consensus: usize) -> Vec<i64> {

@@ -211,12 +211,7 @@ pub fn summary_text(run: &AnomalyRun) -> String {
         let flagged: Vec<(&str, usize)> = run
             .series
             .iter()
-            .map(|s| {
-                (
-                    s.name.as_str(),
-                    s.anomalous_times(run.settings.consensus).len(),
-                )
-            })
+            .map(|s| (s.name.as_str(), s.flagged(run.settings.consensus)))
             .filter(|(_, n)| *n > 0)
             .collect();
         let _ = writeln!(

@@ -87,7 +87,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
         let anomalous: usize = run
             .series
             .iter()
-            .map(|s| s.anomalous_times(run.settings.consensus).len())
+            .map(|s| s.flagged(run.settings.consensus))
             .sum();
         json!({"window": w.label(), "anomalous_points": anomalous})
     });
@@ -199,7 +199,7 @@ fn scan_charts(run: &AnomalyRun, h: &mut String) {
     let mut worth: Vec<(usize, &crate::anomaly::run::SeriesResult)> = run
         .series
         .iter()
-        .map(|s| (s.anomalous_times(consensus).len(), s))
+        .map(|s| (s.flagged(consensus), s))
         .filter(|(n, s)| *n > 0 || s.judgement.outcome == Outcome::Anomalous)
         .collect();
     worth.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.name.cmp(&b.1.name)));

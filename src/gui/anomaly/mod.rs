@@ -50,9 +50,7 @@ impl SeriesFilter {
     /// True when `s` passes the filter.
     pub fn keeps(&self, s: &SeriesResult, consensus: usize) -> bool {
         let j = &s.judgement;
-        (!self.anomalous_only
-            || j.outcome == Outcome::Anomalous
-            || !s.anomalous_times(consensus).is_empty())
+        (!self.anomalous_only || j.outcome == Outcome::Anomalous || s.flagged(consensus) > 0)
             && self.outcome.is_none_or(|o| o == j.outcome)
             && self
                 .algorithm
@@ -180,11 +178,7 @@ impl AnomalyPane {
                 .series
                 .iter()
                 .position(|s| s.judgement.outcome == Outcome::Anomalous)
-                .or_else(|| {
-                    run.series
-                        .iter()
-                        .position(|s| !s.anomalous_times(consensus).is_empty())
-                })
+                .or_else(|| run.series.iter().position(|s| s.flagged(consensus) > 0))
                 .or((n > 0).then_some(0));
         }
     }

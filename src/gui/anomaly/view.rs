@@ -200,7 +200,7 @@ fn series_list(ui: &mut egui::Ui, pane: &mut AnomalyPane, run: &AnomalyRun) {
         .show_rows(ui, row_height, rows.len(), |ui, range| {
             for &i in &rows[range] {
                 let s = &run.series[i];
-                let flagged = s.anomalous_times(consensus).len();
+                let flagged = s.flagged(consensus);
                 let text = format!(
                     "{}  ·  {}  ·  {} of {} votes  ·  {} flagged",
                     shown(&s.name),
@@ -320,7 +320,7 @@ fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
         votes_grid(ui, "card-last", &j.votes);
     }
     if let Some(scanned) = &s.scanned {
-        let flagged = s.anomalous_times(run.settings.consensus).len();
+        let flagged = s.flagged(run.settings.consensus);
         ui.label(format!(
             "Scan: {flagged} of {} points flagged; window {}. Click a point in the plot for its verdict.",
             scanned.series.points.len(),
