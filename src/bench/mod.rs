@@ -337,7 +337,7 @@ pub fn bench_watch(path: &Path, rounds: usize, touch_one_hour: bool) -> anyhow::
     );
     let dir = tempfile::tempdir()?;
     let db = Db::open(&dir.path().join("bench.db"))?;
-    let mut watch = crate::cli::watch::Watch::new(path, db, Duration::from_secs(30));
+    let mut watch = crate::monitor::watch::Watch::new(path, db, Duration::from_secs(30));
     let (first, _) = watch.cycle()?;
     let mut unchanged = Vec::new();
     // Whole cycles: the scan, the tree's update and the alert history.

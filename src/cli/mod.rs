@@ -11,7 +11,7 @@ mod perf;
 mod progress;
 mod settings;
 mod task_wait;
-pub(crate) mod watch;
+mod watch;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

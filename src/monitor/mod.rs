@@ -12,6 +12,7 @@ pub mod history;
 pub mod level;
 pub mod perf;
 pub mod tree;
+pub mod watch;
 
 pub use level::Level;
 pub use tree::{Change, Monitor, PointView, Reading};
