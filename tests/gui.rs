@@ -787,6 +787,19 @@ fn perf_doc_mut<'a>(h: &'a mut Harness<'_, SegscopeApp>) -> &'a mut segscope::gu
     h.state_mut().doc_mut().unwrap().perf.as_mut().unwrap()
 }
 
+/// The app on a generated 300-node perf export in `dir`, read.
+fn demo_perf_opened(dir: &std::path::Path) -> Harness<'static, SegscopeApp> {
+    let file = dir.join("pool.csv");
+    let options = segscope::perf::demo::DemoPerfOptions {
+        nodes: 300,
+        ..Default::default()
+    };
+    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
+    let mut h = harness(file, dir.join("gui.db"));
+    wait_until(&mut h, "the export", perf_done);
+    h
+}
+
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
     app.doc()
@@ -797,14 +810,7 @@ fn perf_done(app: &SegscopeApp) -> bool {
 #[test]
 fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("pool.csv");
-    let options = segscope::perf::demo::DemoPerfOptions {
-        nodes: 300,
-        ..Default::default()
-    };
-    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
-    let mut h = harness(file, dir.path().join("gui.db"));
-    wait_until(&mut h, "the export", perf_done);
+    let mut h = demo_perf_opened(dir.path());
     assert_eq!(
         h.state().view,
         MainView::Gantt,
@@ -1202,14 +1208,7 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
 #[test]
 fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("pool.csv");
-    let options = segscope::perf::demo::DemoPerfOptions {
-        nodes: 300,
-        ..Default::default()
-    };
-    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
-    let mut h = harness(file, dir.path().join("gui.db"));
-    wait_until(&mut h, "the export", perf_done);
+    let mut h = demo_perf_opened(dir.path());
     let (index, node) = {
         let a = perf_doc(&h).analysis().unwrap().clone();
         let nodes = &a.pools[0].nodes;
