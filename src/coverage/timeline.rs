@@ -108,16 +108,13 @@ pub struct StreamCoverage {
     pub hours: Vec<HourFigures>,
 }
 
-/// Merges intervals sorted by start into a sorted disjoint union.
-fn union_sorted(intervals: impl Iterator<Item = Interval>) -> Vec<Interval> {
-    let mut out: Vec<Interval> = Vec::new();
-    for iv in intervals {
-        match out.last_mut() {
-            Some(last) if iv.start_us <= last.end_us => last.end_us = last.end_us.max(iv.end_us),
-            _ => out.push(iv),
-        }
+/// Adds `iv` (starting no earlier than every interval in `out`) to the
+/// sorted disjoint union `out`.
+fn extend_union(out: &mut Vec<Interval>, iv: Interval) {
+    match out.last_mut() {
+        Some(last) if iv.start_us <= last.end_us => last.end_us = last.end_us.max(iv.end_us),
+        _ => out.push(iv),
     }
-    out
 }
 
 /// `a` minus `b`, both sorted and disjoint.
@@ -175,16 +172,104 @@ fn for_each_hour(hour_starts: &[i64], iv: Interval, mut f: impl FnMut(usize, i64
 pub fn analyse_stream(hours: &[HourSummary]) -> StreamCoverage {
     let mut order: Vec<&HourSummary> = hours.iter().collect();
     order.sort_by_key(|h| h.hour_start_us);
-    let hour_starts: Vec<i64> = order.iter().map(|h| h.hour_start_us).collect();
-
-    let mut best: Vec<Seg> = order
+    let in_order = order
         .iter()
-        .flat_map(|h| h.best.iter().copied())
-        .filter(|s| s.duration_us > 0)
-        .collect();
-    best.sort_unstable_by_key(|s| (s.start_us, s.end_us()));
+        .flat_map(|h| h.best.iter())
+        .filter(|s| s.duration_us > 0);
+    // Each hour's best segments come sorted and an hour holds the segments
+    // that start in it, so the hours in order are usually the whole stream
+    // in order: analysed in place in one pass, without a copy (a re-open from
+    // the cache is mostly this). Otherwise again from a sorted copy.
+    let unions = match Unions::of_sorted(in_order.clone()) {
+        Some(u) => u,
+        None => {
+            let mut best: Vec<Seg> = in_order.copied().collect();
+            best.sort_unstable_by_key(|s| (s.start_us, s.end_us()));
+            Unions::of_sorted(best.iter()).unwrap_or_default()
+        }
+    };
+    finish_stream(&order, unions)
+}
 
-    let raw_union = union_sorted(best.iter().map(seg_interval));
+/// What one pass over a stream's best segments in (start, end) order gives.
+#[derive(Default)]
+struct Unions {
+    raw_union: Vec<Interval>,
+    editable_union: Vec<Interval>,
+    full_union: Vec<Interval>,
+    sp_union: Vec<Interval>,
+    /// Editable holes (the raw ones come from `raw_union`).
+    editable_holes: Vec<Hole>,
+    /// Segments dropped from the editable chain, with their overlap.
+    dropped: Vec<(Seg, i64)>,
+    first_start_us: Option<i64>,
+    last_end_us: Option<i64>,
+}
+
+impl Unions {
+    /// One pass over `best`; None as soon as it is found out of order.
+    fn of_sorted<'a>(best: impl Iterator<Item = &'a Seg>) -> Option<Unions> {
+        let mut u = Unions::default();
+        let mut chain_end: Option<i64> = None;
+        let mut last_kept_end = i64::MIN;
+        let mut previous: Option<(i64, i64)> = None;
+        for s in best {
+            let key = (s.start_us, s.end_us());
+            if previous.is_some_and(|p| p > key) {
+                return None;
+            }
+            previous = Some(key);
+            let iv = seg_interval(s);
+            u.first_start_us = u.first_start_us.or(Some(s.start_us));
+            u.last_end_us = u.last_end_us.max(Some(iv.end_us));
+            extend_union(&mut u.raw_union, iv);
+            if s.kind == SegmentType::Full {
+                extend_union(&mut u.full_union, iv);
+            } else {
+                extend_union(&mut u.sp_union, iv);
+            }
+            // The editable chain.
+            match chain_end {
+                Some(end) if s.start_us < end - TOL_US => {
+                    let amount = iv.end_us.min(last_kept_end) - s.start_us;
+                    u.dropped.push((*s, amount.max(0)));
+                }
+                _ => {
+                    if let Some(end) = chain_end
+                        && s.start_us - end > TOL_US
+                    {
+                        u.editable_holes.push(Hole {
+                            kind: HoleKind::Editable,
+                            span: Interval {
+                                start_us: end,
+                                end_us: s.start_us,
+                            },
+                        });
+                    }
+                    chain_end = Some(chain_end.map_or(iv.end_us, |e| e.max(iv.end_us)));
+                    last_kept_end = iv.end_us;
+                    extend_union(&mut u.editable_union, iv);
+                }
+            }
+        }
+        Some(u)
+    }
+}
+
+/// The holes, partial-only time and per-hour figures of a stream's hours
+/// in order, from its unions.
+fn finish_stream(order: &[&HourSummary], u: Unions) -> StreamCoverage {
+    let Unions {
+        raw_union,
+        editable_union,
+        full_union,
+        sp_union,
+        editable_holes,
+        dropped,
+        first_start_us,
+        last_end_us,
+    } = u;
+    let hour_starts: Vec<i64> = order.iter().map(|h| h.hour_start_us).collect();
     let mut holes: Vec<Hole> = raw_union
         .windows(2)
         .filter(|w| w[1].start_us - w[0].end_us > TOL_US)
@@ -195,50 +280,10 @@ pub fn analyse_stream(hours: &[HourSummary]) -> StreamCoverage {
                 end_us: w[1].start_us,
             },
         })
+        .chain(editable_holes)
         .collect();
-
-    // The editable chain.
-    let mut kept: Vec<Interval> = Vec::with_capacity(best.len());
-    let mut dropped: Vec<(Seg, i64)> = Vec::new();
-    let mut chain_end: Option<i64> = None;
-    let mut last_kept_end = i64::MIN;
-    for s in &best {
-        match chain_end {
-            Some(end) if s.start_us < end - TOL_US => {
-                let amount = s.end_us().min(last_kept_end) - s.start_us;
-                dropped.push((*s, amount.max(0)));
-            }
-            _ => {
-                if let Some(end) = chain_end
-                    && s.start_us - end > TOL_US
-                {
-                    holes.push(Hole {
-                        kind: HoleKind::Editable,
-                        span: Interval {
-                            start_us: end,
-                            end_us: s.start_us,
-                        },
-                    });
-                }
-                chain_end = Some(chain_end.map_or(s.end_us(), |e| e.max(s.end_us())));
-                last_kept_end = s.end_us();
-                kept.push(seg_interval(s));
-            }
-        }
-    }
-    let editable_union = union_sorted(kept.into_iter());
     holes.sort_by_key(|h| (h.span.start_us, h.span.end_us, h.kind));
 
-    let full_union = union_sorted(
-        best.iter()
-            .filter(|s| s.kind == SegmentType::Full)
-            .map(seg_interval),
-    );
-    let sp_union = union_sorted(
-        best.iter()
-            .filter(|s| s.kind != SegmentType::Full)
-            .map(seg_interval),
-    );
     let partial_only = subtract(&sp_union, &full_union);
 
     // Per-hour figures.
@@ -292,8 +337,8 @@ pub fn analyse_stream(hours: &[HourSummary]) -> StreamCoverage {
     }
 
     StreamCoverage {
-        first_start_us: best.iter().map(|s| s.start_us).min(),
-        last_end_us: best.iter().map(Seg::end_us).max(),
+        first_start_us,
+        last_end_us,
         raw_union,
         raw_holes: holes
             .iter()
@@ -491,6 +536,44 @@ mod tests {
     }
 
     proptest! {
+        /// The one-pass path over hours already in order and the path over a
+        /// sorted copy give the same analysis.
+        #[test]
+        fn segment_order_within_hours_does_not_matter(raw in arb_best()) {
+            let mut by_hour: std::collections::BTreeMap<i64, Vec<Seg>> = Default::default();
+            let mut starts = std::collections::HashSet::new();
+            for (start_ms, dur_ms, k) in raw {
+                let start_us = start_ms * 1000;
+                if !starts.insert(start_us) { continue; }
+                let kind = [SegmentType::Full, SegmentType::Suspect, SegmentType::Partial][usize::from(k)];
+                by_hour.entry(start_us / HOUR_US).or_default().push(seg(start_us, dur_ms * 1000, kind));
+            }
+            let sorted: Vec<HourSummary> = by_hour
+                .iter()
+                .map(|(&h, segs)| {
+                    let mut segs = segs.clone();
+                    segs.sort_by_key(|s| (s.start_us, s.end_us()));
+                    hour(h, segs)
+                })
+                .collect();
+            let shuffled: Vec<HourSummary> = by_hour
+                .iter()
+                .rev()
+                .map(|(&h, segs)| {
+                    let mut segs = segs.clone();
+                    segs.sort_by_key(|s| std::cmp::Reverse(s.start_us));
+                    hour(h, segs)
+                })
+                .collect();
+            let (a, b) = (analyse_stream(&sorted), analyse_stream(&shuffled));
+            prop_assert_eq!(&a.raw_union, &b.raw_union);
+            prop_assert_eq!(&a.holes, &b.holes);
+            prop_assert_eq!(&a.partial_only, &b.partial_only);
+            prop_assert_eq!(&a.dropped, &b.dropped);
+            prop_assert_eq!(&a.hours, &b.hours);
+            prop_assert_eq!((a.first_start_us, a.last_end_us), (b.first_start_us, b.last_end_us));
+        }
+
         #[test]
         fn invariants_hold(raw in arb_best()) {
             let mut by_hour: std::collections::BTreeMap<i64, Vec<Seg>> = Default::default();

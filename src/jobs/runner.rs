@@ -159,6 +159,13 @@ impl Shared {
     }
 }
 
+/// When a task's progress last went out.
+#[derive(Default)]
+struct ProgressTimes {
+    event: Option<Instant>,
+    write: Option<Instant>,
+}
+
 /// Handed to a running task: its arguments, cancel flag, progress and results.
 pub struct TaskContext {
     /// Task id.
@@ -167,7 +174,7 @@ pub struct TaskContext {
     pub args: Value,
     cancel: Arc<AtomicBool>,
     shared: Arc<Shared>,
-    last_progress_write: Mutex<Option<Instant>>,
+    last_progress: Mutex<ProgressTimes>,
     output: Mutex<Option<Payload>>,
 }
 
@@ -177,26 +184,42 @@ impl TaskContext {
         self.cancel.load(Ordering::Relaxed)
     }
 
-    /// Reports progress: always to subscribers, to the database at most 4 times a second.
+    /// Reports progress: to subscribers at most 50 times a second, to the
+    /// database at most 4 times a second; the first steps and the last
+    /// always go to both (a scan of many small hours would otherwise wake
+    /// every subscriber once per hour).
     pub fn progress(&self, done: i64, total: i64, phrase: &str) {
-        self.shared.emit(JobEvent::Progress {
-            id: self.id,
-            done,
-            total,
-            phrase: phrase.to_string(),
-        });
-        let due = {
-            let Ok(mut last) = self.last_progress_write.lock() else {
+        let (notify, write) = {
+            let Ok(mut last) = self.last_progress.lock() else {
                 return;
             };
             let now = Instant::now();
-            let due = done >= total || last.is_none_or(|l| now - l >= Duration::from_millis(250));
-            if due {
-                *last = Some(now);
+            let always = done >= total || done <= 2;
+            let notify = always
+                || last
+                    .event
+                    .is_none_or(|l| now - l >= Duration::from_millis(20));
+            let write = always
+                || last
+                    .write
+                    .is_none_or(|l| now - l >= Duration::from_millis(250));
+            if notify {
+                last.event = Some(now);
             }
-            due
+            if write {
+                last.write = Some(now);
+            }
+            (notify, write)
         };
-        if due {
+        if notify {
+            self.shared.emit(JobEvent::Progress {
+                id: self.id,
+                done,
+                total,
+                phrase: phrase.to_string(),
+            });
+        }
+        if write {
             let _ = queue::set_progress(&self.shared.db.lock(), self.id, done, total, phrase);
         }
     }
@@ -569,7 +592,7 @@ fn run_task(shared: &Arc<Shared>, task: Task) {
         args: task.args.clone(),
         cancel: Arc::clone(&cancel),
         shared: Arc::clone(shared),
-        last_progress_write: Mutex::new(None),
+        last_progress: Mutex::new(ProgressTimes::default()),
         output: Mutex::new(None),
     };
     // `Started` is sent only for a task whose body really runs (one claimed but
