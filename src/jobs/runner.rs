@@ -723,6 +723,35 @@ mod tests {
     }
 
     #[test]
+    fn progress_is_thinned_to_fifty_a_second_and_the_last_step_arrives() {
+        let db = Db::memory().unwrap();
+        let (runner, _) = Runner::start(db.clone(), builtin_registry(), 1, ClaimScope::Any);
+        let rx = runner.subscribe();
+        let start = Instant::now();
+        // Reports progress every 5 ms.
+        let id = runner.submit("sleep", &json!({"ms": 300}), false).unwrap();
+        let mut steps = Vec::new();
+        loop {
+            match rx.recv_timeout(Duration::from_secs(30)).unwrap() {
+                JobEvent::Progress { done, total, .. } => steps.push((done, total)),
+                JobEvent::Finished { id: done, .. } if done == id => break,
+                _ => {}
+            }
+        }
+        let wall_ms = start.elapsed().as_millis() as usize;
+        let last = *steps.last().unwrap();
+        assert!(last.0 >= last.1, "the last step is reported: {last:?}");
+        // One every 20 ms at most, plus the last.
+        assert!(
+            steps.len() <= wall_ms / 20 + 2,
+            "{} progress events in {wall_ms} ms",
+            steps.len()
+        );
+        let stored = queue::get(&db.lock(), id).unwrap().unwrap();
+        assert!(stored.progress_done >= stored.progress_total);
+    }
+
+    #[test]
     fn user_cancel_stops_a_running_task() {
         let db = Db::memory().unwrap();
         let (runner, _) = Runner::start(db.clone(), builtin_registry(), 1, ClaimScope::Any);
