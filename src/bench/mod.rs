@@ -62,10 +62,19 @@ fn time_find(dir: &Path) -> Option<(Duration, u64)> {
 
 /// Peak resident memory of this process so far, bytes (Linux; `None` elsewhere).
 pub fn peak_rss_bytes() -> Option<u64> {
+    status_kb("VmHWM:").map(|kb| kb * 1024)
+}
+
+/// The process's resident memory now, bytes (Linux; `None` elsewhere).
+pub fn rss_bytes() -> Option<u64> {
+    status_kb("VmRSS:").map(|kb| kb * 1024)
+}
+
+/// A `kB` field of /proc/self/status.
+fn status_kb(field: &str) -> Option<u64> {
     let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb * 1024)
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {

@@ -10,7 +10,7 @@ use clap::Args;
 use super::open_db;
 use crate::anomaly::config::{self, AnomalyConfig};
 use crate::jobs::db::Db;
-use crate::monitor::archive::{self as rules, ArchiveRules};
+use crate::monitor::rules::{self, AlertRules};
 
 /// `segscope settings [KEY [VALUE]] [--reset]`.
 #[derive(Args, Debug)]
@@ -36,7 +36,7 @@ fn keys() -> Vec<(&'static str, &'static str)> {
 /// The current value of `key` (stored or default).
 fn current(db: &Db, key: &str) -> String {
     if key.starts_with("monitor.") {
-        ArchiveRules::load(db).0.value(key).unwrap_or_default()
+        AlertRules::load(db).0.value(key).unwrap_or_default()
     } else {
         AnomalyConfig::load(db).0.value(key).unwrap_or_default()
     }
@@ -49,7 +49,7 @@ pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
         for p in AnomalyConfig::load(&db)
             .1
             .into_iter()
-            .chain(ArchiveRules::load(&db).1)
+            .chain(AlertRules::load(&db).1)
         {
             eprintln!("segscope: warning: {p}");
         }
@@ -72,7 +72,7 @@ pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot reset {key}: {e}"))?;
     } else if let Some(value) = &args.value {
         let stored = if key.starts_with("monitor.") {
-            ArchiveRules::store(&db, key, value)
+            AlertRules::store(&db, key, value)
         } else {
             AnomalyConfig::store(&db, key, value)
         };

@@ -22,9 +22,10 @@ use crate::text::shown_path;
 pub struct WatchCmd {
     /// The archive (root, channel or quality directory).
     pub path: PathBuf,
-    /// Seconds between scans.
-    #[arg(long, default_value_t = 30.0, value_parser = positive_seconds)]
-    pub interval: f64,
+    /// Seconds between scans (default: the setting
+    /// monitor.watch_interval_s, 30 unless changed).
+    #[arg(long, value_parser = positive_seconds)]
+    pub interval: Option<f64>,
     /// Scan once, print the tree and exit.
     #[arg(long)]
     pub once: bool,
@@ -63,7 +64,12 @@ pub fn run(args: &WatchCmd, db: Option<&Path>) -> anyhow::Result<()> {
         );
     }
     let db = open_db(db)?;
-    let interval = Duration::from_secs_f64(args.interval);
+    let interval = match args.interval {
+        Some(s) => Duration::from_secs_f64(s),
+        None => crate::monitor::rules::AlertRules::load(&db)
+            .0
+            .watch_interval(),
+    };
     let mut watch = Watch::new(&args.path, db, interval);
     let body: Arc<Mutex<Vec<u8>>> = Arc::new(Mutex::new(Vec::new()));
     if let Some(addr) = args.metrics_addr {

@@ -13,8 +13,9 @@ use std::time::Instant;
 use crate::analysis::Analysis;
 use crate::coverage::timeline::Interval;
 use crate::jobs::db::Db;
-use crate::monitor::archive::{ArchiveRules, hour_readings};
+use crate::monitor::archive::hour_readings;
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};
+use crate::monitor::rules::AlertRules;
 use crate::monitor::{Level, Monitor};
 use crate::time::{HOUR_US, parse_hour_name};
 
@@ -58,7 +59,7 @@ impl MonitorPanel {
     /// Rebuilds the tree when `a` is a new analysis; returns a notice of the
     /// alert changes (grouped), if any.
     pub fn update(&mut self, a: &Arc<Analysis>, db: &Db) -> Option<String> {
-        let (rules, _) = ArchiveRules::load(db);
+        let (rules, _) = AlertRules::load(db);
         let name = archive_name(a);
         let readings = hour_readings(a, &name, &rules);
         self.rebuild(Arc::as_ptr(a) as usize, &name, readings, db, "hours")
@@ -66,7 +67,8 @@ impl MonitorPanel {
 
     /// Rebuilds the tree when `a` is a newly read perf export.
     pub fn update_perf(&mut self, a: &Arc<crate::perf::PerfAnalysis>, db: &Db) -> Option<String> {
-        let rows = crate::monitor::perf::node_readings(a);
+        let (rules, _) = AlertRules::load(db);
+        let rows = crate::monitor::perf::node_readings(a, &rules);
         self.nodes = rows
             .iter()
             .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))

@@ -1,123 +1,17 @@
 //! An archive in the monitor tree: a point per (channel, quality, hour) with
-//! its coverage, holes, overlaps and bad segments, judged by configurable
-//! rules (stored in the database's settings table, keys `monitor.*`), and
-//! while watching, a recording that stopped growing.
+//! its coverage, holes, overlaps and bad segments, judged by the alert rules
+//! ([`AlertRules`]), and while watching, a recording that stopped growing.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use super::rules::AlertRules;
 use super::{Level, Reading};
 use crate::analysis::{Analysis, StreamAnalysis};
 use crate::coverage::timeline::HourFigures;
-use crate::jobs::db::Db;
-use crate::jobs::settings;
 use crate::time::HOUR_US;
 
-/// The alert rules of an archive's hours.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArchiveRules {
-    /// Any hole makes the hour Orange.
-    pub any_hole_orange: bool,
-    /// A hole longer than this (seconds) makes it Red.
-    pub red_hole_s: f64,
-    /// Coverage below this (percent of the hour's recorded span) makes it Red.
-    pub red_coverage_pct: f64,
-    /// While watching: no new segment for longer than this (seconds) makes
-    /// the stream's newest hour Critical.
-    pub critical_stall_s: f64,
-}
-
-impl Default for ArchiveRules {
-    fn default() -> Self {
-        ArchiveRules {
-            any_hole_orange: true,
-            red_hole_s: 10.0,
-            red_coverage_pct: 99.0,
-            critical_stall_s: 120.0,
-        }
-    }
-}
-
-/// The stored rules' keys and what they mean.
-pub const KEYS: [(&str, &str); 4] = [
-    (
-        "monitor.any_hole_orange",
-        "any hole makes an hour Orange (true/false; default true)",
-    ),
-    (
-        "monitor.red_hole_s",
-        "a hole longer than this many seconds makes an hour Red (default 10)",
-    ),
-    (
-        "monitor.red_coverage_pct",
-        "coverage below this percent of the hour's recorded span makes it Red (default 99)",
-    ),
-    (
-        "monitor.critical_stall_s",
-        "while watching, no new segment for this many seconds makes the newest hour Critical (default 120)",
-    ),
-];
-
-impl ArchiveRules {
-    /// The value of `key` as stored.
-    pub fn value(&self, key: &str) -> Option<String> {
-        Some(match key {
-            "monitor.any_hole_orange" => self.any_hole_orange.to_string(),
-            "monitor.red_hole_s" => self.red_hole_s.to_string(),
-            "monitor.red_coverage_pct" => self.red_coverage_pct.to_string(),
-            "monitor.critical_stall_s" => self.critical_stall_s.to_string(),
-            _ => return None,
-        })
-    }
-
-    /// Sets `key` from text; a bad value changes nothing.
-    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
-        let number = |t: &str| match t.trim().parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-            _ => Err(format!("`{t}` is not a number of at least 0")),
-        };
-        match key {
-            "monitor.any_hole_orange" => {
-                self.any_hole_orange = match text.trim() {
-                    "true" | "yes" | "1" => true,
-                    "false" | "no" | "0" => false,
-                    t => return Err(format!("`{t}` is neither true nor false")),
-                }
-            }
-            "monitor.red_hole_s" => self.red_hole_s = number(text)?,
-            "monitor.red_coverage_pct" => self.red_coverage_pct = number(text)?.min(100.0),
-            "monitor.critical_stall_s" => self.critical_stall_s = number(text)?,
-            _ => return Err(format!("no setting `{key}`")),
-        }
-        Ok(())
-    }
-
-    /// The stored rules; values that do not read are named and skipped.
-    pub fn load(db: &Db) -> (ArchiveRules, Vec<String>) {
-        let mut rules = ArchiveRules::default();
-        let mut problems = Vec::new();
-        for (key, _) in KEYS {
-            match settings::get(db, key) {
-                Ok(Some(text)) => {
-                    if let Err(e) = rules.set(key, &text) {
-                        problems.push(format!("stored setting {key}: {e}; default used"));
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => problems.push(format!("cannot read setting {key}: {e}")),
-            }
-        }
-        (rules, problems)
-    }
-
-    /// Checks and stores `key`.
-    pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
-        let (mut rules, _) = ArchiveRules::load(db);
-        rules.set(key, text)?;
-        let value = rules.value(key).unwrap_or_default();
-        settings::set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
-    }
-
+impl AlertRules {
     /// The reading of one hour of `stream`.
     pub fn judge_hour(&self, stream: &StreamAnalysis, h: &HourFigures) -> Reading {
         let c = &stream.coverage;
@@ -167,7 +61,7 @@ pub fn hour_path(name: &str, s: &StreamAnalysis, hour_start_us: i64) -> String {
 }
 
 /// Every hour of `a` as (path, reading) under `name`.
-pub fn hour_readings(a: &Analysis, name: &str, rules: &ArchiveRules) -> Vec<(String, Reading)> {
+pub fn hour_readings(a: &Analysis, name: &str, rules: &AlertRules) -> Vec<(String, Reading)> {
     a.streams
         .iter()
         .flat_map(|s| {
@@ -248,7 +142,7 @@ mod tests {
 
     #[test]
     fn hours_are_judged_by_the_rules() {
-        let rules = ArchiveRules::default();
+        let rules = AlertRules::default();
         let judge = |gaps: &[(i64, i64)]| {
             let s = stream(gaps);
             rules.judge_hour(&s, &s.coverage.hours[0])
@@ -266,27 +160,15 @@ mod tests {
         // Many small holes: no hole over 10 s, but under 99 % covered.
         let gaps: Vec<(i64, i64)> = (0..20).map(|k| (k * 100, k * 100 + 4)).collect();
         assert_eq!(judge(&gaps).alert, Level::Red);
-        let lenient = ArchiveRules {
+        let lenient = AlertRules {
             any_hole_orange: false,
-            ..ArchiveRules::default()
+            ..AlertRules::default()
         };
         let s = stream(&[(100, 104)]);
         assert_eq!(
             lenient.judge_hour(&s, &s.coverage.hours[0]).alert,
             Level::Green
         );
-    }
-
-    #[test]
-    fn rules_are_stored_and_bad_values_refused() {
-        let db = Db::memory().unwrap();
-        ArchiveRules::store(&db, "monitor.red_hole_s", "30").unwrap();
-        ArchiveRules::store(&db, "monitor.any_hole_orange", "false").unwrap();
-        assert!(ArchiveRules::store(&db, "monitor.red_hole_s", "-1").is_err());
-        assert!(ArchiveRules::store(&db, "monitor.any_hole_orange", "maybe").is_err());
-        let (r, problems) = ArchiveRules::load(&db);
-        assert!(problems.is_empty());
-        assert_eq!((r.red_hole_s, r.any_hole_orange), (30.0, false));
     }
 
     #[test]

@@ -7,10 +7,13 @@
 //! callers as [`Change`]s; alert changes are kept in the database
 //! ([`history`]). No GUI dependency.
 
+pub mod anomaly;
 pub mod archive;
+pub mod health;
 pub mod history;
 pub mod level;
 pub mod perf;
+pub mod rules;
 pub mod tree;
 pub mod watch;
 

@@ -11,8 +11,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::archive::{ArchiveRules, StallWatch, hour_readings};
+use super::archive::{StallWatch, hour_readings};
 use super::history::{alert_changes, record};
+use super::rules::AlertRules;
 use super::{Change, Level, Monitor, Reading};
 use crate::analysis::{Analysis, HourCache, NoObserver, ReusedHours, analyse_with_cache};
 use crate::archive::layout::Selection;
@@ -35,7 +36,7 @@ pub struct Watch {
     path: PathBuf,
     name: String,
     db: Db,
-    rules: ArchiveRules,
+    rules: AlertRules,
     interval: Duration,
     /// The tree.
     pub monitor: Monitor,
@@ -46,7 +47,7 @@ pub struct Watch {
 impl Watch {
     /// A watch of `path` with the rules stored in `db`.
     pub fn new(path: &Path, db: Db, interval: Duration) -> Watch {
-        let (rules, problems) = ArchiveRules::load(&db);
+        let (rules, problems) = AlertRules::load(&db);
         for p in problems {
             eprintln!("segscope: warning: {p}");
         }
@@ -55,17 +56,7 @@ impl Watch {
             .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .unwrap_or_else(|| "archive".into());
         let mut monitor = Monitor::new(2);
-        let queue_db = db.clone();
-        monitor.add_polled("segscope/queue", Some(Duration::from_secs(5)), move || {
-            queue_reading(&queue_db)
-        });
-        monitor.add_polled("segscope/memory", Some(Duration::from_secs(5)), || {
-            let peak = crate::bench::peak_rss_bytes().ok_or("no /proc/self/status")?;
-            Ok(Reading::new(
-                format!("peak {:.1} MB", peak as f64 / 1e6),
-                Level::Green,
-            ))
-        });
+        super::health::add_points(&mut monitor, &db);
         Watch {
             path: path.to_path_buf(),
             name,
@@ -218,24 +209,6 @@ fn unchanged(a: &Analysis, path: &Path) -> bool {
                 crate::analysis::dir_key(&h.path) == Some(k.key) && k.key.settled(now_ns)
             })
         })
-}
-
-/// The job queue's point: depth, oldest queued task, running tasks.
-fn queue_reading(db: &Db) -> Result<Reading, String> {
-    use crate::jobs::queue::{self, TaskState};
-    let conn = db.lock();
-    let counts = queue::counts(&conn).map_err(|e| e.to_string())?;
-    let of = |s: TaskState| counts.iter().find(|(t, _)| *t == s).map_or(0, |(_, n)| *n);
-    let pending = queue::work_pending(&conn).map_err(|e| e.to_string())?;
-    let value = format!(
-        "{} queued, {} running",
-        of(TaskState::Queued),
-        of(TaskState::Running)
-    );
-    Ok(match pending {
-        Some(p) => Reading::new(format!("{value}; {}", p.message()), Level::Orange),
-        None => Reading::new(value, Level::Green),
-    })
 }
 
 #[cfg(test)]

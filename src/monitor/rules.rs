@@ -1,0 +1,220 @@
+//! The monitor's alert rules, configurable and stored in the database's
+//! settings table (keys `monitor.*`, shared by `segscope settings`,
+//! `segscope watch` and the app): how an archive's hours, a perf export's
+//! nodes and an anomaly run's series are judged, and how often a watch
+//! re-scans.
+
+use super::Level;
+use crate::jobs::db::Db;
+use crate::jobs::settings;
+
+/// The alert rules.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertRules {
+    /// Any hole makes the hour Orange.
+    pub any_hole_orange: bool,
+    /// A hole longer than this (seconds) makes it Red.
+    pub red_hole_s: f64,
+    /// Coverage below this (percent of the hour's recorded span) makes it Red.
+    pub red_coverage_pct: f64,
+    /// While watching: no new segment for longer than this (seconds) makes
+    /// the stream's newest hour Critical.
+    pub critical_stall_s: f64,
+    /// How often a watch re-scans (seconds): the app's Watch toggle and
+    /// `segscope watch` without `--interval`.
+    pub watch_interval_s: f64,
+    /// The level of a node slower than its pool's 95th percentile.
+    pub slow_node: Level,
+    /// The level of a node with a finding (other than information).
+    pub node_finding: Level,
+    /// The level of a series whose last point is anomalous.
+    pub anomalous_series: Level,
+    /// The level of a scanned series with anomalous points before its
+    /// last, which is not.
+    pub flagged_series: Level,
+}
+
+impl Default for AlertRules {
+    fn default() -> Self {
+        AlertRules {
+            any_hole_orange: true,
+            red_hole_s: 10.0,
+            red_coverage_pct: 99.0,
+            critical_stall_s: 120.0,
+            watch_interval_s: 30.0,
+            slow_node: Level::Orange,
+            node_finding: Level::Orange,
+            anomalous_series: Level::Red,
+            flagged_series: Level::Orange,
+        }
+    }
+}
+
+/// The stored rules' keys and what they mean.
+pub const KEYS: [(&str, &str); 9] = [
+    (
+        "monitor.any_hole_orange",
+        "any hole makes an hour Orange (true/false; default true)",
+    ),
+    (
+        "monitor.red_hole_s",
+        "a hole longer than this many seconds makes an hour Red (default 10)",
+    ),
+    (
+        "monitor.red_coverage_pct",
+        "coverage below this percent of the hour's recorded span makes it Red (default 99)",
+    ),
+    (
+        "monitor.critical_stall_s",
+        "while watching, no new segment for this many seconds makes the newest hour Critical (default 120)",
+    ),
+    (
+        "monitor.watch_interval_s",
+        "a watch re-scans the archive every this many seconds (at least 1; default 30)",
+    ),
+    (
+        "monitor.slow_node",
+        "the level of a node slower than its pool's 95th percentile (none/green/orange/red/critical; default orange)",
+    ),
+    (
+        "monitor.node_finding",
+        "the level of a node with a finding other than information (default orange)",
+    ),
+    (
+        "monitor.anomalous_series",
+        "the level of a series whose last point is anomalous (default red)",
+    ),
+    (
+        "monitor.flagged_series",
+        "the level of a scanned series with anomalous points before a normal last one (default orange)",
+    ),
+];
+
+fn level(text: &str) -> Result<Level, String> {
+    Level::from_name(&text.trim().to_ascii_lowercase())
+        .ok_or_else(|| format!("`{text}` is not one of none, green, orange, red, critical"))
+}
+
+fn number(text: &str) -> Result<f64, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("`{text}` is not a number of at least 0")),
+    }
+}
+
+impl AlertRules {
+    /// The value of `key` as stored.
+    pub fn value(&self, key: &str) -> Option<String> {
+        Some(match key {
+            "monitor.any_hole_orange" => self.any_hole_orange.to_string(),
+            "monitor.red_hole_s" => self.red_hole_s.to_string(),
+            "monitor.red_coverage_pct" => self.red_coverage_pct.to_string(),
+            "monitor.critical_stall_s" => self.critical_stall_s.to_string(),
+            "monitor.watch_interval_s" => self.watch_interval_s.to_string(),
+            "monitor.slow_node" => self.slow_node.to_string(),
+            "monitor.node_finding" => self.node_finding.to_string(),
+            "monitor.anomalous_series" => self.anomalous_series.to_string(),
+            "monitor.flagged_series" => self.flagged_series.to_string(),
+            _ => return None,
+        })
+    }
+
+    /// Sets `key` from text; a bad value changes nothing.
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+        match key {
+            "monitor.any_hole_orange" => {
+                self.any_hole_orange = match text.trim() {
+                    "true" | "yes" | "1" => true,
+                    "false" | "no" | "0" => false,
+                    t => return Err(format!("`{t}` is neither true nor false")),
+                }
+            }
+            "monitor.red_hole_s" => self.red_hole_s = number(text)?,
+            "monitor.red_coverage_pct" => self.red_coverage_pct = number(text)?.min(100.0),
+            "monitor.critical_stall_s" => self.critical_stall_s = number(text)?,
+            "monitor.watch_interval_s" => {
+                let s = number(text)?;
+                if s < 1.0 {
+                    return Err(format!("`{text}` is less than 1 second"));
+                }
+                self.watch_interval_s = s;
+            }
+            "monitor.slow_node" => self.slow_node = level(text)?,
+            "monitor.node_finding" => self.node_finding = level(text)?,
+            "monitor.anomalous_series" => self.anomalous_series = level(text)?,
+            "monitor.flagged_series" => self.flagged_series = level(text)?,
+            _ => return Err(format!("no setting `{key}`")),
+        }
+        Ok(())
+    }
+
+    /// The stored rules; values that do not read are named and skipped.
+    pub fn load(db: &Db) -> (AlertRules, Vec<String>) {
+        let mut rules = AlertRules::default();
+        let mut problems = Vec::new();
+        for (key, _) in KEYS {
+            match settings::get(db, key) {
+                Ok(Some(text)) => {
+                    if let Err(e) = rules.set(key, &text) {
+                        problems.push(format!("stored setting {key}: {e}; default used"));
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => problems.push(format!("cannot read setting {key}: {e}")),
+            }
+        }
+        (rules, problems)
+    }
+
+    /// Checks and stores `key`.
+    pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
+        let (mut rules, _) = AlertRules::load(db);
+        rules.set(key, text)?;
+        let value = rules.value(key).unwrap_or_default();
+        settings::set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
+    }
+
+    /// The watch interval.
+    pub fn watch_interval(&self) -> std::time::Duration {
+        std::time::Duration::from_secs_f64(self.watch_interval_s.max(1.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_are_stored_and_bad_values_refused() {
+        let db = Db::memory().unwrap();
+        AlertRules::store(&db, "monitor.red_hole_s", "30").unwrap();
+        AlertRules::store(&db, "monitor.any_hole_orange", "false").unwrap();
+        AlertRules::store(&db, "monitor.anomalous_series", "Critical").unwrap();
+        AlertRules::store(&db, "monitor.watch_interval_s", "5").unwrap();
+        assert!(AlertRules::store(&db, "monitor.red_hole_s", "-1").is_err());
+        assert!(AlertRules::store(&db, "monitor.any_hole_orange", "maybe").is_err());
+        assert!(AlertRules::store(&db, "monitor.slow_node", "purple").is_err());
+        assert!(AlertRules::store(&db, "monitor.watch_interval_s", "0.5").is_err());
+        let (r, problems) = AlertRules::load(&db);
+        assert!(problems.is_empty());
+        assert_eq!((r.red_hole_s, r.any_hole_orange), (30.0, false));
+        assert_eq!(r.anomalous_series, Level::Critical);
+        assert_eq!(r.watch_interval(), std::time::Duration::from_secs(5));
+        assert_eq!(
+            r.slow_node,
+            Level::Orange,
+            "the refused value left the default"
+        );
+    }
+
+    #[test]
+    fn every_key_reads_back_what_it_stores() {
+        let rules = AlertRules::default();
+        for (key, _) in KEYS {
+            let mut copy = rules.clone();
+            let value = rules.value(key).unwrap();
+            copy.set(key, &value).unwrap();
+            assert_eq!(copy, rules, "{key}");
+        }
+    }
+}
