@@ -1003,6 +1003,61 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
 }
 
 #[test]
+fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = series_file(dir.path());
+    let db = dir.path().join("gui.db");
+    let mut h = harness(file, db.clone());
+    wait_until(&mut h, "the anomaly run", anomalies_done);
+    h.get_by_label_contains("host/mem").click();
+    steps(&mut h, 2);
+    h.get_by_label("Monitor").click();
+    steps(&mut h, 3);
+    // cpu's scan flagged its spike, its last point is normal: Orange.
+    h.get_by_label("anomalies  orange");
+    h.get_by_label("cpu  orange");
+    assert!(h.query_all_by_label_contains("normal: ").count() >= 1);
+    // segscope's own points are polled into the tree.
+    wait_until(&mut h, "segscope's points", |app| {
+        app.doc()
+            .is_some_and(|d| d.monitor.has_point("segscope/queue"))
+    });
+    // Folding the run's group brings them into view.
+    h.query_all_by_label("-").next().unwrap().click();
+    steps(&mut h, 2);
+    h.get_by_label_contains("queue  ");
+    h.get_by_label("+").click();
+    steps(&mut h, 2);
+    // Selecting the series shows it in the Anomalies view.
+    h.get_by_label("cpu  orange").click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().view, MainView::Anomalies);
+    assert_eq!(anomaly_pane(&h).selected_series().unwrap().name, "host/cpu");
+
+    // The rules: a flagged series made Red, stored for the CLI too.
+    h.get_by_label("Monitor").click();
+    steps(&mut h, 2);
+    h.get_by_label("Alert rules").click();
+    steps(&mut h, 2);
+    let field = h.get_by_label("flagged_series");
+    field.set_text_value_accesskit("red");
+    steps(&mut h, 1);
+    h.get_by_label("Apply rules").click();
+    steps(&mut h, 3);
+    h.get_by_label("cpu  red");
+    let jobs_db = segscope::jobs::db::Db::open(&db).unwrap();
+    let (rules, _) = segscope::monitor::rules::AlertRules::load(&jobs_db);
+    assert_eq!(rules.flagged_series, segscope::monitor::Level::Red);
+    // A value that does not read is refused and named.
+    let field = h.get_by_label("watch_interval_s");
+    field.set_text_value_accesskit("soon");
+    steps(&mut h, 1);
+    h.get_by_label("Apply rules").click();
+    steps(&mut h, 2);
+    h.get_by_label_contains("monitor.watch_interval_s: `soon` is not a number");
+}
+
+#[test]
 fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));

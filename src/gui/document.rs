@@ -166,20 +166,14 @@ pub struct ArchiveWatch {
 }
 
 impl ArchiveWatch {
-    /// The default: every 30 s, following.
-    pub fn new() -> ArchiveWatch {
+    /// A watch every `interval`, following.
+    pub fn new(interval: std::time::Duration) -> ArchiveWatch {
         ArchiveWatch {
-            interval: std::time::Duration::from_secs(30),
+            interval,
             last: std::time::Instant::now(),
             follow: true,
             reloading: false,
         }
-    }
-}
-
-impl Default for ArchiveWatch {
-    fn default() -> Self {
-        ArchiveWatch::new()
     }
 }
 

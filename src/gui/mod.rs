@@ -16,6 +16,7 @@ pub mod jobs_panel;
 pub mod lane_raster;
 pub mod loader;
 pub mod monitor_panel;
+pub mod monitor_rules;
 pub mod notify;
 pub mod open_dialog;
 pub mod palette;

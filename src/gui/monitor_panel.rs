@@ -6,17 +6,21 @@
 //! Gantt). Alert changes are kept in the database and reported as one
 //! grouped notice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
+use super::monitor_rules::RulesEditor;
 use crate::analysis::Analysis;
+use crate::anomaly::run::AnomalyRun;
 use crate::coverage::timeline::Interval;
 use crate::jobs::db::Db;
+use crate::monitor::anomaly::{GROUP as ANOMALY_GROUP, series_readings};
 use crate::monitor::archive::hour_readings;
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};
 use crate::monitor::rules::AlertRules;
-use crate::monitor::{Level, Monitor};
+use crate::monitor::{Change, Level, Monitor, Reading};
+use crate::perf::PerfAnalysis;
 use crate::time::{HOUR_US, parse_hour_name};
 
 /// The colour of an alert level.
@@ -30,14 +34,16 @@ pub fn level_colour(l: Level) -> egui::Color32 {
     }
 }
 
-/// The tab's state for one archive document.
+/// The tab's state for one document.
 #[derive(Default)]
 pub struct MonitorPanel {
     monitor: Option<Monitor>,
-    /// The analysis the tree was built from (its address).
-    built_from: Option<usize>,
+    /// What the tree was built from.
+    sources: Sources,
     /// Perf nodes by path: (pool, index in the pool).
-    nodes: std::collections::HashMap<String, (usize, usize)>,
+    nodes: HashMap<String, (usize, usize)>,
+    /// Anomaly series by path: index in the run.
+    series: HashMap<String, usize>,
     /// Only points (and groups) above Green.
     pub not_green: bool,
     /// Groups folded away, by path.
@@ -45,6 +51,16 @@ pub struct MonitorPanel {
     /// The point selected.
     pub selected: Option<String>,
     history: Vec<AlertChange>,
+    /// The alert rules editor, when open.
+    pub rules: Option<RulesEditor>,
+}
+
+/// The analyses the tree shows (each judged again when the rules change).
+#[derive(Default, Clone)]
+struct Sources {
+    archive: Option<Arc<Analysis>>,
+    perf: Option<Arc<PerfAnalysis>>,
+    run: Option<Arc<AnomalyRun>>,
 }
 
 /// What the tab asks of the app.
@@ -53,45 +69,148 @@ pub enum MonitorAction {
     Hour(Interval),
     /// Show this node (pool, index) in the Gantt.
     Node(usize, usize),
+    /// Show this series (its index in the run) in the Anomalies view.
+    Series(usize),
+    /// The alert rules changed (the watch interval may have).
+    RulesChanged,
 }
 
 impl MonitorPanel {
-    /// Rebuilds the tree when `a` is a new analysis; returns a notice of the
-    /// alert changes (grouped), if any.
-    pub fn update(&mut self, a: &Arc<Analysis>, db: &Db) -> Option<String> {
-        let (rules, _) = AlertRules::load(db);
-        let name = archive_name(a);
-        let readings = hour_readings(a, &name, &rules);
-        self.rebuild(Arc::as_ptr(a) as usize, &name, readings, db, "hours")
+    /// Judges `a` when it is a new analysis of the archive (`took` its
+    /// scan); returns a notice of the alert changes (grouped), if any.
+    pub fn update(&mut self, a: &Arc<Analysis>, took: Duration, db: &Db) -> Option<String> {
+        if self
+            .sources
+            .archive
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(p, a))
+        {
+            return None;
+        }
+        self.sources.archive = Some(Arc::clone(a));
+        let mut notice = self.judge_archive(db);
+        let monitor = self.monitor_or_new(db);
+        let changes = monitor.set(
+            "segscope/last scan",
+            Reading::new(
+                format!(
+                    "{:.3} s, {} of {} hours from the cache",
+                    took.as_secs_f64(),
+                    a.hours_from_cache + a.hours_reused,
+                    a.streams.iter().map(|s| s.hours.len()).sum::<usize>()
+                ),
+                Level::Green,
+            ),
+            None,
+            Instant::now(),
+        );
+        notice = notice.or_else(|| self.record(changes, db, "points", false));
+        notice
     }
 
-    /// Rebuilds the tree when `a` is a newly read perf export.
-    pub fn update_perf(&mut self, a: &Arc<crate::perf::PerfAnalysis>, db: &Db) -> Option<String> {
+    /// Judges a newly read perf export.
+    pub fn update_perf(&mut self, a: &Arc<PerfAnalysis>, db: &Db) -> Option<String> {
+        if self
+            .sources
+            .perf
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(p, a))
+        {
+            return None;
+        }
+        self.sources.perf = Some(Arc::clone(a));
+        self.judge_perf(db)
+    }
+
+    /// Judges a finished anomaly run.
+    pub fn update_anomalies(&mut self, run: &Arc<AnomalyRun>, db: &Db) -> Option<String> {
+        if self
+            .sources
+            .run
+            .as_ref()
+            .is_some_and(|p| Arc::ptr_eq(p, run))
+        {
+            return None;
+        }
+        self.sources.run = Some(Arc::clone(run));
+        self.judge_run(db)
+    }
+
+    /// Judges everything again (after a change of the rules).
+    fn rejudge(&mut self, db: &Db) -> Option<String> {
+        [
+            self.judge_archive(db),
+            self.judge_perf(db),
+            self.judge_run(db),
+        ]
+        .into_iter()
+        .flatten()
+        .next()
+    }
+
+    fn judge_archive(&mut self, db: &Db) -> Option<String> {
+        let a = self.sources.archive.clone()?;
         let (rules, _) = AlertRules::load(db);
-        let rows = crate::monitor::perf::node_readings(a, &rules);
+        let name = archive_name(&a);
+        let readings = hour_readings(&a, &name, &rules);
+        self.rebuild(&name, readings, db, "hours")
+    }
+
+    fn judge_perf(&mut self, db: &Db) -> Option<String> {
+        let a = self.sources.perf.clone()?;
+        let (rules, _) = AlertRules::load(db);
+        let rows = crate::monitor::perf::node_readings(&a, &rules);
         self.nodes = rows
             .iter()
             .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))
             .collect();
-        let readings = rows.into_iter().map(|(p, r, _, _)| (p, r)).collect();
-        self.rebuild(Arc::as_ptr(a) as usize, "", readings, db, "nodes")
+        let pools: HashSet<String> = a.pools.iter().map(|p| p.partition_key.clone()).collect();
+        let readings: Vec<_> = rows.into_iter().map(|(p, r, _, _)| (p, r)).collect();
+        // Each pool is its own group at the top.
+        let mut notice = None;
+        for pool in pools {
+            let under: Vec<_> = readings
+                .iter()
+                .filter(|(p, _)| p.starts_with(&format!("{pool}/")))
+                .cloned()
+                .collect();
+            notice = notice.or(self.rebuild(&pool, under, db, "nodes"));
+        }
+        notice
     }
 
-    /// Sets the points under `name` (the whole tree for "") from `readings`.
+    fn judge_run(&mut self, db: &Db) -> Option<String> {
+        let run = self.sources.run.clone()?;
+        let (rules, _) = AlertRules::load(db);
+        let rows = series_readings(&run, &rules);
+        self.series = rows.iter().map(|(p, _, i)| (p.clone(), *i)).collect();
+        let readings = rows.into_iter().map(|(p, r, _)| (p, r)).collect();
+        self.rebuild(ANOMALY_GROUP, readings, db, "series")
+    }
+
+    /// The tree, made with segscope's own points on first use.
+    fn monitor_or_new(&mut self, db: &Db) -> &mut Monitor {
+        self.monitor.get_or_insert_with(|| {
+            let mut m = Monitor::new(1);
+            crate::monitor::health::add_points(&mut m, db);
+            m
+        })
+    }
+
+    /// Sets the points under `name` from `readings` (the others under it
+    /// go).
     fn rebuild(
         &mut self,
-        from: usize,
         name: &str,
-        readings: Vec<(String, crate::monitor::Reading)>,
+        readings: Vec<(String, Reading)>,
         db: &Db,
         what: &str,
     ) -> Option<String> {
-        if self.built_from == Some(from) {
-            return None;
-        }
-        let first = self.monitor.is_none();
-        let monitor = self.monitor.get_or_insert_with(|| Monitor::new(1));
-        self.built_from = Some(from);
+        let monitor = self.monitor_or_new(db);
+        let first = monitor
+            .rows(Instant::now())
+            .iter()
+            .all(|r| !r.path.starts_with(&format!("{name}/")) && r.path != name);
         let now = Instant::now();
         let mut changes = Vec::new();
         let mut keep = HashSet::new();
@@ -100,13 +219,19 @@ impl MonitorPanel {
             keep.insert(path);
         }
         changes.extend(monitor.retain_under(name, &keep));
+        self.record(changes, db, what, first)
+    }
+
+    /// Keeps the alert changes in the history; a notice of them (grouped):
+    /// for a first build the points Red or worse, later the points that got
+    /// worse.
+    fn record(&mut self, changes: Vec<Change>, db: &Db, what: &str, first: bool) -> Option<String> {
         let alerts = alert_changes(&changes, crate::jobs::queue::now_us());
         // A convenience: the tree works without its history.
         let _ = record(db, &alerts);
         if let Some(sel) = &self.selected {
             self.history = recent(db, Some(sel), 20).unwrap_or_default();
         }
-        // The first build reports the worst only; later ones what changed.
         let worse = alerts
             .iter()
             .filter(|c| c.new > c.old && c.new > Level::Green);
@@ -115,7 +240,7 @@ impl MonitorPanel {
             let red = alerts.iter().filter(|c| c.new >= Level::Red).count();
             (red > 0).then(|| format!("Monitor: {red} {what} Red or worse"))
         } else if count > 0 {
-            let mut levels: Vec<String> = Level::ALL
+            let levels: Vec<String> = Level::ALL
                 .iter()
                 .rev()
                 .filter_map(|&l| {
@@ -123,7 +248,6 @@ impl MonitorPanel {
                     (n > 0).then(|| format!("{n} {l}"))
                 })
                 .collect();
-            levels.dedup();
             Some(format!(
                 "Monitor: {count} {what} got worse ({})",
                 levels.join(", ")
@@ -131,6 +255,24 @@ impl MonitorPanel {
         } else {
             None
         }
+    }
+
+    /// True when the tree has a point (or group) at `path`.
+    pub fn has_point(&self, path: &str) -> bool {
+        self.monitor.as_ref().is_some_and(|m| {
+            m.rows(Instant::now())
+                .iter()
+                .any(|r| r.path == path && r.alert > Level::None)
+        })
+    }
+
+    /// Applies segscope's own points' polls; a notice when one got worse.
+    pub fn tick(&mut self, db: &Db) -> Option<String> {
+        let changes = self.monitor.as_mut()?.tick(Instant::now());
+        if changes.is_empty() {
+            return None;
+        }
+        self.record(changes, db, "points", false)
     }
 
     /// Draws the tab; returns what the app should do.
@@ -146,8 +288,30 @@ impl MonitorPanel {
             let worst = monitor.worst();
             ui.label("worst:");
             ui.colored_label(level_colour(worst), worst.name());
-            ui.label("(rules: segscope settings monitor.…)");
+            let open = self.rules.is_some();
+            if ui
+                .selectable_label(open, "Alert rules")
+                .on_hover_text(
+                    "The rules the points are judged by (also `segscope settings monitor.…`)",
+                )
+                .clicked()
+            {
+                self.rules = if open {
+                    None
+                } else {
+                    Some(RulesEditor::new(db))
+                };
+            }
         });
+        // segscope's own points are polled; show their new values.
+        ui.ctx()
+            .request_repaint_after(crate::monitor::health::POLL_EVERY);
+        if let Some(editor) = &mut self.rules
+            && editor.ui(ui, db)
+        {
+            let _ = self.rejudge(db);
+            return Some(MonitorAction::RulesChanged);
+        }
         egui::Panel::right("monitor-history")
             .resizable(true)
             .default_size(360.0)
@@ -215,6 +379,13 @@ impl MonitorPanel {
                             .clicked();
                         if r.leaf {
                             ui.label(crate::text::shown(&r.value).into_owned());
+                            if let Some(age) = r.age {
+                                ui.weak(format!("{} ago", age_text(age)));
+                            }
+                            if r.stale {
+                                ui.colored_label(level_colour(Level::Orange), "stale")
+                                    .on_hover_text("Not polled or set for three intervals");
+                            }
                         } else {
                             let c = r.counts;
                             ui.label(format!(
@@ -227,6 +398,8 @@ impl MonitorPanel {
                             self.history = recent(db, Some(&r.path), 20).unwrap_or_default();
                             if let Some(&(pool, i)) = self.nodes.get(&r.path) {
                                 action = Some(MonitorAction::Node(pool, i));
+                            } else if let Some(&i) = self.series.get(&r.path) {
+                                action = Some(MonitorAction::Series(i));
                             } else if let Some(hour) = r
                                 .path
                                 .rsplit('/')
@@ -252,4 +425,16 @@ fn archive_name(a: &Analysis) -> String {
     std::path::Path::new(&a.root)
         .file_name()
         .map_or_else(|| "archive".into(), |n| n.to_string_lossy().into_owned())
+}
+
+/// An age as shown: `4 s`, `12 min`, `3 h`.
+fn age_text(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 120 {
+        format!("{s} s")
+    } else if s < 7200 {
+        format!("{} min", s / 60)
+    } else {
+        format!("{} h", s / 3600)
+    }
 }

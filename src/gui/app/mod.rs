@@ -572,6 +572,9 @@ impl SegscopeApp {
                 }
                 doc.generation += 1;
                 doc.fit();
+                if let Some(notice) = doc.monitor.update_anomalies(&run, self.jobs.db()) {
+                    self.notes.warn(notice);
+                }
             }
             AnomalyState::Failed(e) => {
                 self.automation.abort(&e);
@@ -653,7 +656,8 @@ impl SegscopeApp {
                 }
                 // The monitor tree follows each analysis; its alert changes
                 // come as one notice.
-                if let Some(notice) = doc.monitor.update(&a, self.jobs.db()) {
+                let took = load.elapsed.unwrap_or_default();
+                if let Some(notice) = doc.monitor.update(&a, took, self.jobs.db()) {
                     self.notes.warn(notice);
                 }
                 if doc.time.auto_fit {
@@ -813,15 +817,20 @@ impl SegscopeApp {
                 if let Some(doc) = find_doc(&mut self.docs, self.active)
                     && doc.kind == DocumentKind::Archive
                 {
+                    let interval = crate::monitor::rules::AlertRules::load(self.jobs.db())
+                        .0
+                        .watch_interval();
                     doc.watch = match doc.watch.take() {
                         Some(_) => None,
-                        None => Some(super::document::ArchiveWatch::new()),
+                        None => Some(super::document::ArchiveWatch::new(interval)),
                     };
-                    let on = doc.watch.is_some();
-                    self.notes.info(if on {
-                        "Watching: the archive is re-scanned every 30 s"
+                    self.notes.info(if doc.watch.is_some() {
+                        format!(
+                            "Watching: the archive is re-scanned every {} s (rule watch_interval_s)",
+                            interval.as_secs_f64()
+                        )
                     } else {
-                        "Stopped watching"
+                        "Stopped watching".to_string()
                     });
                 }
             }

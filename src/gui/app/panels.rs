@@ -2,6 +2,7 @@
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
 use crate::gui::monitor_panel::MonitorAction;
+use crate::monitor::rules::AlertRules;
 use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
@@ -301,7 +302,13 @@ impl SegscopeApp {
             return;
         }
         if tab == BottomTab::Monitor {
-            match doc.monitor.ui(ui, &db) {
+            let notice = doc.monitor.tick(&db);
+            let action = doc.monitor.ui(ui, &db);
+            if let Some(notice) = notice {
+                self.notes.warn(notice);
+            }
+            let Some(doc) = self.doc_mut() else { return };
+            match action {
                 Some(MonitorAction::Hour(iv)) => {
                     doc.time.navigate(iv.start_us as f64, iv.end_us as f64);
                     self.view = MainView::Timeline;
@@ -312,6 +319,24 @@ impl SegscopeApp {
                         perf.gantt.select(i);
                         self.view = MainView::Gantt;
                     }
+                }
+                Some(MonitorAction::Series(i)) => {
+                    if let Some(pane) = &mut doc.anomalies {
+                        pane.selected = Some(i);
+                        pane.picked = None;
+                        self.view = MainView::Anomalies;
+                    }
+                }
+                Some(MonitorAction::RulesChanged) => {
+                    // Watches take the new interval.
+                    let interval = AlertRules::load(&db).0.watch_interval();
+                    for (_, d) in &mut self.docs {
+                        if let Some(w) = &mut d.watch {
+                            w.interval = interval;
+                        }
+                    }
+                    self.notes
+                        .info("Alert rules stored; every point judged again");
                 }
                 None => {}
             }
