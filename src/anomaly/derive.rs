@@ -5,8 +5,8 @@
 
 use super::series::Series;
 use crate::analysis::{Analysis, StreamAnalysis};
-use crate::perf::PerfAnalysis;
 use crate::perf::summary::Metric;
+use crate::perf::{PerfAnalysis, PoolTimings};
 
 const MINUTE_US: i64 = 60_000_000;
 const HOUR_US: i64 = 3_600_000_000;
@@ -111,18 +111,36 @@ pub fn perf_series(a: &PerfAnalysis) -> Vec<Series> {
     let mut out = Vec::new();
     for pool in &a.pools {
         for m in Metric::ALL {
-            let points = pool
-                .nodes
-                .iter()
-                .filter_map(|n| Some((n.start_us?, m.measured(n))))
-                .filter(|(_, v)| v.is_some());
-            let s = Series::new(format!("{}/{}", pool.partition_key, m.key()), points);
+            let points = perf_series_nodes(pool, m)
+                .into_iter()
+                .map(|(_, t, v)| (t, Some(v)));
+            let s = Series::new(perf_series_name(pool, m), points);
             if !s.points.is_empty() {
                 out.push(s);
             }
         }
     }
     out
+}
+
+/// The name of `pool`'s series of metric `m`.
+pub fn perf_series_name(pool: &PoolTimings, m: Metric) -> String {
+    format!("{}/{}", pool.partition_key, m.key())
+}
+
+/// The nodes behind the points of `pool`'s series of metric `m`, in the
+/// series' order: (node index, start, seconds).
+pub fn perf_series_nodes(pool: &PoolTimings, m: Metric) -> Vec<(usize, i64, f64)> {
+    let mut nodes: Vec<(usize, i64, f64)> = pool
+        .nodes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, n)| Some((i, n.start_us?, m.measured(n)?)))
+        .filter(|(_, _, v)| v.is_finite())
+        .collect();
+    // Stable, as the series sorts its points.
+    nodes.sort_by_key(|n| n.1);
+    nodes
 }
 
 #[cfg(test)]

@@ -133,7 +133,9 @@ impl MonitorPanel {
             return None;
         }
         self.sources.run = Some(Arc::clone(run));
-        self.judge_run(db)
+        // A perf export's nodes show what the run flagged.
+        let nodes = self.judge_perf(db);
+        self.judge_run(db).or(nodes)
     }
 
     /// Judges everything again (after a change of the rules).
@@ -159,7 +161,7 @@ impl MonitorPanel {
     fn judge_perf(&mut self, db: &Db) -> Option<String> {
         let a = self.sources.perf.clone()?;
         let (rules, _) = AlertRules::load(db);
-        let rows = crate::monitor::perf::node_readings(&a, &rules);
+        let rows = crate::monitor::perf::node_readings(&a, &rules, self.sources.run.as_deref());
         self.nodes = rows
             .iter()
             .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))

@@ -27,6 +27,8 @@ pub struct AlertRules {
     pub slow_node: Level,
     /// The level of a node with a finding (other than information).
     pub node_finding: Level,
+    /// The level of a node an anomaly run flagged in one of its phases.
+    pub anomalous_node: Level,
     /// The level of a series whose last point is anomalous.
     pub anomalous_series: Level,
     /// The level of a scanned series with anomalous points before its
@@ -44,6 +46,7 @@ impl Default for AlertRules {
             watch_interval_s: 30.0,
             slow_node: Level::Orange,
             node_finding: Level::Orange,
+            anomalous_node: Level::Orange,
             anomalous_series: Level::Red,
             flagged_series: Level::Orange,
         }
@@ -51,7 +54,7 @@ impl Default for AlertRules {
 }
 
 /// The stored rules' keys and what they mean.
-pub const KEYS: [(&str, &str); 9] = [
+pub const KEYS: [(&str, &str); 10] = [
     (
         "monitor.any_hole_orange",
         "any hole makes an hour Orange (true/false; default true)",
@@ -79,6 +82,10 @@ pub const KEYS: [(&str, &str); 9] = [
     (
         "monitor.node_finding",
         "the level of a node with a finding other than information (default orange)",
+    ),
+    (
+        "monitor.anomalous_node",
+        "the level of a node the anomaly analysis flagged in one of its phases (default orange)",
     ),
     (
         "monitor.anomalous_series",
@@ -113,6 +120,7 @@ impl AlertRules {
             "monitor.watch_interval_s" => self.watch_interval_s.to_string(),
             "monitor.slow_node" => self.slow_node.to_string(),
             "monitor.node_finding" => self.node_finding.to_string(),
+            "monitor.anomalous_node" => self.anomalous_node.to_string(),
             "monitor.anomalous_series" => self.anomalous_series.to_string(),
             "monitor.flagged_series" => self.flagged_series.to_string(),
             _ => return None,
@@ -141,6 +149,7 @@ impl AlertRules {
             }
             "monitor.slow_node" => self.slow_node = level(text)?,
             "monitor.node_finding" => self.node_finding = level(text)?,
+            "monitor.anomalous_node" => self.anomalous_node = level(text)?,
             "monitor.anomalous_series" => self.anomalous_series = level(text)?,
             "monitor.flagged_series" => self.flagged_series = level(text)?,
             _ => return Err(format!("no setting `{key}`")),
