@@ -4,7 +4,8 @@
 //! thread pool, each at its own interval, never twice at once, a failing or
 //! panicking poll becoming an alert) or set by whoever computes them (the
 //! archive watch sets a point per hour after each scan). Changes reach the
-//! callers as [`Change`]s; alert changes are kept in the database
+//! callers as [`Change`]s, returned and given to the listeners registered
+//! with [`Monitor::on_change`]; alert changes are kept in the database
 //! ([`history`]). No GUI dependency.
 
 pub mod anomaly;

@@ -113,7 +113,11 @@ pub struct Monitor {
     done_rx: Receiver<(Vec<String>, Result<Reading, String>, Instant)>,
     /// The alert of a point whose poll failed.
     pub failure_level: Level,
+    /// Called with every change, as it is made.
+    listeners: Vec<Listener>,
 }
+
+type Listener = Box<dyn FnMut(&Change) + Send>;
 
 fn split(path: &str) -> Vec<String> {
     path.split('/')
@@ -147,6 +151,7 @@ impl Monitor {
             done_tx,
             done_rx,
             failure_level: Level::Red,
+            listeners: Vec::new(),
         }
     }
 
@@ -190,7 +195,24 @@ impl Monitor {
             running: Arc::new(AtomicBool::new(false)),
         });
         point.interval = expect_every;
-        apply(&key, point, Ok(reading), now, self.failure_level)
+        let changes = apply(&key, point, Ok(reading), now, self.failure_level);
+        self.notify(changes)
+    }
+
+    /// Calls `listener` with every change of a value or an alert (and every
+    /// removal) from now on, as [`Monitor::set`], [`Monitor::tick`],
+    /// [`Monitor::collect`] and [`Monitor::retain_under`] make them.
+    pub fn on_change(&mut self, listener: impl FnMut(&Change) + Send + 'static) {
+        self.listeners.push(Box::new(listener));
+    }
+
+    fn notify(&mut self, changes: Vec<Change>) -> Vec<Change> {
+        for l in &mut self.listeners {
+            for c in &changes {
+                l(c);
+            }
+        }
+        changes
     }
 
     /// Removes every point under `prefix` whose path is not in `keep` (the
@@ -207,7 +229,8 @@ impl Monitor {
             .filter(|k| k.starts_with(&prefix) && !keep.contains(&k.join("/")))
             .cloned()
             .collect();
-        gone.into_iter()
+        let changes = gone
+            .into_iter()
             .filter_map(|k| {
                 let p = self.points.remove(&k)?;
                 Some(Change::Removed {
@@ -215,7 +238,8 @@ impl Monitor {
                     old: p.reading.map_or(Level::None, |r| r.alert),
                 })
             })
-            .collect()
+            .collect();
+        self.notify(changes)
     }
 
     /// Starts the polls that are due and not running, and applies those that
@@ -261,7 +285,7 @@ impl Monitor {
                 changes.extend(apply(&key, p, result, at, self.failure_level));
             }
         }
-        changes
+        self.notify(changes)
     }
 
     /// True while any poll runs.
@@ -510,6 +534,37 @@ mod tests {
             }]
         );
         assert_eq!(m.rows(now).len(), 2);
+    }
+
+    #[test]
+    fn listeners_hear_every_change_as_it_is_made() {
+        let mut m = Monitor::new(1);
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let h = heard.clone();
+        m.on_change(move |c| h.lock().unwrap().push(c.clone()));
+        let now = Instant::now();
+        let mut returned = m.set("a/x", Reading::new("1", Level::Green), None, now);
+        returned.extend(m.set("a/x", Reading::new("2", Level::Orange), None, now));
+        m.add_polled("a/p", None, || Ok(Reading::new("polled", Level::Red)));
+        returned.extend(m.tick(now));
+        let until = Instant::now() + Duration::from_secs(10);
+        while !returned
+            .iter()
+            .any(|c| matches!(c, Change::Value { value, .. } if value == "polled"))
+        {
+            assert!(Instant::now() < until, "the poll never finished");
+            std::thread::sleep(Duration::from_millis(5));
+            returned.extend(m.collect());
+        }
+        returned.extend(m.retain_under("a", &std::collections::HashSet::new()));
+        assert_eq!(*heard.lock().unwrap(), returned);
+        assert_eq!(
+            returned
+                .iter()
+                .filter(|c| matches!(c, Change::Removed { .. }))
+                .count(),
+            2
+        );
     }
 
     #[test]
