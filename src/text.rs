@@ -54,6 +54,18 @@ pub fn csv_text(s: &str) -> String {
     }
 }
 
+/// An age or duration (µs) in a few characters: `4.0s`, `12.5m`, `3.1h`.
+pub fn short_age(us: i64) -> String {
+    let s = us as f64 / 1e6;
+    if s < 120.0 {
+        format!("{s:.1}s")
+    } else if s < 7200.0 {
+        format!("{:.1}m", s / 60.0)
+    } else {
+        format!("{:.1}h", s / 3600.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

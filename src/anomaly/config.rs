@@ -175,18 +175,7 @@ impl AnomalyConfig {
     /// part (the rest still applies).
     pub fn load(db: &Db) -> (AnomalyConfig, Vec<String>) {
         let mut config = AnomalyConfig::default();
-        let mut problems = Vec::new();
-        for k in &KEYS {
-            match settings::get(db, k.key) {
-                Ok(Some(text)) => {
-                    if let Err(e) = config.set(k.key, &text) {
-                        problems.push(format!("stored setting {}: {e}; default used", k.key));
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => problems.push(format!("cannot read setting {}: {e}", k.key)),
-            }
-        }
+        let problems = settings::load_keys(db, KEYS.iter().map(|k| k.key), |k, t| config.set(k, t));
         (config, problems)
     }
 

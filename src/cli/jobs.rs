@@ -80,17 +80,6 @@ pub enum CacheCmd {
     Clear,
 }
 
-fn age(us: i64) -> String {
-    let s = us as f64 / 1e6;
-    if s < 120.0 {
-        format!("{s:.1}s")
-    } else if s < 7200.0 {
-        format!("{:.1}m", s / 60.0)
-    } else {
-        format!("{:.1}h", s / 3600.0)
-    }
-}
-
 fn table(tasks: &[Task]) -> String {
     use std::fmt::Write as _;
     let mut out = String::new();
@@ -102,8 +91,8 @@ fn table(tasks: &[Task]) -> String {
     let now = queue::now_us();
     for t in tasks {
         let took = match (t.started_us, t.finished_us) {
-            (Some(s), Some(f)) => age(f - s),
-            (Some(s), None) => age(now - s),
+            (Some(s), Some(f)) => crate::text::short_age(f - s),
+            (Some(s), None) => crate::text::short_age(now - s),
             _ => String::new(),
         };
         let progress = if t.progress_total > 0 {

@@ -531,6 +531,29 @@ mod tests {
         assert_eq!(c.last_end_us, None);
     }
 
+    /// Generated (start ms, duration ms, type) as segments by hour, one
+    /// per start.
+    fn by_hour(raw: Vec<(i64, i64, u8)>) -> std::collections::BTreeMap<i64, Vec<Seg>> {
+        let mut by_hour: std::collections::BTreeMap<i64, Vec<Seg>> = Default::default();
+        let mut starts = std::collections::HashSet::new();
+        for (start_ms, dur_ms, k) in raw {
+            let start_us = start_ms * 1000;
+            if !starts.insert(start_us) {
+                continue;
+            }
+            let kind = [
+                SegmentType::Full,
+                SegmentType::Suspect,
+                SegmentType::Partial,
+            ][usize::from(k)];
+            by_hour
+                .entry(start_us / HOUR_US)
+                .or_default()
+                .push(seg(start_us, dur_ms * 1000, kind));
+        }
+        by_hour
+    }
+
     fn arb_best() -> impl Strategy<Value = Vec<(i64, i64, u8)>> {
         proptest::collection::vec((0i64..3 * HOUR_US / 1000, 0i64..5_000, 0u8..3), 0..120)
     }
@@ -540,14 +563,7 @@ mod tests {
         /// sorted copy give the same analysis.
         #[test]
         fn segment_order_within_hours_does_not_matter(raw in arb_best()) {
-            let mut by_hour: std::collections::BTreeMap<i64, Vec<Seg>> = Default::default();
-            let mut starts = std::collections::HashSet::new();
-            for (start_ms, dur_ms, k) in raw {
-                let start_us = start_ms * 1000;
-                if !starts.insert(start_us) { continue; }
-                let kind = [SegmentType::Full, SegmentType::Suspect, SegmentType::Partial][usize::from(k)];
-                by_hour.entry(start_us / HOUR_US).or_default().push(seg(start_us, dur_ms * 1000, kind));
-            }
+            let by_hour = by_hour(raw);
             let sorted: Vec<HourSummary> = by_hour
                 .iter()
                 .map(|(&h, segs)| {
@@ -576,14 +592,7 @@ mod tests {
 
         #[test]
         fn invariants_hold(raw in arb_best()) {
-            let mut by_hour: std::collections::BTreeMap<i64, Vec<Seg>> = Default::default();
-            let mut starts = std::collections::HashSet::new();
-            for (start_ms, dur_ms, k) in raw {
-                let start_us = start_ms * 1000;
-                if !starts.insert(start_us) { continue; }
-                let kind = [SegmentType::Full, SegmentType::Suspect, SegmentType::Partial][usize::from(k)];
-                by_hour.entry(start_us / HOUR_US).or_default().push(seg(start_us, dur_ms * 1000, kind));
-            }
+            let mut by_hour = by_hour(raw);
             let hours: Vec<HourSummary> = (0..3).map(|h| hour(h, by_hour.remove(&h).unwrap_or_default())).collect();
             let c = analyse_stream(&hours);
             for f in &c.hours {

@@ -382,7 +382,10 @@ impl MonitorPanel {
                         if r.leaf {
                             ui.label(crate::text::shown(&r.value).into_owned());
                             if let Some(age) = r.age {
-                                ui.weak(format!("{} ago", age_text(age)));
+                                ui.weak(format!(
+                                    "{} ago",
+                                    crate::text::short_age(age.as_micros() as i64)
+                                ));
                             }
                             if r.stale {
                                 ui.colored_label(level_colour(Level::Orange), "stale")
@@ -427,16 +430,4 @@ fn archive_name(a: &Analysis) -> String {
     std::path::Path::new(&a.root)
         .file_name()
         .map_or_else(|| "archive".into(), |n| n.to_string_lossy().into_owned())
-}
-
-/// An age as shown: `4 s`, `12 min`, `3 h`.
-fn age_text(d: Duration) -> String {
-    let s = d.as_secs();
-    if s < 120 {
-        format!("{s} s")
-    } else if s < 7200 {
-        format!("{} min", s / 60)
-    } else {
-        format!("{} h", s / 3600)
-    }
 }

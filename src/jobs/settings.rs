@@ -66,6 +66,30 @@ pub fn recent(db: &Db) -> rusqlite::Result<Vec<String>> {
     stmt.query_map([], |r| r.get(0))?.collect()
 }
 
+/// Reads the stored values of `keys` through `set` (a group of settings such
+/// as the anomaly settings or the alert rules, starting from its defaults);
+/// returns the problems: values that do not read (the default stays) and
+/// keys that cannot be read.
+pub fn load_keys<'a>(
+    db: &Db,
+    keys: impl IntoIterator<Item = &'a str>,
+    mut set: impl FnMut(&str, &str) -> Result<(), String>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for key in keys {
+        match get(db, key) {
+            Ok(Some(text)) => {
+                if let Err(e) = set(key, &text) {
+                    problems.push(format!("stored setting {key}: {e}; default used"));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => problems.push(format!("cannot read setting {key}: {e}")),
+        }
+    }
+    problems
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -160,18 +160,7 @@ impl AlertRules {
     /// The stored rules; values that do not read are named and skipped.
     pub fn load(db: &Db) -> (AlertRules, Vec<String>) {
         let mut rules = AlertRules::default();
-        let mut problems = Vec::new();
-        for (key, _) in KEYS {
-            match settings::get(db, key) {
-                Ok(Some(text)) => {
-                    if let Err(e) = rules.set(key, &text) {
-                        problems.push(format!("stored setting {key}: {e}; default used"));
-                    }
-                }
-                Ok(None) => {}
-                Err(e) => problems.push(format!("cannot read setting {key}: {e}")),
-            }
-        }
+        let problems = settings::load_keys(db, KEYS.iter().map(|k| k.0), |k, t| rules.set(k, t));
         (rules, problems)
     }
 
