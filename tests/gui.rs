@@ -14,6 +14,7 @@ use segscope::gui::GuiOptions;
 use segscope::gui::app::SegscopeApp;
 use segscope::gui::document::MainView;
 use segscope::gui::loader::LoadState;
+use segscope::monitor::Level;
 use segscope::time::parse_hour_name;
 use util::Archive;
 
@@ -1258,6 +1259,44 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
             .iter()
             .any(|m| m.text.starts_with("Reloaded") && !m.toast)
     );
+}
+
+#[test]
+fn a_watched_archive_that_stops_growing_turns_critical() {
+    let a = archive();
+    let db_path = a.dir.path().join("gui.db");
+    {
+        // Critical as soon as a stream has not grown between two scans.
+        let db = segscope::jobs::db::Db::open(&db_path).unwrap();
+        segscope::monitor::rules::AlertRules::store(&db, "monitor.critical_stall_s", "0").unwrap();
+    }
+    let mut h = harness(a.root(), db_path);
+    wait_until(&mut h, "analysis", analysed);
+    assert!(h.state().doc().unwrap().monitor.worst() < Level::Critical);
+    h.get_by_label("Watch").click();
+    steps(&mut h, 2);
+    h.state_mut()
+        .doc_mut()
+        .unwrap()
+        .watch
+        .as_mut()
+        .unwrap()
+        .interval = Duration::from_millis(200);
+    wait_until(&mut h, "a stalled stream", |app| {
+        app.doc()
+            .is_some_and(|d| d.monitor.worst() == Level::Critical)
+    });
+    h.get_by_label("Monitor").click();
+    steps(&mut h, 3);
+    assert!(h.query_all_by_label_contains("  critical").count() >= 1);
+    // Not watching, a reload finds nothing stalled.
+    h.get_by_label("Watch").click();
+    steps(&mut h, 2);
+    h.key_press(egui::Key::F5);
+    wait_until(&mut h, "the reload", |app| {
+        app.doc()
+            .is_some_and(|d| d.monitor.worst() < Level::Critical)
+    });
 }
 
 #[test]

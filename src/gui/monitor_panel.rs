@@ -16,7 +16,7 @@ use crate::anomaly::run::AnomalyRun;
 use crate::coverage::timeline::Interval;
 use crate::jobs::db::Db;
 use crate::monitor::anomaly::{GROUP as ANOMALY_GROUP, series_readings};
-use crate::monitor::archive::hour_readings;
+use crate::monitor::archive::{StallWatch, hour_readings, mark_stalled};
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};
 use crate::monitor::rules::AlertRules;
 use crate::monitor::{Change, Level, Monitor, Reading};
@@ -53,6 +53,9 @@ pub struct MonitorPanel {
     history: Vec<AlertChange>,
     /// The alert rules editor, when open.
     pub rules: Option<RulesEditor>,
+    /// The archive is watched: a stream that stops growing is Critical.
+    watching: bool,
+    stall: StallWatch,
 }
 
 /// The analyses the tree shows (each judged again when the rules change).
@@ -77,8 +80,16 @@ pub enum MonitorAction {
 
 impl MonitorPanel {
     /// Judges `a` when it is a new analysis of the archive (`took` its
-    /// scan); returns a notice of the alert changes (grouped), if any.
-    pub fn update(&mut self, a: &Arc<Analysis>, took: Duration, db: &Db) -> Option<String> {
+    /// scan; `watching`: the archive is watched, so streams that stopped
+    /// growing are found); returns a notice of the alert changes (grouped),
+    /// if any.
+    pub fn update(
+        &mut self,
+        a: &Arc<Analysis>,
+        took: Duration,
+        watching: bool,
+        db: &Db,
+    ) -> Option<String> {
         if self
             .sources
             .archive
@@ -88,6 +99,10 @@ impl MonitorPanel {
             return None;
         }
         self.sources.archive = Some(Arc::clone(a));
+        if !watching {
+            self.stall = StallWatch::default();
+        }
+        self.watching = watching;
         let mut notice = self.judge_archive(db);
         let monitor = self.monitor_or_new(db);
         let changes = monitor.set(
@@ -154,7 +169,12 @@ impl MonitorPanel {
         let a = self.sources.archive.clone()?;
         let (rules, _) = AlertRules::load(db);
         let name = archive_name(&a);
-        let readings = hour_readings(&a, &name, &rules);
+        let mut readings = hour_readings(&a, &name, &rules);
+        if self.watching {
+            let limit = Duration::from_secs_f64(rules.critical_stall_s);
+            let stalled = self.stall.stalled(&a, &name, limit, Instant::now());
+            mark_stalled(&mut readings, &stalled);
+        }
         self.rebuild(&name, readings, db, "hours")
     }
 
@@ -257,6 +277,11 @@ impl MonitorPanel {
         } else {
             None
         }
+    }
+
+    /// The worst alert in the tree.
+    pub fn worst(&self) -> Level {
+        self.monitor.as_ref().map_or(Level::None, Monitor::worst)
     }
 
     /// True when the tree has a point (or group) at `path`.

@@ -73,6 +73,23 @@ pub fn hour_readings(a: &Analysis, name: &str, rules: &AlertRules) -> Vec<(Strin
         .collect()
 }
 
+/// Makes the readings of `stalled` hours (path, for how long) Critical,
+/// saying for how long no new segment came.
+pub fn mark_stalled(readings: &mut [(String, Reading)], stalled: &[(String, Duration)]) {
+    for (path, reading) in readings {
+        if let Some((_, still)) = stalled.iter().find(|(p, _)| p == path) {
+            *reading = Reading::new(
+                format!(
+                    "no new segment for {:.0} s; {}",
+                    still.as_secs_f64(),
+                    reading.value
+                ),
+                Level::Critical,
+            );
+        }
+    }
+}
+
 /// Whether each stream is still growing, across the scans of a watch.
 #[derive(Debug, Default)]
 pub struct StallWatch {

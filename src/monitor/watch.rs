@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::archive::{StallWatch, hour_readings};
+use super::archive::{StallWatch, hour_readings, mark_stalled};
 use super::history::{alert_changes, record};
 use super::rules::AlertRules;
 use super::{Change, Level, Monitor, Reading};
@@ -94,17 +94,9 @@ impl Watch {
             Duration::from_secs_f64(self.rules.critical_stall_s),
             now,
         );
-        for (path, mut reading) in hour_readings(&a, &self.name, &self.rules) {
-            if let Some((_, still)) = stalled.iter().find(|(p, _)| *p == path) {
-                reading = Reading::new(
-                    format!(
-                        "no new segment for {:.0} s; {}",
-                        still.as_secs_f64(),
-                        reading.value
-                    ),
-                    Level::Critical,
-                );
-            }
+        let mut readings = hour_readings(&a, &self.name, &self.rules);
+        mark_stalled(&mut readings, &stalled);
+        for (path, reading) in readings {
             changes.extend(self.monitor.set(&path, reading, Some(self.interval), now));
             keep.insert(path);
         }

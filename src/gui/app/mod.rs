@@ -657,7 +657,8 @@ impl SegscopeApp {
                 // The monitor tree follows each analysis; its alert changes
                 // come as one notice.
                 let took = load.elapsed.unwrap_or_default();
-                if let Some(notice) = doc.monitor.update(&a, took, self.jobs.db()) {
+                let watching = doc.watch.is_some();
+                if let Some(notice) = doc.monitor.update(&a, took, watching, self.jobs.db()) {
                     self.notes.warn(notice);
                 }
                 if doc.time.auto_fit {
