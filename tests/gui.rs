@@ -1289,6 +1289,21 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     h.get_by_label("Monitor").click();
     steps(&mut h, 3);
     assert!(h.query_all_by_label_contains("  critical").count() >= 1);
+    // When the watch's scans stop coming, its hours show as stale after
+    // three intervals: wait for a moment between scans and hold the next.
+    let until = Instant::now() + Duration::from_secs(180);
+    loop {
+        h.step();
+        let d = h.state_mut().doc_mut().unwrap();
+        if d.loader.reload_progress().is_none() && !d.loader.is_scanning() {
+            d.watch.as_mut().unwrap().interval = Duration::from_secs(3600);
+            break;
+        }
+        assert!(Instant::now() < until, "the watch never paused");
+    }
+    std::thread::sleep(Duration::from_millis(700));
+    steps(&mut h, 2);
+    assert!(h.query_all_by_label("stale").count() >= 1);
     // Not watching, a reload finds nothing stalled.
     h.get_by_label("Watch").click();
     steps(&mut h, 2);

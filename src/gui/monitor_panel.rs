@@ -53,8 +53,9 @@ pub struct MonitorPanel {
     history: Vec<AlertChange>,
     /// The alert rules editor, when open.
     pub rules: Option<RulesEditor>,
-    /// The archive is watched: a stream that stops growing is Critical.
-    watching: bool,
+    /// The archive is watched (every this often): a stream that stops
+    /// growing is Critical, an hour not judged for three intervals stale.
+    watching: Option<Duration>,
     stall: StallWatch,
 }
 
@@ -80,14 +81,14 @@ pub enum MonitorAction {
 
 impl MonitorPanel {
     /// Judges `a` when it is a new analysis of the archive (`took` its
-    /// scan; `watching`: the archive is watched, so streams that stopped
-    /// growing are found); returns a notice of the alert changes (grouped),
+    /// scan; `watching`: the archive is watched at that interval, so
+    /// streams that stopped growing are found); returns a notice of the alert changes (grouped),
     /// if any.
     pub fn update(
         &mut self,
         a: &Arc<Analysis>,
         took: Duration,
-        watching: bool,
+        watching: Option<Duration>,
         db: &Db,
     ) -> Option<String> {
         if self
@@ -99,7 +100,7 @@ impl MonitorPanel {
             return None;
         }
         self.sources.archive = Some(Arc::clone(a));
-        if !watching {
+        if watching.is_none() {
             self.stall = StallWatch::default();
         }
         self.watching = watching;
@@ -170,12 +171,13 @@ impl MonitorPanel {
         let (rules, _) = AlertRules::load(db);
         let name = archive_name(&a);
         let mut readings = hour_readings(&a, &name, &rules);
-        if self.watching {
+        if self.watching.is_some() {
             let limit = Duration::from_secs_f64(rules.critical_stall_s);
             let stalled = self.stall.stalled(&a, &name, limit, Instant::now());
             mark_stalled(&mut readings, &stalled);
         }
-        self.rebuild(&name, readings, db, "hours")
+        let every = self.watching;
+        self.rebuild(&name, readings, every, db, "hours")
     }
 
     fn judge_perf(&mut self, db: &Db) -> Option<String> {
@@ -196,7 +198,7 @@ impl MonitorPanel {
                 .filter(|(p, _)| p.starts_with(&format!("{pool}/")))
                 .cloned()
                 .collect();
-            notice = notice.or(self.rebuild(&pool, under, db, "nodes"));
+            notice = notice.or(self.rebuild(&pool, under, None, db, "nodes"));
         }
         notice
     }
@@ -207,7 +209,7 @@ impl MonitorPanel {
         let rows = series_readings(&run, &rules);
         self.series = rows.iter().map(|(p, _, i)| (p.clone(), *i)).collect();
         let readings = rows.into_iter().map(|(p, r, _)| (p, r)).collect();
-        self.rebuild(ANOMALY_GROUP, readings, db, "series")
+        self.rebuild(ANOMALY_GROUP, readings, None, db, "series")
     }
 
     /// The tree, made with segscope's own points on first use.
@@ -220,11 +222,12 @@ impl MonitorPanel {
     }
 
     /// Sets the points under `name` from `readings` (the others under it
-    /// go).
+    /// go), expected again every `expect_every` (stale after three).
     fn rebuild(
         &mut self,
         name: &str,
         readings: Vec<(String, Reading)>,
+        expect_every: Option<Duration>,
         db: &Db,
         what: &str,
     ) -> Option<String> {
@@ -237,7 +240,7 @@ impl MonitorPanel {
         let mut changes = Vec::new();
         let mut keep = HashSet::new();
         for (path, reading) in readings {
-            changes.extend(monitor.set(&path, reading, None, now));
+            changes.extend(monitor.set(&path, reading, expect_every, now));
             keep.insert(path);
         }
         changes.extend(monitor.retain_under(name, &keep));

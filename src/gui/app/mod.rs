@@ -657,7 +657,7 @@ impl SegscopeApp {
                 // The monitor tree follows each analysis; its alert changes
                 // come as one notice.
                 let took = load.elapsed.unwrap_or_default();
-                let watching = doc.watch.is_some();
+                let watching = doc.watch.as_ref().map(|w| w.interval);
                 if let Some(notice) = doc.monitor.update(&a, took, watching, self.jobs.db()) {
                     self.notes.warn(notice);
                 }
