@@ -930,13 +930,19 @@ fn anomalies_done(app: &SegscopeApp) -> bool {
         .is_some_and(|a| a.run().is_some())
 }
 
+/// The app on [`series_file`] in `dir` with its database there, once the
+/// anomaly run has finished; and the database's path.
+fn series_opened(dir: &std::path::Path) -> (Harness<'static, SegscopeApp>, PathBuf) {
+    let db = dir.join("gui.db");
+    let mut h = harness(series_file(dir), db.clone());
+    wait_until(&mut h, "the anomaly run", anomalies_done);
+    (h, db)
+}
+
 #[test]
 fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_setting() {
     let dir = tempfile::tempdir().unwrap();
-    let file = series_file(dir.path());
-    let db = dir.path().join("gui.db");
-    let mut h = harness(file, db.clone());
-    wait_until(&mut h, "the anomaly run", anomalies_done);
+    let (mut h, db) = series_opened(dir.path());
     assert_eq!(h.state().view, MainView::Anomalies);
     h.get_by_label("3 of 3 series");
     // The spiking series is shown first and its scan flagged the spike.
@@ -1006,10 +1012,7 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
 #[test]
 fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     let dir = tempfile::tempdir().unwrap();
-    let file = series_file(dir.path());
-    let db = dir.path().join("gui.db");
-    let mut h = harness(file, db.clone());
-    wait_until(&mut h, "the anomaly run", anomalies_done);
+    let (mut h, db) = series_opened(dir.path());
     h.get_by_label_contains("host/mem").click();
     steps(&mut h, 2);
     h.get_by_label("Monitor").click();

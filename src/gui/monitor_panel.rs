@@ -67,6 +67,15 @@ struct Sources {
     run: Option<Arc<AnomalyRun>>,
 }
 
+/// Puts `new` in `slot`; false when it was there already.
+fn replaced<T>(slot: &mut Option<Arc<T>>, new: &Arc<T>) -> bool {
+    if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, new)) {
+        return false;
+    }
+    *slot = Some(Arc::clone(new));
+    true
+}
+
 /// What the tab asks of the app.
 pub enum MonitorAction {
     /// Show this hour in the timeline.
@@ -91,15 +100,9 @@ impl MonitorPanel {
         watching: Option<Duration>,
         db: &Db,
     ) -> Option<String> {
-        if self
-            .sources
-            .archive
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(p, a))
-        {
+        if !replaced(&mut self.sources.archive, a) {
             return None;
         }
-        self.sources.archive = Some(Arc::clone(a));
         if watching.is_none() {
             self.stall = StallWatch::default();
         }
@@ -126,29 +129,17 @@ impl MonitorPanel {
 
     /// Judges a newly read perf export.
     pub fn update_perf(&mut self, a: &Arc<PerfAnalysis>, db: &Db) -> Option<String> {
-        if self
-            .sources
-            .perf
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(p, a))
-        {
+        if !replaced(&mut self.sources.perf, a) {
             return None;
         }
-        self.sources.perf = Some(Arc::clone(a));
         self.judge_perf(db)
     }
 
     /// Judges a finished anomaly run.
     pub fn update_anomalies(&mut self, run: &Arc<AnomalyRun>, db: &Db) -> Option<String> {
-        if self
-            .sources
-            .run
-            .as_ref()
-            .is_some_and(|p| Arc::ptr_eq(p, run))
-        {
+        if !replaced(&mut self.sources.run, run) {
             return None;
         }
-        self.sources.run = Some(Arc::clone(run));
         // A perf export's nodes show what the run flagged.
         let nodes = self.judge_perf(db);
         self.judge_run(db).or(nodes)
