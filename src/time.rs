@@ -105,6 +105,22 @@ pub fn parse_unix_seconds(text: &str) -> Option<i64> {
     Some(secs as i64 * 1_000_000 + us as i64)
 }
 
+/// The longest span of seconds a setting or flag accepts (a year).
+pub const MAX_SECONDS: f64 = 365.0 * 86_400.0;
+
+/// Parses a number of seconds between `min` and [`MAX_SECONDS`] (a
+/// duration a flag or a setting gives), naming the bounds when it is not.
+pub fn parse_seconds(text: &str, min: f64) -> Result<std::time::Duration, String> {
+    match text.trim().parse::<f64>() {
+        Ok(x) if x.is_finite() && (min..=MAX_SECONDS).contains(&x) => {
+            Ok(std::time::Duration::from_secs_f64(x))
+        }
+        _ => Err(format!(
+            "`{text}` is not a number of seconds from {min} to {MAX_SECONDS} (a year)"
+        )),
+    }
+}
+
 /// Parses a time given by a user or read from a series file: Unix seconds
 /// (`1700000000`, `1700000000.25`), RFC 3339 (`2024-11-09T05:07:42Z`, offsets
 /// allowed), or a UTC date-time without offset at any precision from the day

@@ -317,6 +317,39 @@ fn demo_refuses_sizes_that_cannot_fit() {
 }
 
 #[test]
+fn durations_out_of_range_are_refused_not_a_crash() {
+    let w = Work::new();
+    let archive = w.dir().join("a");
+    std::fs::create_dir(&archive).unwrap();
+    for (args, says) in [
+        (
+            vec!["watch", s(&archive), "--interval", "1e30", "--once"],
+            "--interval",
+        ),
+        (
+            vec!["watch", s(&archive), "--interval", "inf", "--once"],
+            "--interval",
+        ),
+        (
+            vec!["jobs", "run", "--stop-deadline", "1e300"],
+            "--stop-deadline",
+        ),
+        (
+            vec!["settings", "monitor.watch_interval_s", "1e30"],
+            "a year",
+        ),
+        (
+            vec!["settings", "monitor.critical_stall_s", "NaN"],
+            "a year",
+        ),
+    ] {
+        let ran = w.run(&args);
+        ran.failed().says(says);
+        assert!(!ran.stderr.contains("panicked"), "{args:?}: {}", ran.stderr);
+    }
+}
+
+#[test]
 fn demo_stops_on_sigterm_and_removes_its_staging() {
     let w = Work::new();
     let dest = w.dir().join("demo");

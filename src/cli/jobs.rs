@@ -68,8 +68,8 @@ pub enum JobsAction {
         #[arg(long)]
         until_idle: bool,
         /// Seconds running tasks get to stop before they are marked interrupted.
-        #[arg(long, default_value_t = 10.0)]
-        stop_deadline: f64,
+        #[arg(long, default_value = "10", value_parser = stop_seconds)]
+        stop_deadline: Duration,
     },
 }
 
@@ -190,8 +190,7 @@ pub fn run_jobs(cmd: &JobsCmd, db_path: Option<&Path>) -> anyhow::Result<()> {
                     }
                 }
             }
-            let deadline = Duration::from_secs_f64(stop_deadline.max(0.0));
-            let left = runner.stop(deadline);
+            let left = runner.stop(*stop_deadline);
             if !left.is_empty() {
                 eprintln!(
                     "segscope: task(s) {left:?} did not stop in time and were marked interrupted"
@@ -212,4 +211,8 @@ pub fn run_cache(cmd: &CacheCmd, db_path: Option<&Path>) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn stop_seconds(text: &str) -> Result<Duration, String> {
+    crate::time::parse_seconds(text, 0.0)
 }

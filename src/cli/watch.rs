@@ -25,7 +25,7 @@ pub struct WatchCmd {
     /// Seconds between scans (default: the setting
     /// monitor.watch_interval_s, 30 unless changed).
     #[arg(long, value_parser = positive_seconds)]
-    pub interval: Option<f64>,
+    pub interval: Option<Duration>,
     /// Scan once, print the tree and exit.
     #[arg(long)]
     pub once: bool,
@@ -38,13 +38,8 @@ pub struct WatchCmd {
     pub metrics_public: bool,
 }
 
-fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
-        Ok(x) if x.is_finite() && x >= 0.05 => Ok(x),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds (0.05 or more)"
-        )),
-    }
+fn positive_seconds(text: &str) -> Result<Duration, String> {
+    crate::time::parse_seconds(text, 0.05)
 }
 
 /// Runs `segscope watch`.
@@ -65,7 +60,7 @@ pub fn run(args: &WatchCmd, db: Option<&Path>) -> anyhow::Result<()> {
     }
     let db = open_db(db)?;
     let interval = match args.interval {
-        Some(s) => Duration::from_secs_f64(s),
+        Some(d) => d,
         None => crate::monitor::rules::AlertRules::load(&db)
             .0
             .watch_interval(),

@@ -163,7 +163,7 @@ impl MonitorPanel {
         let name = archive_name(&a);
         let mut readings = hour_readings(&a, &name, &rules);
         if self.watching.is_some() {
-            let limit = Duration::from_secs_f64(rules.critical_stall_s);
+            let limit = rules.critical_stall();
             let stalled = self.stall.stalled(&a, &name, limit, Instant::now());
             mark_stalled(&mut readings, &stalled);
         }

@@ -4,9 +4,12 @@
 //! nodes and an anomaly run's series are judged, and how often a watch
 //! re-scans.
 
+use std::time::Duration;
+
 use super::Level;
 use crate::jobs::db::Db;
 use crate::jobs::settings;
+use crate::time::{MAX_SECONDS, parse_seconds};
 
 /// The alert rules.
 #[derive(Debug, Clone, PartialEq)]
@@ -102,6 +105,11 @@ fn level(text: &str) -> Result<Level, String> {
         .ok_or_else(|| format!("`{text}` is not one of none, green, orange, red, critical"))
 }
 
+/// Seconds as a duration, held within what a duration can be.
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.clamp(0.0, MAX_SECONDS)).unwrap_or_default()
+}
+
 fn number(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
@@ -139,13 +147,11 @@ impl AlertRules {
             }
             "monitor.red_hole_s" => self.red_hole_s = number(text)?,
             "monitor.red_coverage_pct" => self.red_coverage_pct = number(text)?.min(100.0),
-            "monitor.critical_stall_s" => self.critical_stall_s = number(text)?,
+            "monitor.critical_stall_s" => {
+                self.critical_stall_s = parse_seconds(text, 0.0)?.as_secs_f64();
+            }
             "monitor.watch_interval_s" => {
-                let s = number(text)?;
-                if s < 1.0 {
-                    return Err(format!("`{text}` is less than 1 second"));
-                }
-                self.watch_interval_s = s;
+                self.watch_interval_s = parse_seconds(text, 1.0)?.as_secs_f64();
             }
             "monitor.slow_node" => self.slow_node = level(text)?,
             "monitor.node_finding" => self.node_finding = level(text)?,
@@ -173,8 +179,14 @@ impl AlertRules {
     }
 
     /// The watch interval.
-    pub fn watch_interval(&self) -> std::time::Duration {
-        std::time::Duration::from_secs_f64(self.watch_interval_s.max(1.0))
+    pub fn watch_interval(&self) -> Duration {
+        seconds(self.watch_interval_s.max(1.0))
+    }
+
+    /// How long a stream may stop growing before its newest hour is
+    /// Critical.
+    pub fn critical_stall(&self) -> Duration {
+        seconds(self.critical_stall_s)
     }
 }
 
@@ -193,6 +205,8 @@ mod tests {
         assert!(AlertRules::store(&db, "monitor.any_hole_orange", "maybe").is_err());
         assert!(AlertRules::store(&db, "monitor.slow_node", "purple").is_err());
         assert!(AlertRules::store(&db, "monitor.watch_interval_s", "0.5").is_err());
+        assert!(AlertRules::store(&db, "monitor.watch_interval_s", "1e30").is_err());
+        assert!(AlertRules::store(&db, "monitor.critical_stall_s", "inf").is_err());
         let (r, problems) = AlertRules::load(&db);
         assert!(problems.is_empty());
         assert_eq!((r.red_hole_s, r.any_hole_orange), (30.0, false));

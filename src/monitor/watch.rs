@@ -88,12 +88,9 @@ impl Watch {
         let now = Instant::now();
         let mut changes = Vec::new();
         let mut keep = HashSet::new();
-        let stalled = self.stall.stalled(
-            &a,
-            &self.name,
-            Duration::from_secs_f64(self.rules.critical_stall_s),
-            now,
-        );
+        let stalled = self
+            .stall
+            .stalled(&a, &self.name, self.rules.critical_stall(), now);
         let mut readings = hour_readings(&a, &self.name, &self.rules);
         mark_stalled(&mut readings, &stalled);
         for (path, reading) in readings {
