@@ -105,6 +105,24 @@ pub struct PointView {
     pub worst: Option<String>,
 }
 
+/// The prefix of the names of the threads polls run on.
+const POLL_THREAD: &str = "segscope-monitor-";
+
+/// Keeps the panic messages of polls off stderr (a failing poll is already
+/// its point's alert, with the message as value; a point that keeps failing
+/// would print it at every poll). Other panics are reported as before.
+pub fn quiet_poll_panics() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let poll = std::thread::current()
+            .name()
+            .is_some_and(|n| n.starts_with(POLL_THREAD));
+        if !poll {
+            previous(info);
+        }
+    }));
+}
+
 /// The tree.
 pub struct Monitor {
     points: BTreeMap<Vec<String>, Point>,
@@ -135,7 +153,7 @@ impl Monitor {
     pub fn new(threads: usize) -> Monitor {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads.max(1))
-            .thread_name(|i| format!("segscope-monitor-{i}"))
+            .thread_name(|i| format!("{POLL_THREAD}{i}"))
             .build()
             .unwrap_or_else(|_| {
                 // Fall back to one thread; the pool is only a worker set.
