@@ -1023,8 +1023,9 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     assert!(h.query_all_by_label_contains("normal: ").count() >= 1);
     // segscope's own points are polled into the tree.
     wait_until(&mut h, "segscope's points", |app| {
-        app.doc()
-            .is_some_and(|d| d.monitor.has_point("segscope/queue"))
+        app.doc().is_some_and(|d| {
+            d.monitor.has_point("segscope/queue") && d.monitor.has_point("segscope/memory")
+        })
     });
     // Folding the run's group brings them into view.
     h.query_all_by_label("-").next().unwrap().click();
@@ -1275,7 +1276,9 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     }
     let mut h = harness(a.root(), db_path);
     wait_until(&mut h, "analysis", analysed);
-    assert!(h.state().doc().unwrap().monitor.worst() < Level::Critical);
+    let monitor = &h.state().doc().unwrap().monitor;
+    assert!(monitor.worst() < Level::Critical);
+    assert!(monitor.has_point("segscope/last scan"));
     h.get_by_label("Watch").click();
     steps(&mut h, 2);
     h.state_mut()
