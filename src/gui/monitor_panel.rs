@@ -67,6 +67,15 @@ struct Sources {
     run: Option<Arc<AnomalyRun>>,
 }
 
+/// `n` things named by their plural `what`: `1 hour`, `3 hours`, `1 series`.
+fn counted(n: usize, what: &str) -> String {
+    let noun = match what.strip_suffix('s') {
+        Some(one) if n == 1 && what != "series" => one,
+        _ => what,
+    };
+    format!("{n} {noun}")
+}
+
 /// Puts `new` in `slot`; false when it was there already.
 fn replaced<T>(slot: &mut Option<Arc<T>>, new: &Arc<T>) -> bool {
     if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, new)) {
@@ -254,7 +263,7 @@ impl MonitorPanel {
         let count = worse.clone().count();
         if first {
             let red = alerts.iter().filter(|c| c.new >= Level::Red).count();
-            (red > 0).then(|| format!("Monitor: {red} {what} Red or worse"))
+            (red > 0).then(|| format!("Monitor: {} Red or worse", counted(red, what)))
         } else if count > 0 {
             let levels: Vec<String> = Level::ALL
                 .iter()
@@ -265,7 +274,8 @@ impl MonitorPanel {
                 })
                 .collect();
             Some(format!(
-                "Monitor: {count} {what} got worse ({})",
+                "Monitor: {} got worse ({})",
+                counted(count, what),
                 levels.join(", ")
             ))
         } else {
@@ -449,4 +459,17 @@ fn archive_name(a: &Analysis) -> String {
     std::path::Path::new(&a.root)
         .file_name()
         .map_or_else(|| "archive".into(), |n| n.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_count_in_the_singular_and_plural() {
+        assert_eq!(counted(1, "nodes"), "1 node");
+        assert_eq!(counted(3, "hours"), "3 hours");
+        assert_eq!(counted(1, "series"), "1 series");
+        assert_eq!(counted(0, "points"), "0 points");
+    }
 }
