@@ -1342,3 +1342,24 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
     assert_eq!(h.state().view, MainView::Gantt);
     assert_eq!(perf_doc(&h).gantt.selected, Some(index));
 }
+
+#[test]
+fn cancel_clicked_as_the_scan_is_queued_stops_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = util::demo_archive(tmp.path(), 2);
+    let _one = one_held_scan_at_a_time();
+    // Held before its first hour: the scan cannot finish by itself.
+    let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 0);
+    let mut h = harness(demo, tmp.path().join("gui.db"));
+    // Cancel in the first frames, as the task is being queued.
+    h.step();
+    h.get_by_label("Cancel").click();
+    h.step();
+    wait_until(&mut h, "the cancellation", |app| {
+        matches!(
+            app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
+            Some(LoadState::Cancelled)
+        )
+    });
+    assert!(h.state().analysis().is_none());
+}
