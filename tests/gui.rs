@@ -1072,6 +1072,9 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     let run = anomaly_pane(&h).run().unwrap().clone();
     let names: Vec<&str> = run.series.iter().map(|s| s.name.as_str()).collect();
     assert!(names.contains(&"chan/src/segments_per_minute"), "{names:?}");
+    // The verdicts join the archive's monitor tree.
+    let monitor = &h.state().doc().unwrap().monitor;
+    assert!(monitor.has_point("anomalies/chan/src/segments_per_minute"));
     // The plot shows the document's time view: moving it moves the plot.
     let (t0, t1) = {
         let d = h.state().doc().unwrap();
@@ -1341,6 +1344,14 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
     steps(&mut h, 3);
     assert_eq!(h.state().view, MainView::Gantt);
     assert_eq!(perf_doc(&h).gantt.selected, Some(index));
+    // The anomaly run over the export's phase series joins the tree.
+    h.get_by_label("Anomalies").click();
+    wait_until(&mut h, "the anomaly run", anomalies_done);
+    let pool = perf_doc(&h).analysis().unwrap().pools[0]
+        .partition_key
+        .clone();
+    let monitor = &h.state().doc().unwrap().monitor;
+    assert!(monitor.has_point(&format!("anomalies/{pool}/total")));
 }
 
 #[test]

@@ -288,13 +288,12 @@ impl MonitorPanel {
         self.monitor.as_ref().map_or(Level::None, Monitor::worst)
     }
 
-    /// True when the tree has a point (or group) at `path`.
+    /// True when the tree has a point at `path` with a value (set, or
+    /// polled at least once).
     pub fn has_point(&self, path: &str) -> bool {
-        self.monitor.as_ref().is_some_and(|m| {
-            m.rows(Instant::now())
-                .iter()
-                .any(|r| r.path == path && r.alert > Level::None)
-        })
+        self.monitor
+            .as_ref()
+            .is_some_and(|m| m.reading(path).is_some())
     }
 
     /// Applies segscope's own points' polls; a notice when one got worse.

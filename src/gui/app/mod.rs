@@ -429,11 +429,22 @@ impl SegscopeApp {
             let left = until.saturating_duration_since(std::time::Instant::now());
             if let Some(pane) = &mut doc.anomalies
                 && pane.drain(left)
-                && doc.kind == DocumentKind::Series
             {
-                self.on_anomalies_finished(id);
-                continue;
+                if doc.kind == DocumentKind::Series {
+                    self.on_anomalies_finished(id);
+                    continue;
+                }
+                // The series derived from an archive or a perf export:
+                // their verdicts join the document's monitor tree.
+                if let AnomalyState::Done(run) = &pane.state
+                    && let Some(notice) = doc.monitor.update_anomalies(run, self.jobs.db())
+                {
+                    self.notes.warn(notice);
+                }
             }
+            let Some(doc) = find_doc(&mut self.docs, Some(id)) else {
+                continue;
+            };
             if let Some(perf) = &mut doc.perf {
                 if perf.drain(left) {
                     self.on_perf_finished(id);
