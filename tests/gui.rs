@@ -285,18 +285,7 @@ fn export_json_from_the_menu_writes_the_file_and_says_where() {
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
     let target = a.dir.path().join("exports/report.json");
-    h.get_by_label("File").click();
-    steps(&mut h, 4);
-    h.get_by_label_contains("Export JSON report").click();
-    steps(&mut h, 4);
-    // Type the target path in the dialog and save.
-    let field = h.get_by_role(egui::accesskit::Role::TextInput);
-    field.set_text_value_accesskit(target.to_str().unwrap());
-    steps(&mut h, 2);
-    h.get_by_label("Save").click();
-    wait_until(&mut h, "the export", |app| {
-        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
-    });
+    export_from_menu(&mut h, "Export JSON report", &target);
     let saved = h
         .state()
         .notes
@@ -492,6 +481,22 @@ fn other_archive() -> Archive {
     a
 }
 
+/// Exports through File > `item`, typing `target` in the save dialog, and
+/// waits until the app says it saved.
+fn export_from_menu(h: &mut Harness<'_, SegscopeApp>, item: &str, target: &std::path::Path) {
+    h.get_by_label("File").click();
+    steps(h, 4);
+    h.get_by_label_contains(item).click();
+    steps(h, 4);
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .set_text_value_accesskit(target.to_str().unwrap());
+    steps(h, 2);
+    h.get_by_label("Save").click();
+    wait_until(h, "the export", |app| {
+        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
+    });
+}
+
 /// Opens `path` through File > Open path…, typing it in the dialog.
 fn open_by_typing(h: &mut Harness<'_, SegscopeApp>, path: &std::path::Path) {
     h.get_by_label("File").click();
@@ -612,17 +617,7 @@ fn prometheus_export_from_the_menu() {
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
     let target = a.dir.path().join("exports/coverage.prom");
-    h.get_by_label("File").click();
-    steps(&mut h, 4);
-    h.get_by_label_contains("Export Prometheus metrics").click();
-    steps(&mut h, 4);
-    h.get_by_role(egui::accesskit::Role::TextInput)
-        .set_text_value_accesskit(target.to_str().unwrap());
-    steps(&mut h, 2);
-    h.get_by_label("Save").click();
-    wait_until(&mut h, "the export", |app| {
-        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
-    });
+    export_from_menu(&mut h, "Export Prometheus metrics", &target);
     let text = std::fs::read_to_string(&target).unwrap();
     assert!(text.contains("channel=\"chan\""), "{text}");
 }
@@ -1098,17 +1093,7 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
 
     // The archive's HTML report now carries the anomaly analysis too.
     let target = a.dir.path().join("exports/report.html");
-    h.get_by_label("File").click();
-    steps(&mut h, 4);
-    h.get_by_label_contains("Export HTML report").click();
-    steps(&mut h, 4);
-    let field = h.get_by_role(egui::accesskit::Role::TextInput);
-    field.set_text_value_accesskit(target.to_str().unwrap());
-    steps(&mut h, 2);
-    h.get_by_label("Save").click();
-    wait_until(&mut h, "the export", |app| {
-        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
-    });
+    export_from_menu(&mut h, "Export HTML report", &target);
     let html = std::fs::read_to_string(&target).unwrap();
     assert!(
         html.contains("Anomalies (Skyline ensemble)"),

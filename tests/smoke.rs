@@ -5,7 +5,8 @@
 
 mod util;
 
-use std::process::Command;
+use std::path::Path;
+use std::process::{Command, Output};
 
 use util::Archive;
 
@@ -26,37 +27,49 @@ fn display() -> std::sync::MutexGuard<'static, ()> {
     DISPLAY.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Opens `input` in the real window on `view`, saves a screenshot and the
-/// view as PNG once it is drawn, exits; fails the test unless it exits 0.
-fn window_shows(
-    dir: &std::path::Path,
-    input: &std::path::Path,
-    view: &str,
-    shot: &std::path::Path,
-    png: &std::path::Path,
-) {
-    let out = Command::new("xvfb-run")
+/// Runs `segscope gui ARGS --db DIR/gui.db` in the real window under Xvfb
+/// with software OpenGL, its data directory in `dir`.
+fn run_window<S: AsRef<std::ffi::OsStr>>(dir: &Path, args: impl IntoIterator<Item = S>) -> Output {
+    Command::new("xvfb-run")
         .args(["-a", "-s", "-screen 0 1280x800x24"])
         .arg(env!("CARGO_BIN_EXE_segscope"))
         .arg("gui")
-        .arg(input)
-        .args(["--show", view, "--screenshot"])
-        .arg(shot)
-        .arg("--export-view")
-        .arg(png)
-        .arg("--exit-when-done")
+        .args(args)
         .arg("--db")
         .arg(dir.join("gui.db"))
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("LIBGL_ALWAYS_SOFTWARE", "1")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Fails the test unless the window exited 0.
+fn exited_cleanly(out: &Output) {
     assert!(
         out.status.success(),
         "the window did not exit cleanly: {}\n{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Opens `input` in the real window on `view`, saves a screenshot and the
+/// view as PNG once it is drawn, exits; fails the test unless it exits 0.
+fn window_shows(dir: &Path, input: &Path, view: &str, shot: &Path, png: &Path) {
+    let out = run_window(
+        dir,
+        [
+            input.as_os_str(),
+            "--show".as_ref(),
+            view.as_ref(),
+            "--screenshot".as_ref(),
+            shot.as_os_str(),
+            "--export-view".as_ref(),
+            png.as_os_str(),
+            "--exit-when-done".as_ref(),
+        ],
+    );
+    exited_cleanly(&out);
 }
 
 #[test]
@@ -83,26 +96,17 @@ fn real_window_saves_a_screenshot_showing_the_map() {
     }
     a.segs("desertbus/source", &segs);
     let shot = a.dir.path().join("shot.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .args(["gui"])
-        .arg(a.root())
-        .arg("--screenshot")
-        .arg(&shot)
-        .arg("--exit-when-done")
-        .arg("--db")
-        .arg(a.dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", a.dir.path().join("data"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the window did not exit cleanly: {}\n{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    let root = a.root();
+    let out = run_window(
+        a.dir.path(),
+        [
+            root.as_os_str(),
+            "--screenshot".as_ref(),
+            shot.as_os_str(),
+            "--exit-when-done".as_ref(),
+        ],
     );
+    exited_cleanly(&out);
     let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
     assert_eq!(img.dimensions(), (1280, 800));
     let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
@@ -123,16 +127,10 @@ fn real_window_exits_nonzero_when_the_archive_cannot_be_read() {
     let _display = display();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-archive");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .arg("gui")
-        .arg(&missing)
-        .args(["--exit-when-done", "--db"])
-        .arg(dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .output()
-        .unwrap();
+    let out = run_window(
+        dir.path(),
+        [missing.as_os_str(), "--exit-when-done".as_ref()],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -157,27 +155,19 @@ fn real_window_exports_the_visible_timeline_as_png() {
         .collect();
     a.segs("c/q", &segs);
     let view = a.dir.path().join("view.png");
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .arg("gui")
-        .arg(a.root())
-        .args([
-            "--view",
-            "2024-11-09T05:10,2024-11-09T05:40",
-            "--export-view",
-        ])
-        .arg(&view)
-        .args(["--exit-when-done", "--db"])
-        .arg(a.dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", a.dir.path().join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let root = a.root();
+    let out = run_window(
+        a.dir.path(),
+        [
+            root.as_os_str(),
+            "--view".as_ref(),
+            "2024-11-09T05:10,2024-11-09T05:40".as_ref(),
+            "--export-view".as_ref(),
+            view.as_os_str(),
+            "--exit-when-done".as_ref(),
+        ],
     );
+    exited_cleanly(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("Saved the view to"));
     let img = image::open(&view).unwrap().to_rgba8();
     let (w, h) = img.dimensions();
@@ -204,23 +194,17 @@ fn real_window_frame_benchmark_reports_every_figure() {
     let _display = display();
     let dir = tempfile::tempdir().unwrap();
     let demo = util::demo_archive(dir.path(), 2);
-    let out = Command::new("xvfb-run")
-        .args(["-a", "-s", "-screen 0 1280x800x24"])
-        .arg(env!("CARGO_BIN_EXE_segscope"))
-        .arg("gui")
-        .arg(&demo)
-        .args(["--bench-frames", "20", "--no-cache", "--db"])
-        .arg(dir.path().join("gui.db"))
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("LIBGL_ALWAYS_SOFTWARE", "1")
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{report}\n{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_window(
+        dir.path(),
+        [
+            demo.as_os_str(),
+            "--bench-frames".as_ref(),
+            "20".as_ref(),
+            "--no-cache".as_ref(),
+        ],
     );
+    exited_cleanly(&out);
+    let report = String::from_utf8_lossy(&out.stdout);
     let ms = |label: &str| -> f64 {
         let line = report
             .lines()
