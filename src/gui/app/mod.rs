@@ -427,19 +427,22 @@ impl SegscopeApp {
                 continue;
             };
             let left = until.saturating_duration_since(std::time::Instant::now());
-            if let Some(pane) = &mut doc.anomalies
-                && pane.drain(left)
-            {
-                if doc.kind == DocumentKind::Series {
+            if doc.anomalies.as_mut().is_some_and(|pane| pane.drain(left)) {
+                let series = doc.kind == DocumentKind::Series;
+                if series {
                     self.on_anomalies_finished(id);
-                    continue;
                 }
-                // The series derived from an archive or a perf export:
-                // their verdicts join the document's monitor tree.
-                if let AnomalyState::Done(run) = &pane.state
+                // Every run's verdicts (of a series file, or of the series
+                // derived from an archive or a perf export) join the
+                // document's monitor tree.
+                if let Some(doc) = find_doc(&mut self.docs, Some(id))
+                    && let Some(AnomalyState::Done(run)) = doc.anomalies.as_ref().map(|p| &p.state)
                     && let Some(notice) = doc.monitor.update_anomalies(run, self.jobs.db())
                 {
                     self.notes.warn(notice);
+                }
+                if series {
+                    continue;
                 }
             }
             let Some(doc) = find_doc(&mut self.docs, Some(id)) else {
@@ -583,9 +586,6 @@ impl SegscopeApp {
                 }
                 doc.generation += 1;
                 doc.fit();
-                if let Some(notice) = doc.monitor.update_anomalies(&run, self.jobs.db()) {
-                    self.notes.warn(notice);
-                }
             }
             AnomalyState::Failed(e) => {
                 self.automation.abort(&e);
