@@ -6,7 +6,7 @@
 //! Gantt). Alert changes are kept in the database and reported as one
 //! grouped notice.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -100,8 +100,8 @@ pub enum MonitorAction {
 impl MonitorPanel {
     /// Judges `a` when it is a new analysis of the archive (`took` its
     /// scan; `watching`: the archive is watched at that interval, so
-    /// streams that stopped growing are found); returns a notice of the alert changes (grouped),
-    /// if any.
+    /// streams that stopped growing are found); returns a notice of the
+    /// alert changes (grouped), if any.
     pub fn update(
         &mut self,
         a: &Arc<Analysis>,
@@ -116,13 +116,13 @@ impl MonitorPanel {
             self.stall = StallWatch::default();
         }
         self.watching = watching;
-        let mut notice = self.judge_archive(db);
+        let notice = self.judge_archive(db);
         let monitor = self.monitor_or_new(db);
         let changes = monitor.set(
             "segscope/last scan",
             Reading::new(
                 format!(
-                    "{:.3} s, {} of {} hours from the cache",
+                    "{:.3} s, {} of {} hours reused or from the cache",
                     took.as_secs_f64(),
                     a.hours_from_cache + a.hours_reused,
                     a.streams.iter().map(|s| s.hours.len()).sum::<usize>()
@@ -132,8 +132,9 @@ impl MonitorPanel {
             None,
             Instant::now(),
         );
-        notice = notice.or_else(|| self.record(changes, db, "points", false));
-        notice
+        // Recorded whether or not the hours gave a notice.
+        let scan_notice = self.record(changes, db, "points", false);
+        notice.or(scan_notice)
     }
 
     /// Judges a newly read perf export.
@@ -188,17 +189,17 @@ impl MonitorPanel {
             .iter()
             .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))
             .collect();
-        let pools: HashSet<String> = a.pools.iter().map(|p| p.partition_key.clone()).collect();
-        let readings: Vec<_> = rows.into_iter().map(|(p, r, _, _)| (p, r)).collect();
         // Each pool is its own group at the top.
+        let mut by_pool: BTreeMap<String, Vec<(String, Reading)>> = BTreeMap::new();
+        for (path, reading, pool, _) in rows {
+            by_pool
+                .entry(a.pools[pool].partition_key.clone())
+                .or_default()
+                .push((path, reading));
+        }
         let mut notice = None;
-        for pool in pools {
-            let under: Vec<_> = readings
-                .iter()
-                .filter(|(p, _)| p.starts_with(&format!("{pool}/")))
-                .cloned()
-                .collect();
-            notice = notice.or(self.rebuild(&pool, under, None, db, "nodes"));
+        for (pool, readings) in by_pool {
+            notice = notice.or(self.rebuild(&pool, readings, None, db, "nodes"));
         }
         notice
     }

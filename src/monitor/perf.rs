@@ -43,10 +43,10 @@ pub fn node_readings(
                 (Some(total), _) => (format!("total {total:.1} s"), Level::Green),
             };
             if let Some(kinds) = findings.get(node.node_id.as_str()) {
+                let n = kinds.len();
                 let mut kinds = kinds.clone();
                 kinds.sort_unstable();
                 kinds.dedup();
-                let n = findings[node.node_id.as_str()].len();
                 value.push_str(&format!(
                     "; {n} finding{} ({})",
                     if n == 1 { "" } else { "s" },
