@@ -1019,7 +1019,8 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     // segscope's own points are polled into the tree.
     wait_until(&mut h, "segscope's points", |app| {
         app.doc().is_some_and(|d| {
-            d.monitor.has_point("segscope/queue") && d.monitor.has_point("segscope/memory")
+            d.monitor.reading("segscope/queue").is_some()
+                && d.monitor.reading("segscope/memory").is_some()
         })
     });
     // Folding the run's group brings them into view.
@@ -1069,7 +1070,11 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     assert!(names.contains(&"chan/src/segments_per_minute"), "{names:?}");
     // The verdicts join the archive's monitor tree.
     let monitor = &h.state().doc().unwrap().monitor;
-    assert!(monitor.has_point("anomalies/chan/src/segments_per_minute"));
+    assert!(
+        monitor
+            .reading("anomalies/chan/src/segments_per_minute")
+            .is_some()
+    );
     // The plot shows the document's time view: moving it moves the plot.
     let (t0, t1) = {
         let d = h.state().doc().unwrap();
@@ -1266,7 +1271,7 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     wait_until(&mut h, "analysis", analysed);
     let monitor = &h.state().doc().unwrap().monitor;
     assert!(monitor.worst() < Level::Critical);
-    assert!(monitor.has_point("segscope/last scan"));
+    assert!(monitor.reading("segscope/last scan").is_some());
     h.get_by_label("Watch").click();
     steps(&mut h, 2);
     h.state_mut()
@@ -1280,6 +1285,17 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
         app.doc()
             .is_some_and(|d| d.monitor.worst() == Level::Critical)
     });
+    // The last scan's point counts the hours not read again once (reused
+    // hours are cache hits).
+    let a = h.state().analysis().unwrap();
+    let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
+    let expected = format!(
+        " {} of {hours} hours reused or from the cache",
+        a.hours_from_cache
+    );
+    let monitor = &h.state().doc().unwrap().monitor;
+    let last = &monitor.reading("segscope/last scan").unwrap().value;
+    assert!(last.ends_with(&expected), "{last}");
     h.get_by_label("Monitor").click();
     steps(&mut h, 3);
     assert!(h.query_all_by_label_contains("  critical").count() >= 1);
@@ -1336,7 +1352,11 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
         .partition_key
         .clone();
     let monitor = &h.state().doc().unwrap().monitor;
-    assert!(monitor.has_point(&format!("anomalies/{pool}/total")));
+    assert!(
+        monitor
+            .reading(&format!("anomalies/{pool}/total"))
+            .is_some()
+    );
 }
 
 #[test]

@@ -124,7 +124,8 @@ impl MonitorPanel {
                 format!(
                     "{:.3} s, {} of {} hours reused or from the cache",
                     took.as_secs_f64(),
-                    a.hours_from_cache + a.hours_reused,
+                    // Reused hours are served as cache hits: counted here.
+                    a.hours_from_cache,
                     a.streams.iter().map(|s| s.hours.len()).sum::<usize>()
                 ),
                 Level::Green,
@@ -289,12 +290,9 @@ impl MonitorPanel {
         self.monitor.as_ref().map_or(Level::None, Monitor::worst)
     }
 
-    /// True when the tree has a point at `path` with a value (set, or
-    /// polled at least once).
-    pub fn has_point(&self, path: &str) -> bool {
-        self.monitor
-            .as_ref()
-            .is_some_and(|m| m.reading(path).is_some())
+    /// The reading of the point at `path`, once it is set or polled.
+    pub fn reading(&self, path: &str) -> Option<&Reading> {
+        self.monitor.as_ref()?.reading(path)
     }
 
     /// Applies segscope's own points' polls; a notice when one got worse.

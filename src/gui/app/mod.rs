@@ -634,7 +634,7 @@ impl SegscopeApp {
                 let (verb, kept) = if reloaded {
                     (
                         "Reloaded",
-                        format!(", {} kept from the last analysis", a.hours_reused),
+                        format!(", {} of them kept from the last analysis", a.hours_reused),
                     )
                 } else {
                     ("Analysed", String::new())
