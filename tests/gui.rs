@@ -27,6 +27,36 @@ fn one_held_scan_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     HELD_SCANS.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// The app opening a demo archive of `hours` hours whose scan is held after
+/// `after` hour directories, the only held scan of the process meanwhile.
+/// (Fields drop in order: the app, the hold, the turn, the directory.)
+struct HeldScan {
+    h: Harness<'static, SegscopeApp>,
+    hold: Option<segscope::analysis::hold::ScanHold>,
+    _turn: std::sync::MutexGuard<'static, ()>,
+    _dir: tempfile::TempDir,
+}
+
+impl HeldScan {
+    fn open(hours: u32, after: usize) -> HeldScan {
+        let dir = tempfile::tempdir().unwrap();
+        let demo = util::demo_archive(dir.path(), hours);
+        let turn = one_held_scan_at_a_time();
+        let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, after);
+        HeldScan {
+            h: harness(demo, dir.path().join("gui.db")),
+            hold: Some(hold),
+            _turn: turn,
+            _dir: dir,
+        }
+    }
+
+    /// Lets the scan go on.
+    fn release(&mut self) {
+        self.hold.take();
+    }
+}
+
 fn archive() -> Archive {
     let a = Archive::new();
     a.segs(
@@ -217,13 +247,10 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
 
 #[test]
 fn lanes_fill_hour_by_hour_while_the_scan_runs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = util::demo_archive(tmp.path(), 8);
-    let _one = one_held_scan_at_a_time();
     // The scan stops after three hour directories until released.
-    let hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 3);
-    let mut h = harness(demo, tmp.path().join("gui.db"));
-    wait_until(&mut h, "the first hours drawn", |app| {
+    let mut held = HeldScan::open(8, 3);
+    let h = &mut held.h;
+    wait_until(h, "the first hours drawn", |app| {
         app.doc()
             .unwrap()
             .timeline
@@ -243,8 +270,9 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
         drawn.iter().map(|l| l.pending_px).sum::<usize>() > 0,
         "time not scanned yet is shown pending: {drawn:?}"
     );
-    hold.release();
-    wait_until(&mut h, "the analysis", |app| app.analysis().is_some());
+    held.release();
+    let h = &mut held.h;
+    wait_until(h, "the analysis", |app| app.analysis().is_some());
     let drawn = &h.state().doc().unwrap().timeline.drawn;
     assert!(
         drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0),
@@ -254,22 +282,19 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
 
 #[test]
 fn cancel_stops_a_running_scan() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = util::demo_archive(tmp.path(), 12);
-    let _one = one_held_scan_at_a_time();
     // Held after two hours, the scan is surely still running when Cancel is clicked.
-    let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 2);
-    let mut h = harness(demo, tmp.path().join("gui.db"));
+    let mut held = HeldScan::open(12, 2);
+    let h = &mut held.h;
     // Cancel once the task runs (two hours scanned, the rest held): a cancel
     // clicked while the task is still being queued is a different path.
-    wait_until(&mut h, "the scan to run", |app| {
+    wait_until(h, "the scan to run", |app| {
         app.doc()
             .and_then(|d| d.loader.current.as_ref())
             .is_some_and(|l| l.progress.0 >= 2)
     });
     h.get_by_label("Cancel").click();
     h.step();
-    wait_until(&mut h, "the cancellation", |app| {
+    wait_until(h, "the cancellation", |app| {
         matches!(
             app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
             Some(LoadState::Cancelled)
@@ -1361,17 +1386,14 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
 
 #[test]
 fn cancel_clicked_as_the_scan_is_queued_stops_it() {
-    let tmp = tempfile::tempdir().unwrap();
-    let demo = util::demo_archive(tmp.path(), 2);
-    let _one = one_held_scan_at_a_time();
     // Held before its first hour: the scan cannot finish by itself.
-    let _hold = segscope::analysis::hold::ScanHold::after_hours(&demo, 0);
-    let mut h = harness(demo, tmp.path().join("gui.db"));
+    let mut held = HeldScan::open(2, 0);
+    let h = &mut held.h;
     // Cancel in the first frames, as the task is being queued.
     h.step();
     h.get_by_label("Cancel").click();
     h.step();
-    wait_until(&mut h, "the cancellation", |app| {
+    wait_until(h, "the cancellation", |app| {
         matches!(
             app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
             Some(LoadState::Cancelled)
