@@ -76,7 +76,10 @@ impl ScanWindow {
 pub struct Scan {
     /// Votes (0..=9) per point, in the series' order.
     pub votes: Vec<u8>,
-    /// Anomaly score in [0, 1] per point.
+    /// Anomaly score in [0, 1] per point: each point's [`strength`] weighed
+    /// by its rarity in the series ([`rare_strengths`]), 1 for a new extreme
+    /// of its window ([`ScannedPoint::new_extreme`]), then damped by what
+    /// came shortly before ([`novelty`]).
     pub score: Vec<f32>,
 }
 
@@ -184,19 +187,93 @@ pub fn scan(
     window: ScanWindow,
     stop: &dyn Fn() -> bool,
 ) -> Option<Scan> {
-    let mut out = Scan {
-        votes: Vec::with_capacity(series.points.len()),
-        score: Vec::with_capacity(series.points.len()),
+    let parts = scan_parts(series, settings, enabled, window, stop)?;
+    Some(Scan {
+        score: anomaly_score(series, settings, &parts.strengths, &parts.extremes),
+        votes: parts.votes,
+    })
+}
+
+/// What a scan's anomaly score is made of, per point.
+#[derive(Debug, Clone, Default)]
+pub struct ScanParts {
+    /// Votes (0..=9).
+    pub votes: Vec<u8>,
+    /// The [`strength`] of the votes; none when a pre-check decided.
+    pub strengths: Vec<Option<f64>>,
+    /// Whether the point is a new extreme of its window
+    /// ([`ScannedPoint::new_extreme`]).
+    pub extremes: Vec<bool>,
+}
+
+/// The scan behind [`scan`], before the score is made: votes, strengths
+/// and new extremes per point. `None` when `stop` ended it.
+pub fn scan_parts(
+    series: &Series,
+    settings: &Settings,
+    enabled: &[Algorithm],
+    window: ScanWindow,
+    stop: &dyn Fn() -> bool,
+) -> Option<ScanParts> {
+    let n = series.points.len();
+    let mut out = ScanParts {
+        votes: Vec::with_capacity(n),
+        strengths: Vec::with_capacity(n),
+        extremes: Vec::with_capacity(n),
     };
-    let mut strengths = Vec::with_capacity(series.points.len());
-    let finished = scan_each(series, settings, enabled, window, stop, |_, votes| {
+    let finished = scan_each(series, settings, enabled, window, stop, |_, point| {
         out.votes
-            .push(votes.iter().filter(|(_, v)| v.vote).count() as u8);
-        strengths.push(strength(votes, enabled.len()));
+            .push(point.votes.iter().filter(|(_, v)| v.vote).count() as u8);
+        out.strengths
+            .push((!point.votes.is_empty()).then(|| strength(point.votes, enabled.len())));
+        out.extremes.push(point.new_extreme);
     });
-    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
-    out.score = novelty(&series.points, &strengths, horizon_us);
     finished.then_some(out)
+}
+
+/// The anomaly score of every point of `series` from its [`strength`] (none
+/// when a pre-check decided) and whether it is a new extreme of its window:
+/// the strength weighed by its rarity ([`rare_strengths`]), 1 for a new
+/// extreme, made novel ([`novelty`]) over half of FULL_DURATION.
+pub fn anomaly_score(
+    series: &Series,
+    settings: &Settings,
+    strengths: &[Option<f64>],
+    extremes: &[bool],
+) -> Vec<f32> {
+    let mut alert = rare_strengths(strengths);
+    for (a, _) in alert.iter_mut().zip(extremes).filter(|(_, e)| **e) {
+        *a = 1.0;
+    }
+    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
+    novelty(&series.points, &alert, horizon_us)
+}
+
+/// How routine strength fades: a point keeps `exp(-RARITY f)` of its
+/// strength, f the fraction of the series' earlier judged points at least as
+/// strong (so 1/e of it when 0.2% of them were).
+pub const RARITY: f64 = 500.0;
+
+/// Each point's strength weighed by how rare it is in its series: times
+/// `exp(-RARITY f)`, f the fraction of the earlier judged points (those with
+/// a strength) at least as strong. A strength the series reaches every few
+/// hours is routine for it and keeps little; one it has rarely or never
+/// reached keeps nearly all. Points without a strength get 0.
+pub fn rare_strengths(strengths: &[Option<f64>]) -> Vec<f64> {
+    let judged: Vec<f64> = strengths.iter().flatten().copied().collect();
+    let mut earlier = OrderWindow::new(&judged);
+    let mut next = 0;
+    strengths
+        .iter()
+        .map(|s| {
+            let Some(x) = *s else { return 0.0 };
+            let seen = earlier.len();
+            let as_strong = seen - earlier.count_below(x);
+            earlier.insert(next);
+            next += 1;
+            x * (-RARITY * as_strong as f64 / seen.max(1) as f64).exp()
+        })
+        .collect()
 }
 
 /// The anomaly score from each point's strength: the strength times
@@ -225,16 +302,31 @@ pub fn novelty(points: &[(i64, f64)], strengths: &[f64], horizon_us: i64) -> Vec
     out
 }
 
-/// The scan behind [`scan`]: calls `visit` with every point's index and the
-/// enabled algorithms' votes on it (none when a pre-check decided). Returns
-/// false when `stop` ended it early.
+/// What the scan saw at one point.
+#[derive(Debug, Clone, Copy)]
+pub struct ScannedPoint<'v> {
+    /// The enabled algorithms' votes (none when a pre-check decided).
+    pub votes: &'v [(Algorithm, Vote)],
+    /// The value is a new extreme of its window: more than [`EXTREME_MARGIN`]
+    /// of the range of the window's other values above their maximum or
+    /// below their minimum (any change of a window that held one value).
+    /// Only judged points are new extremes.
+    pub new_extreme: bool,
+}
+
+/// How far beyond the range of the window's other values a new extreme
+/// lies, as a fraction of that range.
+pub const EXTREME_MARGIN: f64 = 0.01;
+
+/// The scan behind [`scan`]: calls `visit` with every point's index and what
+/// the scan saw there. Returns false when `stop` ended it early.
 pub fn scan_each(
     series: &Series,
     settings: &Settings,
     enabled: &[Algorithm],
     window: ScanWindow,
     stop: &dyn Fn() -> bool,
-    mut visit: impl FnMut(usize, &[(Algorithm, Vote)]),
+    mut visit: impl FnMut(usize, ScannedPoint),
 ) -> bool {
     let t: Vec<f64> = series.times_s();
     let v: Vec<f64> = series.values();
@@ -247,10 +339,17 @@ pub fn scan_each(
         }
         s.advance(i);
         votes.clear();
-        if s.judged(i) {
+        let judged = s.judged(i);
+        if judged {
             votes.extend(enabled.iter().map(|&a| (a, s.vote(a, i))));
         }
-        visit(i, &votes);
+        visit(
+            i,
+            ScannedPoint {
+                votes: &votes,
+                new_extreme: judged && s.new_extreme(i),
+            },
+        );
     }
     true
 }
@@ -429,6 +528,21 @@ impl<'a> Scanner<'a> {
         self.since_rebuild = 0;
     }
 
+    /// True when point `i` lies beyond the range of the window's other
+    /// values by more than [`EXTREME_MARGIN`] of it.
+    fn new_extreme(&self, i: usize) -> bool {
+        let n = self.order.len();
+        if n < 2 {
+            return false;
+        }
+        let x = self.v[i];
+        let (min, max) = (self.order.kth(0), self.order.kth(n - 1));
+        let lo = if x <= min { self.order.kth(1) } else { min };
+        let hi = if x >= max { self.order.kth(n - 2) } else { max };
+        let margin = EXTREME_MARGIN * (hi - lo);
+        x > hi + margin || x < lo - margin
+    }
+
     /// True when the pre-checks let the algorithms judge point `i`.
     fn judged(&self, i: usize) -> bool {
         let len = i + 1 - self.a;
@@ -523,7 +637,8 @@ impl<'a> Scanner<'a> {
 /// below its threshold, `(statistic / threshold)² / 2` for the tests that
 /// compare a statistic with a threshold (0 for histogram_bins and ks_test).
 /// So all nine voting gives 1, six of nine at least 2/3, and near misses
-/// count a little. The anomaly score is the strength made novel ([`novelty`]).
+/// count a little. The anomaly score weighs it by its rarity
+/// ([`rare_strengths`]), gives new extremes 1 and makes it novel ([`novelty`]).
 pub fn strength(votes: &[(Algorithm, Vote)], enabled: usize) -> f64 {
     if votes.is_empty() || enabled == 0 {
         return 0.0;
@@ -716,6 +831,54 @@ mod tests {
             &twice.score[520..523],
             &twice.score[400..403]
         );
+    }
+
+    #[test]
+    fn routine_spikes_fade_and_a_new_extreme_scores_full() {
+        // A spike to 16 every 97 minutes, then one to 40.
+        let points: Vec<(i64, Option<f64>)> = (0..3000)
+            .map(|i| {
+                let v = match i {
+                    2500 => 40.0,
+                    _ if i % 97 == 50 => 16.0,
+                    _ => 10.0 + ((i * 37) % 11) as f64 / 10.0,
+                };
+                (i * 60_000_000, Some(v))
+            })
+            .collect();
+        let out = scan(
+            &Series::new("spiky", points),
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(1440),
+            &|| false,
+        )
+        .unwrap();
+        let routine: Vec<usize> = (1000..2500).filter(|i| i % 97 == 50).collect();
+        let mut routine: Vec<f32> = routine.iter().map(|&i| out.score[i]).collect();
+        let new_extreme = out.score[2500];
+        assert!(
+            routine.iter().all(|&x| x < new_extreme),
+            "{routine:?} {new_extreme}"
+        );
+        assert!(new_extreme > 0.7, "{new_extreme}");
+        routine.sort_by(f32::total_cmp);
+        assert!(routine[routine.len() / 2] < 0.1, "{routine:?}");
+    }
+
+    #[test]
+    fn strength_keeps_what_is_rare_in_its_series() {
+        let mut strengths = vec![None, Some(0.2)];
+        strengths.extend(std::iter::repeat_n(Some(0.5), 50));
+        strengths.push(Some(0.9));
+        let rare = rare_strengths(&strengths);
+        assert_eq!(rare[0], 0.0, "no strength, nothing kept");
+        assert_eq!(rare[1], 0.2, "the first judged point has no history");
+        assert_eq!(rare[2], 0.5, "stronger than everything before");
+        // The second 0.5: all of the two earlier points... one of them was as strong.
+        assert!((rare[3] - 0.5 * (-RARITY / 2.0).exp()).abs() < 1e-12);
+        assert!(rare[4..52].iter().all(|&x| x < 1e-9), "routine");
+        assert_eq!(rare[52], 0.9, "never reached before");
     }
 
     #[test]

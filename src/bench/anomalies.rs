@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::anomaly::Settings;
 use crate::anomaly::ensemble::{Algorithm, judge};
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_corpus};
-use crate::anomaly::scan::{ScanWindow, scan};
+use crate::anomaly::scan::{ScanWindow, anomaly_score, novelty, scan, scan_parts};
 use crate::anomaly::series::Series;
 
 /// A generated series of `n` points `step_s` apart: a slow wave, noise from a
@@ -114,6 +114,24 @@ fn skyline_nab_detector(s: &Series) -> Vec<f64> {
             }
         })
         .collect()
+}
+
+/// The anomaly score without each of its parts, for the figures that show
+/// what each contributes: new extremes alone (every judged point's strength
+/// 0), the votes' strength alone (no new extremes), and that strength not
+/// weighed by rarity (each point's strength made novel as it is).
+fn ablations(s: &Series, settings: &Settings, window: ScanWindow) -> [Vec<f64>; 3] {
+    let parts = scan_parts(s, settings, &Algorithm::ALL, window, &|| false).unwrap_or_default();
+    let judged_zero: Vec<Option<f64>> = parts.strengths.iter().map(|x| x.map(|_| 0.0)).collect();
+    let no_extremes = vec![false; parts.extremes.len()];
+    let plain: Vec<f64> = parts.strengths.iter().map(|x| x.unwrap_or(0.0)).collect();
+    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
+    let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
+    [
+        widen(anomaly_score(s, settings, &judged_zero, &parts.extremes)),
+        widen(anomaly_score(s, settings, &parts.strengths, &no_extremes)),
+        widen(novelty(&s.points, &plain, horizon_us)),
+    ]
 }
 
 /// Times `f` over `rounds` and returns the median.
@@ -228,21 +246,17 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
                 scores: scanned.score.iter().map(|&x| f64::from(x)).collect(),
                 windows: windows.clone(),
             };
-            let baseline = ScoredFile {
-                scores: skyline_nab_detector(&s),
-                ..file.clone()
-            };
-            Ok((file, baseline))
+            Ok((file, s))
         })
         .collect();
     let scan_time = scanning.elapsed();
     let mut baselines = Vec::new();
     for f in scanned {
         match f {
-            Ok((f, baseline)) => {
+            Ok((f, s)) => {
                 rows += f.times.len();
+                baselines.push((f.clone(), s));
                 files.push(f);
-                baselines.push(baseline);
             }
             Err(e) => failed.push(e),
         }
@@ -272,11 +286,35 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
             p.name, s.normalised, s.threshold, s.detected_windows, s.windows, s.false_positives
         );
     }
-    let b = score_corpus(&baselines, &PROFILES[0]);
-    let _ = writeln!(
-        out,
-        "the same ensemble as Skyline's NAB detector uses it (seven algorithms, consensus 5, all history, 12-hour expiry), standard profile: {:.1} ({} of {} windows detected, {} false positives)",
-        b.normalised, b.detected_windows, b.windows, b.false_positives
-    );
+    // The other detectors and the score's parts, scored on the same files.
+    let baselines: Vec<Vec<ScoredFile>> = baselines
+        .into_par_iter()
+        .map(|(file, s)| {
+            let mut others = vec![skyline_nab_detector(&s)];
+            others.extend(ablations(&s, &settings, window));
+            others
+                .into_iter()
+                .map(|scores| ScoredFile {
+                    scores,
+                    ..file.clone()
+                })
+                .collect()
+        })
+        .collect();
+    let labels = [
+        "the same ensemble as Skyline's NAB detector uses it (seven algorithms, consensus 5, all history, 12-hour expiry)",
+        "the score's parts alone: new extremes only",
+        "the score's parts alone: the votes' strength only (weighed by rarity)",
+        "the score's parts alone: the votes' strength only (not weighed by rarity)",
+    ];
+    for (k, label) in labels.iter().enumerate() {
+        let variant: Vec<ScoredFile> = baselines.iter().map(|o| o[k].clone()).collect();
+        let b = score_corpus(&variant, &PROFILES[0]);
+        let _ = writeln!(
+            out,
+            "{label}, standard profile: {:.1} ({} of {} windows detected, {} false positives)",
+            b.normalised, b.detected_windows, b.windows, b.false_positives
+        );
+    }
     Ok(out)
 }
