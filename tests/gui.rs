@@ -1006,6 +1006,7 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
         .pick(2500);
     steps(&mut h, 2);
     h.get_by_label("Point at 2023-11-16T15:53:20Z");
+    h.get_by_label_contains("(a new extreme of its window)");
     h.get_by_label_contains("With this point last: anomalous");
 
     // Switching an algorithm off reruns with eight, and is stored.

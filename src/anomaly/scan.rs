@@ -81,6 +81,9 @@ pub struct Scan {
     /// of its window ([`ScannedPoint::new_extreme`]), then damped by what
     /// came shortly before ([`novelty`]).
     pub score: Vec<f32>,
+    /// Whether each point is a new extreme of its window
+    /// ([`ScannedPoint::new_extreme`]).
+    pub new_extreme: Vec<bool>,
 }
 
 impl Scan {
@@ -191,6 +194,7 @@ pub fn scan(
     Some(Scan {
         score: anomaly_score(series, settings, &parts.strengths, &parts.extremes),
         votes: parts.votes,
+        new_extreme: parts.extremes,
     })
 }
 
@@ -307,16 +311,17 @@ pub fn novelty(points: &[(i64, f64)], strengths: &[f64], horizon_us: i64) -> Vec
 pub struct ScannedPoint<'v> {
     /// The enabled algorithms' votes (none when a pre-check decided).
     pub votes: &'v [(Algorithm, Vote)],
-    /// The value is a new extreme of its window: more than [`EXTREME_MARGIN`]
-    /// of the range of the window's other values above their maximum or
-    /// below their minimum (any change of a window that held one value).
-    /// Only judged points are new extremes.
+    /// The value is a new extreme of its window: above every other value
+    /// of the window or below every one (any change of a window that held
+    /// one value), and not where the window's trend line leads
+    /// ([`TREND_EXPLAINED`]). Only judged points are new extremes.
     pub new_extreme: bool,
 }
 
-/// How far beyond the range of the window's other values a new extreme
-/// lies, as a fraction of that range.
-pub const EXTREME_MARGIN: f64 = 0.01;
+/// A new extreme whose distance from the window's trend line is at most this
+/// fraction of least_squares' threshold (3 standard deviations of the
+/// line's residuals), one standard deviation, is where the trend leads.
+pub const TREND_EXPLAINED: f64 = 1.0 / 3.0;
 
 /// The scan behind [`scan`]: calls `visit` with every point's index and what
 /// the scan saw there. Returns false when `stop` ended it early.
@@ -528,19 +533,25 @@ impl<'a> Scanner<'a> {
         self.since_rebuild = 0;
     }
 
-    /// True when point `i` lies beyond the range of the window's other
-    /// values by more than [`EXTREME_MARGIN`] of it.
-    fn new_extreme(&self, i: usize) -> bool {
+    /// True when point `i` is above every other value of the window or below
+    /// every one, and the window's trend does not lead there: least_squares'
+    /// statistic (the last three points' mean distance from the window's
+    /// straight-line fit) is above [`TREND_EXPLAINED`] of its threshold (one
+    /// standard deviation of the fit's residuals), so a series that climbs
+    /// steadily does not set a new extreme at every step.
+    fn new_extreme(&mut self, i: usize) -> bool {
         let n = self.order.len();
-        if n < 2 {
+        if n < 3 {
             return false;
         }
         let x = self.v[i];
-        let (min, max) = (self.order.kth(0), self.order.kth(n - 1));
-        let lo = if x <= min { self.order.kth(1) } else { min };
-        let hi = if x >= max { self.order.kth(n - 2) } else { max };
-        let margin = EXTREME_MARGIN * (hi - lo);
-        x > hi + margin || x < lo - margin
+        let above = x >= self.order.kth(n - 1) && x > self.order.kth(n - 2);
+        let below = x <= self.order.kth(0) && x < self.order.kth(1);
+        if !(above || below) {
+            return false;
+        }
+        let trend = self.vote(Algorithm::LeastSquares, i);
+        trend.statistic > TREND_EXPLAINED * trend.threshold
     }
 
     /// True when the pre-checks let the algorithms judge point `i`.
@@ -864,6 +875,43 @@ mod tests {
         assert!(new_extreme > 0.7, "{new_extreme}");
         routine.sort_by(f32::total_cmp);
         assert!(routine[routine.len() / 2] < 0.1, "{routine:?}");
+    }
+
+    #[test]
+    fn a_steady_climb_sets_no_new_extremes_and_a_jump_off_it_does() {
+        // Climbing 0.1 a minute with noise of ±0.5, then a jump of 20.
+        let points: Vec<(i64, Option<f64>)> = (0..3000)
+            .map(|i| {
+                let noise = ((i * 37) % 11) as f64 / 10.0 - 0.5;
+                let jump = if i == 2500 { 20.0 } else { 0.0 };
+                (i * 60_000_000, Some(0.1 * i as f64 + noise + jump))
+            })
+            .collect();
+        let series = Series::new("climb", points);
+        let out = scan(
+            &series,
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(1440),
+            &|| false,
+        )
+        .unwrap();
+        let extremes: Vec<usize> = (0..3000).filter(|&i| out.new_extreme[i]).collect();
+        assert_eq!(extremes, vec![2500]);
+        assert!(out.score[2500] > 0.9, "{}", out.score[2500]);
+        // Beyond the range every few points, but where the trend leads.
+        let (t, v) = (series.times_s(), series.values());
+        let settings = Settings::default();
+        let mut s = Scanner::new(&t, &v, &settings, ScanWindow::Points(1440));
+        let mut beyond_range = 0;
+        for (i, &x) in v.iter().enumerate().take(2500) {
+            s.advance(i);
+            let n = s.order.len();
+            if n > 2 && x > s.order.kth(n - 2) {
+                beyond_range += 1;
+            }
+        }
+        assert!(beyond_range > 50, "{beyond_range}");
     }
 
     #[test]

@@ -334,9 +334,16 @@ fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
     };
     ui.separator();
     ui.strong(format!("Point at {}", crate::time::iso_time(t)));
+    let extreme = scanned.scan.new_extreme.get(picked.index) == Some(&true);
     ui.label(format!(
-        "value {v}; scan: {} votes, score {:.3}",
-        scanned.scan.votes[picked.index], scanned.scan.score[picked.index]
+        "value {v}; scan: {} votes, score {:.3}{}",
+        scanned.scan.votes[picked.index],
+        scanned.scan.score[picked.index],
+        if extreme {
+            " (a new extreme of its window)"
+        } else {
+            ""
+        }
     ));
     if picked.judgement.votes.is_empty() {
         ui.label(format!(
