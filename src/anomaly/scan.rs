@@ -678,6 +678,18 @@ mod tests {
     use super::*;
     use crate::anomaly::ensemble::{Outcome, judge};
 
+    /// The scan of `series` by all nine algorithms over a window of `points`.
+    fn scan_all(series: &Series, points: usize) -> Scan {
+        scan(
+            series,
+            &Settings::default(),
+            &Algorithm::ALL,
+            ScanWindow::Points(points),
+            &|| false,
+        )
+        .unwrap()
+    }
+
     fn nab_series(file: &str) -> Series {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/data/nab")
@@ -795,14 +807,7 @@ mod tests {
             p.1 = Some(40.0 + k as f64);
         }
         let s = Series::new("spike", points);
-        let out = scan(
-            &s,
-            &Settings::default(),
-            &Algorithm::ALL,
-            ScanWindow::Points(300),
-            &|| false,
-        )
-        .unwrap();
+        let out = scan_all(&s, 300);
         assert_eq!(out.votes.len(), 600);
         assert!(out.votes[..99].iter().all(|&v| v == 0), "too short");
         let flagged: Vec<usize> = out.anomalous(6).collect();
@@ -827,14 +832,7 @@ mod tests {
         for (k, p) in points.iter_mut().enumerate().skip(520).take(3) {
             p.1 = Some(40.0 + k as f64 - 120.0);
         }
-        let twice = scan(
-            &Series::new("twice", points),
-            &Settings::default(),
-            &Algorithm::ALL,
-            ScanWindow::Points(300),
-            &|| false,
-        )
-        .unwrap();
+        let twice = scan_all(&Series::new("twice", points), 300);
         assert!(twice.votes[522] >= 6, "still voted anomalous");
         assert!(
             peak(&twice.score, 520) < 0.5 * peak(&twice.score, 400),
@@ -857,14 +855,7 @@ mod tests {
                 (i * 60_000_000, Some(v))
             })
             .collect();
-        let out = scan(
-            &Series::new("spiky", points),
-            &Settings::default(),
-            &Algorithm::ALL,
-            ScanWindow::Points(1440),
-            &|| false,
-        )
-        .unwrap();
+        let out = scan_all(&Series::new("spiky", points), 1440);
         let routine: Vec<usize> = (1000..2500).filter(|i| i % 97 == 50).collect();
         let mut routine: Vec<f32> = routine.iter().map(|&i| out.score[i]).collect();
         let new_extreme = out.score[2500];
@@ -888,14 +879,7 @@ mod tests {
             })
             .collect();
         let series = Series::new("climb", points);
-        let out = scan(
-            &series,
-            &Settings::default(),
-            &Algorithm::ALL,
-            ScanWindow::Points(1440),
-            &|| false,
-        )
-        .unwrap();
+        let out = scan_all(&series, 1440);
         let extremes: Vec<usize> = (0..3000).filter(|&i| out.new_extreme[i]).collect();
         assert_eq!(extremes, vec![2500]);
         assert!(out.score[2500] > 0.9, "{}", out.score[2500]);
