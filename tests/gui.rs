@@ -1031,6 +1031,20 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
 }
 
 #[test]
+fn segscopes_own_points_are_polled_whatever_tab_is_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _db) = series_opened(dir.path());
+    assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
+    wait_until(&mut h, "segscope's points polled", |app| {
+        app.doc().is_some_and(|d| {
+            d.monitor.reading("segscope/queue").is_some()
+                && d.monitor.reading("segscope/memory").is_some()
+        })
+    });
+    assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
+}
+
+#[test]
 fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, db) = series_opened(dir.path());

@@ -290,6 +290,11 @@ impl MonitorPanel {
         self.monitor.as_ref().map_or(Level::None, Monitor::worst)
     }
 
+    /// True once the tree exists (after the document's first analysis).
+    pub fn has_tree(&self) -> bool {
+        self.monitor.is_some()
+    }
+
     /// The reading of the point at `path`, once it is set or polled.
     pub fn reading(&self, path: &str) -> Option<&Reading> {
         self.monitor.as_ref()?.reading(path)
@@ -332,9 +337,6 @@ impl MonitorPanel {
                 };
             }
         });
-        // segscope's own points are polled; show their new values.
-        ui.ctx()
-            .request_repaint_after(crate::monitor::health::POLL_EVERY);
         if let Some(editor) = &mut self.rules
             && editor.ui(ui, db)
         {

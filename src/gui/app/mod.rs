@@ -491,6 +491,23 @@ impl SegscopeApp {
         }
     }
 
+    /// Polls every document's monitor tree (segscope's own points), whatever
+    /// tab is shown, so their ages stay true and a point getting worse gives
+    /// a notice at once; keeps frames coming while a tree has points to poll.
+    fn poll_monitors(&mut self, ctx: &egui::Context) {
+        let db = self.jobs.db().clone();
+        let mut polled = false;
+        for (_, doc) in &mut self.docs {
+            polled |= doc.monitor.has_tree();
+            if let Some(notice) = doc.monitor.tick(&db) {
+                self.notes.warn(notice);
+            }
+        }
+        if polled {
+            ctx.request_repaint_after(crate::monitor::health::POLL_EVERY);
+        }
+    }
+
     /// The open of document `id` has finished: `Some(previous active)` when
     /// it was the open in progress.
     fn take_opening(&mut self, id: u64) -> Option<Option<u64>> {
@@ -1023,6 +1040,7 @@ impl eframe::App for SegscopeApp {
             .frame_start(ctx, self.is_scanning(), frame.info().cpu_usage);
         self.drain_documents();
         self.watch_documents();
+        self.poll_monitors(ctx);
         if self.docs.iter().any(|(_, d)| d.is_busy()) {
             // Keep the progress moving even between events.
             ctx.request_repaint_after(Duration::from_millis(100));

@@ -302,12 +302,7 @@ impl SegscopeApp {
             return;
         }
         if tab == BottomTab::Monitor {
-            let notice = doc.monitor.tick(&db);
             let action = doc.monitor.ui(ui, &db);
-            if let Some(notice) = notice {
-                self.notes.warn(notice);
-            }
-            let Some(doc) = self.doc_mut() else { return };
             match action {
                 Some(MonitorAction::Hour(iv)) => {
                     doc.time.navigate(iv.start_us as f64, iv.end_us as f64);
