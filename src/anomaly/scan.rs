@@ -194,7 +194,7 @@ pub fn scan(
     Some(Scan {
         score: anomaly_score(series, settings, &parts.strengths, &parts.extremes),
         votes: parts.votes,
-        new_extreme: parts.extremes,
+        new_extreme: parts.extremes.iter().map(Option::is_some).collect(),
     })
 }
 
@@ -205,9 +205,9 @@ pub struct ScanParts {
     pub votes: Vec<u8>,
     /// The [`strength`] of the votes; none when a pre-check decided.
     pub strengths: Vec<Option<f64>>,
-    /// Whether the point is a new extreme of its window
-    /// ([`ScannedPoint::new_extreme`]).
-    pub extremes: Vec<bool>,
+    /// For a new extreme of its window, how far beyond the window's other
+    /// values it lies ([`ScannedPoint::new_extreme`]).
+    pub extremes: Vec<Option<f64>>,
 }
 
 /// The scan behind [`scan`], before the score is made: votes, strengths
@@ -236,21 +236,22 @@ pub fn scan_parts(
 }
 
 /// The anomaly score of every point of `series` from its [`strength`] (none
-/// when a pre-check decided) and whether it is a new extreme of its window:
-/// the strength weighed by its rarity ([`rare_strengths`]), 1 for a new
-/// extreme, made novel ([`novelty`]) over half of FULL_DURATION.
+/// when a pre-check decided) and, for a new extreme of its window, how far
+/// beyond the window's other values it lies: the strength weighed by its
+/// rarity ([`rare_strengths`]), 1 for a new extreme, made novel
+/// ([`novelty`]) over half of FULL_DURATION.
 pub fn anomaly_score(
     series: &Series,
     settings: &Settings,
     strengths: &[Option<f64>],
-    extremes: &[bool],
+    extremes: &[Option<f64>],
 ) -> Vec<f32> {
     let mut alert = rare_strengths(strengths);
-    for (a, _) in alert.iter_mut().zip(extremes).filter(|(_, e)| **e) {
+    for (a, _) in alert.iter_mut().zip(extremes).filter(|(_, e)| e.is_some()) {
         *a = 1.0;
     }
     let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
-    novelty(&series.points, &alert, horizon_us)
+    novelty(&series.points, &alert, extremes, horizon_us)
 }
 
 /// How routine strength fades: a point keeps `exp(-RARITY f)` of its
@@ -280,28 +281,77 @@ pub fn rare_strengths(strengths: &[Option<f64>]) -> Vec<f64> {
         .collect()
 }
 
+/// A new extreme lying this many times farther beyond its window's other
+/// values than the farthest new extreme shortly before it is news again:
+/// a spike far past the modest new high an hour earlier alerts anew.
+pub const ESCALATION: f64 = 4.0;
+
+/// The largest of some values over a sliding time horizon.
+struct HorizonMax {
+    horizon_us: i64,
+    /// A decreasing run of (time, value) inside the horizon.
+    recent: std::collections::VecDeque<(i64, f64)>,
+}
+
+impl HorizonMax {
+    fn new(horizon_us: i64) -> Self {
+        HorizonMax {
+            horizon_us,
+            recent: std::collections::VecDeque::new(),
+        }
+    }
+
+    /// The largest value pushed within the horizon before `t` (0 if none).
+    fn before(&mut self, t: i64) -> f64 {
+        while self
+            .recent
+            .front()
+            .is_some_and(|&(tj, _)| tj <= t - self.horizon_us)
+        {
+            self.recent.pop_front();
+        }
+        self.recent.front().map_or(0.0, |&(_, x)| x)
+    }
+
+    fn push(&mut self, t: i64, x: f64) {
+        while self.recent.back().is_some_and(|&(_, y)| y <= x) {
+            self.recent.pop_back();
+        }
+        self.recent.push_back((t, x));
+    }
+}
+
 /// The anomaly score from each point's strength: the strength times
 /// `sqrt(1 - m)`, m the highest strength of the points in the `horizon_us`
 /// before it. A point as strong as one shortly before it adds little: an
 /// incident alerts once, at its start, instead of at every point of it.
-pub fn novelty(points: &[(i64, f64)], strengths: &[f64], horizon_us: i64) -> Vec<f32> {
+/// A new extreme (`extremes`, how far beyond its window it lies) is damped
+/// by `m` times `min(1, ESCALATION e / x)` instead, e the farthest new
+/// extreme in the horizon and x its own distance ([`ESCALATION`]).
+pub fn novelty(
+    points: &[(i64, f64)],
+    strengths: &[f64],
+    extremes: &[Option<f64>],
+    horizon_us: i64,
+) -> Vec<f32> {
+    let mut strongest = HorizonMax::new(horizon_us);
+    let mut farthest = HorizonMax::new(horizon_us);
     let mut out = Vec::with_capacity(strengths.len());
-    // Indices of a decreasing run of strengths inside the horizon.
-    let mut recent: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     for (i, &x) in strengths.iter().enumerate() {
         let t = points[i].0;
-        while recent
-            .front()
-            .is_some_and(|&j| points[j].0 <= t - horizon_us)
-        {
-            recent.pop_front();
+        let m = strongest.before(t);
+        let earlier = farthest.before(t);
+        let extreme = extremes.get(i).copied().flatten();
+        let damp = match extreme {
+            // NaN (two changes of a flat window) counts as no further.
+            Some(e) if earlier > 0.0 => m * (ESCALATION * earlier / e).min(1.0),
+            _ => m,
+        };
+        out.push((x * (1.0 - damp).max(0.0).sqrt()).clamp(0.0, 1.0) as f32);
+        strongest.push(t, x);
+        if let Some(e) = extreme {
+            farthest.push(t, e);
         }
-        let m = recent.front().map_or(0.0, |&j| strengths[j]);
-        out.push((x * (1.0 - m).max(0.0).sqrt()).clamp(0.0, 1.0) as f32);
-        while recent.back().is_some_and(|&j| strengths[j] <= x) {
-            recent.pop_back();
-        }
-        recent.push_back(i);
     }
     out
 }
@@ -311,11 +361,12 @@ pub fn novelty(points: &[(i64, f64)], strengths: &[f64], horizon_us: i64) -> Vec
 pub struct ScannedPoint<'v> {
     /// The enabled algorithms' votes (none when a pre-check decided).
     pub votes: &'v [(Algorithm, Vote)],
-    /// The value is a new extreme of its window: above every other value
-    /// of the window or below every one (any change of a window that held
-    /// one value), and not where the window's trend line leads
-    /// ([`TREND_EXPLAINED`]). Only judged points are new extremes.
-    pub new_extreme: bool,
+    /// For a new extreme of its window, how far beyond the window's other
+    /// values it lies, as a fraction of their range (infinite when they all
+    /// were one value). A new extreme is above every other value of the
+    /// window or below every one, and not where the window's trend line
+    /// leads ([`TREND_EXPLAINED`]). Only judged points are new extremes.
+    pub new_extreme: Option<f64>,
 }
 
 /// A new extreme whose distance from the window's trend line is at most this
@@ -352,7 +403,7 @@ pub fn scan_each(
             i,
             ScannedPoint {
                 votes: &votes,
-                new_extreme: judged && s.new_extreme(i),
+                new_extreme: if judged { s.new_extreme(i) } else { None },
             },
         );
     }
@@ -533,25 +584,37 @@ impl<'a> Scanner<'a> {
         self.since_rebuild = 0;
     }
 
-    /// True when point `i` is above every other value of the window or below
-    /// every one, and the window's trend does not lead there: least_squares'
-    /// statistic (the last three points' mean distance from the window's
-    /// straight-line fit) is above [`TREND_EXPLAINED`] of its threshold (one
-    /// standard deviation of the fit's residuals), so a series that climbs
-    /// steadily does not set a new extreme at every step.
-    fn new_extreme(&mut self, i: usize) -> bool {
+    /// When point `i` is above every other value of the window or below
+    /// every one, and the window's trend does not lead there (least_squares'
+    /// statistic, the last three points' mean distance from the window's
+    /// straight-line fit, above [`TREND_EXPLAINED`] of its threshold: one
+    /// standard deviation of the fit's residuals, so a series that climbs
+    /// steadily does not set a new extreme at every step): how far beyond
+    /// the others it lies, as a fraction of their range.
+    fn new_extreme(&mut self, i: usize) -> Option<f64> {
         let n = self.order.len();
         if n < 3 {
-            return false;
+            return None;
         }
         let x = self.v[i];
-        let above = x >= self.order.kth(n - 1) && x > self.order.kth(n - 2);
-        let below = x <= self.order.kth(0) && x < self.order.kth(1);
-        if !(above || below) {
-            return false;
-        }
+        let (lo, hi) = if x >= self.order.kth(n - 1) && x > self.order.kth(n - 2) {
+            (self.order.kth(0), self.order.kth(n - 2))
+        } else if x <= self.order.kth(0) && x < self.order.kth(1) {
+            (self.order.kth(1), self.order.kth(n - 1))
+        } else {
+            return None;
+        };
         let trend = self.vote(Algorithm::LeastSquares, i);
-        trend.statistic > TREND_EXPLAINED * trend.threshold
+        let off_trend = trend.statistic > TREND_EXPLAINED * trend.threshold;
+        if !off_trend {
+            return None;
+        }
+        let beyond = (x - hi).max(lo - x);
+        Some(if hi > lo {
+            beyond / (hi - lo)
+        } else {
+            f64::INFINITY
+        })
     }
 
     /// True when the pre-checks let the algorithms judge point `i`.
@@ -899,6 +962,30 @@ mod tests {
     }
 
     #[test]
+    fn a_spike_far_past_a_recent_new_high_alerts_again() {
+        let points: Vec<(i64, Option<f64>)> = (0..2400)
+            .map(|i| {
+                let v = match i {
+                    1800 => 13.0,
+                    1850 => 13.5,
+                    1900 => 100.0,
+                    _ => 10.0 + ((i * 37) % 11) as f64 / 10.0,
+                };
+                (i * 60_000_000, Some(v))
+            })
+            .collect();
+        let out = scan_all(&Series::new("escalating", points), 1440);
+        assert!(out.new_extreme[1800] && out.new_extreme[1850] && out.new_extreme[1900]);
+        assert!(out.score[1800] > 0.9, "{}", out.score[1800]);
+        assert!(
+            out.score[1850] < 0.1,
+            "a little higher again: {}",
+            out.score[1850]
+        );
+        assert!(out.score[1900] > 0.8, "far higher: {}", out.score[1900]);
+    }
+
+    #[test]
     fn strength_keeps_what_is_rare_in_its_series() {
         let mut strengths = vec![None, Some(0.2)];
         strengths.extend(std::iter::repeat_n(Some(0.5), 50));
@@ -916,7 +1003,7 @@ mod tests {
     #[test]
     fn novelty_damps_what_follows_a_strong_point_within_the_horizon() {
         let points: Vec<(i64, f64)> = (0..6).map(|i| (i * 10, 0.0)).collect();
-        let s = novelty(&points, &[0.2, 0.9, 0.9, 0.1, 0.5, 0.8], 25);
+        let s = novelty(&points, &[0.2, 0.9, 0.9, 0.1, 0.5, 0.8], &[], 25);
         let expect = [
             0.2,
             0.9 * 0.8f64.sqrt(),

@@ -123,14 +123,14 @@ fn skyline_nab_detector(s: &Series) -> Vec<f64> {
 fn ablations(s: &Series, settings: &Settings, window: ScanWindow) -> [Vec<f64>; 3] {
     let parts = scan_parts(s, settings, &Algorithm::ALL, window, &|| false).unwrap_or_default();
     let judged_zero: Vec<Option<f64>> = parts.strengths.iter().map(|x| x.map(|_| 0.0)).collect();
-    let no_extremes = vec![false; parts.extremes.len()];
+    let no_extremes = vec![None; parts.extremes.len()];
     let plain: Vec<f64> = parts.strengths.iter().map(|x| x.unwrap_or(0.0)).collect();
     let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
     let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
     [
         widen(anomaly_score(s, settings, &judged_zero, &parts.extremes)),
         widen(anomaly_score(s, settings, &parts.strengths, &no_extremes)),
-        widen(novelty(&s.points, &plain, horizon_us)),
+        widen(novelty(&s.points, &plain, &no_extremes, horizon_us)),
     ]
 }
 
