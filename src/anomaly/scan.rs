@@ -863,13 +863,7 @@ mod tests {
 
     #[test]
     fn a_spike_scores_high_and_quiet_points_low() {
-        let mut points: Vec<(i64, Option<f64>)> = (0..600)
-            .map(|i| (i * 60_000_000, Some(10.0 + ((i * 37) % 11) as f64 / 10.0)))
-            .collect();
-        for (k, p) in points.iter_mut().enumerate().skip(400).take(3) {
-            p.1 = Some(40.0 + k as f64);
-        }
-        let s = Series::new("spike", points);
+        let s = minutes(600, |i| (400..403).contains(&i).then_some(40.0 + i as f64));
         let out = scan_all(&s, 300);
         assert_eq!(out.votes.len(), 600);
         assert!(out.votes[..99].iter().all(|&v| v == 0), "too short");
@@ -905,20 +899,27 @@ mod tests {
         );
     }
 
+    /// `n` one-minute points between 10 and 11 in a fixed jagged pattern,
+    /// except where `event` gives a value.
+    fn minutes(n: i64, event: impl Fn(i64) -> Option<f64>) -> Series {
+        Series::new(
+            "minutes",
+            (0..n).map(|i| {
+                let quiet = 10.0 + ((i * 37) % 11) as f64 / 10.0;
+                (i * 60_000_000, Some(event(i).unwrap_or(quiet)))
+            }),
+        )
+    }
+
     #[test]
     fn routine_spikes_fade_and_a_new_extreme_scores_full() {
         // A spike to 16 every 97 minutes, then one to 40.
-        let points: Vec<(i64, Option<f64>)> = (0..3000)
-            .map(|i| {
-                let v = match i {
-                    2500 => 40.0,
-                    _ if i % 97 == 50 => 16.0,
-                    _ => 10.0 + ((i * 37) % 11) as f64 / 10.0,
-                };
-                (i * 60_000_000, Some(v))
-            })
-            .collect();
-        let out = scan_all(&Series::new("spiky", points), 1440);
+        let series = minutes(3000, |i| match i {
+            2500 => Some(40.0),
+            _ if i % 97 == 50 => Some(16.0),
+            _ => None,
+        });
+        let out = scan_all(&series, 1440);
         let routine: Vec<usize> = (1000..2500).filter(|i| i % 97 == 50).collect();
         let mut routine: Vec<f32> = routine.iter().map(|&i| out.score[i]).collect();
         let new_extreme = out.score[2500];
@@ -963,18 +964,13 @@ mod tests {
 
     #[test]
     fn a_spike_far_past_a_recent_new_high_alerts_again() {
-        let points: Vec<(i64, Option<f64>)> = (0..2400)
-            .map(|i| {
-                let v = match i {
-                    1800 => 13.0,
-                    1850 => 13.5,
-                    1900 => 100.0,
-                    _ => 10.0 + ((i * 37) % 11) as f64 / 10.0,
-                };
-                (i * 60_000_000, Some(v))
-            })
-            .collect();
-        let out = scan_all(&Series::new("escalating", points), 1440);
+        let series = minutes(2400, |i| match i {
+            1800 => Some(13.0),
+            1850 => Some(13.5),
+            1900 => Some(100.0),
+            _ => None,
+        });
+        let out = scan_all(&series, 1440);
         assert!(out.new_extreme[1800] && out.new_extreme[1850] && out.new_extreme[1900]);
         assert!(out.score[1800] > 0.9, "{}", out.score[1800]);
         assert!(
