@@ -250,8 +250,17 @@ pub fn anomaly_score(
     for (a, _) in alert.iter_mut().zip(extremes).filter(|(_, e)| e.is_some()) {
         *a = 1.0;
     }
-    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
-    novelty(&series.points, &alert, extremes, horizon_us)
+    novelty(
+        &series.points,
+        &alert,
+        extremes,
+        novelty_horizon_us(settings),
+    )
+}
+
+/// How far back [`novelty`] looks: half of FULL_DURATION, microseconds.
+pub fn novelty_horizon_us(settings: &Settings) -> i64 {
+    (settings.full_duration_s / 2.0 * 1e6) as i64
 }
 
 /// How routine strength fades: a point keeps `exp(-RARITY f)` of its

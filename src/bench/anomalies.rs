@@ -14,7 +14,9 @@ use rayon::prelude::*;
 use crate::anomaly::Settings;
 use crate::anomaly::ensemble::{Algorithm, judge};
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_corpus};
-use crate::anomaly::scan::{ScanWindow, anomaly_score, novelty, scan, scan_parts};
+use crate::anomaly::scan::{
+    ScanWindow, anomaly_score, novelty, novelty_horizon_us, scan, scan_parts,
+};
 use crate::anomaly::series::Series;
 
 /// A generated series of `n` points `step_s` apart: a slow wave, noise from a
@@ -125,12 +127,16 @@ fn ablations(s: &Series, settings: &Settings, window: ScanWindow) -> [Vec<f64>; 
     let judged_zero: Vec<Option<f64>> = parts.strengths.iter().map(|x| x.map(|_| 0.0)).collect();
     let no_extremes = vec![None; parts.extremes.len()];
     let plain: Vec<f64> = parts.strengths.iter().map(|x| x.unwrap_or(0.0)).collect();
-    let horizon_us = (settings.full_duration_s / 2.0 * 1e6) as i64;
     let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
     [
         widen(anomaly_score(s, settings, &judged_zero, &parts.extremes)),
         widen(anomaly_score(s, settings, &parts.strengths, &no_extremes)),
-        widen(novelty(&s.points, &plain, &no_extremes, horizon_us)),
+        widen(novelty(
+            &s.points,
+            &plain,
+            &no_extremes,
+            novelty_horizon_us(settings),
+        )),
     ]
 }
 
