@@ -495,11 +495,11 @@ impl SegscopeApp {
     /// tab is shown, so their ages stay true and a point getting worse gives
     /// a notice at once; keeps frames coming while a tree has points to poll.
     fn poll_monitors(&mut self, ctx: &egui::Context) {
-        let db = self.jobs.db().clone();
+        let db = self.jobs.db();
         let mut polled = false;
         for (_, doc) in &mut self.docs {
             polled |= doc.monitor.has_tree();
-            if let Some(notice) = doc.monitor.tick(&db) {
+            if let Some(notice) = doc.monitor.tick(db) {
                 self.notes.warn(notice);
             }
         }
