@@ -1030,17 +1030,21 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
     );
 }
 
+/// segscope's own points (queue, memory) have been polled into the active
+/// document's monitor tree.
+fn own_points_polled(app: &SegscopeApp) -> bool {
+    app.doc().is_some_and(|d| {
+        d.monitor.reading("segscope/queue").is_some()
+            && d.monitor.reading("segscope/memory").is_some()
+    })
+}
+
 #[test]
 fn segscopes_own_points_are_polled_whatever_tab_is_shown() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, _db) = series_opened(dir.path());
     assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
-    wait_until(&mut h, "segscope's points polled", |app| {
-        app.doc().is_some_and(|d| {
-            d.monitor.reading("segscope/queue").is_some()
-                && d.monitor.reading("segscope/memory").is_some()
-        })
-    });
+    wait_until(&mut h, "segscope's points polled", own_points_polled);
     assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
 }
 
@@ -1057,12 +1061,7 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     h.get_by_label("cpu  orange");
     assert!(h.query_all_by_label_contains("normal: ").count() >= 1);
     // segscope's own points are polled into the tree.
-    wait_until(&mut h, "segscope's points", |app| {
-        app.doc().is_some_and(|d| {
-            d.monitor.reading("segscope/queue").is_some()
-                && d.monitor.reading("segscope/memory").is_some()
-        })
-    });
+    wait_until(&mut h, "segscope's points", own_points_polled);
     // Folding the run's group brings them into view.
     h.query_all_by_label("-").next().unwrap().click();
     steps(&mut h, 2);

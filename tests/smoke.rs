@@ -279,14 +279,15 @@ fn real_window_opens_a_series_file_on_its_anomalies_view() {
     let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
     let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
     // segscope::gui::anomaly::plot::{ANOMALY, SCORE}
+    let score_rgb = [203, 75, 22];
     let marks = count([220, 50, 47]);
-    let score = count([203, 75, 22]);
+    let score = count(score_rgb);
     assert!(marks > 30, "the flagged points are marked ({marks} pixels)");
     assert!(score > 100, "the score band is drawn ({score} pixels)");
     let tallest = (0..img.width())
         .map(|x| {
             (0..img.height())
-                .filter(|&y| img.get_pixel(x, y).0[..3] == [203, 75, 22])
+                .filter(|&y| img.get_pixel(x, y).0[..3] == score_rgb)
                 .count()
         })
         .max()
