@@ -28,6 +28,25 @@ pub enum DetectError {
         /// The operating system's reason.
         reason: std::io::Error,
     },
+    /// Not a directory and not a regular file: a FIFO, a device or a socket,
+    /// whose reading could block for ever or never end.
+    #[error(
+        "{path} is a {what}, not a file: give an archive directory, a perf export or a series file"
+    )]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is.
+        what: &'static str,
+    },
+    /// A UTF-16 text file.
+    #[error("{path} is UTF-16 text ({kind}); segscope reads UTF-8: save it as UTF-8")]
+    Utf16 {
+        /// The path.
+        path: PathBuf,
+        /// `little-endian` or `big-endian`.
+        kind: &'static str,
+    },
     /// A file whose content is not recognised.
     #[error(
         "{0} is not a segment archive (a directory), a perf export (CSV or JSON with PartitionKey and RowKey) or a series file (CSV with a time column, Graphite or Prometheus JSON)"
@@ -35,8 +54,14 @@ pub enum DetectError {
     Unrecognised(PathBuf),
 }
 
-/// How many bytes of a file are looked at.
+/// How many bytes of a file are looked at first.
 const SNIFF: usize = 64 * 1024;
+/// How far the look goes on while the first lines are not complete (a wide
+/// CSV's header can be megabytes long).
+const SNIFF_MAX: usize = 64 * 1024 * 1024;
+/// How many lines of a CSV are looked at for a time in the first cell (a
+/// header, then rows that may start with a bad time).
+const SNIFF_LINES: usize = 20;
 
 /// Tells what `path` is from its type and its first bytes.
 pub fn detect(path: &Path) -> Result<Input, DetectError> {
@@ -48,12 +73,19 @@ pub fn detect(path: &Path) -> Result<Input, DetectError> {
     if meta.is_dir() {
         return Ok(Input::Archive(path.to_path_buf()));
     }
-    let mut head = Vec::with_capacity(SNIFF);
-    fs::File::open(path)
-        .map_err(unreadable)?
-        .take(SNIFF as u64)
-        .read_to_end(&mut head)
-        .map_err(unreadable)?;
+    if let Some(what) = special_kind(&meta) {
+        return Err(DetectError::NotRegular {
+            path: path.to_path_buf(),
+            what,
+        });
+    }
+    let head = sniff(path).map_err(unreadable)?;
+    if let Some(kind) = crate::text::utf16_kind(&head) {
+        return Err(DetectError::Utf16 {
+            path: path.to_path_buf(),
+            kind,
+        });
+    }
     let text = String::from_utf8_lossy(&head);
     let text = text.trim_start_matches('\u{feff}').trim_start();
     let csv_header = text
@@ -71,8 +103,42 @@ pub fn detect(path: &Path) -> Result<Input, DetectError> {
     }
 }
 
+/// What a file that is neither a directory nor a regular file is.
+pub fn special_kind(meta: &fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt as _;
+    let t = meta.file_type();
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_fifo() {
+        Some("FIFO (named pipe)")
+    } else if t.is_char_device() {
+        Some("character device")
+    } else if t.is_block_device() {
+        Some("block device")
+    } else if t.is_socket() {
+        Some("socket")
+    } else {
+        Some("special file")
+    }
+}
+
+/// The first bytes of a file: [`SNIFF`] bytes, or more (up to
+/// [`SNIFF_MAX`]) until they hold the first [`SNIFF_LINES`] lines.
+fn sniff(path: &Path) -> std::io::Result<Vec<u8>> {
+    let mut file = fs::File::open(path)?;
+    let mut head = Vec::with_capacity(SNIFF);
+    loop {
+        let want = if head.is_empty() { SNIFF } else { head.len() };
+        let got = (&mut file).take(want as u64).read_to_end(&mut head)?;
+        let lines = memchr::memchr_iter(b'\n', &head).count();
+        if got < want || lines >= SNIFF_LINES || head.len() >= SNIFF_MAX {
+            return Ok(head);
+        }
+    }
+}
+
 /// A series file by its first bytes: Graphite's `target`/`datapoints`,
-/// Prometheus' `resultType`, or a CSV whose first or second line starts with
+/// Prometheus' `resultType`, or a CSV one of whose first lines starts with
 /// a time and has a second cell.
 fn is_series(text: &str) -> bool {
     if text.starts_with('[') {
@@ -81,7 +147,7 @@ fn is_series(text: &str) -> bool {
     if text.starts_with('{') {
         return text.contains("\"resultType\"");
     }
-    text.lines().take(2).any(|line| {
+    text.lines().take(SNIFF_LINES).any(|line| {
         let mut cells = line.split(',');
         let first = cells.next().unwrap_or("").trim().trim_matches('"');
         cells.next().is_some() && crate::time::parse_user_time(first).is_ok()
@@ -135,5 +201,40 @@ mod tests {
             detect(&dir.path().join("missing")),
             Err(DetectError::Unreadable { .. })
         ));
+    }
+
+    #[test]
+    fn fifos_utf16_wide_headers_and_bad_first_rows() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe.csv");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid C string.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // Refused without opening it (opening a FIFO blocks until a writer comes).
+        let err = detect(&fifo).unwrap_err().to_string();
+        assert!(err.contains("FIFO"), "{err}");
+        let utf16 = dir.path().join("u.csv");
+        let bytes: Vec<u8> = "time,value\n1700000000,1\n"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        fs::write(&utf16, bytes).unwrap();
+        let err = detect(&utf16).unwrap_err().to_string();
+        assert!(err.contains("UTF-16"), "{err}");
+        // A header far longer than the first look.
+        let wide = dir.path().join("wide.csv");
+        let header: Vec<String> = (0..20_000).map(|i| format!("column_{i}")).collect();
+        let row: Vec<&str> = (0..20_000).map(|_| "1").collect();
+        fs::write(
+            &wide,
+            format!("time,{}\n1700000000,{}\n", header.join(","), row.join(",")),
+        )
+        .unwrap();
+        assert!(fs::metadata(&wide).unwrap().len() > 2 * SNIFF as u64);
+        assert_eq!(detect(&wide).unwrap(), Input::Series(wide.clone()));
+        // A bad time in the first data row.
+        let bad = dir.path().join("bad.csv");
+        fs::write(&bad, "time,value\nsoon,1\n1700000000,2\n").unwrap();
+        assert_eq!(detect(&bad).unwrap(), Input::Series(bad.clone()));
     }
 }

@@ -11,21 +11,72 @@ fn is_control(c: char) -> bool {
     c.is_control()
 }
 
+/// The most characters of one text a message shows; the rest is cut and its
+/// length said.
+pub const MAX_SHOWN_CHARS: usize = 2000;
+
 /// `s` with every control character escaped (`\n`, `\t`, `\u{1b}`, …) so it
-/// shows as one line and cannot drive a terminal.
+/// shows as one line and cannot drive a terminal; a text longer than
+/// [`MAX_SHOWN_CHARS`] is cut there, with its length in bytes said.
 pub fn shown(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_control) {
+    let cut = s.char_indices().nth(MAX_SHOWN_CHARS).map(|(i, _)| i);
+    if cut.is_none() && !s.chars().any(is_control) {
         return Cow::Borrowed(s);
     }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
+    let kept = &s[..cut.unwrap_or(s.len())];
+    let mut out = String::with_capacity(kept.len() + 48);
+    for c in kept.chars() {
         if is_control(c) {
             out.extend(c.escape_debug());
         } else {
             out.push(c);
         }
     }
+    if cut.is_some() {
+        out.push_str(&format!("… [cut: {} bytes in all]", s.len()));
+    }
     Cow::Owned(out)
+}
+
+/// `Some("little-endian" | "big-endian")` when `bytes` (a file's first bytes)
+/// look like UTF-16 text: a byte order mark, or ASCII with every other byte
+/// zero. Used to name the encoding instead of calling the file "not UTF-8".
+pub fn utf16_kind(bytes: &[u8]) -> Option<&'static str> {
+    match bytes {
+        [0xff, 0xfe, ..] => return Some("little-endian"),
+        [0xfe, 0xff, ..] => return Some("big-endian"),
+        _ => {}
+    }
+    let head = &bytes[..bytes.len().min(64) & !1];
+    if head.len() < 4 {
+        return None;
+    }
+    let zeros = |offset: usize| head.iter().skip(offset).step_by(2).all(|&b| b == 0);
+    if zeros(1) && !zeros(0) {
+        Some("little-endian")
+    } else if zeros(0) && !zeros(1) {
+        Some("big-endian")
+    } else {
+        None
+    }
+}
+
+/// `s` with every control character escaped, never cut.
+fn escape_controls(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if is_control(c) {
+                    c.escape_debug().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// A path for messages: lossy for non-UTF-8 names, control characters escaped.
@@ -43,10 +94,12 @@ pub fn spreadsheet_safe(s: &str) -> Cow<'_, str> {
     }
 }
 
-/// A CSV text cell: defused like [`spreadsheet_safe`], quoted (RFC 4180) when
-/// it holds a comma, quote or line break.
+/// A CSV text cell: control characters escaped as [`shown`] does (a raw ESC
+/// or BEL would drive the terminal of whoever `cat`s the file), defused like
+/// [`spreadsheet_safe`], quoted (RFC 4180) when it holds a comma or quote.
 pub fn csv_text(s: &str) -> String {
-    let s = spreadsheet_safe(s);
+    let s = escape_controls(s);
+    let s = spreadsheet_safe(&s);
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -95,5 +148,21 @@ mod tests {
         assert_eq!(csv_text("a,b"), "\"a,b\"");
         assert_eq!(csv_text("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_text("=1+1"), "'=1+1");
+        assert_eq!(csv_text("tvm\u{1b}[2J\u{7}"), "tvm\\u{1b}[2J\\u{7}");
+        assert_eq!(csv_text("two\nlines"), "two\\nlines");
+    }
+
+    #[test]
+    fn long_texts_are_cut_with_their_length() {
+        let long = "é".repeat(100_000);
+        let s = shown(&long);
+        assert!(s.chars().count() < MAX_SHOWN_CHARS + 50, "{}", s.len());
+        assert!(
+            s.ends_with("[cut: 200000 bytes in all]"),
+            "{}",
+            &s[s.len() - 40..]
+        );
+        let exact = "a".repeat(MAX_SHOWN_CHARS);
+        assert_eq!(shown(&exact), exact);
     }
 }

@@ -148,6 +148,51 @@ const CLEAN_DAT: &str = "NodePrepStartTime NodeId NodePrep+DockerInstall Private
 2017-06-09-09:20:40.000000 tvm-c 60.0 0 0 13.0 0.00000 0.00000 2.25000 8.50000
 ";
 
+/// A peer-to-peer seeder joining [`CLEAN`]: it pulls alpine itself, saves
+/// it, then seeds it (`torrent-start`, never a `load-start`), as cascade
+/// records a node that pulled an image in a peer-to-peer pool.
+const SEEDER: &[(&str, &str, &str, &str)] = &[
+    (
+        "1497000050.0",
+        "tvm-s",
+        "nodeprep:start",
+        "offer=UbuntuServer,sku=16.04-LTS",
+    ),
+    ("1497000110.0", "tvm-s", "nodeprep:end", ""),
+    ("1497000111.0", "tvm-s", "cascade:start", ""),
+    ("1497000112.0", "tvm-s", "cascade:pull-start", "img=alpine"),
+    (
+        "1497000120.0",
+        "tvm-s",
+        "cascade:pull-end",
+        "img=alpine,diff=8.0,size=4.1 MB",
+    ),
+    ("1497000120.0", "tvm-s", "cascade:save-start", "img=alpine"),
+    (
+        "1497000122.0",
+        "tvm-s",
+        "cascade:save-end",
+        "img=alpine,size=4100000,diff=2.0",
+    ),
+    (
+        "1497000122.5",
+        "tvm-s",
+        "cascade:torrent-start",
+        "img=alpine",
+    ),
+    (
+        "1497000125.0",
+        "tvm-s",
+        "cascade:gr-done",
+        "nglobalresources=1",
+    ),
+];
+
+/// graph.py's row for [`SEEDER`]: it skips the seed's torrent (a node without
+/// any load-start has no torrent), so the torrent total is 0.
+const SEEDER_DAT_ROW: &str =
+    "2017-06-09-09:20:50.000000 tvm-s 60.0 0 0 14.0 8.00000 2.00000 0.00000 0.00000\n";
+
 fn csv_cell(s: &str) -> String {
     if s.contains([',', '"']) {
         format!("\"{}\"", s.replace('"', "\"\""))
@@ -281,6 +326,41 @@ fn the_dat_of_a_clean_export_is_graph_py_s_in_every_form() {
     assert_eq!(summary["count"], 3);
     assert_eq!(summary["p50"], 46.388488);
     assert_eq!(summary["max"], 60.0);
+}
+
+#[test]
+fn the_dat_of_a_clean_peer_to_peer_pool_is_graph_py_s() {
+    let dir = tempfile::tempdir().unwrap();
+    let rows: Vec<(&str, &str, &str, &str)> = CLEAN.iter().chain(SEEDER).copied().collect();
+    for (name, bytes) in every_form(&rows) {
+        let file = dir.path().join(name);
+        fs::write(&file, bytes).unwrap();
+        let dat = dir.path().join(format!("{name}-dat"));
+        let out = segscope(
+            dir.path(),
+            &[
+                "perf",
+                file.to_str().unwrap(),
+                "--dat",
+                dat.to_str().unwrap(),
+                "--json",
+                "-",
+                "-q",
+            ],
+        );
+        ok(&out);
+        let written = fs::read_to_string(dat.join("acct-pool1.dat")).unwrap();
+        assert_eq!(written, format!("{CLEAN_DAT}{SEEDER_DAT_ROW}"), "{name}");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(
+            report["findings"],
+            serde_json::json!([]),
+            "{name}: a seed is no defect"
+        );
+        let nodes = report["pools"][0]["nodes"].as_array().unwrap();
+        let seeder = nodes.iter().find(|n| n["node_id"] == "tvm-s").unwrap();
+        assert_eq!(seeder["open"], serde_json::json!([]), "{name}");
+    }
 }
 
 #[test]

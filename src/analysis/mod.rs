@@ -261,7 +261,7 @@ pub fn analyse_with_cache(
     observer: &dyn ScanObserver,
     cache: Option<&dyn HourCache>,
 ) -> Result<Analysis, AnalysisError> {
-    let layout = discover(root, selection)?;
+    let mut layout = discover(root, selection)?;
     let gate = hold::gate_for(root);
     let started = AtomicUsize::new(0);
     let from_cache = AtomicUsize::new(0);
@@ -294,12 +294,21 @@ pub fn analyse_with_cache(
                 }
                 Some(CacheLookup::Miss(key)) => {
                     let summary = scan_hour(root, hour);
+                    if vanished(&hour.path) {
+                        return;
+                    }
                     if let (Some(c), Some(key)) = (cache, key) {
                         c.store(root, hour, key, &summary);
                     }
                     (summary, key)
                 }
-                None => (scan_hour(root, hour), None),
+                None => {
+                    let summary = scan_hour(root, hour);
+                    if vanished(&hour.path) {
+                        return;
+                    }
+                    (summary, None)
+                }
             };
             let n = summary.parsed_count();
             let progress = ScanProgress {
@@ -320,11 +329,40 @@ pub fn analyse_with_cache(
     }
     let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
     results.sort_unstable_by_key(|(i, _, _)| *i);
+    drop_vanished(&mut layout, &results);
     let (summaries, keys): (Vec<HourSummary>, Vec<Option<CacheKey>>) =
         results.into_iter().map(|(_, s, k)| (s, k)).unzip();
     let mut analysis = assemble_keyed(layout, summaries, keys);
     analysis.hours_from_cache = from_cache.into_inner();
     Ok(analysis)
+}
+
+/// True when an hour directory listed a moment ago is gone: it is dropped
+/// from the analysis (the next scan lists the archive again).
+fn vanished(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+}
+
+/// Removes from `layout` the hours that have no result (they vanished while
+/// scanned; `results` is sorted by hour index), each with a warning.
+fn drop_vanished<T>(layout: &mut Layout, results: &[(usize, T, Option<CacheKey>)]) {
+    if results.len() == layout.hours.len() {
+        return;
+    }
+    let mut kept = results.iter().map(|(i, _, _)| *i).peekable();
+    let hours = std::mem::take(&mut layout.hours);
+    for (index, hour) in hours.into_iter().enumerate() {
+        if kept.peek() == Some(&index) {
+            kept.next();
+            layout.hours.push(hour);
+        } else {
+            layout.warnings.push(Warning::new(
+                &layout.root,
+                &hour.path,
+                "hour directory vanished while it was scanned; left out",
+            ));
+        }
+    }
 }
 
 /// Builds the analysis from a layout and the summaries of its hours (same order
@@ -459,5 +497,48 @@ mod tests {
         let now_layer = ReusedHours::new(&third, None);
         analyse_with_cache(&root, &sel, &NoObserver, Some(&now_layer)).unwrap();
         assert!(now_layer.reused() < 3, "the directory changed a moment ago");
+    }
+
+    /// A cache that removes one hour directory when it is asked about it, as
+    /// if the directory vanished between the listing and the scan.
+    struct Vanishing(PathBuf);
+
+    impl HourCache for Vanishing {
+        fn lookup(&self, _root: &Path, hour: &HourDir) -> CacheLookup {
+            if hour.path == self.0 {
+                fs::remove_dir_all(&hour.path).unwrap();
+            }
+            CacheLookup::Miss(dir_key(&hour.path))
+        }
+        fn store(&self, _: &Path, _: &HourDir, _: CacheKey, _: &HourSummary) {}
+    }
+
+    #[test]
+    fn an_hour_that_vanishes_while_scanned_is_left_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = archive(dir.path());
+        let h6 = root.join("c/q/2024-11-09T06");
+        let cache = Vanishing(h6.clone());
+        let a =
+            analyse_with_cache(&root, &Selection::default(), &NoObserver, Some(&cache)).unwrap();
+        let hours: Vec<i64> = a.streams[0].hours.iter().map(|h| h.hour_start_us).collect();
+        assert_eq!(hours.len(), 2, "{hours:?}");
+        assert_eq!(a.known_hours.len(), 2);
+        assert!(!a.known_hours.contains_key(&h6));
+        assert!(
+            a.warnings
+                .iter()
+                .any(|w| w.path.contains("2024-11-09T06") && w.message.contains("vanished")),
+            "{:?}",
+            a.warnings
+        );
+        // The same without a cache: the hour is gone, and so is its figure.
+        let fresh = analyse(&root, &Selection::default(), &NoObserver).unwrap();
+        let streams = |a: &Analysis| {
+            let v: serde_json::Value =
+                serde_json::from_slice(&crate::export::json::to_json(a)).unwrap();
+            v["streams"].clone()
+        };
+        assert_eq!(streams(&fresh), streams(&a));
     }
 }

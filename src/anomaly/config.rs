@@ -9,6 +9,7 @@ use super::ensemble::Algorithm;
 use super::scan::ScanWindow;
 use crate::jobs::db::Db;
 use crate::jobs::settings;
+use crate::time::MAX_SECONDS;
 
 /// Everything a run needs besides its inputs.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,17 +82,23 @@ pub const KEYS: [Key; 8] = [
     },
 ];
 
-fn positive_count(text: &str) -> Result<usize, String> {
+/// The largest count a setting takes (points, distinct values): far more than
+/// any series holds, and far from where arithmetic on it could overflow.
+pub const MAX_COUNT: usize = 1_000_000_000;
+
+fn count_in(text: &str, max: usize) -> Result<usize, String> {
     match text.trim().parse::<usize>() {
-        Ok(n) if n >= 1 => Ok(n),
-        _ => Err(format!("`{text}` is not a whole number of at least 1")),
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("`{text}` is not a whole number from 1 to {max}")),
     }
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.trim().parse::<f64>() {
-        Ok(x) if x.is_finite() && x > 0.0 => Ok(x),
-        _ => Err(format!("`{text}` is not a positive number of seconds")),
+        Ok(x) if x.is_finite() && x > 0.0 && x <= MAX_SECONDS => Ok(x),
+        _ => Err(format!(
+            "`{text}` is not a number of seconds above 0 and at most {MAX_SECONDS} (a year)"
+        )),
     }
 }
 
@@ -144,13 +151,15 @@ impl AnomalyConfig {
     pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
         let s = &mut self.settings;
         match key {
-            "anomaly.consensus" => s.consensus = positive_count(text)?,
+            "anomaly.consensus" => s.consensus = count_in(text, Algorithm::ALL.len())?,
             "anomaly.algorithms" => self.enabled = parse_algorithms(text)?,
             "anomaly.full_duration_s" => s.full_duration_s = positive_seconds(text)?,
             "anomaly.stale_period_s" => s.stale_period_s = positive_seconds(text)?,
-            "anomaly.min_tolerable_length" => s.min_tolerable_length = positive_count(text)?,
-            "anomaly.max_tolerable_boredom" => s.max_tolerable_boredom = positive_count(text)?,
-            "anomaly.boredom_set_size" => s.boredom_set_size = positive_count(text)?,
+            "anomaly.min_tolerable_length" => s.min_tolerable_length = count_in(text, MAX_COUNT)?,
+            "anomaly.max_tolerable_boredom" => {
+                s.max_tolerable_boredom = count_in(text, MAX_COUNT)?;
+            }
+            "anomaly.boredom_set_size" => s.boredom_set_size = count_in(text, MAX_COUNT)?,
             "anomaly.scan_window" => self.window = ScanWindow::parse(text)?,
             _ => return Err(format!("no setting `{key}`")),
         }
@@ -158,11 +167,12 @@ impl AnomalyConfig {
     }
 
     /// Checks that the settings can run: consensus at most the number of
-    /// enabled algorithms.
+    /// enabled algorithms. The message names the settings (and the flags
+    /// that override them).
     pub fn check(&self) -> Result<(), String> {
         if self.settings.consensus > self.enabled.len() {
             return Err(format!(
-                "consensus {} is more than the {} algorithms enabled",
+                "consensus {} (setting anomaly.consensus, flag --consensus) is more than the {} algorithms enabled (setting anomaly.algorithms, flag --algorithms)",
                 self.settings.consensus,
                 self.enabled.len()
             ));

@@ -59,13 +59,78 @@ pub fn import_text(stem: &str, text: &str) -> Imported {
     }
 }
 
-/// Reads the series file at `path` (named after its stem).
-pub fn import_file(path: &Path) -> std::io::Result<Imported> {
-    let text = std::fs::read_to_string(path)?;
+/// Why a series file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportFileError {
+    /// The operating system refused.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The file is UTF-16 text, which segscope does not read.
+    #[error("it is UTF-16 text ({0}); save it as UTF-8")]
+    Utf16(&'static str),
+}
+
+/// Reads the series file at `path` (named after its stem). Lines that are
+/// not UTF-8 are located errors and the rest is read.
+pub fn import_file(path: &Path) -> Result<Imported, ImportFileError> {
+    let bytes = std::fs::read(path)?;
     let stem = path
         .file_stem()
         .map_or_else(|| "series".into(), |s| s.to_string_lossy().into_owned());
-    Ok(import_text(&stem, &text))
+    import_bytes(&stem, &bytes)
+}
+
+/// Reads `bytes` (the content of a file named `stem`) as a series file; see
+/// [`import_file`].
+pub fn import_bytes(stem: &str, bytes: &[u8]) -> Result<Imported, ImportFileError> {
+    if let Some(kind) = crate::text::utf16_kind(bytes) {
+        return Err(ImportFileError::Utf16(kind));
+    }
+    let (text, bad_lines) = utf8_lines(bytes);
+    let mut imported = import_text(stem, &text);
+    imported
+        .errors
+        .extend(bad_lines.into_iter().map(|line| ImportError {
+            line,
+            message: "not UTF-8 text; row skipped".into(),
+        }));
+    imported.errors.sort_by_key(|e| e.line);
+    Ok(imported)
+}
+
+/// The text of `bytes` with every line that is not UTF-8 left empty (line
+/// numbers kept), and those lines' numbers (from 1).
+fn utf8_lines(bytes: &[u8]) -> (std::borrow::Cow<'_, str>, Vec<usize>) {
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return (text.into(), Vec::new());
+    }
+    let mut text = String::with_capacity(bytes.len());
+    let mut bad = Vec::new();
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if i > 0 {
+            text.push('\n');
+        }
+        match std::str::from_utf8(line) {
+            Ok(l) => text.push_str(l),
+            Err(_) => bad.push(i + 1),
+        }
+    }
+    (text.into(), bad)
+}
+
+/// Whether the first row is a header: its first cell is not a time, and it
+/// names a time column (`time`, `timestamp`, …, or nothing) or some other
+/// cell is not a number. A row of numbers after a bad time is data, so its
+/// time is a located error instead of the file losing its first row.
+fn is_header(row: &csv::StringRecord) -> bool {
+    let first = row.get(0).unwrap_or("").trim();
+    if parse_user_time(first).is_ok() {
+        return false;
+    }
+    let time_name = ["", "time", "timestamp", "date", "datetime", "ts", "t"]
+        .iter()
+        .any(|n| first.trim_matches('"').eq_ignore_ascii_case(n));
+    time_name || row.iter().skip(1).any(|c| value_cell(c).is_err())
 }
 
 fn import_csv(stem: &str, text: &str) -> Imported {
@@ -75,9 +140,8 @@ fn import_csv(stem: &str, text: &str) -> Imported {
         .flexible(true)
         .from_reader(text.as_bytes());
     let mut records = reader.records().enumerate().peekable();
-    // A first row whose first cell is not a time is the header.
     let header: Option<Vec<String>> = match records.peek() {
-        Some((_, Ok(r))) if parse_user_time(r.get(0).unwrap_or("")).is_err() => {
+        Some((_, Ok(r))) if is_header(r) => {
             let names = r.iter().map(|c| c.trim().to_string()).collect();
             records.next();
             Some(names)
@@ -264,6 +328,46 @@ mod tests {
         assert_eq!(s.dropped, 2, "the empty cell and the bad number");
         let lines: Vec<usize> = got.errors.iter().map(|e| e.line).collect();
         assert_eq!(lines, vec![4, 5]);
+    }
+
+    #[test]
+    fn a_bad_first_row_and_a_bad_byte_are_located_not_fatal() {
+        // A bad time in the first data row, with and without a header.
+        for (text, line) in [
+            (
+                "timestamp,value\n2014-07-01T00:0X,1\n1404172800,2\n1404172860,3\n",
+                2,
+            ),
+            ("2014-07-01T00:0X,1\n1404172800,2\n1404172860,3\n", 1),
+        ] {
+            let got = import_text("s", text);
+            assert_eq!(got.series.len(), 1, "{text}");
+            assert_eq!(got.series[0].name, "s");
+            assert_eq!(got.series[0].points.len(), 2, "{text}");
+            let lines: Vec<usize> = got.errors.iter().map(|e| e.line).collect();
+            assert_eq!(lines, [line], "{text}");
+        }
+        let mut bytes = b"time,value\n1404172800,2\n1404172860,3".to_vec();
+        bytes.extend_from_slice(b"\xff\n1404172920,4\n");
+        let got = import_bytes("s", &bytes).unwrap();
+        assert_eq!(got.series[0].points.len(), 2);
+        assert_eq!(got.errors.len(), 1);
+        assert_eq!(got.errors[0].line, 3);
+        assert!(got.errors[0].message.contains("UTF-8"));
+    }
+
+    #[test]
+    fn utf16_is_named() {
+        let text = "time,value\n1404172800,2\n";
+        let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        let mut bom = vec![0xff, 0xfe];
+        bom.extend_from_slice(&le);
+        for (bytes, kind) in [(le, "little"), (be, "big"), (bom, "little")] {
+            let err = import_bytes("s", &bytes).unwrap_err().to_string();
+            assert!(err.contains("UTF-16") && err.contains(kind), "{err}");
+        }
+        assert_eq!(crate::text::utf16_kind(b"time,value\n"), None);
     }
 
     #[test]

@@ -174,6 +174,9 @@ fn read_input(
                 cache.as_ref().map(|c| c as &dyn crate::analysis::HourCache),
             )
             .map_err(|e| format!("{}: {e}", path.display()))?;
+            if a.streams.is_empty() {
+                return Err(not_an_archive(path));
+            }
             let mut series = super::derive::archive_series(&a);
             if bitrate {
                 series.extend(super::bitrate::bitrate_series(&a, db));
@@ -194,6 +197,34 @@ fn read_input(
             })
         }
     }
+}
+
+/// Why a directory gave no series: it is no archive; when it holds files
+/// (series files, most likely), says to give them instead.
+fn not_an_archive(dir: &std::path::Path) -> String {
+    let files: Vec<String> = std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .take(10_000)
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut message = format!(
+        "{} is a directory but no segment archive: no CHANNEL/QUALITY/HOUR directories in it (e.g. desertbus/source/2024-11-09T05)",
+        dir.display()
+    );
+    if let Some(first) = files.iter().min() {
+        message.push_str(&format!(
+            "; it holds {} file{} ({first}, …): give the series files themselves, e.g. {}/*.csv",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" },
+            dir.display()
+        ));
+    }
+    message
 }
 
 /// Runs the ensemble over every series of `options.inputs`. A file that

@@ -21,6 +21,7 @@ use super::ensemble::Algorithm;
 use super::ks_windows::KsWindows;
 use super::order::OrderWindow;
 use super::series::Series;
+use crate::time::MAX_SECONDS;
 
 /// The window each point is judged over.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -31,33 +32,37 @@ pub enum ScanWindow {
     Points(usize),
 }
 
+/// The most points a scan window holds.
+pub const MAX_WINDOW_POINTS: usize = 1_000_000_000;
+
 impl ScanWindow {
     /// Reads `1440` (points) or a duration: `86400s`, `90m`, `24h`, `1d`.
     pub fn parse(text: &str) -> Result<ScanWindow, String> {
         let text = text.trim();
         let bad = || {
             format!(
-                "window `{text}` is neither a number of points (1440) nor a duration (86400s, 90m, 24h, 1d)"
+                "window `{text}` is neither a number of points (1 to {MAX_WINDOW_POINTS}) nor a duration up to a year (86400s, 90m, 24h, 1d)"
             )
         };
         if let Ok(n) = text.parse::<usize>() {
-            return if n >= 1 {
+            return if (1..=MAX_WINDOW_POINTS).contains(&n) {
                 Ok(ScanWindow::Points(n))
             } else {
                 Err(bad())
             };
         }
-        let split = text.len().checked_sub(1).ok_or_else(bad)?;
-        let (number, unit) = text.split_at(split);
+        // The unit is the last character, whatever its width in bytes.
+        let (split, unit) = text.char_indices().last().ok_or_else(bad)?;
+        let number = &text[..split];
         let scale = match unit {
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            "d" => 86_400.0,
+            's' => 1.0,
+            'm' => 60.0,
+            'h' => 3600.0,
+            'd' => 86_400.0,
             _ => return Err(bad()),
         };
-        match number.parse::<f64>() {
-            Ok(x) if x.is_finite() && x > 0.0 => Ok(ScanWindow::Duration(x * scale)),
+        match number.parse::<f64>().map(|x| x * scale) {
+            Ok(x) if x.is_finite() && x > 0.0 && x <= MAX_SECONDS => Ok(ScanWindow::Duration(x)),
             _ => Err(bad()),
         }
     }

@@ -11,12 +11,12 @@ use clap::Args;
 use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
 use super::task_wait::run_task;
 use super::{interrupted, open_db};
-use crate::anomaly::config::{AnomalyConfig, parse_algorithms};
+use crate::anomaly::config::AnomalyConfig;
 use crate::anomaly::ensemble::Outcome;
-use crate::anomaly::run::AnomalyRun;
-use crate::anomaly::scan::ScanWindow;
+use crate::anomaly::run::{AnomalyRun, Scanned};
 use crate::export::anomaly::{points_csv, points_file_name};
-use crate::export::atomic::write_output;
+use crate::export::atomic::{WriteError, write_output};
+use crate::export::folder::{planned_targets, unique_names};
 use crate::export::kinds::{ExportKind, Subject};
 use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
 use crate::text::{shown, shown_path};
@@ -37,7 +37,7 @@ pub struct AnomaliesCmd {
     pub now: Option<i64>,
     /// Votes needed for "anomalous" (default: the stored setting, 6).
     #[arg(long, value_name = "N")]
-    pub consensus: Option<usize>,
+    pub consensus: Option<String>,
     /// Only these algorithms (comma-separated Skyline names; default: the
     /// stored setting, all nine).
     #[arg(long, value_name = "A,B,...")]
@@ -109,11 +109,20 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         bail!("interrupted; nothing written");
     }
     let mut report: AnomalyRun = (*result).clone();
+    // Files named from the data are checked against every input before anything is written.
+    let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
+    let points = match &args.points {
+        Some(dir) => Some(
+            points_targets(dir, &report, &inputs)
+                .map_err(|e| anyhow::anyhow!("--points: {e}; nothing written"))?,
+        ),
+        None => None,
+    };
     let started = Instant::now();
     let to_stdout = wanted.iter().any(|o| o.sink == Sink::Stdout);
     let mut failures = Vec::new();
-    if let Some(dir) = &args.points {
-        failures.extend(write_points(dir, &report));
+    if let (Some(dir), Some(targets)) = (&args.points, &points) {
+        failures.extend(write_points(dir, targets));
     }
     for o in &wanted {
         report.output_time = started.elapsed();
@@ -143,40 +152,55 @@ fn run_config(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<AnomalyC
     for p in problems {
         eprintln!("segscope: warning: {p}");
     }
-    if let Some(c) = args.consensus {
-        config.settings.consensus = c;
-    }
-    if let Some(list) = &args.algorithms {
-        config.enabled = parse_algorithms(list).map_err(anyhow::Error::msg)?;
-    }
-    if let Some(w) = &args.window {
-        config.window = ScanWindow::parse(w).map_err(anyhow::Error::msg)?;
+    // The flags go through the settings' own validation.
+    let flags = [
+        ("--consensus", "anomaly.consensus", &args.consensus),
+        ("--algorithms", "anomaly.algorithms", &args.algorithms),
+        ("--window", "anomaly.scan_window", &args.window),
+    ];
+    for (flag, key, value) in flags {
+        if let Some(text) = value {
+            config
+                .set(key, text)
+                .map_err(|e| anyhow::anyhow!("{flag}: {e}"))?;
+        }
     }
     config.check().map_err(anyhow::Error::msg)?;
     Ok(config)
 }
 
-/// Writes each scanned series to `dir` (created if missing), one file each,
-/// atomically; two series whose names clean up to one file name get `-2`,
-/// `-3`, … Returns what could not be written.
-fn write_points(dir: &Path, run: &AnomalyRun) -> Vec<String> {
+/// Each scanned series' file in `dir` with its points: one file each, two
+/// series whose names clean up to one file name get `-2`, `-3`, … Refused as
+/// a whole when one of them is one of `inputs`.
+fn points_targets<'a>(
+    dir: &Path,
+    run: &'a AnomalyRun,
+    inputs: &[&Path],
+) -> Result<Vec<(PathBuf, &'a Scanned)>, WriteError> {
+    let scanned: Vec<(&str, &Scanned)> = run
+        .series
+        .iter()
+        .filter_map(|s| Some((s.name.as_str(), s.scanned.as_ref()?)))
+        .collect();
+    let names = unique_names(scanned.iter().map(|(name, _)| points_file_name(name)));
+    let targets = planned_targets(dir, &names, inputs)?;
+    Ok(targets
+        .into_iter()
+        .zip(scanned)
+        .map(|(t, (_, s))| (t, s))
+        .collect())
+}
+
+/// Writes each scanned series to its file in `dir` (created if missing),
+/// atomically. Returns what could not be written.
+fn write_points(dir: &Path, targets: &[(PathBuf, &Scanned)]) -> Vec<String> {
     if let Err(e) = std::fs::create_dir_all(dir) {
         return vec![format!("--points {}: {e}", shown_path(dir))];
     }
-    let mut used = std::collections::HashSet::new();
     let mut failures = Vec::new();
-    for s in &run.series {
-        let Some(scanned) = &s.scanned else { continue };
-        let base = points_file_name(&s.name);
-        let mut name = base.clone();
-        let mut k = 1;
-        while !used.insert(name.clone()) {
-            k += 1;
-            name = format!("{}-{k}.csv", base.trim_end_matches(".csv"));
-        }
-        let path = dir.join(&name);
-        if let Err(e) = write_output(&path, &points_csv(scanned)) {
-            failures.push(format!("--points {}: {e}", shown_path(&path)));
+    for (path, scanned) in targets {
+        if let Err(e) = write_output(path, &points_csv(scanned)) {
+            failures.push(format!("--points {}: {e}", shown_path(path)));
         }
     }
     failures

@@ -242,33 +242,28 @@ pub(crate) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
 /// from /proc) to stderr as it exits: `segscope: peak memory N bytes`.
 pub const PEAK_ENV: &str = "SEGSCOPE_PEAK_MEMORY";
 
-/// True when stdout was closed when segscope started (`>&-`).
+/// True when stdout was closed when segscope started (`>&-`); see
+/// [`note_stdout_closed_at_exec`].
 pub(crate) fn stdout_was_closed() -> &'static AtomicBool {
     static CLOSED: AtomicBool = AtomicBool::new(false);
     &CLOSED
 }
 
-/// Notes whether stdout was closed when segscope started (`>&-`). Rust's
-/// runtime puts /dev/null, opened read-write, on a closed standard stream before
-/// `main` (so no file opened later takes its number); a shell's `>/dev/null`
-/// opens it write-only. So a read-write /dev/null on stdout means "was closed".
-fn note_closed_stdout() {
-    use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _};
-    // SAFETY: F_GETFL only queries the descriptor.
-    let flags = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFL) };
-    let closed = flags == -1
-        || (flags & libc::O_ACCMODE == libc::O_RDWR
-            && std::fs::metadata("/proc/self/fd/1").is_ok_and(|m| {
-                let null = std::fs::metadata("/dev/null");
-                m.file_type().is_char_device() && null.is_ok_and(|n| n.rdev() == m.rdev())
-            }));
+/// Notes whether stdout is closed (`>&-`). Only right when called before
+/// Rust's runtime starts: the runtime puts /dev/null on a closed standard
+/// stream before `main`, and a /dev/null that a caller opened on purpose
+/// (Python's `subprocess.DEVNULL`, systemd's `StandardOutput=null`) is a
+/// working output that looks the same afterwards. The binary calls it from an
+/// ELF constructor, which runs before the runtime.
+pub fn note_stdout_closed_at_exec() {
+    // SAFETY: F_GETFD only queries the descriptor.
+    let closed = unsafe { libc::fcntl(libc::STDOUT_FILENO, libc::F_GETFD) } == -1;
     stdout_was_closed().store(closed, Ordering::SeqCst);
 }
 
 /// Runs the CLI; returns the process exit code.
 pub fn main() -> ExitCode {
     let started = Instant::now();
-    note_closed_stdout();
     let cli = Cli::parse();
     install_signal_handler();
     let db = cli.db.as_deref();

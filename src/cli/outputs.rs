@@ -9,8 +9,8 @@ use std::sync::atomic::Ordering;
 use anyhow::bail;
 
 use super::interrupted;
-use crate::export::atomic::{ensure_outside, resolved_target, write_output};
-use crate::export::kinds::{ExportKind, Subject};
+use crate::export::atomic::{ensure_outside, resolved_target};
+use crate::export::kinds::{ExportKind, Subject, write_kind};
 use crate::text::{shown, shown_path};
 
 /// Where a text output goes.
@@ -128,10 +128,7 @@ pub fn write_outputs(outputs: &[Output], subject: Subject<'_>) -> anyhow::Result
         }
         let result = match &o.sink {
             Sink::Stdout => stream_stdout(o.kind, subject),
-            Sink::File(target) => {
-                let bytes = o.kind.render(subject).unwrap_or_default();
-                write_output(target, &bytes).map_err(anyhow::Error::from)
-            }
+            Sink::File(target) => write_kind(o.kind, subject, target).map_err(anyhow::Error::from),
         };
         if let Err(e) = result {
             failures.push(format!("{}: {e:#}", o.flag));

@@ -11,12 +11,12 @@ use clap::Args;
 use super::interrupted;
 use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
 use super::task_wait::run_task;
-use crate::export::atomic::write_output;
+use crate::export::atomic::write_output_with;
 use crate::export::kinds::{ExportKind, Subject};
-use crate::export::timing::dat::write_dats;
+use crate::export::timing::dat::{dat_targets, write_dats};
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::PerfAnalysis;
-use crate::perf::demo::{DemoPerfOptions, MAX_IMAGES, MAX_NODES, demo_perf_export};
+use crate::perf::demo::{DemoPerfOptions, MAX_IMAGES, MAX_NODES, write_demo_perf_export};
 use crate::perf::summary::{Metric, metric_stats};
 use crate::text::{shown, shown_path};
 
@@ -76,10 +76,15 @@ pub fn run(args: &PerfCmd, db: Option<&Path>) -> anyhow::Result<()> {
     if interrupted().load(Ordering::SeqCst) {
         bail!("interrupted; nothing written");
     }
+    // Files named from the data are checked against the input before anything is written.
+    if let Some(dir) = &args.dat {
+        dat_targets(&analysis, dir, &[&args.export])
+            .map_err(|e| anyhow::anyhow!("--dat: {e}; nothing written"))?;
+    }
     let to_stdout = wanted.iter().any(|o| o.sink == Sink::Stdout);
     let mut failures = write_outputs(&wanted, Subject::Perf(&analysis))?;
     if let Some(dir) = &args.dat {
-        match write_dats(&analysis, dir) {
+        match write_dats(&analysis, dir, &args.export) {
             Ok(files) if !args.quiet => {
                 for f in files {
                     eprintln!("segscope: wrote {}", shown_path(&f));
@@ -232,14 +237,17 @@ pub fn write_demo_perf(file: &Path, options: &DemoPerfOptions) -> anyhow::Result
     if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     }
-    let bytes = demo_perf_export(options);
-    write_output(file, &bytes)
-        .with_context(|| format!("cannot write demo perf export {}", file.display()))?;
+    let mut bytes = 0;
+    // Written as it is made: the largest demo is gigabytes.
+    write_output_with(file, |w| {
+        bytes = write_demo_perf_export(options, w)?;
+        Ok(())
+    })
+    .with_context(|| format!("cannot write demo perf export {}", file.display()))?;
     eprintln!(
-        "wrote demo perf export {} ({} nodes, {} bytes)",
+        "wrote demo perf export {} ({} nodes, {bytes} bytes)",
         file.display(),
         options.nodes,
-        bytes.len()
     );
     Ok(())
 }

@@ -155,7 +155,8 @@ pub fn anomaly_csv(run: &AnomalyRun) -> Vec<u8> {
 }
 
 /// The file name of a series' points CSV: its name with every character
-/// outside `[A-Za-z0-9._-]` replaced by `_`, then `.csv`.
+/// outside `[A-Za-z0-9._-]` replaced by `_` (and a leading `.` too, so it is
+/// never a hidden file; an empty name is `_`), then `.csv`.
 pub fn points_file_name(series: &str) -> String {
     let safe: String = series
         .chars()
@@ -167,7 +168,11 @@ pub fn points_file_name(series: &str) -> String {
             }
         })
         .collect();
-    format!("{safe}.csv")
+    let stem = super::folder::visible_name(&safe);
+    if stem.is_empty() {
+        return "_.csv".into();
+    }
+    format!("{stem}.csv")
 }
 
 /// A scanned series point by point: `timestamp,value,votes,score`, time

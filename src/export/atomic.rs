@@ -27,6 +27,23 @@ pub enum WriteError {
         /// The archive root it lies in.
         archive: PathBuf,
     },
+    /// The target is one of the files being read (the same file, however
+    /// it is reached: a link, a hard link, another path).
+    #[error("refusing to overwrite the input {input}: {target} is that file")]
+    IsInput {
+        /// The target as given.
+        target: PathBuf,
+        /// The input it would replace.
+        input: PathBuf,
+    },
+    /// The document has no export of this kind.
+    #[error("cannot write {path}: this document has no {what}")]
+    NoSuchExport {
+        /// The target as given.
+        path: PathBuf,
+        /// The kind's title.
+        what: &'static str,
+    },
     /// The target is something segscope does not write into.
     #[error("cannot write {path}: it is a {what}")]
     NotAFile {
@@ -51,6 +68,17 @@ const MAX_LINK_HOPS: usize = 40;
 /// Writes `bytes` to `path` as the module docs describe. The parent directory
 /// must exist.
 pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    write_output_with(path, |w| w.write_all(bytes))
+}
+
+/// Writes what `write` makes to `path` as it is made (never whole in memory),
+/// as the module docs describe: a regular file is replaced atomically once
+/// `write` has succeeded, a FIFO or device is written into. The parent
+/// directory must exist.
+pub fn write_output_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> Result<(), WriteError> {
     let io_err = |reason: io::Error| WriteError::Io {
         path: path.to_path_buf(),
         reason: plain(reason),
@@ -58,15 +86,15 @@ pub fn write_output(path: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     let resolved = follow_links(path).map_err(io_err)?;
     match fs::metadata(&resolved) {
         Ok(meta) => match special_kind(&meta) {
-            Special::Regular => replace_atomically(&resolved, bytes).map_err(io_err),
-            Special::Stream => write_into(&resolved, bytes).map_err(io_err),
+            Special::Regular => replace_atomically(&resolved, write).map_err(io_err),
+            Special::Stream => write_into(&resolved, write).map_err(io_err),
             Special::Refused(what) => Err(WriteError::NotAFile {
                 path: path.to_path_buf(),
                 what,
             }),
         },
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            replace_atomically(&resolved, bytes).map_err(io_err)
+            replace_atomically(&resolved, write).map_err(io_err)
         }
         Err(e) => Err(io_err(e)),
     }
@@ -141,13 +169,20 @@ fn parent_dir(path: &Path) -> &Path {
     }
 }
 
-fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+fn replace_atomically(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".segscope-")
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
+    {
+        let mut out = io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
+        write(&mut out)?;
+        out.flush()?;
+    }
     // Temporary files are private; a report is an ordinary file.
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(0o644))?;
@@ -160,10 +195,14 @@ fn replace_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-fn write_into(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = OpenOptions::new().write(true).open(path)?;
-    f.write_all(bytes)?;
-    f.flush()
+fn write_into(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    let f = OpenOptions::new().write(true).open(path)?;
+    let mut out = io::BufWriter::with_capacity(1 << 16, f);
+    write(&mut out)?;
+    out.flush()
 }
 
 /// Makes `path` absolute and lexically clean (`.` and `..` folded) without
@@ -238,8 +277,12 @@ pub fn archive_root(opened: &Path) -> PathBuf {
 
 /// Fails when `target` lies inside the archive that `opened` belongs to (checked
 /// against the archive's root, by device and inode, so a symlinked parent or a
-/// bind mount of the archive is caught too).
+/// bind mount of the archive is caught too), or, when `opened` is a file (a
+/// perf export, a series file), when `target` is that file.
 pub fn ensure_outside(opened: &Path, target: &Path) -> Result<(), WriteError> {
+    if fs::metadata(opened).is_ok_and(|m| !m.is_dir()) {
+        return ensure_not_input(&[opened], target);
+    }
     let root = archive_root(opened);
     let Ok(root_meta) = fs::metadata(&root) else {
         return Ok(());
@@ -252,6 +295,24 @@ pub fn ensure_outside(opened: &Path, target: &Path) -> Result<(), WriteError> {
             target: target.to_path_buf(),
             archive: root,
         });
+    }
+    Ok(())
+}
+
+/// Fails when writing `target` would replace one of `inputs`: the same file
+/// by device and inode, so links, hard links and other spellings of the path
+/// are caught. A target that does not exist yet replaces nothing.
+pub fn ensure_not_input(inputs: &[&Path], target: &Path) -> Result<(), WriteError> {
+    let Ok(written) = fs::metadata(target) else {
+        return Ok(());
+    };
+    for input in inputs {
+        if fs::metadata(input).is_ok_and(|m| m.dev() == written.dev() && m.ino() == written.ino()) {
+            return Err(WriteError::IsInput {
+                target: target.to_path_buf(),
+                input: input.to_path_buf(),
+            });
+        }
     }
     Ok(())
 }
@@ -389,6 +450,28 @@ mod tests {
         assert!(ensure_outside(&quality, &channel.join("480p/x.json")).is_err());
         assert!(ensure_outside(&quality, &root.join("x.json")).is_err());
         assert!(ensure_outside(&quality, &dir.path().join("x.json")).is_ok());
+    }
+
+    #[test]
+    fn an_input_file_is_never_a_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = dir.path().join("spike.csv");
+        fs::write(&input, b"t,v").unwrap();
+        let link = dir.path().join("link.csv");
+        symlink(&input, &link).unwrap();
+        let hard = dir.path().join("hard.csv");
+        fs::hard_link(&input, &hard).unwrap();
+        let other = dir.path().join("other.csv");
+        fs::write(&other, b"t,v").unwrap();
+        for target in [&input, &link, &hard, &dir.path().join("./spike.csv")] {
+            let err = ensure_not_input(&[&other, &input], target).unwrap_err();
+            assert!(matches!(err, WriteError::IsInput { .. }), "{err}");
+            let err = ensure_outside(&input, target).unwrap_err().to_string();
+            assert!(err.contains("overwrite the input"), "{err}");
+            assert!(!err.contains("archive"), "{err}");
+        }
+        assert!(ensure_not_input(&[&input], &other).is_ok());
+        assert!(ensure_not_input(&[&input], &dir.path().join("new.csv")).is_ok());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use super::atomic::{ensure_outside, write_output};
+use super::atomic::{WriteError, ensure_outside, write_output, write_output_with};
 use super::{anomaly, csv, html, json, png, prom, timing};
 use crate::analysis::Analysis;
 use crate::perf::PerfAnalysis;
@@ -135,9 +135,16 @@ impl ExportKind {
         subject: Subject<'_>,
         w: &mut dyn std::io::Write,
     ) -> std::io::Result<bool> {
-        if let (ExportKind::Json, Subject::Perf(p)) = (self, subject) {
-            timing::write_perf_json(p, w)?;
-            return Ok(true);
+        match (self, subject) {
+            (ExportKind::Json, Subject::Perf(p)) => {
+                timing::write_perf_json(p, w)?;
+                return Ok(true);
+            }
+            (ExportKind::Trace, Subject::Perf(p)) => {
+                timing::trace::write_trace(p, w)?;
+                return Ok(true);
+            }
+            _ => {}
         }
         match self.render(subject) {
             Some(bytes) => w.write_all(&bytes).map(|()| true),
@@ -210,7 +217,7 @@ pub fn export_to(
 ) -> Result<String, String> {
     ensure_outside(source, target).map_err(|e| e.to_string())?;
     if let (ExportKind::Dat, Subject::Perf(p)) = (kind, subject) {
-        let written = timing::dat::write_dats(p, target).map_err(|e| e.to_string())?;
+        let written = timing::dat::write_dats(p, target, source).map_err(|e| e.to_string())?;
         return Ok(format!(
             "Saved {} .dat files to {}",
             written.len(),
@@ -218,10 +225,7 @@ pub fn export_to(
         ));
     }
     let Subject::Coverage(analysis) = subject else {
-        let bytes = kind
-            .render(subject)
-            .ok_or_else(|| format!("this document has no {}", kind.title()))?;
-        write_output(target, &bytes).map_err(|e| e.to_string())?;
+        write_kind(kind, subject, target).map_err(|e| e.to_string())?;
         return Ok(format!("Saved {}", target.display()));
     };
     let Some(bytes) = kind.render(subject) else {
@@ -239,4 +243,25 @@ pub fn export_to(
     };
     write_output(target, &bytes).map_err(|e| e.to_string())?;
     Ok(format!("Saved {}", target.display()))
+}
+
+/// Writes the single-file kind `kind` of `subject` to `target` as it is made
+/// (atomically for a regular file). A subject without that kind writes
+/// nothing and says so.
+pub fn write_kind(kind: ExportKind, subject: Subject<'_>, target: &Path) -> Result<(), WriteError> {
+    let mut missing = false;
+    let written = write_output_with(target, |w| {
+        missing = !kind.write_to(subject, w)?;
+        if missing {
+            return Err(std::io::Error::other("no such export"));
+        }
+        Ok(())
+    });
+    if missing {
+        return Err(WriteError::NoSuchExport {
+            path: target.to_path_buf(),
+            what: kind.title(),
+        });
+    }
+    written
 }

@@ -61,7 +61,16 @@ const MIGRATIONS: &[&str] = &[
     // 4: an alert change keeps the level it came from; points looked up by name.
     "ALTER TABLE alert_history ADD COLUMN previous TEXT NOT NULL DEFAULT 'none';
     CREATE INDEX alert_history_by_point ON alert_history(point, id);",
+    // 5: the file says it is segscope's (SQLite's application id, in its header).
+    "PRAGMA application_id = 1397183315;",
 ];
+
+/// SQLite's application id of a segscope database (`SGSS` in ASCII), set by
+/// migration 5: how a damaged file is still known as segscope's.
+pub const APPLICATION_ID: u32 = 1_397_183_315;
+
+/// The first bytes of every SQLite database file.
+const SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
 
 /// Statements that must prepare on a database of the current schema; a database
 /// where they fail does not match and is rebuilt.
@@ -86,6 +95,16 @@ pub enum DbError {
     /// SQLite refused.
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// The file is not segscope's: it is refused, never moved or replaced.
+    #[error(
+        "{path} is not a segscope database ({why}); give --db a segscope database or the name of a new file"
+    )]
+    NotOurs {
+        /// The file.
+        path: PathBuf,
+        /// What it is instead.
+        why: String,
+    },
     /// The file holds a newer or foreign schema.
     #[error("schema does not match (version {found}, expected {SCHEMA_VERSION}): {detail}")]
     Schema {
@@ -101,6 +120,7 @@ impl DbError {
     fn is_unusable_file(&self) -> bool {
         match self {
             DbError::Schema { .. } => true,
+            DbError::NotOurs { .. } => false,
             DbError::Sqlite(e) => matches!(
                 e.sqlite_error_code(),
                 Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt)
@@ -140,7 +160,8 @@ impl Db {
             ));
             return Db::memory_with(warnings);
         }
-        match open_file(path) {
+        recognise(path)?;
+        match open_file(path).and_then(|conn| check_pages(path, conn)) {
             Ok(conn) => return Ok(Db::wrap(conn, Some(path.to_path_buf()), warnings)),
             Err(e) if e.is_unusable_file() => {
                 let aside = move_aside(path);
@@ -218,6 +239,96 @@ fn not_writable(path: &Path) -> Option<String> {
         return Some(format!("its directory {} is read-only", dir.display()));
     }
     None
+}
+
+/// Refuses a file that is not recognisably a segscope database, so that a
+/// mistyped `--db` never moves the user's file aside: a missing or empty file,
+/// a SQLite file with segscope's application id, or one without an id that
+/// is empty or holds segscope's tables (a database from before the id) is
+/// segscope's; anything else is refused and named.
+fn recognise(path: &Path) -> Result<(), DbError> {
+    use std::io::Read as _;
+    let not_ours = |why: String| DbError::NotOurs {
+        path: path.to_path_buf(),
+        why,
+    };
+    let mut head = Vec::with_capacity(100);
+    match std::fs::File::open(path) {
+        Ok(f) => {
+            if !f.metadata().is_ok_and(|m| m.is_file()) {
+                return Err(not_ours("it is not a regular file".into()));
+            }
+            f.take(100)
+                .read_to_end(&mut head)
+                .map_err(|e| not_ours(format!("it cannot be read: {e}")))?;
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        // Unreadable files are the permission check's to report.
+        Err(_) => return Ok(()),
+    }
+    if head.is_empty() {
+        return Ok(());
+    }
+    if !head.starts_with(SQLITE_MAGIC) {
+        return Err(not_ours("it is not a SQLite file".into()));
+    }
+    let id = head
+        .get(68..72)
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map_or(0, u32::from_be_bytes);
+    if id == APPLICATION_ID {
+        return Ok(());
+    }
+    if id != 0 {
+        return Err(not_ours(format!(
+            "it is another program's SQLite database (application id {id})"
+        )));
+    }
+    let tables = table_names(path).map_err(|e| {
+        not_ours(format!(
+            "it is a SQLite file whose tables cannot be read: {e}"
+        ))
+    })?;
+    let ours = tables.is_empty()
+        || ["tasks", "settings"]
+            .iter()
+            .all(|t| tables.contains(&t.to_string()));
+    if !ours {
+        let mut shown = tables.clone();
+        shown.truncate(5);
+        return Err(not_ours(format!(
+            "it is another SQLite database, with tables {}",
+            shown.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The tables of the SQLite file at `path`, read without writing to it.
+fn table_names(path: &Path) -> rusqlite::Result<Vec<String>> {
+    use rusqlite::OpenFlags;
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let names = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(names)
+}
+
+/// Checks every page of the file (SQLite's quick_check): a damaged page
+/// would otherwise fail every later command that reaches it, naming no file.
+fn check_pages(path: &Path, conn: Connection) -> Result<Connection, DbError> {
+    let verdict: String = conn.query_row("PRAGMA quick_check(1)", [], |r| r.get(0))?;
+    if verdict == "ok" {
+        return Ok(conn);
+    }
+    Err(DbError::Sqlite(rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_CORRUPT),
+        Some(format!("{} is damaged: {verdict}", path.display())),
+    )))
 }
 
 /// How often opening retries while another process holds the database locked
@@ -373,29 +484,93 @@ mod tests {
         assert!(db.warnings.is_empty());
     }
 
+    fn moved_aside(dir: &Path) -> Vec<PathBuf> {
+        std::fs::read_dir(dir)
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".unusable-"))
+            .collect()
+    }
+
     #[test]
-    fn corrupt_file_is_moved_aside() {
+    fn a_file_that_is_not_segscopes_is_refused_and_kept() {
         let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("x.db");
         let noise: Vec<u8> = (0..8192u32)
             .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
             .collect();
-        std::fs::write(&p, &noise).unwrap();
+        let csv = dir.path().join("s.csv");
+        std::fs::write(&csv, b"time,value\n1,2\n").unwrap();
+        let other = dir.path().join("other.db");
+        Connection::open(&other)
+            .unwrap()
+            .execute_batch("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('a');")
+            .unwrap();
+        let foreign_id = dir.path().join("app.db");
+        Connection::open(&foreign_id)
+            .unwrap()
+            .execute_batch("PRAGMA application_id = 7; CREATE TABLE t (x);")
+            .unwrap();
+        let cases: [(&Path, &[u8], &str); 4] = [
+            (&csv, b"", "not a SQLite file"),
+            (&dir.path().join("noise"), &noise, "not a SQLite file"),
+            (&other, b"", "tables users"),
+            (&foreign_id, b"", "application id 7"),
+        ];
+        for (path, content, why) in cases {
+            if !content.is_empty() {
+                std::fs::write(path, content).unwrap();
+            }
+            let before = std::fs::read(path).unwrap();
+            let err = Db::open(path).err().expect("refused").to_string();
+            assert!(err.contains(why), "{err}");
+            assert!(err.contains(&path.display().to_string()), "{err}");
+            assert_eq!(std::fs::read(path).unwrap(), before, "untouched");
+        }
+        assert!(moved_aside(dir.path()).is_empty());
+        // An empty file is a new database.
+        let empty = dir.path().join("empty.db");
+        std::fs::write(&empty, b"").unwrap();
+        assert!(Db::open(&empty).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn a_damaged_page_is_found_on_open_and_moved_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.db");
+        {
+            let db = Db::open(&p).unwrap();
+            let c = db.lock();
+            c.execute_batch("PRAGMA journal_mode=DELETE").unwrap();
+            for i in 0..400 {
+                c.execute(
+                    "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                    rusqlite::params![format!("k{i}"), "v".repeat(200)],
+                )
+                .unwrap();
+            }
+        }
+        // Damage one page in the middle of the file, past the schema.
+        let mut bytes = std::fs::read(&p).unwrap();
+        let page = 4096;
+        assert!(bytes.len() > 8 * page, "{}", bytes.len());
+        let at = bytes.len() / page / 2 * page;
+        for b in &mut bytes[at..at + page] {
+            *b = 0x5a;
+        }
+        std::fs::write(&p, &bytes).unwrap();
         let db = Db::open(&p).unwrap();
         assert_eq!(db.warnings.len(), 1, "{:?}", db.warnings);
         assert!(db.warnings[0].contains("moved it to"), "{}", db.warnings[0]);
-        assert!(db.path.is_some());
-        let moved: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_name().to_string_lossy().contains(".unusable-"))
-            .collect();
+        assert!(db.warnings[0].contains("x.db"), "{}", db.warnings[0]);
+        let moved = moved_aside(dir.path());
         assert_eq!(moved.len(), 1);
-        assert_eq!(
-            std::fs::read(moved[0].path()).unwrap(),
-            noise,
-            "the old file is kept, not lost"
+        let kept = std::fs::read(&moved[0]).unwrap();
+        assert!(
+            kept.len() == bytes.len() && kept[at..at + page] == bytes[at..at + page],
+            "kept, not lost"
         );
+        crate::jobs::queue::enqueue(&db.lock(), "noop", &serde_json::json!({}), None).unwrap();
     }
 
     #[test]
@@ -404,8 +579,10 @@ mod tests {
         let p = dir.path().join("x.db");
         {
             let c = Connection::open(&p).unwrap();
-            c.execute_batch("CREATE TABLE tasks (x INTEGER); PRAGMA user_version = 1;")
-                .unwrap();
+            c.execute_batch(
+                "CREATE TABLE tasks (x INTEGER); CREATE TABLE settings (k); PRAGMA user_version = 1;",
+            )
+            .unwrap();
         }
         let db = Db::open(&p).unwrap();
         assert_eq!(db.warnings.len(), 1);
@@ -423,7 +600,9 @@ mod tests {
         let p = dir.path().join("x.db");
         Connection::open(&p)
             .unwrap()
-            .execute_batch("PRAGMA user_version = 999;")
+            .execute_batch(&format!(
+                "PRAGMA user_version = 999; PRAGMA application_id = {APPLICATION_ID};"
+            ))
             .unwrap();
         let db = Db::open(&p).unwrap();
         assert!(

@@ -192,7 +192,11 @@ fn unchanged(a: &Analysis, path: &Path) -> bool {
         return false;
     };
     let now_ns = chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX);
+    let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
+    // Every hour of the analysis is known by its key (an hour read without
+    // one, or one that is gone, means a new scan).
     layout.hours.len() == a.known_hours.len()
+        && hours == a.known_hours.len()
         && layout.hours.iter().all(|h| {
             a.known_hours.get(&h.path).is_some_and(|k| {
                 crate::analysis::dir_key(&h.path) == Some(k.key) && k.key.settled(now_ns)

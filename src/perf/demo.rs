@@ -5,12 +5,13 @@
 //! Most nodes speak the 3.x vocabulary (`grtype=docker,` image messages, a
 //! shipyard container pull, direct image pulls with Docker's sizes); every
 //! fourth speaks 2.x (a private registry, peer-to-peer: the first such node
-//! pulls and saves, the others torrent and load). A few nodes are slow in one
+//! pulls, saves and seeds, the others torrent and load). A few nodes are slow in one
 //! phase, one never finishes loading its global resources, one records its
 //! `nodeprep:end` twice, and one pull-end message has a piece that is not
 //! `key=value`.
 
 use std::fmt::Write as _;
+use std::io::Write;
 
 use crate::demo::Rng;
 
@@ -88,18 +89,51 @@ fn docker_size(bytes: u64, form: u64) -> String {
     }
 }
 
-/// The events of every node, sorted as the table returns them (by RowKey).
-fn events(o: &DemoPerfOptions) -> Vec<Event> {
-    let mut rng = Rng(o.seed);
-    let mut out = Vec::new();
-    let sizes: Vec<u64> = (0..o.images)
-        .map(|_| 5_000_000 + rng.below(1_500_000_000))
-        .collect();
-    let unfinished = o.nodes / 2;
-    let duplicated = o.nodes / 3;
-    let malformed = (2 * o.nodes) / 3;
-    let mut seeded = false;
-    for i in 0..o.nodes {
+/// The generator's state from node to node: its random stream, the image
+/// sizes, the nodes that carry a defect, and whether the peer-to-peer seeder
+/// has come.
+struct Generator<'o> {
+    o: &'o DemoPerfOptions,
+    rng: Rng,
+    sizes: Vec<u64>,
+    unfinished: usize,
+    duplicated: usize,
+    malformed: usize,
+    seeded: bool,
+}
+
+impl<'o> Generator<'o> {
+    fn new(o: &'o DemoPerfOptions) -> Self {
+        let mut rng = Rng(o.seed);
+        let sizes: Vec<u64> = (0..o.images)
+            .map(|_| 5_000_000 + rng.below(1_500_000_000))
+            .collect();
+        Generator {
+            o,
+            rng,
+            sizes,
+            unfinished: o.nodes / 2,
+            duplicated: o.nodes / 3,
+            malformed: (2 * o.nodes) / 3,
+            seeded: false,
+        }
+    }
+
+    /// The earliest a node `i` can start: no event of it or of a later node
+    /// comes before.
+    fn earliest_start_us(&self, i: usize) -> i64 {
+        self.o.start_us + i as i64 * 150_000
+    }
+
+    /// Node `i`'s events (nodes are made in order, 0 first).
+    fn node(&mut self, i: usize) -> Vec<Event> {
+        let o = self.o;
+        let (unfinished, duplicated, malformed) =
+            (self.unfinished, self.duplicated, self.malformed);
+        let sizes = &self.sizes;
+        let rng = &mut self.rng;
+        let mut seeded = self.seeded;
+        let mut out = Vec::new();
         let node = format!("tvm-1310900172_{i}-20261201t090000z");
         let legacy = i % 4 == 3;
         let slow = rng.chance(60);
@@ -198,6 +232,8 @@ fn events(o: &DemoPerfOptions) -> Vec<Event> {
                     "cascade:save-end",
                     format!("img={img},size={size},diff={}", secs(save)),
                 );
+                // Then it seeds the image to the others (no load follows).
+                push(at, "cascade:torrent-start", format!("img={img}"));
             } else {
                 push(at, "cascade:torrent-start", format!("img={img}"));
                 at += len / 2;
@@ -222,16 +258,56 @@ fn events(o: &DemoPerfOptions) -> Vec<Event> {
                 format!("nglobalresources={}", o.images),
             );
         }
+        self.seeded = seeded;
+        out
     }
-    out.sort_by(|a, b| a.at_us.cmp(&b.at_us).then(a.node.cmp(&b.node)));
-    // A RowKey is unique in its partition: Shipyard bumps a clashing time by
-    // 1 µs, and so does the demo.
-    for i in 1..out.len() {
-        if out[i].at_us <= out[i - 1].at_us {
-            out[i].at_us = out[i - 1].at_us + 1;
+}
+
+/// One event waiting to be written, ordered as the table returns rows: by
+/// time, then node, then the order it was made in.
+type Pending = std::cmp::Reverse<(i64, String, u64, &'static str, String)>;
+
+/// Calls `emit` with every event in the table's order (by RowKey), making
+/// the nodes one by one and holding only the events of the nodes still
+/// starting up: the export is written as it is made, never whole in memory.
+/// A RowKey is unique in its partition: Shipyard bumps a clashing time by
+/// 1 µs, and so does the demo.
+fn for_each_event(
+    o: &DemoPerfOptions,
+    mut emit: impl FnMut(&Event) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let mut generator = Generator::new(o);
+    let mut waiting: std::collections::BinaryHeap<Pending> = std::collections::BinaryHeap::new();
+    let mut made = 0u64;
+    let mut last_us = i64::MIN;
+    let mut release = |waiting: &mut std::collections::BinaryHeap<Pending>,
+                       before_us: i64|
+     -> std::io::Result<()> {
+        while waiting.peek().is_some_and(|p| p.0.0 < before_us) {
+            let Some(std::cmp::Reverse((at_us, node, _, event, message))) = waiting.pop() else {
+                break;
+            };
+            let at_us = if at_us <= last_us { last_us + 1 } else { at_us };
+            last_us = at_us;
+            emit(&Event {
+                at_us,
+                node,
+                event,
+                message,
+            })?;
+        }
+        Ok(())
+    };
+    for i in 0..o.nodes {
+        release(&mut waiting, generator.earliest_start_us(i))?;
+        for e in generator.node(i) {
+            waiting.push(std::cmp::Reverse((
+                e.at_us, e.node, made, e.event, e.message,
+            )));
+            made += 1;
         }
     }
-    out
+    release(&mut waiting, i64::MAX)
 }
 
 fn row_key(us: i64) -> String {
@@ -249,10 +325,22 @@ fn insert_time(us: i64) -> String {
 
 /// The export's bytes.
 pub fn demo_perf_export(o: &DemoPerfOptions) -> Vec<u8> {
-    let evs = events(o);
-    let mut s = String::with_capacity(evs.len() * 160);
-    if o.jsonl {
-        for e in &evs {
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_demo_perf_export(o, &mut bytes);
+    bytes
+}
+
+/// Writes the export to `w` as it is made (see [`for_each_event`]); returns
+/// the bytes written.
+pub fn write_demo_perf_export(o: &DemoPerfOptions, w: &mut dyn Write) -> std::io::Result<u64> {
+    let mut written = 0u64;
+    let mut line = String::with_capacity(512);
+    if !o.jsonl {
+        line.push_str("PartitionKey,RowKey,Timestamp,Event,Event@type,Message,Message@type,NodeId,NodeId@type\r\n");
+    }
+    for_each_event(o, |e| {
+        if o.jsonl {
             let mut obj = serde_json::json!({
                 "PartitionKey": DEMO_POOL,
                 "RowKey": row_key(e.at_us),
@@ -263,18 +351,15 @@ pub fn demo_perf_export(o: &DemoPerfOptions) -> Vec<u8> {
             if !e.message.is_empty() {
                 obj["Message"] = e.message.clone().into();
             }
-            let _ = writeln!(s, "{obj}");
-        }
-    } else {
-        s.push_str("PartitionKey,RowKey,Timestamp,Event,Event@type,Message,Message@type,NodeId,NodeId@type\r\n");
-        for e in &evs {
+            let _ = writeln!(line, "{obj}");
+        } else {
             let message = if e.message.is_empty() {
                 ",".to_string()
             } else {
                 format!("\"{}\",Edm.String", e.message.replace('"', "\"\""))
             };
             let _ = write!(
-                s,
+                line,
                 "{DEMO_POOL},{},{},{},Edm.String,{message},{},Edm.String\r\n",
                 row_key(e.at_us),
                 insert_time(e.at_us),
@@ -282,8 +367,12 @@ pub fn demo_perf_export(o: &DemoPerfOptions) -> Vec<u8> {
                 e.node
             );
         }
-    }
-    s.into_bytes()
+        w.write_all(line.as_bytes())?;
+        written += line.len() as u64;
+        line.clear();
+        Ok(())
+    })?;
+    Ok(written)
 }
 
 #[cfg(test)]

@@ -71,16 +71,29 @@ pub struct BadRowKey(pub String);
 
 impl fmt::Display for BadRowKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RowKey {:?} is not a decimal Unix timestamp", self.0)
+        write!(
+            f,
+            "RowKey {:?} is not a decimal Unix timestamp from the year 1900 to 9999",
+            self.0
+        )
     }
 }
+
+/// The earliest event time read, µs: 1900-01-01T00:00:00Z. Times outside
+/// 1900..=9999 are no real event's, and their differences could overflow.
+pub const MIN_EVENT_US: i64 = -2_208_988_800_000_000;
+/// The latest event time read, µs: 9999-12-31T23:59:59.999999Z.
+pub const MAX_EVENT_US: i64 = 253_402_300_799_999_999;
 
 /// Converts a RowKey (`1497000033.611512`, `1497000012.0`, `1497000033.6115122`)
 /// to µs exactly as Python's `datetime.utcfromtimestamp` does, so times match
 /// graph.py's to the microsecond: the value as a double, its fractional part
 /// times 10^6 rounded half to even, carried into the seconds at 10^6.
+/// Times outside [`MIN_EVENT_US`]..=[`MAX_EVENT_US`] are refused too.
 pub fn parse_row_key(text: &str) -> Result<i64, BadRowKey> {
-    crate::time::parse_unix_seconds(text).ok_or_else(|| BadRowKey(text.to_string()))
+    crate::time::parse_unix_seconds(text)
+        .filter(|us| (MIN_EVENT_US..=MAX_EVENT_US).contains(us))
+        .ok_or_else(|| BadRowKey(text.to_string()))
 }
 
 /// A message piece without `=`.
@@ -135,6 +148,14 @@ pub fn parse_size(text: &str) -> Option<u64> {
     let num_start = head
         .rfind(|c: char| !(c.is_ascii_digit() || c == '.'))
         .map_or(0, |i| i + 1);
+    // The number stands alone: `1e400 MB` or `-5MB` is no size (not 400 MB or 5 MB).
+    if !head[..num_start]
+        .chars()
+        .last()
+        .is_none_or(char::is_whitespace)
+    {
+        return None;
+    }
     let number: f64 = head[num_start..].parse().ok()?;
     let scale = match unit.to_ascii_lowercase().as_str() {
         "" | "b" => 1.0,
@@ -160,6 +181,14 @@ mod tests {
         );
         assert_eq!(parse_row_key("1497000012.0"), Ok(1_497_000_012_000_000));
         assert_eq!(parse_row_key("1497000012"), Ok(1_497_000_012_000_000));
+        for out_of_range in [
+            "-9000000000000",
+            "9000000000000",
+            "253402300800",
+            "-2208988801",
+        ] {
+            assert!(parse_row_key(out_of_range).is_err(), "{out_of_range}");
+        }
         // The +1 µs bump after an insert conflict: 7 decimals.
         assert_eq!(
             parse_row_key("1497000033.6115122"),
@@ -209,6 +238,9 @@ mod tests {
         assert_eq!(parse_size("123456789"), Some(123_456_789));
         assert_eq!(parse_size("10 B"), Some(10));
         assert_eq!(parse_size("lots"), None);
+        assert_eq!(parse_size("1e400 MB"), None, "not 400 MB");
+        assert_eq!(parse_size("-5MB"), None);
+        assert_eq!(parse_size("1e3"), None);
         assert_eq!(parse_size("12 XB"), None);
         assert_eq!(parse_size(""), None);
     }

@@ -53,7 +53,7 @@ struct Item {
 
 fn span(phase: &Phase, last_us: i64) -> Option<(i64, i64, bool)> {
     match *phase {
-        Phase::Absent => None,
+        Phase::Absent | Phase::Invalid => None,
         Phase::Open { start_us } => Some((start_us, last_us.max(start_us), true)),
         Phase::Done {
             start_us,

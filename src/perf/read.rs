@@ -149,6 +149,11 @@ impl Reading<'_> {
 /// holding `value`/`items` is JSON, another object is JSON Lines, text is CSV.
 fn detect(reader: &mut impl BufRead) -> Result<Form, ReadError> {
     let buf = reader.fill_buf()?;
+    if let Some(kind) = crate::text::utf16_kind(buf) {
+        return Err(ReadError::NotAnExport(format!(
+            "it is UTF-16 text ({kind}); save it as UTF-8"
+        )));
+    }
     let bom = if buf.starts_with(b"\xef\xbb\xbf") {
         3
     } else {
@@ -426,17 +431,26 @@ impl<'a> FlatEntity<'a> {
 }
 
 fn read_json_lines(reader: impl BufRead, out: &mut Reading<'_>) -> Result<(), ReadError> {
-    for (i, line) in reader.lines().enumerate() {
-        let line = line?;
+    for (i, bytes) in reader.split(b'\n').enumerate() {
+        let bytes = bytes?;
+        // A line that is not UTF-8 is a located finding; the rest is read.
+        let Ok(line) = std::str::from_utf8(&bytes) else {
+            out.export.findings.push(ReadFinding {
+                node: None,
+                line: i + 1,
+                message: "not UTF-8 text; line skipped".into(),
+            });
+            continue;
+        };
         if line.trim().is_empty() {
             continue;
         }
         // Most lines are flat objects of strings: read borrowing from the
         // line; anything else (numbers, nesting) goes through a JSON value.
-        if let Ok(flat) = serde_json::from_str::<FlatEntity<'_>>(&line) {
+        if let Ok(flat) = serde_json::from_str::<FlatEntity<'_>>(line) {
             accept(flat.into_raw(), i + 1, out);
         } else {
-            match serde_json::from_str::<Value>(&line)
+            match serde_json::from_str::<Value>(line)
                 .ok()
                 .as_ref()
                 .and_then(from_json)

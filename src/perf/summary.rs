@@ -145,7 +145,7 @@ impl Metric {
         for phase in node.images.iter().filter_map(|i| self.image_phase(i)) {
             match phase {
                 Phase::Absent => {}
-                Phase::Open { .. } => return None,
+                Phase::Open { .. } | Phase::Invalid => return None,
                 Phase::Done { seconds, .. } => {
                     any = true;
                     sum += seconds;

@@ -19,6 +19,9 @@ pub enum Phase {
         /// Start, µs.
         start_us: i64,
     },
+    /// Its events contradict each other (an end before its start); a
+    /// finding says how, and it has no figure.
+    Invalid,
     /// Done.
     Done {
         /// Start, µs.
@@ -37,7 +40,7 @@ impl Phase {
     pub fn duration_or_zero(&self) -> Option<i64> {
         match *self {
             Phase::Absent => Some(0),
-            Phase::Open { .. } => None,
+            Phase::Open { .. } | Phase::Invalid => None,
             Phase::Done { duration_us, .. } => Some(duration_us),
         }
     }
@@ -56,7 +59,7 @@ impl Phase {
     pub fn seconds_or_zero(&self) -> Option<f64> {
         match *self {
             Phase::Absent => Some(0.0),
-            Phase::Open { .. } => None,
+            Phase::Open { .. } | Phase::Invalid => None,
             Phase::Done { seconds, .. } => Some(seconds),
         }
     }
@@ -72,7 +75,7 @@ impl Phase {
     /// Its start, µs, unless absent.
     pub fn start_us(&self) -> Option<i64> {
         match *self {
-            Phase::Absent => None,
+            Phase::Absent | Phase::Invalid => None,
             Phase::Open { start_us } | Phase::Done { start_us, .. } => Some(start_us),
         }
     }
@@ -206,11 +209,19 @@ impl<'a> Pairing<'a> {
     fn done(&mut self, start: &PerfEvent, end: &PerfEvent) -> Phase {
         let by_time = Phase::done(start.at_us, end.at_us - start.at_us);
         match end.get("diff").map(|d| (d, diff_value(d))) {
-            Some((_, Some((seconds, duration_us)))) => Phase::Done {
+            Some((_, Some((seconds, duration_us)))) if seconds >= 0.0 => Phase::Done {
                 start_us: start.at_us,
                 duration_us,
                 seconds,
             },
+            Some((d, Some(_))) => {
+                self.finding(
+                    Some(end),
+                    FindingKind::Malformed,
+                    format!("diff={d} is negative; the times are used"),
+                );
+                by_time
+            }
             Some((d, None)) => {
                 self.finding(
                     Some(end),
@@ -284,8 +295,12 @@ impl<'a> Pairing<'a> {
     }
 
     /// Per-image phases: each start of `img` to the next unused `end` event with
-    /// the same `img` (or, for the torrent, the next load-start).
-    fn image_phase(&mut self, img: &str, start: &str, end: &str) -> Phase {
+    /// the same `img` (or, for the torrent, the next load-start). With
+    /// `seeding`, a start without its end is no open phase: in a
+    /// peer-to-peer pool a node that pulled an image itself then seeds it
+    /// (`torrent-start` and never a `load-start`), which graph.py skips too;
+    /// its end is not recorded, so it is not drawn.
+    fn image_phase(&mut self, img: &str, start: &str, end: &str, seeding: bool) -> Phase {
         let mut phase = Phase::Absent;
         for i in 0..self.events.len() {
             let ev = self.events[i];
@@ -309,6 +324,7 @@ impl<'a> Pairing<'a> {
                         self.done(ev, end_ev)
                     }
                 }
+                None if seeding => continue,
                 None => {
                     self.finding(
                         Some(ev),
@@ -384,6 +400,14 @@ fn one_node<'a>(node: &'a str, mut evs: Vec<&'a PerfEvent>) -> (NodeTimings, Vec
     let (private_registry_setup, registry_start) =
         p.phase("privateregistry:start", "privateregistry:end");
     let docker_install = match (prep_start, registry_start) {
+        (Some(s), Some(r)) if r.at_us < s.at_us => {
+            p.finding(
+                Some(r),
+                FindingKind::Malformed,
+                "privateregistry:start before nodeprep:start: docker_install has no length".into(),
+            );
+            Phase::Invalid
+        }
         (Some(s), Some(r)) => Phase::done(s.at_us, r.at_us - s.at_us),
         _ => nodeprep,
     };
@@ -407,10 +431,12 @@ fn one_node<'a>(node: &'a str, mut evs: Vec<&'a PerfEvent>) -> (NodeTimings, Vec
     }
     let mut images = Vec::new();
     for img in names {
-        let pull = p.image_phase(&img, "cascade:pull-start", "cascade:pull-end");
-        let save = p.image_phase(&img, "cascade:save-start", "cascade:save-end");
-        let torrent = p.image_phase(&img, "cascade:torrent-start", "cascade:load-start");
-        let load = p.image_phase(&img, "cascade:load-start", "cascade:load-end");
+        let pull = p.image_phase(&img, "cascade:pull-start", "cascade:pull-end", false);
+        let save = p.image_phase(&img, "cascade:save-start", "cascade:save-end", false);
+        // A node that pulled the image itself seeds it.
+        let seeds = pull != Phase::Absent;
+        let torrent = p.image_phase(&img, "cascade:torrent-start", "cascade:load-start", seeds);
+        let load = p.image_phase(&img, "cascade:load-start", "cascade:load-end", false);
         let size_bytes = image_size(&mut p, &img);
         images.push(ImageTimings {
             img,
@@ -561,6 +587,70 @@ mod tests {
         let (nodes, _) = node_timings(&evs);
         assert_eq!(nodes[0].docker_install.duration_or_zero(), Some(60 * S));
         assert_eq!(nodes[0].private_registry_setup.duration_or_zero(), Some(0));
+    }
+
+    #[test]
+    fn a_node_that_pulled_an_image_seeds_it_without_an_open_torrent() {
+        // The seeder: pulls, saves, then starts a torrent and never loads.
+        let mut evs = clean_node("seeder", 0.0);
+        evs.extend([
+            ev(20, "seeder", 73.0, "cascade:save-start", "img=alpine"),
+            ev(
+                21,
+                "seeder",
+                75.0,
+                "cascade:save-end",
+                "img=alpine,size=4100000,diff=2.0",
+            ),
+            ev(22, "seeder", 76.0, "cascade:torrent-start", "img=alpine"),
+        ]);
+        // A node that neither pulled nor loaded: its torrent is open.
+        evs.extend([
+            ev(30, "stuck", 0.0, "nodeprep:start", "offer=a,sku=b"),
+            ev(31, "stuck", 60.0, "nodeprep:end", ""),
+            ev(32, "stuck", 70.0, "cascade:torrent-start", "img=alpine"),
+        ]);
+        let (nodes, findings) = node_timings(&evs);
+        let seeder = nodes.iter().find(|n| n.node_id == "seeder").unwrap();
+        assert_eq!(seeder.images[0].torrent, Phase::Absent);
+        assert!(findings.iter().all(|f| f.node != "seeder"), "{findings:?}");
+        let stuck = nodes.iter().find(|n| n.node_id == "stuck").unwrap();
+        assert!(matches!(stuck.images[0].torrent, Phase::Open { .. }));
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.node == "stuck" && f.kind == FindingKind::MissingEnd)
+        );
+    }
+
+    #[test]
+    fn negative_lengths_are_findings_never_figures() {
+        let mut evs = clean_node("n", 100.0);
+        // The registry starts before the node prep; an image's diff is negative.
+        for e in &mut evs {
+            if &*e.event == "privateregistry:start" {
+                e.at_us = T0;
+            }
+            if &*e.event == "cascade:pull-end" {
+                e.message = "img=alpine,diff=-5".into();
+            }
+        }
+        let (nodes, findings) = node_timings(&evs);
+        let n = &nodes[0];
+        assert_eq!(n.docker_install, Phase::Invalid);
+        assert_eq!(n.docker_install.seconds_or_zero(), None);
+        let pull = n.images[0].pull.duration_or_zero().unwrap();
+        assert!(pull > 0, "the times, not -5 s: {pull}");
+        let messages: Vec<&str> = findings.iter().map(|f| f.message.as_str()).collect();
+        assert!(
+            messages.iter().any(|m| m.contains("before nodeprep:start")),
+            "{messages:?}"
+        );
+        assert!(
+            messages.iter().any(|m| m.contains("diff=-5 is negative")),
+            "{messages:?}"
+        );
+        assert!(findings.iter().all(|f| f.line.is_some()));
     }
 
     #[test]

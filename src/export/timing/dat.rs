@@ -1,11 +1,11 @@
 //! graph.py's `.dat` file (specs/perf.md §4): one row per node, sorted by
 //! start, byte-identical to graph.py's for a clean export.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use crate::export::atomic::write_output;
+use crate::export::folder;
 use crate::perf::timings::{NodeTimings, Phase};
 use crate::perf::{PerfAnalysis, PoolTimings};
 
@@ -27,7 +27,7 @@ pub fn dat_file_name(partition_key: &str) -> String {
         .collect();
     match name.as_str() {
         "" | "." | ".." => format!("{}_pool.dat", name.replace('.', "_")),
-        _ => format!("{name}.dat"),
+        _ => format!("{}.dat", crate::export::folder::visible_name(&name)),
     }
 }
 
@@ -84,11 +84,12 @@ pub fn python_str(value: f64) -> String {
 
 /// A node-level phase as graph.py writes it: the int `0` when absent, the
 /// float's `str()` when done; `NaN` (gnuplot's missing value) when it never
-/// ended, where graph.py would have stopped.
+/// ended or its events contradict each other, where graph.py would have
+/// stopped or written a negative time.
 fn phase_cell(phase: &Phase) -> String {
     match phase {
         Phase::Absent => "0".into(),
-        Phase::Open { .. } => "NaN".into(),
+        Phase::Open { .. } | Phase::Invalid => "NaN".into(),
         Phase::Done { seconds, .. } => python_str(*seconds),
     }
 }
@@ -104,7 +105,7 @@ fn total_cell(
     for img in &node.images {
         match phase(img) {
             Phase::Absent => {}
-            Phase::Open { .. } => return "NaN".into(),
+            Phase::Open { .. } | Phase::Invalid => return "NaN".into(),
             Phase::Done {
                 start_us, seconds, ..
             } => done.push((*start_us, *seconds)),
@@ -142,25 +143,24 @@ pub fn pool_dat(pool: &PoolTimings) -> Vec<u8> {
 }
 
 /// Writes every pool's `.dat` into `dir` (created when missing), each file
-/// atomically; two pools whose names would collide get `-2`, `-3`… Returns
-/// the files written.
-pub fn write_dats(a: &PerfAnalysis, dir: &Path) -> Result<Vec<PathBuf>, String> {
+/// atomically; two pools whose names would collide get `-2`, `-3`… None is
+/// written when one of them is `source`, the export read. Returns the files
+/// written.
+pub fn write_dats(a: &PerfAnalysis, dir: &Path, source: &Path) -> Result<Vec<PathBuf>, String> {
+    let targets = dat_targets(a, dir, &[source])?;
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let mut taken: HashSet<String> = HashSet::new();
-    let mut written = Vec::new();
-    for pool in &a.pools {
-        let base = dat_file_name(&pool.partition_key);
-        let mut name = base.clone();
-        let mut n = 1;
-        while !taken.insert(name.clone()) {
-            n += 1;
-            name = format!("{}-{n}.dat", base.trim_end_matches(".dat"));
-        }
-        let path = dir.join(&name);
-        write_output(&path, &pool_dat(pool)).map_err(|e| e.to_string())?;
-        written.push(path);
+    for (path, pool) in targets.iter().zip(&a.pools) {
+        write_output(path, &pool_dat(pool)).map_err(|e| e.to_string())?;
     }
-    Ok(written)
+    Ok(targets)
+}
+
+/// The `.dat` file of each pool in `dir`, in pool order (two pools whose
+/// names clean up to one file name get `-2`, `-3`, …); refused as a whole
+/// when one of them is one of `inputs` (the export being read).
+pub fn dat_targets(a: &PerfAnalysis, dir: &Path, inputs: &[&Path]) -> Result<Vec<PathBuf>, String> {
+    let names = folder::unique_names(a.pools.iter().map(|p| dat_file_name(&p.partition_key)));
+    folder::planned_targets(dir, &names, inputs).map_err(|e| e.to_string())
 }
 
 /// `%Y-%m-%d-%H:%M:%S.%f` in UTC.
@@ -241,6 +241,7 @@ mod tests {
         assert_eq!(dat_file_name("acct$pool1"), "acct-pool1.dat");
         assert_eq!(dat_file_name("a/b$c"), "a_b-c.dat");
         assert_eq!(dat_file_name(".."), "___pool.dat");
+        assert_eq!(dat_file_name(".pool"), "_pool.dat");
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Chrome Trace Event JSON of a perf analysis, for Perfetto or chrome://tracing:
 //! one process per node (named by its id, ordered by start), one thread per
 //! sub-lane of its Gantt row, a complete `X` event (µs) per finished phase and
-//! a `B` event without its end for a phase that never ended.
+//! a `B` event without its end for a phase that never ended. Written event by
+//! event as it is made: a million nodes' trace never sits whole in memory.
+
+use std::io::{self, Write};
 
 use serde_json::{Value, json};
 
@@ -10,7 +13,22 @@ use crate::perf::lanes::{BarWhat, node_bars};
 
 /// The trace of every pool's nodes (pid = node number across pools, from 1).
 pub fn trace_json(a: &PerfAnalysis) -> Vec<u8> {
-    let mut events: Vec<Value> = Vec::new();
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_trace(a, &mut bytes);
+    bytes
+}
+
+/// Writes the trace to `w` one event at a time.
+pub fn write_trace(a: &PerfAnalysis, w: &mut dyn Write) -> io::Result<()> {
+    w.write_all(b"{\"traceEvents\":[")?;
+    let mut first = true;
+    let mut emit = |e: Value| -> io::Result<()> {
+        if !std::mem::take(&mut first) {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &e).map_err(io::Error::other)
+    };
     let mut pid = 0u64;
     for pool in &a.pools {
         for node in &pool.nodes {
@@ -20,8 +38,12 @@ pub fn trace_json(a: &PerfAnalysis) -> Vec<u8> {
             } else {
                 node.node_id.clone()
             };
-            events.push(json!({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}));
-            events.push(json!({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": {"sort_index": pid}}));
+            emit(
+                json!({"ph": "M", "name": "process_name", "pid": pid, "tid": 0, "args": {"name": name}}),
+            )?;
+            emit(
+                json!({"ph": "M", "name": "process_sort_index", "pid": pid, "tid": 0, "args": {"sort_index": pid}}),
+            )?;
             let laid = node_bars(node);
             for lane in 0..laid.lanes {
                 let label = if lane == 0 {
@@ -29,7 +51,9 @@ pub fn trace_json(a: &PerfAnalysis) -> Vec<u8> {
                 } else {
                     format!("lane {lane}")
                 };
-                events.push(json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane + 1, "args": {"name": label}}));
+                emit(
+                    json!({"ph": "M", "name": "thread_name", "pid": pid, "tid": lane + 1, "args": {"name": label}}),
+                )?;
             }
             for bar in &laid.bars {
                 let (name, cat, args) = match bar.what {
@@ -57,13 +81,11 @@ pub fn trace_json(a: &PerfAnalysis) -> Vec<u8> {
                 } else {
                     e["args"]["unfinished"] = json!(true);
                 }
-                events.push(e);
+                emit(e)?;
             }
         }
     }
-    let doc =
-        json!({"traceEvents": events, "displayTimeUnit": "ms", "otherData": {"source": a.path}});
-    let mut bytes = serde_json::to_vec(&doc).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+    w.write_all(b"],\"displayTimeUnit\":\"ms\",\"otherData\":")?;
+    serde_json::to_writer(&mut *w, &json!({"source": a.path})).map_err(io::Error::other)?;
+    w.write_all(b"}\n")
 }
