@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use segscope::jobs::db::Db;
 use segscope::jobs::queue::{self, TaskState};
-use util::Archive;
+use util::{Archive, Ran};
 
 /// A temporary workspace: an archive, a database and a data directory.
 struct Work {
@@ -46,40 +46,7 @@ impl Work {
         c
     }
     fn run(&self, args: &[&str]) -> Ran {
-        let out = self.cmd(args).output().unwrap();
-        Ran {
-            code: out.status.code(),
-            stdout: out.stdout,
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-}
-
-struct Ran {
-    code: Option<i32>,
-    stdout: Vec<u8>,
-    stderr: String,
-}
-
-impl Ran {
-    fn ok(&self) -> &Self {
-        assert_eq!(self.code, Some(0), "stderr: {}", self.stderr);
-        self
-    }
-    fn failed(&self) -> &Self {
-        assert_ne!(self.code, Some(0), "should fail; stderr: {}", self.stderr);
-        self
-    }
-    fn says(&self, text: &str) -> &Self {
-        assert!(
-            self.stderr.contains(text),
-            "stderr lacks {text:?}: {}",
-            self.stderr
-        );
-        self
-    }
-    fn stdout(&self) -> String {
-        String::from_utf8_lossy(&self.stdout).into_owned()
+        Ran::from(self.cmd(args).output().unwrap())
     }
 }
 

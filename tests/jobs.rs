@@ -269,43 +269,79 @@ fn cache_gives_the_same_report_and_sees_changed_hours() {
     assert_eq!(last_coverage_result(&path)["hours_from_cache"], 0);
 }
 
+/// Writes a segscope database at `path` holding a few dozen pages, then
+/// damages one page in its middle (past the schema); returns the bytes.
+fn damaged_database(path: &Path) -> Vec<u8> {
+    let _ = fs::remove_file(path);
+    {
+        let db = Db::open(path).unwrap();
+        let c = db.lock();
+        c.execute_batch("PRAGMA journal_mode=DELETE").unwrap();
+        for i in 0..400 {
+            c.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
+                rusqlite::params![format!("k{i}"), "v".repeat(200)],
+            )
+            .unwrap();
+        }
+    }
+    let mut bytes = fs::read(path).unwrap();
+    let page = 4096;
+    let at = bytes.len() / page / 2 * page;
+    bytes[at..at + page].fill(0x5a);
+    fs::write(path, &bytes).unwrap();
+    bytes
+}
+
 #[test]
-fn corrupt_database_is_moved_aside_and_work_goes_on() {
+fn a_damaged_database_is_moved_aside_and_every_command_goes_on() {
     let (dir, path) = db_path();
-    let noise: Vec<u8> = (0..20_000u32)
-        .map(|i| (i.wrapping_mul(2_654_435_761) >> 11) as u8)
-        .collect();
-    fs::write(&path, &noise).unwrap();
     let a = Archive::new();
     a.segs("c/q", &[("2024-11-09T05", "00:00.000000", "2.0", "full")]);
-    let out = run(
-        &path,
-        &["coverage", a.root().to_str().unwrap(), "--json", "-"],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("database was unusable") && stderr.contains("moved it to"),
-        "{stderr}"
-    );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["streams"][0]["hours"][0]["segment_count"]["full"], 1);
-    let kept: Vec<_> = fs::read_dir(dir.path())
-        .unwrap()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_name().to_string_lossy().contains(".unusable-"))
-        .collect();
-    assert_eq!(
-        fs::read(kept[0].path()).unwrap(),
-        noise,
-        "the broken file is kept for inspection"
-    );
-    // The new database works.
-    assert!(run(&path, &["jobs", "list"]).status.success());
+    let series = dir.path().join("s.csv");
+    let rows: String = (0..50).map(|i| format!("{},{}\n", 1_700_000_000 + 60 * i, i % 7)).collect();
+    fs::write(&series, format!("time,value\n{rows}")).unwrap();
+    let export = dir.path().join("p.csv");
+    segscope::perf::demo::write_demo_perf_export(
+        &segscope::perf::demo::DemoPerfOptions {
+            nodes: 4,
+            ..Default::default()
+        },
+        &mut fs::File::create(&export).unwrap(),
+    )
+    .unwrap();
+    let root = a.root();
+    let commands: [&[&str]; 3] = [
+        &["coverage", root.to_str().unwrap(), "--json", "-"],
+        &["perf", export.to_str().unwrap(), "--json", "-"],
+        &["anomalies", series.to_str().unwrap(), "--json", "-"],
+    ];
+    for args in commands {
+        let bytes = damaged_database(&path);
+        let out = run(&path, args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("database was unusable")
+                && stderr.contains("moved it to")
+                && stderr.contains(path.to_str().unwrap()),
+            "{args:?}: {stderr}"
+        );
+        serde_json::from_slice::<Value>(&out.stdout).expect("the report");
+        let kept: Vec<PathBuf> = fs::read_dir(dir.path())
+            .unwrap()
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .filter(|p| p.to_string_lossy().contains(".unusable-"))
+            .collect();
+        assert_eq!(kept.len(), 1, "{kept:?}");
+        assert_eq!(fs::metadata(&kept[0]).unwrap().len(), bytes.len() as u64, "kept for inspection");
+        fs::remove_file(&kept[0]).unwrap();
+        // The new database works, with no warning.
+        let again = run(&path, &["jobs", "list"]);
+        assert!(again.status.success());
+        assert!(!String::from_utf8_lossy(&again.stderr).contains("warning"));
+    }
 }
 
 #[test]

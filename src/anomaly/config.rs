@@ -172,7 +172,7 @@ impl AnomalyConfig {
     pub fn check(&self) -> Result<(), String> {
         if self.settings.consensus > self.enabled.len() {
             return Err(format!(
-                "consensus {} (setting anomaly.consensus, flag --consensus) is more than the {} algorithms enabled (setting anomaly.algorithms, flag --algorithms)",
+                "consensus {} is more than the {} algorithms enabled (settings anomaly.consensus and anomaly.algorithms, flags --consensus and --algorithms)",
                 self.settings.consensus,
                 self.enabled.len()
             ));

@@ -232,8 +232,14 @@ pub(crate) fn open_db(path: Option<&Path>) -> anyhow::Result<Db> {
     let path = path.map_or_else(default_db_path, Path::to_path_buf);
     let db = Db::open(&path)
         .with_context(|| format!("cannot open any database for {}", path.display()))?;
+    // A command may open the database more than once: each warning is said once.
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|p| p.into_inner());
     for w in &db.warnings {
-        eprintln!("segscope: warning: {w}");
+        if !said.contains(w) {
+            eprintln!("segscope: warning: {w}");
+            said.push(w.clone());
+        }
     }
     Ok(db)
 }

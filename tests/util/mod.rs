@@ -138,3 +138,47 @@ pub fn run_unprivileged(scratch: &Path, args: &[&str]) -> Output {
         .output()
         .expect("setpriv (util-linux) runs the test as an unprivileged user")
 }
+
+/// What a segscope process did: its exit code and what it printed.
+pub struct Ran {
+    pub code: Option<i32>,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+}
+
+impl From<Output> for Ran {
+    fn from(out: Output) -> Self {
+        Ran {
+            code: out.status.code(),
+            stdout: out.stdout,
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+}
+
+impl Ran {
+    /// Asserts it exited 0.
+    pub fn ok(&self) -> &Self {
+        assert_eq!(self.code, Some(0), "stderr: {}", self.stderr);
+        self
+    }
+    /// Asserts it failed (and did not panic).
+    pub fn failed(&self) -> &Self {
+        assert_ne!(self.code, Some(0), "should fail; stderr: {}", self.stderr);
+        assert!(!self.stderr.contains("panicked"), "{}", self.stderr);
+        self
+    }
+    /// Asserts stderr holds `text`.
+    pub fn says(&self, text: &str) -> &Self {
+        assert!(
+            self.stderr.contains(text),
+            "stderr lacks {text:?}: {}",
+            self.stderr
+        );
+        self
+    }
+    /// Standard output as text.
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
