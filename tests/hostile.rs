@@ -61,7 +61,11 @@ fn s(p: &Path) -> &str {
 fn spike_csv() -> String {
     let mut text = String::from("time,value\n");
     for i in 0..300 {
-        let v = if i == 290 { 500.0 } else { 10.0 + (i % 5) as f64 };
+        let v = if i == 290 {
+            500.0
+        } else {
+            10.0 + (i % 5) as f64
+        };
         text.push_str(&format!("{},{v}\n", 1_700_000_000 + 60 * i));
     }
     text
@@ -88,7 +92,12 @@ const CLEAN_NODE: &[(&str, &str, &str, &str)] = &[
     ("1497000012.0", "tvm-a", "nodeprep:start", "offer=o,sku=s"),
     ("1497000052.5", "tvm-a", "nodeprep:end", ""),
     ("1497000053.0", "tvm-a", "cascade:start", ""),
-    ("1497000060.0", "tvm-a", "cascade:gr-done", "nglobalresources=1"),
+    (
+        "1497000060.0",
+        "tvm-a",
+        "cascade:gr-done",
+        "nglobalresources=1",
+    ),
 ];
 
 #[test]
@@ -121,13 +130,20 @@ fn a_points_file_named_like_the_input_is_refused_and_nothing_written() {
     let e = w.path("e");
     fs::create_dir(&e).unwrap();
     symlink(&real, e.join("linked.csv")).unwrap();
-    w.run(&["anomalies", s(&e.join("linked.csv")), "--scan", "--points", s(&e)])
-        .failed()
-        .says("overwrite the input");
+    w.run(&[
+        "anomalies",
+        s(&e.join("linked.csv")),
+        "--scan",
+        "--points",
+        s(&e),
+    ])
+    .failed()
+    .says("overwrite the input");
     assert_eq!(fs::read_to_string(&real).unwrap(), spike_csv());
     // Elsewhere, the points are written.
     let out = w.path("points");
-    w.run(&["anomalies", s(&input), "--scan", "--points", s(&out)]).ok();
+    w.run(&["anomalies", s(&input), "--scan", "--points", s(&out)])
+        .ok();
     assert_eq!(w.names(&out), ["spike.csv"]);
 }
 
@@ -176,7 +192,11 @@ fn a_file_that_is_no_segscope_database_is_refused_not_moved() {
     );
     ran.failed().says("s.csv is not a segscope database");
     assert_eq!(fs::read_to_string(&csv).unwrap(), spike_csv());
-    assert_eq!(w.names(w.dir.path()), ["s.csv"], "nothing moved aside or made");
+    assert_eq!(
+        w.names(w.dir.path()),
+        ["s.csv"],
+        "nothing moved aside or made"
+    );
 }
 
 #[test]
@@ -184,15 +204,32 @@ fn hostile_windows_and_settings_are_refused_never_a_panic() {
     let w = Work::new();
     let input = w.path("spike.csv");
     fs::write(&input, spike_csv()).unwrap();
-    for window in ["1é", "é", "1\u{1F600}", "0", "-5m", "1e400d", "99999999999999999999"] {
-        w.run(&["anomalies", s(&input), "--scan", &format!("--window={window}")])
-            .failed()
-            .says("--window");
+    for window in [
+        "1é",
+        "é",
+        "1\u{1F600}",
+        "0",
+        "-5m",
+        "1e400d",
+        "99999999999999999999",
+    ] {
+        w.run(&[
+            "anomalies",
+            s(&input),
+            "--scan",
+            &format!("--window={window}"),
+        ])
+        .failed()
+        .says("--window");
     }
     w.run(&["settings", "anomaly.scan_window", "1é"])
         .failed()
         .says("1é");
-    for (flag, value) in [("--consensus", "0"), ("--consensus", "10"), ("--consensus", "-1")] {
+    for (flag, value) in [
+        ("--consensus", "0"),
+        ("--consensus", "10"),
+        ("--consensus", "-1"),
+    ] {
         w.run(&["anomalies", s(&input), &format!("{flag}={value}")])
             .failed()
             .says("--consensus");
@@ -212,7 +249,10 @@ fn hostile_windows_and_settings_are_refused_never_a_panic() {
         .says("stored setting anomaly.consensus");
     let report: Value = serde_json::from_slice(&ran.stdout).unwrap();
     assert_eq!(report["summary"]["consensus"], 6, "the default");
-    assert_eq!(report["summary"]["scan"]["window"], "1440 points", "the default");
+    assert_eq!(
+        report["summary"]["scan"]["window"], "1440 points",
+        "the default"
+    );
 }
 
 #[test]
@@ -264,11 +304,21 @@ fn out_of_range_times_negative_lengths_and_bad_sizes_are_findings() {
         ("9000000000000", "tvm-x", "nodeprep:end", ""),
         // The registry starts before the node prep.
         ("1497000100.0", "tvm-b", "nodeprep:start", "offer=o,sku=s"),
-        ("1497000000.0", "tvm-b", "privateregistry:start", "ipaddress=1"),
+        (
+            "1497000000.0",
+            "tvm-b",
+            "privateregistry:start",
+            "ipaddress=1",
+        ),
         ("1497000005.0", "tvm-b", "privateregistry:end", ""),
         ("1497000150.0", "tvm-b", "nodeprep:end", ""),
         ("1497000151.0", "tvm-b", "cascade:pull-start", "img=i"),
-        ("1497000160.0", "tvm-b", "cascade:pull-end", "img=i,diff=-5,size=1e400 MB"),
+        (
+            "1497000160.0",
+            "tvm-b",
+            "cascade:pull-end",
+            "img=i,diff=-5,size=1e400 MB",
+        ),
     ]);
     let export = w.path("p.csv");
     fs::write(&export, perf_csv(&rows)).unwrap();
@@ -289,7 +339,10 @@ fn out_of_range_times_negative_lengths_and_bad_sizes_are_findings() {
     assert!(said("diff=-5 is negative"), "{findings:?}");
     assert!(said("size=\"1e400 MB\""), "{findings:?}");
     let nodes = report["pools"][0]["nodes"].as_array().unwrap();
-    assert!(nodes.iter().all(|n| n["node_id"] != "tvm-x"), "no row, no node");
+    assert!(
+        nodes.iter().all(|n| n["node_id"] != "tvm-x"),
+        "no row, no node"
+    );
     let b = nodes.iter().find(|n| n["node_id"] == "tvm-b").unwrap();
     assert_eq!(b["docker_install"], Value::Null);
     assert_eq!(b["images"][0]["size_bytes"], Value::Null, "not 400 MB");
@@ -309,7 +362,11 @@ fn broken_bytes_and_rows_are_located_and_the_rest_is_read() {
     let broken = w.path("broken.csv");
     fs::write(&broken, &bytes).unwrap();
     let bad_time = w.path("badtime.csv");
-    fs::write(&bad_time, spike_csv().replacen("1700000000,", "17000x0000,", 1)).unwrap();
+    fs::write(
+        &bad_time,
+        spike_csv().replacen("1700000000,", "17000x0000,", 1),
+    )
+    .unwrap();
     let ran = w.run(&["anomalies", s(&broken), s(&bad_time), "--json", "-"]);
     ran.ok().says("broken.csv:2:").says("badtime.csv:2:");
     let report: Value = serde_json::from_slice(&ran.stdout).unwrap();
@@ -334,7 +391,10 @@ fn broken_bytes_and_rows_are_located_and_the_rest_is_read() {
     let report: Value = serde_json::from_slice(&ran.stdout).unwrap();
     assert_eq!(report["pools"][0]["nodes"].as_array().unwrap().len(), 1);
     // UTF-16 is named as such.
-    let utf16: Vec<u8> = spike_csv().encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let utf16: Vec<u8> = spike_csv()
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
     let wide = w.path("utf16.csv");
     fs::write(&wide, utf16).unwrap();
     w.run(&["anomalies", s(&wide)]).failed().says("UTF-16");
@@ -359,7 +419,11 @@ fn a_huge_message_is_cut_on_the_terminal() {
     fs::write(&export, perf_csv(&rows)).unwrap();
     let ran = w.run(&["perf", s(&export)]);
     ran.ok().says("[cut: ");
-    assert!(ran.stderr.len() < 100_000, "{} bytes on stderr", ran.stderr.len());
+    assert!(
+        ran.stderr.len() < 100_000,
+        "{} bytes on stderr",
+        ran.stderr.len()
+    );
 }
 
 #[test]
@@ -374,7 +438,11 @@ fn node_ids_with_control_characters_never_reach_the_csv_raw() {
     let ran = w.run(&["perf", s(&export), "--csv", "-"]);
     ran.ok();
     assert!(!ran.stdout.contains(&0x1b) && !ran.stdout.contains(&0x07));
-    assert!(ran.stdout().contains("tvm-\\u{1b}[2J\\u{7}"), "{}", ran.stdout());
+    assert!(
+        ran.stdout().contains("tvm-\\u{1b}[2J\\u{7}"),
+        "{}",
+        ran.stdout()
+    );
 }
 
 #[test]
@@ -388,7 +456,8 @@ fn hidden_points_file_names_are_made_visible() {
     let input = w.path("m.csv");
     fs::write(&input, text).unwrap();
     let out = w.path("points");
-    w.run(&["anomalies", s(&input), "--scan", "--points", s(&out)]).ok();
+    w.run(&["anomalies", s(&input), "--scan", "--points", s(&out)])
+        .ok();
     let names = w.names(&out);
     assert_eq!(names.len(), 2, "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with('.')), "{names:?}");

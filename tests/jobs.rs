@@ -299,7 +299,9 @@ fn a_damaged_database_is_moved_aside_and_every_command_goes_on() {
     let a = Archive::new();
     a.segs("c/q", &[("2024-11-09T05", "00:00.000000", "2.0", "full")]);
     let series = dir.path().join("s.csv");
-    let rows: String = (0..50).map(|i| format!("{},{}\n", 1_700_000_000 + 60 * i, i % 7)).collect();
+    let rows: String = (0..50)
+        .map(|i| format!("{},{}\n", 1_700_000_000 + 60 * i, i % 7))
+        .collect();
     fs::write(&series, format!("time,value\n{rows}")).unwrap();
     let export = dir.path().join("p.csv");
     segscope::perf::demo::write_demo_perf_export(
@@ -335,7 +337,11 @@ fn a_damaged_database_is_moved_aside_and_every_command_goes_on() {
             .filter(|p| p.to_string_lossy().contains(".unusable-"))
             .collect();
         assert_eq!(kept.len(), 1, "{kept:?}");
-        assert_eq!(fs::metadata(&kept[0]).unwrap().len(), bytes.len() as u64, "kept for inspection");
+        assert_eq!(
+            fs::metadata(&kept[0]).unwrap().len(),
+            bytes.len() as u64,
+            "kept for inspection"
+        );
         fs::remove_file(&kept[0]).unwrap();
         // The new database works, with no warning.
         let again = run(&path, &["jobs", "list"]);

@@ -7,6 +7,8 @@ mod coverage;
 mod jobs;
 mod metrics;
 mod outputs;
+#[cfg(test)]
+mod parser_fuzz;
 mod perf;
 mod progress;
 mod settings;
