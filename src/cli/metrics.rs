@@ -28,7 +28,7 @@ pub const WRITE_DEADLINE: Duration = Duration::from_secs(5);
 pub const MAX_CONNECTIONS: usize = 32;
 
 /// The open connections, oldest first, each under its number.
-type Open = Arc<Mutex<VecDeque<(u64, TcpStream)>>>;
+type Open = Arc<Mutex<VecDeque<(usize, TcpStream)>>>;
 
 /// Binds `addr` and serves `body` at `/metrics` from a background thread;
 /// returns the address bound (a port of 0 picks a free one).
@@ -44,10 +44,7 @@ pub fn serve(addr: SocketAddr, body: Arc<Mutex<Vec<u8>>>) -> anyhow::Result<Sock
 
 fn accept_loop(listener: &TcpListener, body: &Arc<Mutex<Vec<u8>>>) {
     let open: Open = Arc::default();
-    let mut next_id = 0u64;
-    for stream in listener.incoming().flatten() {
-        next_id += 1;
-        let id = next_id;
+    for (id, stream) in listener.incoming().flatten().enumerate() {
         let Ok(handle) = stream.try_clone() else {
             continue;
         };
