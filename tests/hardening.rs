@@ -165,20 +165,14 @@ fn a_directory_as_output_is_refused_and_the_rest_written() {
 /// Runs segscope; returns the exit code, its peak resident memory in bytes (as
 /// it reports it at exit) and its stderr.
 fn run_measured(w: &Work, args: &[&str]) -> (i32, u64, String) {
-    let out = w
-        .cmd(args)
-        .env(segscope::cli::PEAK_ENV, "1")
-        .stdout(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let peak = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("segscope: peak memory "))
-        .and_then(|l| l.strip_suffix(" bytes"))
-        .and_then(|n| n.parse().ok())
-        .expect("segscope reports its peak memory");
-    (out.status.code().unwrap_or(-1), peak, stderr)
+    let ran = Ran::from(
+        w.cmd(args)
+            .env(segscope::cli::PEAK_ENV, "1")
+            .stdout(Stdio::null())
+            .output()
+            .unwrap(),
+    );
+    (ran.code.unwrap_or(-1), ran.peak_bytes(), ran.stderr)
 }
 
 const PEAK_BOUND: u64 = 200 * 1024 * 1024;

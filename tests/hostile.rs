@@ -42,6 +42,18 @@ impl Work {
     fn run(&self, args: &[&str]) -> Ran {
         Ran::from(self.cmd(args).output().unwrap())
     }
+    /// Runs segscope reporting its peak memory; stdout is dropped.
+    fn measured(&self, args: &[&str]) -> Ran {
+        let ran = Ran::from(
+            self.cmd(args)
+                .env(segscope::cli::PEAK_ENV, "1")
+                .stdout(Stdio::null())
+                .output()
+                .unwrap(),
+        );
+        ran.ok();
+        ran
+    }
     /// The names in `dir`, sorted.
     fn names(&self, dir: &Path) -> Vec<String> {
         let mut names: Vec<String> = fs::read_dir(dir)
@@ -500,4 +512,71 @@ fn a_stdout_on_dev_null_opened_read_write_is_a_working_output() {
     let ran = Ran::from(out);
     ran.ok();
     assert!(!ran.stderr.contains("closed"), "{}", ran.stderr);
+}
+
+#[test]
+fn big_outputs_are_written_as_they_are_made() {
+    let w = Work::new();
+    let export = w.path("big.csv");
+    let made = w.measured(&[
+        "demo-perf",
+        s(&export),
+        "--nodes",
+        "10000",
+        "--images",
+        "10",
+    ]);
+    let size = fs::metadata(&export).unwrap().len();
+    assert!(
+        made.peak_bytes() < size / 2,
+        "demo-perf held {} MB for a {} MB export",
+        made.peak_bytes() >> 20,
+        size >> 20
+    );
+    let json = w.measured(&["perf", s(&export), "--json", s(&w.path("t.json")), "-q"]);
+    let trace = w.measured(&["perf", s(&export), "--trace", s(&w.path("t.trace")), "-q"]);
+    assert!(
+        trace.peak_bytes() < json.peak_bytes() + json.peak_bytes() / 4,
+        "the trace took {} MB where the JSON report took {} MB",
+        trace.peak_bytes() >> 20,
+        json.peak_bytes() >> 20
+    );
+    let parsed: Value = serde_json::from_slice(&fs::read(w.path("t.trace")).unwrap()).unwrap();
+    assert!(parsed["traceEvents"].as_array().unwrap().len() > 100_000);
+}
+
+#[test]
+fn many_series_cost_a_bounded_amount_each_and_too_many_are_refused() {
+    let w = Work::new();
+    let columns = 200_000;
+    let mut text = String::from("time");
+    for c in 0..columns {
+        text.push_str(&format!(",c{c}"));
+    }
+    text.push('\n');
+    for r in 0..3 {
+        text.push_str(&format!("{}", 1_700_000_000 + 60 * r));
+        for c in 0..columns {
+            text.push_str(&format!(",{}", (c + r) % 7));
+        }
+        text.push('\n');
+    }
+    let wide = w.path("wide.csv");
+    fs::write(&wide, &text).unwrap();
+    let ran = w.measured(&["anomalies", s(&wide), "--json", s(&w.path("r.json")), "-q"]);
+    assert!(
+        ran.peak_bytes() < 350 << 20,
+        "{columns} series took {} MB",
+        ran.peak_bytes() >> 20
+    );
+    // More columns than one run judges: refused at once, by name.
+    let too_wide = w.path("too-wide.csv");
+    let header = format!(
+        "time{}\n",
+        ",c".repeat(segscope::anomaly::run::MAX_SERIES + 1)
+    );
+    fs::write(&too_wide, header + "1700000000,1\n").unwrap();
+    w.run(&["anomalies", s(&too_wide)])
+        .failed()
+        .says("one run judges at most 1000000");
 }

@@ -65,6 +65,9 @@ pub enum ImportFileError {
     /// The operating system refused.
     #[error("{0}")]
     Io(#[from] std::io::Error),
+    /// A CSV with more value columns than one run judges series.
+    #[error("{}", super::run::too_many_series(*.0))]
+    TooManySeries(usize),
     /// The file is UTF-16 text, which segscope does not read.
     #[error("it is UTF-16 text ({0}); save it as UTF-8")]
     Utf16(&'static str),
@@ -85,6 +88,12 @@ pub fn import_file(path: &Path) -> Result<Imported, ImportFileError> {
 pub fn import_bytes(stem: &str, bytes: &[u8]) -> Result<Imported, ImportFileError> {
     if let Some(kind) = crate::text::utf16_kind(bytes) {
         return Err(ImportFileError::Utf16(kind));
+    }
+    // Refused before a column is allocated: each is a series.
+    let first_line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let columns = memchr::memchr_iter(b',', first_line).count();
+    if columns > super::run::MAX_SERIES {
+        return Err(ImportFileError::TooManySeries(columns));
     }
     let (text, bad_lines) = utf8_lines(bytes);
     let mut imported = import_text(stem, &text);

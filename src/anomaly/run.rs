@@ -199,6 +199,17 @@ fn read_input(
     }
 }
 
+/// The most series one run judges: each costs about 0.7 KB besides its
+/// points, so a million take well under a gigabyte.
+pub const MAX_SERIES: usize = 1_000_000;
+
+/// The message for a run over more than [`MAX_SERIES`] series.
+pub fn too_many_series(count: usize) -> String {
+    format!(
+        "{count} series or more: one run judges at most {MAX_SERIES}; split the inputs into several runs"
+    )
+}
+
 /// Why a directory gave no series: it is no archive; when it holds files
 /// (series files, most likely), says to give them instead.
 fn not_an_archive(dir: &std::path::Path) -> String {
@@ -256,6 +267,9 @@ pub fn run(
         let r = r?;
         all.extend(r.series);
         errors.extend(r.errors);
+        if all.len() > MAX_SERIES {
+            return Err(too_many_series(all.len()));
+        }
     }
     let import_time = started.elapsed();
     let now_us = options

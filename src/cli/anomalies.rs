@@ -108,7 +108,9 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
     if interrupted().load(Ordering::SeqCst) {
         bail!("interrupted; nothing written");
     }
-    let mut report: AnomalyRun = (*result).clone();
+    // The run is this command's alone now: no copy of a million series.
+    let mut report: AnomalyRun =
+        std::sync::Arc::try_unwrap(result).unwrap_or_else(|r| (*r).clone());
     // Files named from the data are checked against every input before anything is written.
     let inputs: Vec<&Path> = args.inputs.iter().map(PathBuf::as_path).collect();
     let points = match &args.points {

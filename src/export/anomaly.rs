@@ -20,45 +20,74 @@ fn num(x: f64) -> Value {
 
 /// The JSON report (its `output_s` is the run's `output_time`).
 pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
-    let output_s = run.output_time.as_secs_f64();
-    let series: Vec<Value> = run
-        .series
-        .iter()
-        .map(|s| {
-            let algorithms: serde_json::Map<String, Value> = s
-                .judgement
-                .votes
-                .iter()
-                .map(|(a, v)| {
-                    (
-                        a.name().to_string(),
-                        json!({"vote": v.vote, "statistic": num(v.statistic), "threshold": num(v.threshold)}),
-                    )
-                })
-                .collect();
-            let mut entry = json!({
-                "name": s.name,
-                "points": s.points,
-                "dropped": s.dropped,
-                "duplicates": s.duplicates,
-                "outcome": s.judgement.outcome.name(),
-                "votes": s.judgement.vote_count(),
-                "datapoint": s.judgement.datapoint.map_or(Value::Null, num),
-                "algorithms": algorithms,
-            });
-            if let (Some(scanned), Some(obj)) = (&s.scanned, entry.as_object_mut()) {
-                let times: Vec<String> = s
-                    .anomalous_times(run.settings.consensus)
-                    .into_iter()
-                    .map(iso_time)
-                    .collect();
-                let max_score = scanned.scan.score.iter().copied().fold(0.0f32, f32::max);
-                obj.insert("anomalies".into(), json!(times));
-                obj.insert("max_score".into(), num(f64::from(max_score)));
+    let mut bytes = Vec::new();
+    // Writing into memory cannot fail.
+    let _ = write_anomaly_json(run, &mut bytes);
+    bytes
+}
+
+/// Writes the JSON report to `w` series by series (pretty-printed as
+/// [`serde_json::to_writer_pretty`] would write it whole), so a run over a
+/// million series never holds its report in memory.
+pub fn write_anomaly_json(run: &AnomalyRun, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let pretty = |v: &Value, indent: &str| -> String {
+        let text = serde_json::to_string_pretty(v).unwrap_or_default();
+        text.replace('\n', &format!("\n{indent}"))
+    };
+    if run.series.is_empty() {
+        w.write_all(b"{\n  \"series\": [],\n")?;
+    } else {
+        w.write_all(b"{\n  \"series\": [\n")?;
+        for (i, s) in run.series.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",\n")?;
             }
-            entry
+            write!(w, "    {}", pretty(&series_entry(run, s), "    "))?;
+        }
+        w.write_all(b"\n  ],\n")?;
+    }
+    write!(w, "  \"summary\": {}\n}}\n", pretty(&summary(run), "  "))
+}
+
+/// One series of the JSON report.
+fn series_entry(run: &AnomalyRun, s: &crate::anomaly::run::SeriesResult) -> Value {
+    let algorithms: serde_json::Map<String, Value> = s
+        .judgement
+        .votes
+        .iter()
+        .map(|(a, v)| {
+            (
+                a.name().to_string(),
+                json!({"vote": v.vote, "statistic": num(v.statistic), "threshold": num(v.threshold)}),
+            )
         })
         .collect();
+    let mut entry = json!({
+        "name": s.name,
+        "points": s.points,
+        "dropped": s.dropped,
+        "duplicates": s.duplicates,
+        "outcome": s.judgement.outcome.name(),
+        "votes": s.judgement.vote_count(),
+        "datapoint": s.judgement.datapoint.map_or(Value::Null, num),
+        "algorithms": algorithms,
+    });
+    if let (Some(scanned), Some(obj)) = (&s.scanned, entry.as_object_mut()) {
+        let times: Vec<String> = s
+            .anomalous_times(run.settings.consensus)
+            .into_iter()
+            .map(iso_time)
+            .collect();
+        let max_score = scanned.scan.score.iter().copied().fold(0.0f32, f32::max);
+        obj.insert("anomalies".into(), json!(times));
+        obj.insert("max_score".into(), num(f64::from(max_score)));
+    }
+    entry
+}
+
+/// The summary of the JSON report.
+fn summary(run: &AnomalyRun) -> Value {
+    let output_s = run.output_time.as_secs_f64();
     let outcomes: BTreeMap<&str, usize> = Outcome::ALL
         .iter()
         .map(|&o| (o.name(), run.count(o)))
@@ -91,9 +120,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
             .sum();
         json!({"window": w.label(), "anomalous_points": anomalous})
     });
-    let doc = json!({
-        "series": series,
-        "summary": {
+    json!({
             "series": run.series.len(),
             "now": crate::time::format_iso(run.now_us),
             "consensus": run.settings.consensus,
@@ -108,11 +135,7 @@ pub fn anomaly_json(run: &AnomalyRun) -> Vec<u8> {
             },
             "scan": scan,
             "errors": errors,
-        },
-    });
-    let mut bytes = serde_json::to_vec_pretty(&doc).unwrap_or_default();
-    bytes.push(b'\n');
-    bytes
+    })
 }
 
 /// One CSV row per series: name, counts, outcome, datapoint, votes, and each

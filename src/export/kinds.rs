@@ -144,6 +144,10 @@ impl ExportKind {
                 timing::trace::write_trace(p, w)?;
                 return Ok(true);
             }
+            (ExportKind::Json, Subject::Anomalies(r)) => {
+                anomaly::write_anomaly_json(r, w)?;
+                return Ok(true);
+            }
             _ => {}
         }
         match self.render(subject) {

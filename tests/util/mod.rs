@@ -177,6 +177,16 @@ impl Ran {
         );
         self
     }
+    /// The peak resident memory segscope reported at exit (run with
+    /// `segscope::cli::PEAK_ENV` set), bytes.
+    pub fn peak_bytes(&self) -> u64 {
+        self.stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("segscope: peak memory "))
+            .and_then(|l| l.strip_suffix(" bytes"))
+            .and_then(|n| n.parse().ok())
+            .expect("segscope reports its peak memory")
+    }
     /// Standard output as text.
     pub fn stdout(&self) -> String {
         String::from_utf8_lossy(&self.stdout).into_owned()
