@@ -16,6 +16,7 @@
 //! * `gui`: the desktop app (the only module using egui, eframe and rfd; built
 //!   with the default `gui` feature).
 //! * [`cli`]: the command line.
+//! * [`memory`]: the process's own resident memory (now and peak).
 //! * [`time`]: µs instants and their text forms.
 //! * [`text`]: untrusted names shown safely (terminal escapes, CSV formulas).
 
@@ -31,6 +32,7 @@ pub mod export;
 pub mod gui;
 pub mod input;
 pub mod jobs;
+pub mod memory;
 pub mod monitor;
 pub mod perf;
 pub mod text;

@@ -60,23 +60,6 @@ fn time_find(dir: &Path) -> Option<(Duration, u64)> {
     Some((start.elapsed(), lines))
 }
 
-/// Peak resident memory of this process so far, bytes (Linux; `None` elsewhere).
-pub fn peak_rss_bytes() -> Option<u64> {
-    status_kb("VmHWM:").map(|kb| kb * 1024)
-}
-
-/// The process's resident memory now, bytes (Linux; `None` elsewhere).
-pub fn rss_bytes() -> Option<u64> {
-    status_kb("VmRSS:").map(|kb| kb * 1024)
-}
-
-/// A `kB` field of /proc/self/status.
-fn status_kb(field: &str) -> Option<u64> {
-    let status = fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(field))?;
-    line.split_whitespace().nth(1)?.parse().ok()
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v.get(v.len() / 2).copied().unwrap_or_default()
@@ -195,7 +178,7 @@ pub fn bench_coverage(path: &Path, rounds: usize, touch_one_hour: bool) -> anyho
             );
         }
     }
-    if let Some(peak) = peak_rss_bytes() {
+    if let Some(peak) = crate::memory::peak_rss_bytes() {
         let _ = writeln!(
             out,
             "peak memory (RSS)              {:>9.1} MB",
@@ -318,7 +301,7 @@ pub fn bench_perf(export: Option<&Path>, nodes: usize, rounds: usize) -> anyhow:
         timings.as_secs_f64(),
         render.as_secs_f64()
     );
-    if let Some(peak) = peak_rss_bytes() {
+    if let Some(peak) = crate::memory::peak_rss_bytes() {
         let _ = writeln!(
             out,
             "peak memory of this process (generation included) {:.1} MB",

@@ -28,7 +28,6 @@ use crate::jobs::db::{Db, default_db_path};
 use crate::time::{hour_floor, parse_user_time};
 
 pub use coverage::summary_text;
-pub use perf::{default_demo_perf, write_demo_perf};
 
 /// segscope: coverage, holes and overlaps of HLS segment archives.
 #[derive(Parser, Debug)]
@@ -331,7 +330,7 @@ pub fn main() -> ExitCode {
         ),
     };
     if std::env::var_os(PEAK_ENV).is_some()
-        && let Some(peak) = crate::bench::peak_rss_bytes()
+        && let Some(peak) = crate::memory::peak_rss_bytes()
     {
         eprintln!("segscope: peak memory {peak} bytes");
     }

@@ -11,12 +11,13 @@ use clap::Args;
 use super::interrupted;
 use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
 use super::task_wait::run_task;
-use crate::export::atomic::write_output_with;
 use crate::export::kinds::{ExportKind, Subject};
 use crate::export::timing::dat::{dat_targets, write_dats};
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::PerfAnalysis;
-use crate::perf::demo::{DemoPerfOptions, MAX_IMAGES, MAX_NODES, write_demo_perf_export};
+use crate::perf::demo::{
+    DemoPerfOptions, MAX_IMAGES, MAX_NODES, default_demo_perf, write_demo_perf_file,
+};
 use crate::perf::summary::{Metric, metric_stats};
 use crate::text::{shown, shown_path};
 
@@ -191,16 +192,6 @@ pub struct DemoPerfArgs {
     pub seed: u64,
 }
 
-/// Where the default demo perf export lives.
-pub fn default_demo_perf(jsonl: bool) -> PathBuf {
-    let name = if jsonl {
-        "demo-perf.jsonl"
-    } else {
-        "demo-perf.csv"
-    };
-    crate::demo::data_dir().map_or_else(|| PathBuf::from(name), |d| d.join(name))
-}
-
 /// `segscope demo-perf`.
 pub fn run_demo_perf(args: &DemoPerfArgs) -> anyhow::Result<()> {
     if args.nodes == 0 || args.nodes > MAX_NODES {
@@ -232,18 +223,10 @@ pub fn run_demo_perf(args: &DemoPerfArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Writes a demo export to `file` (its folder created when missing).
-pub fn write_demo_perf(file: &Path, options: &DemoPerfOptions) -> anyhow::Result<()> {
-    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    }
-    let mut bytes = 0;
-    // Written as it is made: the largest demo is gigabytes.
-    write_output_with(file, |w| {
-        bytes = write_demo_perf_export(options, w)?;
-        Ok(())
-    })
-    .with_context(|| format!("cannot write demo perf export {}", file.display()))?;
+/// Writes a demo export to `file` and says so on stderr.
+fn write_demo_perf(file: &Path, options: &DemoPerfOptions) -> anyhow::Result<()> {
+    let bytes = write_demo_perf_file(file, options)
+        .with_context(|| format!("cannot write demo perf export {}", file.display()))?;
     eprintln!(
         "wrote demo perf export {} ({} nodes, {bytes} bytes)",
         file.display(),

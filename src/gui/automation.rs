@@ -362,7 +362,7 @@ impl Automation {
             "analysis finished after {:.0} ms",
             ms(self.analysis_done)
         );
-        if let Some(peak) = crate::bench::peak_rss_bytes() {
+        if let Some(peak) = crate::memory::peak_rss_bytes() {
             let _ = writeln!(out, "peak memory (RSS)      {:.0} MB", peak as f64 / 1e6);
         }
         out

@@ -44,8 +44,8 @@ pub fn queue_reading(db: &Db) -> Result<Reading, String> {
 
 /// The process's memory now and at its peak.
 fn memory_reading() -> Result<Reading, String> {
-    let peak = crate::bench::peak_rss_bytes().ok_or("no /proc/self/status")?;
-    let now = crate::bench::rss_bytes().unwrap_or(peak);
+    let peak = crate::memory::peak_rss_bytes().ok_or("no /proc/self/status")?;
+    let now = crate::memory::rss_bytes().unwrap_or(peak);
     Ok(Reading::new(
         format!(
             "{:.1} MB resident, peak {:.1} MB",

@@ -362,7 +362,7 @@ impl SegscopeApp {
     /// Opens the demo perf export, generating it first (in the background) if
     /// missing.
     fn open_demo_perf(&mut self, ctx: &egui::Context) {
-        let file = crate::cli::default_demo_perf(false);
+        let file = crate::perf::demo::default_demo_perf(false);
         if file.exists() {
             self.open(&file);
             return;
@@ -377,9 +377,11 @@ impl SegscopeApp {
             .name("segscope-demo".into())
             .spawn(move || {
                 let options = crate::perf::demo::DemoPerfOptions::default();
-                let made = crate::cli::write_demo_perf(&file, &options)
-                    .map(|()| file.clone())
-                    .map_err(|e| format!("{e:#}"));
+                let made = crate::perf::demo::write_demo_perf_file(&file, &options)
+                    .map(|_| file.clone())
+                    .map_err(|e| {
+                        format!("cannot write the demo perf export {}: {e}", file.display())
+                    });
                 let _ = tx.send(made);
                 ctx.request_repaint();
             });
