@@ -5,3 +5,4 @@ pub mod best;
 pub mod lod;
 pub mod raster;
 pub mod timeline;
+pub mod view;

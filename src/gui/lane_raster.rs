@@ -13,12 +13,12 @@ use egui::Color32;
 
 use super::loader::PartialStream;
 use super::theme::Palette;
-use super::timeline::{loading_mix, visible_segments};
 use crate::analysis::StreamAnalysis;
 use crate::archive::name::SegmentType;
 use crate::coverage::best::Seg;
 use crate::coverage::lod::lane_mix;
 use crate::coverage::raster::PixelMix;
+use crate::coverage::view::{loading_mix, visible_segments};
 
 /// Rows of a lane image.
 pub const ROWS: usize = 16;
@@ -48,6 +48,17 @@ pub struct LaneRows {
     pub picture: LanePicture,
     /// Segments drawn: (segment, in the overlap rows).
     pub segments: Vec<(Seg, bool)>,
+}
+
+/// What one lane showed in the last frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneDrawn {
+    /// `CHANNEL/QUALITY`.
+    pub label: String,
+    /// Pixel columns of time not scanned yet (drawn as pending).
+    pub pending_px: usize,
+    /// Pixel columns holding segments.
+    pub data_px: usize,
 }
 
 fn seg_colour(p: &Palette, kind: SegmentType) -> Color32 {
@@ -121,7 +132,7 @@ pub fn segment_rows(
         main[x0..x1].fill(p.hole);
         under[x0..x1].fill(p.hole);
     }
-    let mut segments = visible_segments(stream, t0, t1);
+    let mut segments = visible_segments(&stream.hours, t0, t1);
     for (seg, overlap) in &mut segments {
         *overlap |= cov
             .dropped
@@ -140,13 +151,13 @@ pub fn segment_rows(
 /// A stream still loading: scanned hours in their mix, the rest pending.
 pub fn loading_rows(partial: &PartialStream, t0: f64, t1: f64, width: usize) -> LaneRows {
     LaneRows {
-        picture: LanePicture::Mix(loading_mix(partial, t0, t1, width)),
+        picture: LanePicture::Mix(loading_mix(&partial.pending, &partial.done, t0, t1, width)),
         segments: Vec::new(),
     }
 }
 
 /// What a lane shows: its pending and data pixel columns.
-pub fn drawn(label: String, rows: &LaneRows) -> super::timeline::LaneDrawn {
+pub fn drawn(label: String, rows: &LaneRows) -> LaneDrawn {
     let (pending_px, data_px) = match &rows.picture {
         LanePicture::Mix(m) => (
             m.iter().filter(|p| p.is_none()).count(),
@@ -155,7 +166,7 @@ pub fn drawn(label: String, rows: &LaneRows) -> super::timeline::LaneDrawn {
         LanePicture::Segments { main, .. } if !rows.segments.is_empty() => (0, main.len()),
         LanePicture::Segments { .. } => (0, 0),
     };
-    super::timeline::LaneDrawn {
+    LaneDrawn {
         label,
         pending_px,
         data_px,

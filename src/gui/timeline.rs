@@ -15,9 +15,7 @@ use super::time_view::TimeView;
 use crate::analysis::StreamAnalysis;
 use crate::coverage::best::Seg;
 use crate::coverage::lod::lane_mix;
-use crate::coverage::raster::{PixelMix, mix_row};
 use crate::coverage::timeline::{HoleKind, Interval};
-use crate::time::HOUR_US;
 
 /// Below this many µs per pixel single segments are drawn.
 pub const SEGMENT_LEVEL_US_PER_PX: f64 = 250_000.0;
@@ -89,20 +87,9 @@ struct LaneKey {
 /// A lane drawn once and reused while its key holds.
 struct LaneRaster {
     key: LaneKey,
-    drawn: LaneDrawn,
+    drawn: lane_raster::LaneDrawn,
     segments: Vec<(Seg, bool)>,
     texture: egui::TextureHandle,
-}
-
-/// What one lane showed in the last frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LaneDrawn {
-    /// `CHANNEL/QUALITY`.
-    pub label: String,
-    /// Pixel columns of time not scanned yet (drawn as pending).
-    pub pending_px: usize,
-    /// Pixel columns holding segments.
-    pub data_px: usize,
 }
 
 /// What the pointer is over, for the tooltip.
@@ -139,7 +126,7 @@ pub struct TimelineView {
     /// Lane shapes drawn last frame (for the frame benchmark).
     pub last_shapes: usize,
     /// What each lane showed last frame (for tests and the frame benchmark).
-    pub drawn: Vec<LaneDrawn>,
+    pub drawn: Vec<lane_raster::LaneDrawn>,
     /// Lane rasters built so far (each frame that changed a lane adds one).
     pub rasters_built: usize,
     rasters: Vec<LaneRaster>,
@@ -325,76 +312,6 @@ impl TimelineView {
     }
 }
 
-/// Best segments (and same-start duplicates, flagged) overlapping `[t0, t1)`.
-pub fn visible_segments(stream: &StreamAnalysis, t0: f64, t1: f64) -> Vec<(Seg, bool)> {
-    let mut out = Vec::new();
-    let first_hour = stream
-        .hours
-        .partition_point(|h| ((h.hour_start_us + 2 * HOUR_US) as f64) < t0);
-    for h in &stream.hours[first_hour..] {
-        if h.hour_start_us as f64 >= t1 {
-            break;
-        }
-        for (list, overlap) in [(&h.best, false), (&h.same_start_overlaps, true)] {
-            let i = list.partition_point(|s| (s.start_us as f64) < t0 - HOUR_US as f64);
-            for s in &list[i..] {
-                if s.start_us as f64 >= t1 {
-                    break;
-                }
-                if s.end_us() as f64 > t0 {
-                    out.push((*s, overlap));
-                }
-            }
-        }
-    }
-    out
-}
-
-/// The pixel mixes of a stream still loading: each pixel takes the hour holding
-/// its middle; `None` where that hour is not scanned yet. The pixels of one hour
-/// are measured together, one raster per hour in view.
-pub fn loading_mix(
-    partial: &PartialStream,
-    t0: f64,
-    t1: f64,
-    width: usize,
-) -> Vec<Option<PixelMix>> {
-    let px = (t1 - t0) / width.max(1) as f64;
-    let edge = |x: usize| (t0 + x as f64 * px) as i64;
-    let hour_of = |x: usize| {
-        let mid = t0 + (x as f64 + 0.5) * px;
-        (mid as i64).div_euclid(HOUR_US) * HOUR_US
-    };
-    let mut out = Vec::with_capacity(width);
-    let mut x = 0;
-    while x < width {
-        let hour = hour_of(x);
-        let mut end = x + 1;
-        while end < width && hour_of(end) == hour {
-            end += 1;
-        }
-        let n = end - x;
-        match partial.done.get(&hour) {
-            Some(cov) => {
-                let (a, b) = (edge(x), edge(end).max(edge(x) + n as i64));
-                out.extend(mix_row(cov, a, b, n).into_iter().map(Some));
-            }
-            // Not scanned yet: pending.
-            None if partial.pending.contains(&hour) => out.extend((0..n).map(|_| None)),
-            // Not in the archive: no data.
-            None => out.extend((0..n).map(|_| {
-                Some(PixelMix {
-                    span_us: px as i64,
-                    outside_us: px as i64,
-                    ..Default::default()
-                })
-            })),
-        }
-        x = end;
-    }
-    out
-}
-
 /// The tooltip text for a hovered pixel of a finished stream.
 pub fn pixel_tooltip(
     stream: &StreamAnalysis,
@@ -436,46 +353,4 @@ pub fn pixel_tooltip(
         ));
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use std::sync::Arc;
-
-    use super::*;
-    use crate::archive::name::SegmentType;
-    use crate::coverage::best::HourSummary;
-    use crate::coverage::timeline::analyse_stream;
-    use crate::time::SECOND_US;
-
-    #[test]
-    fn a_loading_lane_shows_scanned_pending_and_absent_hours() {
-        // Hour 0 scanned (covered), hour 1 pending, hour 2 not in the archive.
-        let best = (0..1800)
-            .map(|i| Seg {
-                start_us: i * 2 * SECOND_US,
-                duration_us: 2 * SECOND_US,
-                kind: SegmentType::Full,
-            })
-            .collect();
-        let mut partial = PartialStream::default();
-        partial.done.insert(
-            0,
-            Arc::new(analyse_stream(&[HourSummary::from_best(0, best)])),
-        );
-        partial.pending.insert(HOUR_US);
-        let mix = loading_mix(&partial, 0.0, (3 * HOUR_US) as f64, 30);
-        assert_eq!(mix.len(), 30);
-        assert!(
-            mix[..10]
-                .iter()
-                .all(|m| m.is_some_and(|m| m.covered_us == m.span_us))
-        );
-        assert!(mix[10..20].iter().all(Option::is_none), "pending");
-        assert!(
-            mix[20..]
-                .iter()
-                .all(|m| m.is_some_and(|m| m.outside_us == m.span_us))
-        );
-    }
 }
