@@ -460,12 +460,15 @@ fn node_ids_with_control_characters_never_reach_the_csv_raw() {
 #[test]
 fn hidden_points_file_names_are_made_visible() {
     let w = Work::new();
-    // Columns named "" and "." would give `.csv` and `..csv`.
-    let mut text = String::from("time,,.\n");
-    for i in 0..200 {
-        text.push_str(&format!("{},{},{}\n", 1_700_000_000 + 60 * i, i % 3, i % 4));
-    }
-    let input = w.path("m.csv");
+    // Series named "" and "." would give `.csv` and `..csv`.
+    let points: Vec<String> = (0..200)
+        .map(|i| format!("[{}, {}]", i % 3, 1_700_000_000 + 60 * i))
+        .collect();
+    let points = points.join(",");
+    let text = format!(
+        "[{{\"target\": \"\", \"datapoints\": [{points}]}}, {{\"target\": \".\", \"datapoints\": [{points}]}}]"
+    );
+    let input = w.path("m.json");
     fs::write(&input, text).unwrap();
     let out = w.path("points");
     w.run(&["anomalies", s(&input), "--scan", "--points", s(&out)])
