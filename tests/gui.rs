@@ -1022,7 +1022,8 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
             .is_some_and(|r| r.enabled.len() == 8)
     });
     let jobs_db = segscope::jobs::db::Db::open(&db).unwrap();
-    let (stored, _) = segscope::anomaly::config::AnomalyConfig::load(&jobs_db);
+    let (stored, _) =
+        segscope::jobs::settings::load_group::<segscope::anomaly::config::AnomalyConfig>(&jobs_db);
     assert_eq!(
         stored.enabled.len(),
         8,

@@ -1,14 +1,13 @@
 //! The anomaly settings a user keeps: the ensemble's settings, the enabled
-//! algorithms and the scan window, stored in the database's settings table
-//! (keys `anomaly.*`) so the command line and the app share them.
+//! algorithms and the scan window, as text keys (`anomaly.*`) with their
+//! checks. The task layer stores them in the database's settings table
+//! (`jobs::settings`), so the command line and the app share them.
 
 use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::ensemble::Algorithm;
 use super::scan::ScanWindow;
-use crate::jobs::db::Db;
-use crate::jobs::settings;
 use crate::time::MAX_SECONDS;
 
 /// Everything a run needs besides its inputs.
@@ -178,64 +177,5 @@ impl AnomalyConfig {
             ));
         }
         Ok(())
-    }
-
-    /// The stored config: the defaults with every stored key applied. A
-    /// stored value that does not read is skipped and named in the second
-    /// part (the rest still applies).
-    pub fn load(db: &Db) -> (AnomalyConfig, Vec<String>) {
-        let mut config = AnomalyConfig::default();
-        let problems = settings::load_keys(db, KEYS.iter().map(|k| k.key), |k, t| config.set(k, t));
-        (config, problems)
-    }
-
-    /// Stores `key` (checked first: a bad value is refused, nothing stored).
-    pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
-        let (mut config, _) = AnomalyConfig::load(db);
-        config.set(key, text)?;
-        let value = config.value(key).unwrap_or_default();
-        settings::set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
-    }
-
-    /// Stores every key of this config.
-    pub fn save(&self, db: &Db) -> Result<(), String> {
-        for k in &KEYS {
-            let value = self.value(k.key).unwrap_or_default();
-            settings::set(db, k.key, &value).map_err(|e| format!("cannot store {}: {e}", k.key))?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stored_settings_apply_and_bad_ones_are_named() {
-        let db = Db::memory().unwrap();
-        assert_eq!(AnomalyConfig::load(&db).0, AnomalyConfig::default());
-        AnomalyConfig::store(&db, "anomaly.consensus", "5").unwrap();
-        AnomalyConfig::store(&db, "anomaly.algorithms", "ks_test, grubbs,grubbs").unwrap();
-        AnomalyConfig::store(&db, "anomaly.full_duration_s", "3600").unwrap();
-        assert!(AnomalyConfig::store(&db, "anomaly.consensus", "0").is_err());
-        assert!(AnomalyConfig::store(&db, "anomaly.algorithms", "nine").is_err());
-        assert!(AnomalyConfig::store(&db, "anomaly.colour", "red").is_err());
-        let (c, problems) = AnomalyConfig::load(&db);
-        assert!(problems.is_empty(), "{problems:?}");
-        assert_eq!(c.settings.consensus, 5);
-        assert_eq!(c.enabled, vec![Algorithm::Grubbs, Algorithm::KsTest]);
-        assert_eq!(c.settings.full_duration_s, 3600.0);
-        assert_eq!(c.window, DEFAULT_SCAN_WINDOW);
-        assert!(c.check().is_err(), "5 of 2");
-        AnomalyConfig::store(&db, "anomaly.scan_window", "1440").unwrap();
-        assert_eq!(AnomalyConfig::load(&db).0.window, ScanWindow::Points(1440));
-        // A value broken behind segscope's back is skipped and named.
-        settings::set(&db, "anomaly.stale_period_s", "soon").unwrap();
-        let (c, problems) = AnomalyConfig::load(&db);
-        assert_eq!(c.settings.stale_period_s, 500.0);
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        settings::remove(&db, "anomaly.consensus").unwrap();
-        assert_eq!(AnomalyConfig::load(&db).0.settings.consensus, 6);
     }
 }

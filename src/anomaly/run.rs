@@ -2,22 +2,19 @@
 //! outputs"): import every input, pick `now` (the latest timestamp of all
 //! series unless given), judge the series in parallel, and keep the timings.
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use super::Settings;
 use super::ensemble::{Algorithm, Judgement, Outcome, judge};
-use super::import::{ImportError, import_file};
+use super::import::ImportError;
 use super::scan::{Scan, ScanWindow, scan};
 use super::series::Series;
 
-/// What to run.
+/// How to judge the series of a run.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
-    /// Series files and perf exports (each phase per node becomes a series).
-    pub inputs: Vec<PathBuf>,
     /// The analysis time, µs (default: the latest timestamp of all series).
     pub now_us: Option<i64>,
     /// Settings.
@@ -26,9 +23,6 @@ pub struct RunOptions {
     pub enabled: Vec<Algorithm>,
     /// Scan every point over this window too (specs/anomaly.md, "Scan mode").
     pub scan: Option<ScanWindow>,
-    /// Archives add a bitrate series per stream (each best segment's file
-    /// is stat'ed, or its size read from the database).
-    pub bitrate: bool,
 }
 
 /// A series scanned point by point.
@@ -139,66 +133,6 @@ impl AnomalyRun {
     }
 }
 
-/// The series of one input and the rows that could not be read.
-struct Read {
-    series: Vec<Series>,
-    errors: Vec<(String, ImportError)>,
-}
-
-/// Reads one input: a series file, or an archive or perf export whose
-/// series are derived (an archive's unchanged hours come from `db`'s result
-/// cache when given).
-fn read_input(
-    path: &std::path::Path,
-    db: Option<&crate::jobs::db::Db>,
-    bitrate: bool,
-) -> Result<Read, String> {
-    let derived = |series| {
-        Ok(Read {
-            series,
-            errors: Vec::new(),
-        })
-    };
-    match crate::input::detect(path).map_err(|e| e.to_string())? {
-        crate::input::Input::PerfExport(_) => {
-            let a = crate::perf::analyse_export(path, None)
-                .map_err(|e| format!("{}: {e}", path.display()))?;
-            derived(super::derive::perf_series(&a))
-        }
-        crate::input::Input::Archive(_) => {
-            let cache = db.map(|db| crate::jobs::cache::SqliteHourCache::new(db.clone(), path));
-            let a = crate::analysis::analyse_with_cache(
-                path,
-                &crate::archive::layout::Selection::default(),
-                &crate::analysis::NoObserver,
-                cache.as_ref().map(|c| c as &dyn crate::analysis::HourCache),
-            )
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-            if a.streams.is_empty() {
-                return Err(not_an_archive(path));
-            }
-            let mut series = super::derive::archive_series(&a);
-            if bitrate {
-                series.extend(super::bitrate::bitrate_series(&a, db));
-            }
-            derived(series)
-        }
-        crate::input::Input::Series(_) => {
-            let imported =
-                import_file(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let file = path.display().to_string();
-            Ok(Read {
-                series: imported.series,
-                errors: imported
-                    .errors
-                    .into_iter()
-                    .map(|e| (file.clone(), e))
-                    .collect(),
-            })
-        }
-    }
-}
-
 /// The most series one run judges: each costs about 0.7 KB besides its
 /// points, so a million take well under a gigabyte.
 pub const MAX_SERIES: usize = 1_000_000;
@@ -210,41 +144,15 @@ pub fn too_many_series(count: usize) -> String {
     )
 }
 
-/// Why a directory gave no series: it is no archive; when it holds files
-/// (series files, most likely), says to give them instead.
-fn not_an_archive(dir: &std::path::Path) -> String {
-    let files: Vec<String> = std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .take(10_000)
-                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut message = format!(
-        "{} is a directory but no segment archive: no CHANNEL/QUALITY/HOUR directories in it (e.g. desertbus/source/2024-11-09T05)",
-        dir.display()
-    );
-    if let Some(first) = files.iter().min() {
-        message.push_str(&format!(
-            "; it holds {} file{} ({first}, …): give the series files themselves, e.g. {}/*.csv",
-            files.len(),
-            if files.len() == 1 { "" } else { "s" },
-            dir.display()
-        ));
-    }
-    message
-}
-
-/// Runs the ensemble over every series of `options.inputs`. A file that
-/// cannot be read at all fails the run, naming it; `stop` is polled between
-/// series and stops the run with `None`. `db` lends archives its result
-/// cache.
+/// Judges every series of a run, read beforehand (the rows that could not
+/// be read are `errors`, taking `import_time`), in parallel: the last point,
+/// and every point when `options.scan` says so. `stop` is polled between
+/// series and inside scans; `None` when it said stop.
 pub fn run(
+    all: Vec<Series>,
+    errors: Vec<(String, ImportError)>,
+    import_time: Duration,
     options: &RunOptions,
-    db: Option<&crate::jobs::db::Db>,
     stop: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<AnomalyRun>, String> {
     if options.settings.consensus > options.enabled.len() {
@@ -254,24 +162,9 @@ pub fn run(
             options.enabled.len()
         ));
     }
-    let started = Instant::now();
-    // Every input read at once; their series keep the inputs' order.
-    let read: Vec<Result<Read, String>> = options
-        .inputs
-        .par_iter()
-        .map(|path| read_input(path, db, options.bitrate))
-        .collect();
-    let mut all = Vec::new();
-    let mut errors = Vec::new();
-    for r in read {
-        let r = r?;
-        all.extend(r.series);
-        errors.extend(r.errors);
-        if all.len() > MAX_SERIES {
-            return Err(too_many_series(all.len()));
-        }
+    if all.len() > MAX_SERIES {
+        return Err(too_many_series(all.len()));
     }
-    let import_time = started.elapsed();
     let now_us = options
         .now_us
         .or_else(|| {

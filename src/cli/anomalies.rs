@@ -18,6 +18,7 @@ use crate::export::anomaly::{points_csv, points_file_name};
 use crate::export::atomic::{WriteError, write_output};
 use crate::export::folder::{planned_targets, unique_names};
 use crate::export::kinds::{ExportKind, Subject};
+use crate::jobs::settings::load_group;
 use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
 use crate::text::{shown, shown_path};
 use crate::time::parse_user_time;
@@ -150,7 +151,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
 /// The stored anomaly settings with this command's flags applied; stored
 /// values that do not read are named and skipped.
 fn run_config(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<AnomalyConfig> {
-    let (mut config, problems) = AnomalyConfig::load(&open_db(db)?);
+    let (mut config, problems) = load_group::<AnomalyConfig>(&open_db(db)?);
     for p in problems {
         eprintln!("segscope: warning: {p}");
     }

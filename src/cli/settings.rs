@@ -10,6 +10,7 @@ use clap::Args;
 use super::open_db;
 use crate::anomaly::config::{self, AnomalyConfig};
 use crate::jobs::db::Db;
+use crate::jobs::settings::{load_group, store_group};
 use crate::monitor::rules::{self, AlertRules};
 
 /// `segscope settings [KEY [VALUE]] [--reset]`.
@@ -38,7 +39,10 @@ fn current(db: &Db, key: &str) -> String {
     if key.starts_with("monitor.") {
         AlertRules::load(db).0.value(key).unwrap_or_default()
     } else {
-        AnomalyConfig::load(db).0.value(key).unwrap_or_default()
+        load_group::<AnomalyConfig>(db)
+            .0
+            .value(key)
+            .unwrap_or_default()
     }
 }
 
@@ -46,7 +50,7 @@ fn current(db: &Db, key: &str) -> String {
 pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let db = open_db(db)?;
     let Some(key) = &args.key else {
-        for p in AnomalyConfig::load(&db)
+        for p in load_group::<AnomalyConfig>(&db)
             .1
             .into_iter()
             .chain(AlertRules::load(&db).1)
@@ -74,7 +78,7 @@ pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
         let stored = if key.starts_with("monitor.") {
             AlertRules::store(&db, key, value)
         } else {
-            AnomalyConfig::store(&db, key, value)
+            store_group::<AnomalyConfig>(&db, key, value)
         };
         stored.map_err(anyhow::Error::msg)?;
     }

@@ -2,7 +2,7 @@
 //!
 //! [`mix_row`] measures, per pixel, covered time, partial-only time and hole time
 //! (raw holes and time outside the data span). It backs the wubloader-layout map
-//! ([`crate::export::png`]) and, later, every zoom level of the GUI.
+//! (the PNG maps) and, later, every zoom level of the GUI.
 
 use super::timeline::{Interval, StreamCoverage};
 

@@ -5,7 +5,9 @@
 pub mod cache;
 pub mod client;
 pub mod db;
+pub mod inputs;
 pub mod queue;
 pub mod runner;
 pub mod settings;
+pub mod sizes;
 pub mod tasks;

@@ -4,6 +4,59 @@ use rusqlite::{OptionalExtension as _, params};
 
 use super::db::Db;
 use super::queue::now_us;
+use crate::anomaly::config::{self, AnomalyConfig};
+
+/// A group of stored settings (the anomaly settings, the alert rules): its
+/// keys, how a value is read from text and how it is written back. Loading
+/// and storing are the same for every group ([`load_group`],
+/// [`store_group`], [`save_group`]).
+pub trait SettingsGroup: Default {
+    /// Its keys.
+    fn keys() -> Vec<&'static str>;
+    /// Sets `key` from `text`; a bad value changes nothing and says why.
+    fn set(&mut self, key: &str, text: &str) -> Result<(), String>;
+    /// `key`'s value as it is stored.
+    fn value(&self, key: &str) -> Option<String>;
+}
+
+impl SettingsGroup for AnomalyConfig {
+    fn keys() -> Vec<&'static str> {
+        config::KEYS.iter().map(|k| k.key).collect()
+    }
+    fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+        AnomalyConfig::set(self, key, text)
+    }
+    fn value(&self, key: &str) -> Option<String> {
+        AnomalyConfig::value(self, key)
+    }
+}
+
+/// The stored group: its defaults with every stored key applied. A stored
+/// value that does not read is skipped (its default stays) and named in the
+/// second part.
+pub fn load_group<G: SettingsGroup>(db: &Db) -> (G, Vec<String>) {
+    let mut group = G::default();
+    let problems = load_keys(db, G::keys(), |k, t| group.set(k, t));
+    (group, problems)
+}
+
+/// Checks `text` for `key` and stores it; a bad value is refused and nothing
+/// stored.
+pub fn store_group<G: SettingsGroup>(db: &Db, key: &str, text: &str) -> Result<(), String> {
+    let (mut group, _) = load_group::<G>(db);
+    group.set(key, text)?;
+    let value = group.value(key).unwrap_or_default();
+    set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
+}
+
+/// Stores every key of `group`.
+pub fn save_group<G: SettingsGroup>(db: &Db, group: &G) -> Result<(), String> {
+    for key in G::keys() {
+        let value = group.value(key).unwrap_or_default();
+        set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))?;
+    }
+    Ok(())
+}
 
 /// How many recent files are kept.
 pub const RECENT_LIMIT: usize = 20;
@@ -70,9 +123,9 @@ pub fn recent(db: &Db) -> rusqlite::Result<Vec<String>> {
 /// as the anomaly settings or the alert rules, starting from its defaults);
 /// returns the problems: values that do not read (the default stays) and
 /// keys that cannot be read.
-pub fn load_keys<'a>(
+fn load_keys(
     db: &Db,
-    keys: impl IntoIterator<Item = &'a str>,
+    keys: Vec<&str>,
     mut set: impl FnMut(&str, &str) -> Result<(), String>,
 ) -> Vec<String> {
     let mut problems = Vec::new();
@@ -93,6 +146,42 @@ pub fn load_keys<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::anomaly::config::DEFAULT_SCAN_WINDOW;
+    use crate::anomaly::ensemble::Algorithm;
+    use crate::anomaly::scan::ScanWindow;
+
+    #[test]
+    fn stored_anomaly_settings_apply_and_bad_ones_are_named() {
+        let db = Db::memory().unwrap();
+        let load = || load_group::<AnomalyConfig>(&db);
+        let store = |k: &str, t: &str| store_group::<AnomalyConfig>(&db, k, t);
+        assert_eq!(load().0, AnomalyConfig::default());
+        store("anomaly.consensus", "5").unwrap();
+        store("anomaly.algorithms", "ks_test, grubbs,grubbs").unwrap();
+        store("anomaly.full_duration_s", "3600").unwrap();
+        assert!(store("anomaly.consensus", "0").is_err());
+        assert!(store("anomaly.algorithms", "nine").is_err());
+        assert!(store("anomaly.colour", "red").is_err());
+        let (c, problems) = load();
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(c.settings.consensus, 5);
+        assert_eq!(c.enabled, vec![Algorithm::Grubbs, Algorithm::KsTest]);
+        assert_eq!(c.settings.full_duration_s, 3600.0);
+        assert_eq!(c.window, DEFAULT_SCAN_WINDOW);
+        assert!(c.check().is_err(), "5 of 2");
+        store("anomaly.scan_window", "1440").unwrap();
+        assert_eq!(load().0.window, ScanWindow::Points(1440));
+        // A value broken behind segscope's back is skipped and named.
+        set(&db, "anomaly.stale_period_s", "soon").unwrap();
+        let (c, problems) = load();
+        assert_eq!(c.settings.stale_period_s, 500.0);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        remove(&db, "anomaly.consensus").unwrap();
+        assert_eq!(load().0.settings.consensus, 6);
+        // Saving writes every key.
+        save_group(&db, &AnomalyConfig::default()).unwrap();
+        assert_eq!(get(&db, "anomaly.consensus").unwrap().as_deref(), Some("6"));
+    }
 
     #[test]
     fn settings_and_recent_files() {

@@ -360,17 +360,21 @@ impl TaskKind for Anomalies {
     ) -> Result<(Value, crate::anomaly::run::AnomalyRun), TaskError> {
         args.config.check().map_err(TaskError::Failed)?;
         let options = crate::anomaly::run::RunOptions {
-            inputs: args.inputs,
             now_us: args.now_us,
             settings: args.config.settings,
             enabled: args.config.enabled,
             scan: args.scan.then_some(args.config.window),
-            bitrate: args.bitrate,
         };
-        ctx.progress(0, 0, "judging");
-        let run = crate::anomaly::run::run(&options, Some(ctx.raw().db()), &|| ctx.is_cancelled())
-            .map_err(TaskError::Failed)?
-            .ok_or(TaskError::Cancelled)?;
+        ctx.progress(0, 0, "reading");
+        let (series, errors, import_time) =
+            super::inputs::read_inputs(&args.inputs, Some(ctx.raw().db()), args.bitrate)
+                .map_err(TaskError::Failed)?;
+        ctx.progress(0, series.len() as i64, "judging");
+        let run = crate::anomaly::run::run(series, errors, import_time, &options, &|| {
+            ctx.is_cancelled()
+        })
+        .map_err(TaskError::Failed)?
+        .ok_or(TaskError::Cancelled)?;
         let anomalous = run
             .series
             .iter()

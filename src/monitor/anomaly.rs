@@ -86,17 +86,20 @@ mod tests {
         .unwrap();
         let config = crate::anomaly::config::AnomalyConfig::default();
         let options = RunOptions {
-            inputs: ["spike.csv", "flat.csv", "short.csv"]
-                .iter()
-                .map(|f| dir.path().join(f))
-                .collect(),
             now_us: None,
             settings: config.settings,
             enabled: config.enabled,
             scan: None,
-            bitrate: false,
         };
-        let r = run(&options, None, &|| false).unwrap().unwrap();
+        let inputs: Vec<_> = ["spike.csv", "flat.csv", "short.csv"]
+            .iter()
+            .map(|f| dir.path().join(f))
+            .collect();
+        let (series, errors, took) =
+            crate::jobs::inputs::read_inputs(&inputs, None, false).unwrap();
+        let r = run(series, errors, took, &options, &|| false)
+            .unwrap()
+            .unwrap();
         let rows = series_readings(&r, &AlertRules::default());
         let get = |name: &str| {
             rows.iter()

@@ -116,14 +116,14 @@ mod tests {
         // A low bar, so the demo's slow nodes are flagged.
         config.settings.consensus = 2;
         let options = crate::anomaly::run::RunOptions {
-            inputs: vec![path.clone()],
             now_us: None,
             settings: config.settings,
             enabled: config.enabled,
             scan: Some(config.window),
-            bitrate: false,
         };
-        let run = crate::anomaly::run::run(&options, None, &|| false)
+        let (series, errors, took) =
+            crate::jobs::inputs::read_inputs(&[path.clone()], None, false).unwrap();
+        let run = crate::anomaly::run::run(series, errors, took, &options, &|| false)
             .unwrap()
             .unwrap();
         let flagged = flagged_nodes(&a, &run);

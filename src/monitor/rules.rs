@@ -117,6 +117,18 @@ fn number(text: &str) -> Result<f64, String> {
     }
 }
 
+impl settings::SettingsGroup for AlertRules {
+    fn keys() -> Vec<&'static str> {
+        KEYS.iter().map(|k| k.0).collect()
+    }
+    fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+        AlertRules::set(self, key, text)
+    }
+    fn value(&self, key: &str) -> Option<String> {
+        AlertRules::value(self, key)
+    }
+}
+
 impl AlertRules {
     /// The value of `key` as stored.
     pub fn value(&self, key: &str) -> Option<String> {
@@ -165,17 +177,12 @@ impl AlertRules {
 
     /// The stored rules; values that do not read are named and skipped.
     pub fn load(db: &Db) -> (AlertRules, Vec<String>) {
-        let mut rules = AlertRules::default();
-        let problems = settings::load_keys(db, KEYS.iter().map(|k| k.0), |k, t| rules.set(k, t));
-        (rules, problems)
+        settings::load_group(db)
     }
 
     /// Checks and stores `key`.
     pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
-        let (mut rules, _) = AlertRules::load(db);
-        rules.set(key, text)?;
-        let value = rules.value(key).unwrap_or_default();
-        settings::set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
+        settings::store_group::<AlertRules>(db, key, text)
     }
 
     /// The watch interval.

@@ -6,7 +6,7 @@
 //! and sizes ([`event`]), the timings with their findings ([`timings`]), what
 //! they add up to ([`summary`]) and how a node's bars are laid out
 //! ([`lanes`]). The `perf` task, the command line, the exports
-//! (`crate::export::timing`) and the timing views build on these.
+//! (the timing exports) and the timing views build on these.
 
 pub mod demo;
 pub mod event;

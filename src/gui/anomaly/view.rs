@@ -29,7 +29,7 @@ pub fn anomaly_view(
     }
     let top = ui.cursor().min;
     if settings_bar(ui, pane) {
-        if let Err(e) = pane.config.save(jobs.db()) {
+        if let Err(e) = crate::jobs::settings::save_group(jobs.db(), &pane.config) {
             pane.state = AnomalyState::Failed(e);
         } else {
             pane.start(jobs);

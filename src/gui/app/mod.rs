@@ -575,7 +575,9 @@ impl SegscopeApp {
     /// The settings anomaly runs start with: the stored ones (shared with
     /// the command line); stored values that do not read are named.
     fn anomaly_config(&mut self) -> crate::anomaly::config::AnomalyConfig {
-        let (config, problems) = crate::anomaly::config::AnomalyConfig::load(self.jobs.db());
+        let (config, problems) = crate::jobs::settings::load_group::<
+            crate::anomaly::config::AnomalyConfig,
+        >(self.jobs.db());
         for p in problems {
             self.notes.warn(p);
         }

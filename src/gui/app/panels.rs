@@ -395,8 +395,9 @@ impl SegscopeApp {
                     ui.label("Open a series file, an archive or a perf export first.");
                     return;
                 };
-                let (config, problems) =
-                    crate::anomaly::config::AnomalyConfig::load(self.jobs.db());
+                let (config, problems) = crate::jobs::settings::load_group::<
+                    crate::anomaly::config::AnomalyConfig,
+                >(self.jobs.db());
                 for p in problems {
                     self.notes.warn(p);
                 }
