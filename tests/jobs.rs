@@ -273,18 +273,15 @@ fn cache_gives_the_same_report_and_sees_changed_hours() {
 /// damages one page in its middle (past the schema); returns the bytes.
 fn damaged_database(path: &Path) -> Vec<u8> {
     let _ = fs::remove_file(path);
-    {
-        let db = Db::open(path).unwrap();
-        let c = db.lock();
-        c.execute_batch("PRAGMA journal_mode=DELETE").unwrap();
-        for i in 0..400 {
-            c.execute(
-                "INSERT INTO settings (key, value) VALUES (?1, ?2)",
-                rusqlite::params![format!("k{i}"), "v".repeat(200)],
-            )
-            .unwrap();
-        }
-    }
+    Db::open(path)
+        .unwrap()
+        .lock()
+        .execute_batch(
+            "PRAGMA journal_mode=DELETE;
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+             INSERT INTO settings (key, value) SELECT 'k' || i, printf('%.200c', 'v') FROM n;",
+        )
+        .unwrap();
     let mut bytes = fs::read(path).unwrap();
     let page = 4096;
     let at = bytes.len() / page / 2 * page;

@@ -271,31 +271,36 @@ fn every_form(rows: &[(&str, &str, &str, &str)]) -> Vec<(&'static str, Vec<u8>)>
     ]
 }
 
+/// `segscope perf --dat DIR --json -` on `rows` in every form: per form its
+/// name, the pool's `.dat` and the JSON report.
+fn dat_and_report_of_every_form(
+    rows: &[(&str, &str, &str, &str)],
+) -> Vec<(&'static str, String, Value)> {
+    let dir = tempfile::tempdir().unwrap();
+    every_form(rows)
+        .into_iter()
+        .map(|(name, bytes)| {
+            let file = dir.path().join(name);
+            fs::write(&file, bytes).unwrap();
+            let dat = dir.path().join(format!("{name}-dat"));
+            let (file, dat_dir) = (file.to_str().unwrap(), dat.to_str().unwrap());
+            let out = segscope(
+                dir.path(),
+                &["perf", file, "--dat", dat_dir, "--json", "-", "-q"],
+            );
+            ok(&out);
+            let written = fs::read_to_string(dat.join("acct-pool1.dat")).unwrap();
+            let report = serde_json::from_slice(&out.stdout).expect("stdout is only the JSON");
+            (name, written, report)
+        })
+        .collect()
+}
+
 #[test]
 fn the_dat_of_a_clean_export_is_graph_py_s_in_every_form() {
-    let dir = tempfile::tempdir().unwrap();
     let mut reports: Vec<Value> = Vec::new();
-    for (name, bytes) in every_form(CLEAN) {
-        let file = dir.path().join(name);
-        fs::write(&file, bytes).unwrap();
-        let dat = dir.path().join(format!("{name}-dat"));
-        let out = segscope(
-            dir.path(),
-            &[
-                "perf",
-                file.to_str().unwrap(),
-                "--dat",
-                dat.to_str().unwrap(),
-                "--json",
-                "-",
-                "-q",
-            ],
-        );
-        ok(&out);
-        let written = fs::read_to_string(dat.join("acct-pool1.dat")).unwrap();
+    for (name, written, mut report) in dat_and_report_of_every_form(CLEAN) {
         assert_eq!(written, CLEAN_DAT, "{name}");
-        let mut report: Value =
-            serde_json::from_slice(&out.stdout).expect("stdout is only the JSON");
         assert_eq!(report["findings"], serde_json::json!([]), "{name}");
         report.as_object_mut().unwrap().remove("path");
         report.as_object_mut().unwrap().remove("form");
@@ -330,28 +335,9 @@ fn the_dat_of_a_clean_export_is_graph_py_s_in_every_form() {
 
 #[test]
 fn the_dat_of_a_clean_peer_to_peer_pool_is_graph_py_s() {
-    let dir = tempfile::tempdir().unwrap();
     let rows: Vec<(&str, &str, &str, &str)> = CLEAN.iter().chain(SEEDER).copied().collect();
-    for (name, bytes) in every_form(&rows) {
-        let file = dir.path().join(name);
-        fs::write(&file, bytes).unwrap();
-        let dat = dir.path().join(format!("{name}-dat"));
-        let out = segscope(
-            dir.path(),
-            &[
-                "perf",
-                file.to_str().unwrap(),
-                "--dat",
-                dat.to_str().unwrap(),
-                "--json",
-                "-",
-                "-q",
-            ],
-        );
-        ok(&out);
-        let written = fs::read_to_string(dat.join("acct-pool1.dat")).unwrap();
+    for (name, written, report) in dat_and_report_of_every_form(&rows) {
         assert_eq!(written, format!("{CLEAN_DAT}{SEEDER_DAT_ROW}"), "{name}");
-        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(
             report["findings"],
             serde_json::json!([]),

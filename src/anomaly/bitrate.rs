@@ -93,6 +93,41 @@ pub fn bitrate_series(a: &Analysis, sizes: &HourSizes<'_>) -> Vec<Series> {
         .collect()
 }
 
+/// An archive of one stream, one hour of 150 two-second segments at 1
+/// Mbit/s with a ten times smaller stretch (segments 100 to 109) and a smaller
+/// same-start duplicate of the first, in `dir`; its analysis.
+#[cfg(test)]
+pub(crate) fn test_archive(dir: &Path) -> Analysis {
+    let root = dir.join("a");
+    let hour = root.join("chan/source/2026-01-02T10");
+    std::fs::create_dir_all(&hour).unwrap();
+    for k in 0..150 {
+        let secs = k * 2;
+        let size = if (100..110).contains(&k) {
+            25_000
+        } else {
+            250_000
+        };
+        let name = format!(
+            "{:02}:{:02}.000000-2.000000-full-{k:08x}.ts",
+            secs / 60,
+            secs % 60
+        );
+        std::fs::write(hour.join(name), vec![0u8; size]).unwrap();
+    }
+    std::fs::write(
+        hour.join("00:00.000000-2.000000-full-zzzz.ts"),
+        vec![0u8; 10],
+    )
+    .unwrap();
+    crate::analysis::analyse(
+        &root,
+        &crate::archive::layout::Selection::default(),
+        &crate::analysis::NoObserver,
+    )
+    .unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,42 +135,13 @@ mod tests {
     #[test]
     fn bitrate_per_best_segment() {
         let dir = tempfile::tempdir().unwrap();
-        let root = dir.path().join("a");
-        let hour = root.join("chan/source/2026-01-02T10");
-        std::fs::create_dir_all(&hour).unwrap();
-        for k in 0..150 {
-            let secs = k * 2;
-            // 250,000 bytes per 2 s = 1 Mbit/s; a frozen stretch is 10 times smaller.
-            let size = if (100..110).contains(&k) {
-                25_000
-            } else {
-                250_000
-            };
-            let name = format!(
-                "{:02}:{:02}.000000-2.000000-full-{k:08x}.ts",
-                secs / 60,
-                secs % 60
-            );
-            std::fs::write(hour.join(name), vec![0u8; size]).unwrap();
-        }
-        // A smaller duplicate of the first segment: the best is the larger.
-        std::fs::write(
-            hour.join("00:00.000000-2.000000-full-zzzz.ts"),
-            vec![0u8; 10],
-        )
-        .unwrap();
-        let a = crate::analysis::analyse(
-            &root,
-            &crate::archive::layout::Selection::default(),
-            &crate::analysis::NoObserver,
-        )
-        .unwrap();
+        let a = test_archive(dir.path());
         let series = bitrate_series(&a, &stat_hour);
         assert_eq!(series.len(), 1);
         assert_eq!(series[0].name, "chan/source/bitrate");
         let v = series[0].values();
         assert_eq!(v.len(), 150);
-        assert_eq!(v[0], 1_000_000.0);
+        assert_eq!(v[0], 1_000_000.0, "the larger of the same-start pair");
         assert_eq!(v[105], 100_000.0);
     }
 }

@@ -19,14 +19,17 @@ use crate::anomaly::series::Series;
 use crate::archive::layout::HourDir;
 use crate::coverage::best::Seg;
 
-/// Every series of `inputs` in their order, the rows that could not be read
-/// (with their file), and the time it took. A file that cannot be read at
-/// all fails, naming it; so do more than [`MAX_SERIES`] series.
+/// The rows that could not be read, each with its file.
+pub type ReadErrors = Vec<(String, ImportError)>;
+
+/// Every series of `inputs` in their order, the rows that could not be read,
+/// and the time it took. A file that cannot be read at all fails, naming it;
+/// so do more than [`MAX_SERIES`] series.
 pub fn read_inputs(
     inputs: &[PathBuf],
     db: Option<&Db>,
     bitrate: bool,
-) -> Result<(Vec<Series>, Vec<(String, ImportError)>, Duration), String> {
+) -> Result<(Vec<Series>, ReadErrors, Duration), String> {
     let started = Instant::now();
     // Every input read at once; their series keep the inputs' order.
     let read: Vec<Result<Read, String>> = inputs

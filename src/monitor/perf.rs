@@ -122,7 +122,7 @@ mod tests {
             scan: Some(config.window),
         };
         let (series, errors, took) =
-            crate::jobs::inputs::read_inputs(&[path.clone()], None, false).unwrap();
+            crate::jobs::inputs::read_inputs(std::slice::from_ref(&path), None, false).unwrap();
         let run = crate::anomaly::run::run(series, errors, took, &options, &|| false)
             .unwrap()
             .unwrap();
