@@ -1086,9 +1086,19 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     h.get_by_label("Apply rules").click();
     steps(&mut h, 3);
     h.get_by_label("cpu  red");
+    // Stored by the app's store thread, off the frame.
     let jobs_db = segscope::jobs::db::Db::open(&db).unwrap();
-    let (rules, _) = segscope::monitor::rules::AlertRules::load(&jobs_db);
-    assert_eq!(rules.flagged_series, segscope::monitor::Level::Red);
+    let stored = || {
+        segscope::monitor::rules::AlertRules::load(&jobs_db)
+            .0
+            .flagged_series
+            == segscope::monitor::Level::Red
+    };
+    wait_until(&mut h, "the rules stored", |_| stored());
+    assert_eq!(
+        h.state().stored.rules.flagged_series,
+        segscope::monitor::Level::Red
+    );
     // A value that does not read is refused and named.
     let field = h.get_by_label("watch_interval_s");
     field.set_text_value_accesskit("soon");

@@ -22,6 +22,7 @@ pub mod open_dialog;
 pub mod palette;
 pub mod perf;
 pub mod settings;
+pub mod store;
 pub mod theme;
 pub mod time_view;
 pub mod timeline;

@@ -3,18 +3,19 @@
 //! (pool > node), rebuilt for each new analysis (a reload, a watch),
 //! collapsible, filtered to what is not Green; selecting a point shows its
 //! alert history and jumps to it (the hour in the timeline, the node in the
-//! Gantt). Alert changes are kept in the database and reported as one
-//! grouped notice.
+//! Gantt). Alert changes are kept in the database (through the app's store,
+//! never from the frame) and reported as one grouped notice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use super::monitor_rules::RulesEditor;
+use super::store::Store;
 use crate::analysis::Analysis;
 use crate::anomaly::run::AnomalyRun;
 use crate::coverage::timeline::Interval;
-use crate::jobs::db::Db;
 use crate::monitor::anomaly::{GROUP as ANOMALY_GROUP, series_readings};
 use crate::monitor::archive::{StallWatch, hour_readings, mark_stalled};
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};
@@ -51,6 +52,8 @@ pub struct MonitorPanel {
     /// The point selected.
     pub selected: Option<String>,
     history: Vec<AlertChange>,
+    /// The selected point's history, being read.
+    history_rx: Option<Receiver<Vec<AlertChange>>>,
     /// The alert rules editor, when open.
     pub rules: Option<RulesEditor>,
     /// The archive is watched (every this often): a stream that stops
@@ -93,8 +96,10 @@ pub enum MonitorAction {
     Node(usize, usize),
     /// Show this series (its index in the run) in the Anomalies view.
     Series(usize),
-    /// The alert rules changed (the watch interval may have).
-    RulesChanged,
+    /// The alert rules were changed to these (every point is judged again
+    /// by them; the app keeps and stores them, and watches take their
+    /// interval).
+    RulesChanged(AlertRules),
 }
 
 impl MonitorPanel {
@@ -107,7 +112,8 @@ impl MonitorPanel {
         a: &Arc<Analysis>,
         took: Duration,
         watching: Option<Duration>,
-        db: &Db,
+        rules: &AlertRules,
+        store: &Store,
     ) -> Option<String> {
         if !replaced(&mut self.sources.archive, a) {
             return None;
@@ -116,8 +122,8 @@ impl MonitorPanel {
             self.stall = StallWatch::default();
         }
         self.watching = watching;
-        let notice = self.judge_archive(db);
-        let monitor = self.monitor_or_new(db);
+        let notice = self.judge_archive(rules, store);
+        let monitor = self.monitor_or_new(store);
         let changes = monitor.set(
             "segscope/last scan",
             Reading::new(
@@ -134,58 +140,66 @@ impl MonitorPanel {
             Instant::now(),
         );
         // Recorded whether or not the hours gave a notice.
-        let scan_notice = self.record(changes, db, "points", false);
+        let scan_notice = self.record(changes, store, "points", false);
         notice.or(scan_notice)
     }
 
     /// Judges a newly read perf export.
-    pub fn update_perf(&mut self, a: &Arc<PerfAnalysis>, db: &Db) -> Option<String> {
+    pub fn update_perf(
+        &mut self,
+        a: &Arc<PerfAnalysis>,
+        rules: &AlertRules,
+        store: &Store,
+    ) -> Option<String> {
         if !replaced(&mut self.sources.perf, a) {
             return None;
         }
-        self.judge_perf(db)
+        self.judge_perf(rules, store)
     }
 
     /// Judges a finished anomaly run.
-    pub fn update_anomalies(&mut self, run: &Arc<AnomalyRun>, db: &Db) -> Option<String> {
+    pub fn update_anomalies(
+        &mut self,
+        run: &Arc<AnomalyRun>,
+        rules: &AlertRules,
+        store: &Store,
+    ) -> Option<String> {
         if !replaced(&mut self.sources.run, run) {
             return None;
         }
         // A perf export's nodes show what the run flagged.
-        let nodes = self.judge_perf(db);
-        self.judge_run(db).or(nodes)
+        let nodes = self.judge_perf(rules, store);
+        self.judge_run(rules, store).or(nodes)
     }
 
-    /// Judges everything again (after a change of the rules).
-    fn rejudge(&mut self, db: &Db) -> Option<String> {
+    /// Judges everything again by `rules` (after they changed).
+    pub fn rejudge(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         [
-            self.judge_archive(db),
-            self.judge_perf(db),
-            self.judge_run(db),
+            self.judge_archive(rules, store),
+            self.judge_perf(rules, store),
+            self.judge_run(rules, store),
         ]
         .into_iter()
         .flatten()
         .next()
     }
 
-    fn judge_archive(&mut self, db: &Db) -> Option<String> {
+    fn judge_archive(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         let a = self.sources.archive.clone()?;
-        let (rules, _) = AlertRules::load(db);
         let name = archive_name(&a);
-        let mut readings = hour_readings(&a, &name, &rules);
+        let mut readings = hour_readings(&a, &name, rules);
         if self.watching.is_some() {
             let limit = rules.critical_stall();
             let stalled = self.stall.stalled(&a, &name, limit, Instant::now());
             mark_stalled(&mut readings, &stalled);
         }
         let every = self.watching;
-        self.rebuild(&name, readings, every, db, "hours")
+        self.rebuild(&name, readings, every, store, "hours")
     }
 
-    fn judge_perf(&mut self, db: &Db) -> Option<String> {
+    fn judge_perf(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         let a = self.sources.perf.clone()?;
-        let (rules, _) = AlertRules::load(db);
-        let rows = crate::monitor::perf::node_readings(&a, &rules, self.sources.run.as_deref());
+        let rows = crate::monitor::perf::node_readings(&a, rules, self.sources.run.as_deref());
         self.nodes = rows
             .iter()
             .map(|(p, _, pool, i)| (p.clone(), (*pool, *i)))
@@ -200,27 +214,35 @@ impl MonitorPanel {
         }
         let mut notice = None;
         for (pool, readings) in by_pool {
-            notice = notice.or(self.rebuild(&pool, readings, None, db, "nodes"));
+            notice = notice.or(self.rebuild(&pool, readings, None, store, "nodes"));
         }
         notice
     }
 
-    fn judge_run(&mut self, db: &Db) -> Option<String> {
+    fn judge_run(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         let run = self.sources.run.clone()?;
-        let (rules, _) = AlertRules::load(db);
-        let rows = series_readings(&run, &rules);
+        let rows = series_readings(&run, rules);
         self.series = rows.iter().map(|(p, _, i)| (p.clone(), *i)).collect();
         let readings = rows.into_iter().map(|(p, r, _)| (p, r)).collect();
-        self.rebuild(ANOMALY_GROUP, readings, None, db, "series")
+        self.rebuild(ANOMALY_GROUP, readings, None, store, "series")
     }
 
-    /// The tree, made with segscope's own points on first use.
-    fn monitor_or_new(&mut self, db: &Db) -> &mut Monitor {
+    /// The tree, made with segscope's own points on first use (their polls
+    /// run on the monitor's threads).
+    fn monitor_or_new(&mut self, store: &Store) -> &mut Monitor {
         self.monitor.get_or_insert_with(|| {
             let mut m = Monitor::new(1);
-            crate::monitor::health::add_points(&mut m, db);
+            crate::monitor::health::add_points(&mut m, store.db());
             m
         })
+    }
+
+    /// Reads the selected point's history through the store.
+    fn read_history(&mut self, store: &Store) {
+        if let Some(sel) = self.selected.clone() {
+            self.history_rx =
+                Some(store.ask(move |db| recent(db, Some(&sel), 20).unwrap_or_default()));
+        }
     }
 
     /// Sets the points under `name` from `readings` (the others under it
@@ -230,10 +252,10 @@ impl MonitorPanel {
         name: &str,
         readings: Vec<(String, Reading)>,
         expect_every: Option<Duration>,
-        db: &Db,
+        store: &Store,
         what: &str,
     ) -> Option<String> {
-        let monitor = self.monitor_or_new(db);
+        let monitor = self.monitor_or_new(store);
         let first = monitor
             .rows(Instant::now())
             .iter()
@@ -246,18 +268,27 @@ impl MonitorPanel {
             keep.insert(path);
         }
         changes.extend(monitor.retain_under(name, &keep));
-        self.record(changes, db, what, first)
+        self.record(changes, store, what, first)
     }
 
     /// Keeps the alert changes in the history; a notice of them (grouped):
     /// for a first build the points Red or worse, later the points that got
     /// worse.
-    fn record(&mut self, changes: Vec<Change>, db: &Db, what: &str, first: bool) -> Option<String> {
+    fn record(
+        &mut self,
+        changes: Vec<Change>,
+        store: &Store,
+        what: &str,
+        first: bool,
+    ) -> Option<String> {
         let alerts = alert_changes(&changes, crate::jobs::queue::now_us());
-        // A convenience: the tree works without its history.
-        let _ = record(db, &alerts);
-        if let Some(sel) = &self.selected {
-            self.history = recent(db, Some(sel), 20).unwrap_or_default();
+        if !alerts.is_empty() {
+            let kept = alerts.clone();
+            // A convenience: the tree works without its history.
+            store.run(move |db| {
+                let _ = record(db, &kept);
+            });
+            self.read_history(store);
         }
         let worse = alerts
             .iter()
@@ -301,16 +332,26 @@ impl MonitorPanel {
     }
 
     /// Applies segscope's own points' polls; a notice when one got worse.
-    pub fn tick(&mut self, db: &Db) -> Option<String> {
+    pub fn tick(&mut self, store: &Store) -> Option<String> {
         let changes = self.monitor.as_mut()?.tick(Instant::now());
         if changes.is_empty() {
             return None;
         }
-        self.record(changes, db, "points", false)
+        self.record(changes, store, "points", false)
     }
 
-    /// Draws the tab; returns what the app should do.
-    pub fn ui(&mut self, ui: &mut egui::Ui, db: &Db) -> Option<MonitorAction> {
+    /// Draws the tab (the tree judged by `rules`); returns what the app
+    /// should do.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        rules: &AlertRules,
+        store: &Store,
+    ) -> Option<MonitorAction> {
+        if let Some(history) = self.history_rx.as_ref().and_then(|rx| rx.try_recv().ok()) {
+            self.history = history;
+            self.history_rx = None;
+        }
         let Some(monitor) = &self.monitor else {
             ui.label("The monitor tree appears when the analysis finishes.");
             return None;
@@ -333,15 +374,13 @@ impl MonitorPanel {
                 self.rules = if open {
                     None
                 } else {
-                    Some(RulesEditor::new(db))
+                    Some(RulesEditor::new(rules))
                 };
             }
         });
-        if let Some(editor) = &mut self.rules
-            && editor.ui(ui, db)
-        {
-            let _ = self.rejudge(db);
-            return Some(MonitorAction::RulesChanged);
+        if let Some(changed) = self.rules.as_mut().and_then(|editor| editor.ui(ui, rules)) {
+            let _ = self.rejudge(&changed, store);
+            return Some(MonitorAction::RulesChanged(changed));
         }
         egui::Panel::right("monitor-history")
             .resizable(true)
@@ -429,7 +468,8 @@ impl MonitorPanel {
                         }
                         if picked {
                             self.selected = Some(r.path.clone());
-                            self.history = recent(db, Some(&r.path), 20).unwrap_or_default();
+                            self.history.clear();
+                            self.read_history(store);
                             if let Some(&(pool, i)) = self.nodes.get(&r.path) {
                                 action = Some(MonitorAction::Node(pool, i));
                             } else if let Some(&i) = self.series.get(&r.path) {

@@ -129,6 +129,26 @@ impl DbError {
     }
 }
 
+thread_local! {
+    /// True on the app's UI thread while it builds a frame.
+    static ON_UI_THREAD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` as the UI thread's frame: in debug builds every database call
+/// made meanwhile on this thread panics, naming the rule, so the window can
+/// never wait behind a worker's write (every GUI test enforces it). Release
+/// builds only run `f`.
+pub fn on_ui_thread<R>(f: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            ON_UI_THREAD.with(|c| c.set(self.0));
+        }
+    }
+    let _reset = Reset(ON_UI_THREAD.with(|c| c.replace(true)));
+    f()
+}
+
 /// A shared handle on the database. Cheap to clone; one connection behind a mutex.
 #[derive(Clone)]
 pub struct Db {
@@ -211,7 +231,15 @@ impl Db {
     }
 
     /// Locks the connection for a few statements. Keep the guard short-lived.
+    /// Never on the UI thread: see [`on_ui_thread`].
     pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        #[cfg(debug_assertions)]
+        if ON_UI_THREAD.with(std::cell::Cell::get) {
+            panic!(
+                "the database was used on the UI thread while it built a frame; \
+                 hand the work to a background thread (the app's store)"
+            );
+        }
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
@@ -645,6 +673,26 @@ mod tests {
             assert_eq!(std::fs::read(m).unwrap(), vec![i as u8; 4096], "{m:?}");
         }
         assert!(!p.exists());
+    }
+
+    #[test]
+    #[cfg(debug_assertions)]
+    fn the_ui_thread_never_touches_the_database() {
+        let db = Db::memory().unwrap();
+        let inside = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            on_ui_thread(|| {
+                drop(db.lock());
+            })
+        }));
+        assert!(inside.is_err(), "a frame's database call panics");
+        // Outside a frame, and on other threads during one, it works.
+        drop(db.lock());
+        on_ui_thread(|| {
+            let other = db.clone();
+            std::thread::spawn(move || drop(other.lock()))
+                .join()
+                .unwrap();
+        });
     }
 
     #[test]

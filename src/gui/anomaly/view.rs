@@ -17,23 +17,22 @@ use crate::jobs::client::JobClient;
 use crate::text::shown;
 
 /// Draws the view of `pane` over `time`; starts the run when it has not
-/// run yet.
+/// run yet. Returns the settings when the user changed them (the run
+/// restarts with them; the app keeps and stores them).
 pub fn anomaly_view(
     ui: &mut egui::Ui,
     pane: &mut AnomalyPane,
     time: &mut TimeView,
     jobs: &JobClient,
-) {
+) -> Option<AnomalyConfig> {
     if matches!(pane.state, AnomalyState::Idle) {
         pane.start(jobs);
     }
     let top = ui.cursor().min;
+    let mut changed = None;
     if settings_bar(ui, pane) {
-        if let Err(e) = crate::jobs::settings::save_group(jobs.db(), &pane.config) {
-            pane.state = AnomalyState::Failed(e);
-        } else {
-            pane.start(jobs);
-        }
+        changed = Some(pane.config.clone());
+        pane.start(jobs);
     }
     let Some(run) = pane.run().cloned() else {
         ui.label(match &pane.state {
@@ -41,7 +40,7 @@ pub fn anomaly_view(
             AnomalyState::Failed(e) => format!("The anomaly analysis failed: {e}"),
             _ => "The anomaly analysis was cancelled: change a setting or press Run to start it again.".into(),
         });
-        return;
+        return changed;
     };
     egui::Panel::left("anomaly-series")
         .resizable(true)
@@ -55,7 +54,7 @@ pub fn anomaly_view(
         });
     let Some(scanned) = pane.selected_series().and_then(|s| s.scanned.clone()) else {
         ui.label("Pick a series in the list.");
-        return;
+        return changed;
     };
     ui.heading(shown(&scanned.series.name));
     let judged = pane
@@ -68,6 +67,7 @@ pub fn anomaly_view(
         pane.pick(i);
     }
     pane.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
+    changed
 }
 
 /// The settings bar; true when a setting changed.

@@ -134,6 +134,10 @@ pub struct SegscopeApp {
     pub settings: Settings,
     /// The one job client: every document's tasks run through it.
     pub jobs: JobClient,
+    /// The database work the window asks for, on a thread of its own.
+    pub store: super::store::Store,
+    /// The stored settings, kept in memory (written back through the store).
+    pub stored: super::store::StoredSettings,
     /// Open documents, with their ids.
     docs: Vec<(u64, Document)>,
     next_id: u64,
@@ -182,6 +186,12 @@ impl SegscopeApp {
         for w in &db.warnings {
             notes.warn(w.clone());
         }
+        let (stored, problems) = super::store::StoredSettings::load(&db);
+        for p in problems {
+            notes.warn(p);
+        }
+        let wake = cc.egui_ctx.clone();
+        let store = super::store::Store::start(db.clone(), move || wake.request_repaint());
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let (jobs, recovered) = JobClient::start(db, builtin_registry(), workers, ClaimScope::Own);
         let ctx = cc.egui_ctx.clone();
@@ -195,6 +205,8 @@ impl SegscopeApp {
         let mut app = SegscopeApp {
             settings,
             jobs,
+            store,
+            stored,
             docs: Vec::new(),
             next_id: 1,
             active: None,
@@ -439,7 +451,9 @@ impl SegscopeApp {
                 // document's monitor tree.
                 if let Some(doc) = find_doc(&mut self.docs, Some(id))
                     && let Some(AnomalyState::Done(run)) = doc.anomalies.as_ref().map(|p| &p.state)
-                    && let Some(notice) = doc.monitor.update_anomalies(run, self.jobs.db())
+                    && let Some(notice) =
+                        doc.monitor
+                            .update_anomalies(run, &self.stored.rules, &self.store)
                 {
                     self.notes.warn(notice);
                 }
@@ -497,11 +511,10 @@ impl SegscopeApp {
     /// tab is shown, so their ages stay true and a point getting worse gives
     /// a notice at once; keeps frames coming while a tree has points to poll.
     fn poll_monitors(&mut self, ctx: &egui::Context) {
-        let db = self.jobs.db();
         let mut polled = false;
         for (_, doc) in &mut self.docs {
             polled |= doc.monitor.has_tree();
-            if let Some(notice) = doc.monitor.tick(db) {
+            if let Some(notice) = doc.monitor.tick(&self.store) {
                 self.notes.warn(notice);
             }
         }
@@ -558,7 +571,7 @@ impl SegscopeApp {
                 }
                 doc.generation += 1;
                 doc.fit();
-                if let Some(notice) = doc.monitor.update_perf(&a, self.jobs.db()) {
+                if let Some(notice) = doc.monitor.update_perf(&a, &self.stored.rules, &self.store) {
                     self.notes.warn(notice);
                 }
             }
@@ -573,15 +586,9 @@ impl SegscopeApp {
     }
 
     /// The settings anomaly runs start with: the stored ones (shared with
-    /// the command line); stored values that do not read are named.
-    fn anomaly_config(&mut self) -> crate::anomaly::config::AnomalyConfig {
-        let (config, problems) = crate::jobs::settings::load_group::<
-            crate::anomaly::config::AnomalyConfig,
-        >(self.jobs.db());
-        for p in problems {
-            self.notes.warn(p);
-        }
-        config
+    /// the command line).
+    fn anomaly_config(&self) -> crate::anomaly::config::AnomalyConfig {
+        self.stored.anomaly.clone()
     }
 
     /// A series document's run finished.
@@ -690,7 +697,10 @@ impl SegscopeApp {
                 // come as one notice.
                 let took = load.elapsed.unwrap_or_default();
                 let watching = doc.watch.as_ref().map(|w| w.interval);
-                if let Some(notice) = doc.monitor.update(&a, took, watching, self.jobs.db()) {
+                if let Some(notice) =
+                    doc.monitor
+                        .update(&a, took, watching, &self.stored.rules, &self.store)
+                {
                     self.notes.warn(notice);
                 }
                 if doc.time.auto_fit {
@@ -850,9 +860,7 @@ impl SegscopeApp {
                 if let Some(doc) = find_doc(&mut self.docs, self.active)
                     && doc.kind == DocumentKind::Archive
                 {
-                    let interval = crate::monitor::rules::AlertRules::load(self.jobs.db())
-                        .0
-                        .watch_interval();
+                    let interval = self.stored.rules.watch_interval();
                     doc.watch = match doc.watch.take() {
                         Some(_) => None,
                         None => Some(super::document::ArchiveWatch::new(interval)),
@@ -1038,8 +1046,12 @@ impl SegscopeApp {
     }
 }
 
-impl eframe::App for SegscopeApp {
-    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+impl SegscopeApp {
+    /// One frame's logic (on the UI thread: no database call).
+    fn logic_frame(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        for failure in self.store.failures() {
+            self.notes.warn(failure);
+        }
         self.automation
             .frame_start(ctx, self.is_scanning(), frame.info().cpu_usage);
         self.drain_documents();
@@ -1078,7 +1090,8 @@ impl eframe::App for SegscopeApp {
         }
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    /// One frame's drawing (on the UI thread: no database call).
+    fn ui_frame(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
         self.commands.extend(AppCommand::pressed(&ctx));
         // A view or tab of another kind of document gives way to the active
@@ -1119,6 +1132,16 @@ impl eframe::App for SegscopeApp {
             .doc()
             .is_some_and(|d| d.timeline.drawn.iter().any(|l| l.data_px > 0));
         self.automation.frame_end(&ctx, lanes_with_data);
+    }
+}
+
+impl eframe::App for SegscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        crate::jobs::db::on_ui_thread(|| self.logic_frame(ctx, frame));
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        crate::jobs::db::on_ui_thread(|| self.ui_frame(ui, frame));
     }
 
     fn raw_input_hook(&mut self, _ctx: &egui::Context, raw_input: &mut egui::RawInput) {

@@ -2,7 +2,6 @@
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
 use crate::gui::monitor_panel::MonitorAction;
-use crate::monitor::rules::AlertRules;
 use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
@@ -286,7 +285,7 @@ impl SegscopeApp {
         }
         let tz = self.settings.time_zone;
         let tab = self.tab;
-        let db = self.jobs.db().clone();
+        let (rules, store) = (self.stored.rules.clone(), self.store.clone());
         let Some(doc) = self.doc_mut() else {
             ui.label(format!(
                 "This tab shows a {}: open one with File > Open archive….",
@@ -302,7 +301,7 @@ impl SegscopeApp {
             return;
         }
         if tab == BottomTab::Monitor {
-            let action = doc.monitor.ui(ui, &db);
+            let action = doc.monitor.ui(ui, &rules, &store);
             match action {
                 Some(MonitorAction::Hour(iv)) => {
                     doc.time.navigate(iv.start_us as f64, iv.end_us as f64);
@@ -322,14 +321,18 @@ impl SegscopeApp {
                         self.view = MainView::Anomalies;
                     }
                 }
-                Some(MonitorAction::RulesChanged) => {
-                    // Watches take the new interval.
-                    let interval = AlertRules::load(&db).0.watch_interval();
+                Some(MonitorAction::RulesChanged(changed)) => {
+                    // Every document is judged by them; watches take the new interval.
+                    let interval = changed.watch_interval();
                     for (_, d) in &mut self.docs {
+                        let _ = d.monitor.rejudge(&changed, &store);
                         if let Some(w) = &mut d.watch {
                             w.interval = interval;
                         }
                     }
+                    let kept = changed.clone();
+                    store.run_or_say(move |db| crate::jobs::settings::save_group(db, &kept));
+                    self.stored.rules = changed;
                     self.notes
                         .info("Alert rules stored; every point judged again");
                 }
@@ -395,16 +398,18 @@ impl SegscopeApp {
                     ui.label("Open a series file, an archive or a perf export first.");
                     return;
                 };
-                let (config, problems) = crate::jobs::settings::load_group::<
-                    crate::anomaly::config::AnomalyConfig,
-                >(self.jobs.db());
-                for p in problems {
-                    self.notes.warn(p);
-                }
+                let config = self.stored.anomaly.clone();
                 doc.anomalies = Some(crate::gui::anomaly::AnomalyPane::new(&path, config));
             }
-            if let Some(pane) = &mut doc.anomalies {
-                crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time, &self.jobs);
+            if let Some(pane) = &mut doc.anomalies
+                && let Some(config) =
+                    crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time, &self.jobs)
+            {
+                // New runs start with them, here and on the command line.
+                let kept = config.clone();
+                self.store
+                    .run_or_say(move |db| crate::jobs::settings::save_group(db, &kept));
+                self.stored.anomaly = config;
             }
             return;
         }
