@@ -5,6 +5,8 @@
 //! judged by the alert rules, a stream that stopped growing Critical, and
 //! segscope's own health. Alert changes go to the alert history; the
 //! Prometheus text of a cycle is made here too. `segscope watch` runs it.
+//! Each scan is a `coverage` task on the job queue, like every other scan
+//! (it shows in `segscope jobs list`), handed the last analysis in memory.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -15,10 +17,12 @@ use super::archive::{StallWatch, hour_readings, mark_stalled};
 use super::history::{alert_changes, record};
 use super::rules::AlertRules;
 use super::{Change, Level, Monitor, Reading};
-use crate::analysis::{Analysis, HourCache, NoObserver, ReusedHours, analyse_with_cache};
+use crate::analysis::Analysis;
 use crate::archive::layout::Selection;
-use crate::jobs::cache::SqliteHourCache;
+use crate::jobs::client::{Event, JobClient, Outcome};
 use crate::jobs::db::Db;
+use crate::jobs::runner::ClaimScope;
+use crate::jobs::tasks::{Coverage, CoverageArgs, builtin_registry, reuse};
 use crate::text::shown_path;
 
 /// What one scan of a watch found.
@@ -36,6 +40,8 @@ pub struct Watch {
     path: PathBuf,
     name: String,
     db: Db,
+    /// The job queue the scans run on.
+    jobs: JobClient,
     rules: AlertRules,
     interval: Duration,
     /// The tree.
@@ -57,10 +63,12 @@ impl Watch {
             .unwrap_or_else(|| "archive".into());
         let mut monitor = Monitor::new(2);
         super::health::add_points(&mut monitor, &db);
+        let (jobs, _) = JobClient::start(db.clone(), builtin_registry(), 1, ClaimScope::Own);
         Watch {
             path: path.to_path_buf(),
             name,
             db,
+            jobs,
             rules,
             interval,
             monitor,
@@ -80,7 +88,7 @@ impl Watch {
                 let a = self.scan()?;
                 let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
                 let scanned = hours.saturating_sub(a.hours_from_cache);
-                (Arc::new(a), scanned)
+                (a, scanned)
             }
         };
         let took = started.elapsed();
@@ -131,22 +139,28 @@ impl Watch {
         ))
     }
 
-    /// Analyses the archive, reusing the hours of the last analysis that did
-    /// not change and reading the others from the result cache.
-    fn scan(&self) -> anyhow::Result<Analysis> {
-        let cache = SqliteHourCache::new(self.db.clone(), &self.path);
-        let reused = self
-            .previous
-            .as_deref()
-            .map(|p| ReusedHours::new(p, Some(&cache as &dyn HourCache)));
-        let layer: &dyn HourCache = match &reused {
-            Some(r) => r,
-            None => &cache,
+    /// Analyses the archive as a `coverage` task on the job queue, reusing
+    /// the hours of the last analysis that did not change and reading the
+    /// others from the result cache.
+    fn scan(&self) -> anyhow::Result<Arc<Analysis>> {
+        let args = CoverageArgs {
+            path: self.path.clone(),
+            reuse: self.previous.as_ref().map(reuse::offer),
+            ..CoverageArgs::default()
         };
-        let mut a = analyse_with_cache(&self.path, &Selection::default(), &NoObserver, Some(layer))
-            .map_err(|e| anyhow::anyhow!("{}: {e}", shown_path(&self.path)))?;
-        a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
-        Ok(a)
+        let mut handle = self.jobs.submit::<Coverage>(&args)?;
+        let outcome = loop {
+            if let Some(Event::Finished(outcome)) = handle.next_timeout(Duration::from_secs(1)) {
+                break outcome;
+            }
+        };
+        match outcome {
+            Outcome::Done(a) => Ok(a),
+            Outcome::Failed(e) => anyhow::bail!("{}: {e}", shown_path(&self.path)),
+            Outcome::Cancelled | Outcome::Interrupted(_) => {
+                anyhow::bail!("{}: the scan was stopped", shown_path(&self.path))
+            }
+        }
     }
 
     /// Keeps the alert changes in the history.
@@ -250,5 +264,9 @@ mod tests {
         assert!(body.contains("hour=\"2024-11-09T05\""));
         let tree = w.monitor.render_text(Instant::now());
         assert!(!tree.contains("2024-11-09T06"), "{tree}");
+        // Each scan ran as a coverage task on the job queue.
+        let tasks = crate::jobs::queue::list(&w.db.lock(), 10).unwrap();
+        assert_eq!(tasks.len(), 2, "{tasks:?}");
+        assert!(tasks.iter().all(|t| t.kind == "coverage"));
     }
 }
