@@ -960,6 +960,29 @@ fn series_opened(dir: &std::path::Path) -> (Harness<'static, SegscopeApp>, PathB
 }
 
 #[test]
+fn the_file_menu_offers_exactly_the_exports_of_the_active_document() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut h, _) = series_opened(dir.path());
+    h.get_by_label("File").click();
+    steps(&mut h, 4);
+    for offered in [
+        "Export HTML report…",
+        "Export anomalies CSV…",
+        "Export JSON report…",
+        "Export view as PNG…",
+    ] {
+        h.get_by_label_contains(offered);
+    }
+    for archive_only in ["Export map PNGs…", "Export holes CSV…", "Export hours CSV…"] {
+        assert_eq!(
+            h.query_all_by_label_contains(archive_only).count(),
+            0,
+            "a series file has no {archive_only}"
+        );
+    }
+}
+
+#[test]
 fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_setting() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, db) = series_opened(dir.path());

@@ -85,6 +85,40 @@ impl ExportKind {
         }
     }
 
+    /// Its menu entry: `Export {title}…`.
+    pub fn menu_label(self) -> &'static str {
+        match self {
+            ExportKind::Maps => "Export map PNGs…",
+            ExportKind::HolesCsv => "Export holes CSV…",
+            ExportKind::HoursCsv => "Export hours CSV…",
+            ExportKind::Json => "Export JSON report…",
+            ExportKind::Html => "Export HTML report…",
+            ExportKind::Prometheus => "Export Prometheus metrics…",
+            ExportKind::TimingCsv => "Export timings CSV…",
+            ExportKind::Dat => "Export graph.py .dat files…",
+            ExportKind::Trace => "Export Chrome trace…",
+            ExportKind::AnomalyCsv => "Export anomalies CSV…",
+        }
+    }
+
+    /// What it holds, in a sentence.
+    pub fn about(self) -> &'static str {
+        match self {
+            ExportKind::Maps => "Write CHANNEL_QUALITY_coverage.png for every stream",
+            ExportKind::HolesCsv => "One row per hole",
+            ExportKind::HoursCsv => "One row per stream and hour, every figure",
+            ExportKind::Json => "The JSON report the command line's --json writes",
+            ExportKind::Html => "One self-contained HTML report",
+            ExportKind::Prometheus => "Per-hour figures in Prometheus text exposition",
+            ExportKind::TimingCsv => "One row per node: start and every phase in seconds",
+            ExportKind::Dat => "graph.py's .dat file of every pool, into a folder",
+            ExportKind::Trace => "Chrome Trace Event JSON: open it in Perfetto",
+            ExportKind::AnomalyCsv => {
+                "One row per series: outcome, last value, every algorithm's vote"
+            }
+        }
+    }
+
     /// The command-line flag that writes it.
     pub fn flag(self) -> &'static str {
         match self {

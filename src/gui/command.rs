@@ -3,6 +3,49 @@
 
 use egui::{Key, KeyboardShortcut, Modifiers};
 
+use crate::export::kinds::ExportKind;
+
+/// What to export from the app (an export command's payload): a kind of
+/// [`crate::export::kinds`], or the view as on screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExportChoice {
+    /// One of the report and data kinds.
+    Data(ExportKind),
+    /// The coverage view as on screen (PNG).
+    ViewPng,
+}
+
+impl ExportChoice {
+    /// Menu and palette text: `Export JSON report…`.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportChoice::Data(k) => k.menu_label(),
+            ExportChoice::ViewPng => "Export view as PNG…",
+        }
+    }
+
+    /// A sentence for tooltips.
+    pub fn about(self) -> &'static str {
+        match self {
+            ExportChoice::Data(k) => k.about(),
+            ExportChoice::ViewPng => "Save the view (timeline, Gantt or chart) as it is on screen",
+        }
+    }
+
+    /// True when it writes a folder of files (maps, `.dat` files).
+    pub fn is_folder(self) -> bool {
+        matches!(self, ExportChoice::Data(k) if k.is_folder())
+    }
+
+    /// Dialog title.
+    pub fn title(self) -> String {
+        match self {
+            ExportChoice::Data(k) => format!("Export {}", k.title()),
+            ExportChoice::ViewPng => "Export view as PNG".into(),
+        }
+    }
+}
+
 /// Everything the user can ask the app to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AppCommand {
@@ -52,28 +95,8 @@ pub enum AppCommand {
     ToggleFollow,
     /// The command palette.
     CommandPalette,
-    /// Export wubloader-layout map PNGs.
-    ExportMaps,
-    /// Export the visible timeline as PNG.
-    ExportViewPng,
-    /// Export the holes as CSV.
-    ExportHolesCsv,
-    /// Export the per-hour figures as CSV.
-    ExportHoursCsv,
-    /// Export the JSON report.
-    ExportJson,
-    /// Export the HTML report.
-    ExportHtml,
-    /// Export Prometheus text exposition.
-    ExportProm,
-    /// Export the timing table as CSV.
-    ExportTimingCsv,
-    /// Export graph.py's .dat files.
-    ExportDat,
-    /// Export a Chrome trace.
-    ExportTrace,
-    /// Export the anomaly run as CSV (one row per series).
-    ExportAnomalyCsv,
+    /// Export the active document as this kind (a dialog asks where).
+    Export(ExportChoice),
     /// Show the controls.
     Help,
     /// Quit.
@@ -106,17 +129,17 @@ impl AppCommand {
         AppCommand::ToggleWatch,
         AppCommand::ToggleFollow,
         AppCommand::CommandPalette,
-        AppCommand::ExportMaps,
-        AppCommand::ExportViewPng,
-        AppCommand::ExportHolesCsv,
-        AppCommand::ExportHoursCsv,
-        AppCommand::ExportJson,
-        AppCommand::ExportHtml,
-        AppCommand::ExportProm,
-        AppCommand::ExportTimingCsv,
-        AppCommand::ExportDat,
-        AppCommand::ExportTrace,
-        AppCommand::ExportAnomalyCsv,
+        AppCommand::Export(ExportChoice::Data(ExportKind::Maps)),
+        AppCommand::Export(ExportChoice::ViewPng),
+        AppCommand::Export(ExportChoice::Data(ExportKind::HolesCsv)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::HoursCsv)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::Json)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::Html)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::Prometheus)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::TimingCsv)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::Dat)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::Trace)),
+        AppCommand::Export(ExportChoice::Data(ExportKind::AnomalyCsv)),
         AppCommand::Help,
         AppCommand::Quit,
     ];
@@ -147,17 +170,7 @@ impl AppCommand {
             AppCommand::ToggleWatch => "Watch the archive",
             AppCommand::ToggleFollow => "Follow the newest time",
             AppCommand::CommandPalette => "Command palette",
-            AppCommand::ExportMaps => "Export map PNGs…",
-            AppCommand::ExportViewPng => "Export view as PNG…",
-            AppCommand::ExportHolesCsv => "Export holes CSV…",
-            AppCommand::ExportHoursCsv => "Export hours CSV…",
-            AppCommand::ExportJson => "Export JSON report…",
-            AppCommand::ExportHtml => "Export HTML report…",
-            AppCommand::ExportProm => "Export Prometheus metrics…",
-            AppCommand::ExportTimingCsv => "Export timings CSV…",
-            AppCommand::ExportDat => "Export graph.py .dat files…",
-            AppCommand::ExportTrace => "Export Chrome trace…",
-            AppCommand::ExportAnomalyCsv => "Export anomalies CSV…",
+            AppCommand::Export(choice) => choice.label(),
             AppCommand::Help => "Controls",
             AppCommand::Quit => "Quit",
         }
@@ -205,21 +218,7 @@ impl AppCommand {
             }
             AppCommand::ToggleFollow => "While watching, keep the newest time in view",
             AppCommand::CommandPalette => "Search every command",
-            AppCommand::ExportMaps => "Write CHANNEL_QUALITY_coverage.png for every stream",
-            AppCommand::ExportViewPng => {
-                "Save the view (timeline, Gantt or chart) as it is on screen"
-            }
-            AppCommand::ExportHolesCsv => "One row per hole",
-            AppCommand::ExportHoursCsv => "One row per stream and hour, every figure",
-            AppCommand::ExportJson => "The report segscope coverage --json writes",
-            AppCommand::ExportHtml => "One self-contained HTML file: summary, maps, hours, holes",
-            AppCommand::ExportProm => "Per-hour figures in Prometheus text exposition",
-            AppCommand::ExportTimingCsv => "One row per node: start and every phase in seconds",
-            AppCommand::ExportDat => "graph.py's .dat file of every pool, into a folder",
-            AppCommand::ExportTrace => "Chrome Trace Event JSON: open it in Perfetto",
-            AppCommand::ExportAnomalyCsv => {
-                "One row per series: outcome, last value, every algorithm's vote"
-            }
+            AppCommand::Export(choice) => choice.about(),
             AppCommand::Help => "How to drive the views",
             AppCommand::Quit => "Close segscope",
         }
@@ -251,7 +250,7 @@ impl AppCommand {
             AppCommand::ToggleTheme => ctrl(Key::T),
             AppCommand::ToggleLog => ctrl(Key::J),
             AppCommand::CommandPalette => ctrl(Key::K),
-            AppCommand::ExportHtml => ctrl(Key::S),
+            AppCommand::Export(ExportChoice::Data(ExportKind::Html)) => ctrl(Key::S),
             AppCommand::Help => key(Key::F1),
             AppCommand::Quit => ctrl(Key::Q),
             _ => None,

@@ -9,43 +9,22 @@ use std::sync::{Arc, Mutex};
 
 use egui::ColorImage;
 
+pub use super::command::ExportChoice;
 use crate::export::atomic::{ensure_outside, write_output};
 use crate::export::kinds::{ExportKind, export_html_with_anomalies, export_to};
 use crate::export::png;
 use crate::gui::document::{Analysed, DocumentKind};
 
-/// What to export from the app: a kind of [`crate::export::kinds`], or the
-/// timeline as on screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportChoice {
-    /// One of the report and data kinds.
-    Data(ExportKind),
-    /// The coverage view as on screen (PNG).
-    ViewPng,
-}
-
-impl ExportChoice {
-    /// Dialog title.
-    pub fn title(self) -> String {
-        match self {
-            ExportChoice::Data(k) => format!("Export {}", k.title()),
-            ExportChoice::ViewPng => "Export view as PNG".into(),
+/// The file (or folder) name proposed for `choice` of a document of kind
+/// `doc` named `base`.
+fn proposed_name(choice: ExportChoice, base: &str, doc: DocumentKind) -> String {
+    match (choice, doc) {
+        (ExportChoice::Data(ExportKind::Json), DocumentKind::Series) => {
+            format!("{base}-anomalies.json")
         }
-    }
-
-    fn file_name(self, base: &str, doc: DocumentKind) -> String {
-        match (self, doc) {
-            (ExportChoice::Data(ExportKind::Json), DocumentKind::Series) => {
-                format!("{base}-anomalies.json")
-            }
-            (ExportChoice::Data(k), DocumentKind::PerfExport) => k.perf_file_name(base),
-            (ExportChoice::Data(k), _) => k.file_name(base),
-            (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
-        }
-    }
-
-    fn is_folder(self) -> bool {
-        matches!(self, ExportChoice::Data(k) if k.is_folder())
+        (ExportChoice::Data(k), DocumentKind::PerfExport) => k.perf_file_name(base),
+        (ExportChoice::Data(k), _) => k.file_name(base),
+        (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
     }
 }
 
@@ -84,7 +63,7 @@ impl ExportDialog {
         ExportDialog {
             kind,
             path: dir
-                .join(kind.file_name(&base, doc))
+                .join(proposed_name(kind, &base, doc))
                 .to_string_lossy()
                 .into_owned(),
             browse: None,

@@ -888,35 +888,7 @@ impl SegscopeApp {
                 };
             }
             AppCommand::CommandPalette => self.palette.show(),
-            AppCommand::ExportMaps => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::Maps))
-            }
-            AppCommand::ExportViewPng => self.start_export_dialog(ExportChoice::ViewPng),
-            AppCommand::ExportHolesCsv => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::HolesCsv))
-            }
-            AppCommand::ExportHoursCsv => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::HoursCsv))
-            }
-            AppCommand::ExportJson => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::Json))
-            }
-            AppCommand::ExportHtml => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::Html))
-            }
-            AppCommand::ExportProm => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::Prometheus))
-            }
-            AppCommand::ExportTimingCsv => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::TimingCsv))
-            }
-            AppCommand::ExportDat => self.start_export_dialog(ExportChoice::Data(ExportKind::Dat)),
-            AppCommand::ExportTrace => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::Trace))
-            }
-            AppCommand::ExportAnomalyCsv => {
-                self.start_export_dialog(ExportChoice::Data(ExportKind::AnomalyCsv))
-            }
+            AppCommand::Export(choice) => self.start_export_dialog(choice),
             AppCommand::Help => self.show_help = !self.show_help,
             AppCommand::Quit => self.quit = true,
             AppCommand::ZoomIn

@@ -65,26 +65,18 @@ impl SegscopeApp {
                     self.menu_item(ui, c);
                 }
                 ui.separator();
-                let exports: &[AppCommand] = match self.doc().map(|d| d.kind) {
-                    Some(DocumentKind::PerfExport) => &[
-                        AppCommand::ExportHtml,
-                        AppCommand::ExportViewPng,
-                        AppCommand::ExportTimingCsv,
-                        AppCommand::ExportDat,
-                        AppCommand::ExportTrace,
-                        AppCommand::ExportJson,
-                    ],
-                    _ => &[
-                        AppCommand::ExportHtml,
-                        AppCommand::ExportMaps,
-                        AppCommand::ExportViewPng,
-                        AppCommand::ExportHolesCsv,
-                        AppCommand::ExportHoursCsv,
-                        AppCommand::ExportJson,
-                        AppCommand::ExportProm,
-                    ],
+                // Exactly the exports of the active document's kind.
+                let kinds: &[ExportKind] = match self.doc().map(|d| d.kind) {
+                    Some(DocumentKind::PerfExport) => &ExportKind::PERF,
+                    Some(DocumentKind::Series) => &ExportKind::ANOMALIES,
+                    _ => &ExportKind::ALL,
                 };
-                for &c in exports {
+                let exports: Vec<AppCommand> = kinds
+                    .iter()
+                    .map(|&k| AppCommand::Export(ExportChoice::Data(k)))
+                    .chain([AppCommand::Export(ExportChoice::ViewPng)])
+                    .collect();
+                for c in exports {
                     self.menu_item(ui, c);
                 }
                 ui.separator();
