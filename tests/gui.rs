@@ -158,14 +158,30 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
         "the hole is in view: {t0} {t1}"
     );
     assert!(t1 - t0 < 200e6, "zoomed in around the hole");
-    let sel = h.state().doc().unwrap().holes.selected.unwrap();
+    let sel = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .holes
+        .selected
+        .unwrap();
     assert_eq!(sel.span.duration_us(), 5_000_000);
 
     // N moves to the next hole in time (the editable twin, then the 20 s... ordering by start).
     h.key_press(egui::Key::N);
     h.step();
     h.step();
-    let next = h.state().doc().unwrap().holes.selected.unwrap();
+    let next = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .holes
+        .selected
+        .unwrap();
     assert!(
         next.span.start_us >= sel.span.start_us && next != sel,
         "{next:?}"
@@ -178,7 +194,17 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     // P goes back.
     h.key_press(egui::Key::P);
     h.step();
-    assert_eq!(h.state().doc().unwrap().holes.selected.unwrap(), sel);
+    assert_eq!(
+        h.state()
+            .doc()
+            .unwrap()
+            .archive()
+            .unwrap()
+            .holes
+            .selected
+            .unwrap(),
+        sel
+    );
 }
 
 #[test]
@@ -253,6 +279,8 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     wait_until(h, "the first hours drawn", |app| {
         app.doc()
             .unwrap()
+            .archive()
+            .unwrap()
             .timeline
             .drawn
             .iter()
@@ -260,7 +288,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     });
     let app = h.state();
     assert!(app.is_scanning(), "drawn before the scan ended");
-    let drawn = &app.doc().unwrap().timeline.drawn;
+    let drawn = &app.doc().unwrap().archive().unwrap().timeline.drawn;
     assert_eq!(
         drawn.len(),
         4,
@@ -273,7 +301,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     held.release();
     let h = &mut held.h;
     wait_until(h, "the analysis", |app| app.analysis().is_some());
-    let drawn = &h.state().doc().unwrap().timeline.drawn;
+    let drawn = &h.state().doc().unwrap().archive().unwrap().timeline.drawn;
     assert!(
         drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0),
         "{drawn:?}"
@@ -289,14 +317,21 @@ fn cancel_stops_a_running_scan() {
     // clicked while the task is still being queued is a different path.
     wait_until(h, "the scan to run", |app| {
         app.doc()
-            .and_then(|d| d.loader.current.as_ref())
+            .and_then(|d| d.archive()?.loader.current.as_ref())
             .is_some_and(|l| l.progress.0 >= 2)
     });
     h.get_by_label("Cancel").click();
     h.step();
     wait_until(h, "the cancellation", |app| {
         matches!(
-            app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
+            app.doc()
+                .unwrap()
+                .archive()
+                .unwrap()
+                .loader
+                .current
+                .as_ref()
+                .map(|l| &l.state),
             Some(LoadState::Cancelled)
         )
     });
@@ -335,6 +370,8 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         .state()
         .doc()
         .unwrap()
+        .archive()
+        .unwrap()
         .timeline
         .last_rect
         .expect("the timeline is drawn");
@@ -364,7 +401,16 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         "the time under the pointer stays put"
     );
     // A hover shows what is under the pointer: a tooltip with the time and the mix.
-    assert!(h.state().doc().unwrap().timeline.hover.is_some());
+    assert!(
+        h.state()
+            .doc()
+            .unwrap()
+            .archive()
+            .unwrap()
+            .timeline
+            .hover
+            .is_some()
+    );
     steps(&mut h, 3);
     let tooltip = |h: &Harness<'_, SegscopeApp>, text: &str| {
         h.query_all_by_label_contains(text).next().is_some()
@@ -466,7 +512,15 @@ fn segment_level_hover_shows_the_file() {
         .set_range(t0, t0 + 8e6);
     h.state_mut().doc_mut().unwrap().time.auto_fit = false;
     steps(&mut h, 2);
-    let rect = h.state().doc().unwrap().timeline.last_rect.unwrap();
+    let rect = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .timeline
+        .last_rect
+        .unwrap();
     let plot_left = rect.left() + 150.0;
     // 1 s into the view: the first segment of the first lane (chan/low, 00:00-00:02).
     let x = plot_left + (rect.right() - plot_left) / 8.0;
@@ -475,6 +529,8 @@ fn segment_level_hover_shows_the_file() {
     let seg = h
         .state()
         .doc()
+        .unwrap()
+        .archive()
         .unwrap()
         .timeline
         .hovered_segment
@@ -603,7 +659,7 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
     h.state_mut().doc_mut().unwrap().time.auto_fit = false;
     h.key_press(egui::Key::N);
     steps(&mut h, 2);
-    let selected = h.state().doc().unwrap().holes.selected;
+    let selected = h.state().doc().unwrap().archive().unwrap().holes.selected;
     assert!(selected.is_some());
     let view = (
         h.state().doc().unwrap().time.t0,
@@ -622,7 +678,14 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
     );
     let doc = app.doc().unwrap();
     assert_eq!((doc.time.t0, doc.time.t1), view);
-    assert!(doc.timeline.drawn.iter().all(|l| l.pending_px == 0));
+    assert!(
+        doc.archive()
+            .unwrap()
+            .timeline
+            .drawn
+            .iter()
+            .all(|l| l.pending_px == 0)
+    );
     h.get_by_label_contains("reloading");
     hold.release();
     wait_until(&mut h, "the reload", |app| !app.is_scanning());
@@ -633,7 +696,11 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
     );
     let doc = app.doc().unwrap();
     assert_eq!((doc.time.t0, doc.time.t1), view, "the zoom is kept");
-    assert_eq!(doc.holes.selected, selected, "the selection is kept");
+    assert_eq!(
+        doc.archive().unwrap().holes.selected,
+        selected,
+        "the selection is kept"
+    );
 }
 
 #[test]
@@ -667,21 +734,48 @@ fn lane_rasters_are_reused_until_the_view_changes() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let built = h.state().doc().unwrap().timeline.rasters_built;
+    let built = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .timeline
+        .rasters_built;
     steps(&mut h, 10);
     assert_eq!(
-        h.state().doc().unwrap().timeline.rasters_built,
+        h.state()
+            .doc()
+            .unwrap()
+            .archive()
+            .unwrap()
+            .timeline
+            .rasters_built,
         built,
         "still frames draw the cached rasters"
     );
     h.key_press(egui::Key::W);
     steps(&mut h, 2);
-    let after_zoom = h.state().doc().unwrap().timeline.rasters_built;
+    let after_zoom = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .timeline
+        .rasters_built;
     assert!(after_zoom >= built + 2, "a zoom redraws both lanes");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
     steps(&mut h, 2);
     assert!(
-        h.state().doc().unwrap().timeline.rasters_built >= after_zoom + 2,
+        h.state()
+            .doc()
+            .unwrap()
+            .archive()
+            .unwrap()
+            .timeline
+            .rasters_built
+            >= after_zoom + 2,
         "a theme change redraws them"
     );
 }
@@ -717,7 +811,15 @@ fn zoom_history_goes_back_and_forward_by_keyboard_and_mouse_buttons() {
     steps(&mut h, 2);
     assert_eq!(range(&h), zoomed);
     // The mouse's back button over the timeline.
-    let rect = h.state().doc().unwrap().timeline.last_rect.unwrap();
+    let rect = h
+        .state()
+        .doc()
+        .unwrap()
+        .archive()
+        .unwrap()
+        .timeline
+        .last_rect
+        .unwrap();
     let p = egui::pos2(rect.center().x + 100.0, rect.top() + 50.0);
     h.hover_at(p);
     h.step();
@@ -755,12 +857,22 @@ fn hours_decades_apart_draw_like_any_archive() {
         doc.time.span() > 50.0 * 365.0 * 24.0 * 3.6e9,
         "the whole span fits"
     );
-    assert!(doc.timeline.drawn.iter().all(|l| l.data_px > 0));
+    assert!(
+        doc.archive()
+            .unwrap()
+            .timeline
+            .drawn
+            .iter()
+            .all(|l| l.data_px > 0)
+    );
     // The grid map elides the empty decades: two hours and one break.
     h.key_press(egui::Key::G);
     steps(&mut h, 3);
     assert_eq!(h.state().view, MainView::GridMap);
-    assert_eq!(h.state().doc().unwrap().grid.map_width(), 6 + 2 + 6);
+    assert_eq!(
+        h.state().doc().unwrap().archive().unwrap().grid.map_width(),
+        6 + 2 + 6
+    );
 }
 
 #[test]
@@ -800,12 +912,12 @@ fn an_opened_archive_is_listed_under_open_recent() {
 
 /// The active document's perf export.
 fn perf_doc<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::perf::PerfDoc {
-    h.state().doc().unwrap().perf.as_ref().unwrap()
+    h.state().doc().unwrap().perf().unwrap()
 }
 
 /// The active document's perf export, to change.
 fn perf_doc_mut<'a>(h: &'a mut Harness<'_, SegscopeApp>) -> &'a mut segscope::gui::perf::PerfDoc {
-    h.state_mut().doc_mut().unwrap().perf.as_mut().unwrap()
+    h.state_mut().doc_mut().unwrap().perf_mut().unwrap()
 }
 
 /// The app on a generated 300-node perf export in `dir`, read.
@@ -824,7 +936,7 @@ fn demo_perf_opened(dir: &std::path::Path) -> Harness<'static, SegscopeApp> {
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
     app.doc()
-        .and_then(|d| d.perf.as_ref())
+        .and_then(|d| d.perf())
         .is_some_and(|p| p.analysis().is_some())
 }
 
@@ -904,7 +1016,7 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     h.key_press(egui::Key::F5);
     wait_until(&mut h, "the export read again", |app| {
         app.doc()
-            .and_then(|d| d.perf.as_ref())
+            .and_then(|d| d.perf())
             .and_then(|p| p.analysis())
             .is_some_and(|a| !std::sync::Arc::ptr_eq(a, &before))
     });
@@ -988,6 +1100,8 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
     let (mut h, db) = series_opened(dir.path());
     assert_eq!(h.state().view, MainView::Anomalies);
     h.get_by_label("3 of 3 series");
+    // The status bar says what the document holds and what ran.
+    h.get_by_label_contains("3 series: 0 anomalous, 3 normal, 0 empty, 0 too short, 0 stale, 0 boring (consensus 6 of 9) · judged in");
     // The spiking series is shown first and its scan flagged the spike.
     let pane = anomaly_pane(&h);
     let shown = pane.selected_series().unwrap();
@@ -1281,7 +1395,7 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
     steps(&mut h, 2);
     {
         let d = h.state_mut().doc_mut().unwrap();
-        let w = d.watch.as_mut().expect("watching");
+        let w = d.archive_mut().unwrap().watch.as_mut().expect("watching");
         assert!(w.follow, "follows by default");
         w.interval = Duration::from_millis(200);
         // The user has moved the view: following keeps the span.
@@ -1350,6 +1464,8 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     h.state_mut()
         .doc_mut()
         .unwrap()
+        .archive_mut()
+        .unwrap()
         .watch
         .as_mut()
         .unwrap()
@@ -1377,9 +1493,9 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     let until = Instant::now() + Duration::from_secs(180);
     loop {
         h.step();
-        let d = h.state_mut().doc_mut().unwrap();
-        if d.loader.reload_progress().is_none() && !d.loader.is_scanning() {
-            d.watch.as_mut().unwrap().interval = Duration::from_secs(3600);
+        let a = h.state_mut().doc_mut().unwrap().archive_mut().unwrap();
+        if a.loader.reload_progress().is_none() && !a.loader.is_scanning() {
+            a.watch.as_mut().unwrap().interval = Duration::from_secs(3600);
             break;
         }
         assert!(Instant::now() < until, "the watch never paused");
@@ -1443,7 +1559,14 @@ fn cancel_clicked_as_the_scan_is_queued_stops_it() {
     h.step();
     wait_until(h, "the cancellation", |app| {
         matches!(
-            app.doc().unwrap().loader.current.as_ref().map(|l| &l.state),
+            app.doc()
+                .unwrap()
+                .archive()
+                .unwrap()
+                .loader
+                .current
+                .as_ref()
+                .map(|l| &l.state),
             Some(LoadState::Cancelled)
         )
     });

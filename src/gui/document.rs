@@ -120,15 +120,37 @@ impl MainView {
     }
 }
 
-/// One open document.
+/// One open document: what every kind has (its time view, its anomaly
+/// analysis, its monitor tree), and its kind's own part.
 pub struct Document {
-    /// What it is.
-    pub kind: DocumentKind,
-    /// Its analyses.
-    pub loader: Loader,
     /// The document's time view: range, zoom history, linked cursor; every
     /// time-based chart of the document shows it.
     pub time: TimeView,
+    /// Bumped when a new snapshot arrives (textures keyed by it are rebuilt).
+    pub generation: usize,
+    /// The anomaly analysis of its series (a series document has one from
+    /// the start; others once the Anomalies view is shown).
+    pub anomalies: Option<AnomalyPane>,
+    /// The monitor tree of what it holds.
+    pub monitor: super::monitor_panel::MonitorPanel,
+    /// Its kind's own part.
+    pub body: Body,
+}
+
+/// The part of a document only its kind has.
+pub enum Body {
+    /// A segment archive: its analyses and the coverage views' state.
+    Archive(Box<ArchiveDoc>),
+    /// A perf export: its reading and the timing views' state.
+    Perf(Box<PerfDoc>),
+    /// A series file: everything is in its anomaly analysis.
+    Series,
+}
+
+/// An archive document's own part.
+pub struct ArchiveDoc {
+    /// Its analyses.
+    pub loader: Loader,
     /// The timeline's own state (hover, lane rasters).
     pub timeline: TimelineView,
     /// The holes table.
@@ -139,15 +161,6 @@ pub struct Document {
     pub grid: GridView,
     /// Segment files looked up (in the background) for tooltips.
     pub files: FileLookup,
-    /// Bumped when a new snapshot arrives (textures keyed by it are rebuilt).
-    pub generation: usize,
-    /// The export and its views, for a perf document.
-    pub perf: Option<PerfDoc>,
-    /// The anomaly analysis of its series (a series document has one from
-    /// the start; others once the Anomalies view is shown).
-    pub anomalies: Option<AnomalyPane>,
-    /// The monitor tree of an archive's hours.
-    pub monitor: super::monitor_panel::MonitorPanel,
     /// Watching the archive (re-scanned every interval), when on.
     pub watch: Option<ArchiveWatch>,
 }
@@ -200,70 +213,120 @@ impl Analysed {
 }
 
 impl Document {
-    /// A new archive document (not loading yet).
-    pub fn archive() -> Document {
+    fn with(body: Body, anomalies: Option<AnomalyPane>) -> Document {
         Document {
-            kind: DocumentKind::Archive,
-            loader: Loader::default(),
             time: TimeView::default(),
-            timeline: TimelineView::default(),
-            holes: HolesPanel::default(),
-            hours: HoursPanel::default(),
-            grid: GridView::default(),
-            files: FileLookup::default(),
             generation: 0,
-            perf: None,
-            anomalies: None,
+            anomalies,
             monitor: Default::default(),
-            watch: None,
+            body,
         }
+    }
+
+    /// A new archive document (not loading yet).
+    pub fn new_archive() -> Document {
+        Document::with(
+            Body::Archive(Box::new(ArchiveDoc {
+                loader: Loader::default(),
+                timeline: TimelineView::default(),
+                holes: HolesPanel::default(),
+                hours: HoursPanel::default(),
+                grid: GridView::default(),
+                files: FileLookup::default(),
+                watch: None,
+            })),
+            None,
+        )
     }
 
     /// A perf-export document reading through `perf`.
-    pub fn perf_export(perf: PerfDoc) -> Document {
-        Document {
-            kind: DocumentKind::PerfExport,
-            perf: Some(perf),
-            ..Document::archive()
-        }
+    pub fn new_perf(perf: PerfDoc) -> Document {
+        Document::with(Body::Perf(Box::new(perf)), None)
     }
 
     /// A series-file document analysed by `pane`.
-    pub fn series(pane: AnomalyPane) -> Document {
-        Document {
-            kind: DocumentKind::Series,
-            anomalies: Some(pane),
-            ..Document::archive()
+    pub fn new_series(pane: AnomalyPane) -> Document {
+        Document::with(Body::Series, Some(pane))
+    }
+
+    /// What it is.
+    pub fn kind(&self) -> DocumentKind {
+        match self.body {
+            Body::Archive(_) => DocumentKind::Archive,
+            Body::Perf(_) => DocumentKind::PerfExport,
+            Body::Series => DocumentKind::Series,
+        }
+    }
+
+    /// Its archive part, when it is an archive.
+    pub fn archive(&self) -> Option<&ArchiveDoc> {
+        match &self.body {
+            Body::Archive(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Its archive part, to change.
+    pub fn archive_mut(&mut self) -> Option<&mut ArchiveDoc> {
+        match &mut self.body {
+            Body::Archive(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Its perf export part, when it is a perf export.
+    pub fn perf(&self) -> Option<&PerfDoc> {
+        match &self.body {
+            Body::Perf(p) => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Its perf export part, to change.
+    pub fn perf_mut(&mut self) -> Option<&mut PerfDoc> {
+        match &mut self.body {
+            Body::Perf(p) => Some(p),
+            _ => None,
         }
     }
 
     /// The path it shows.
     pub fn path(&self) -> Option<&std::path::Path> {
-        if let Some(p) = &self.perf {
-            return Some(&p.path);
+        match &self.body {
+            Body::Perf(p) => Some(&p.path),
+            Body::Series => self.anomalies.as_ref().map(|a| a.path.as_path()),
+            Body::Archive(a) => a.loader.current.as_ref().map(|l| l.path.as_path()),
         }
-        if self.kind == DocumentKind::Series {
-            return self.anomalies.as_ref().map(|a| a.path.as_path());
-        }
-        self.loader.current.as_ref().map(|l| l.path.as_path())
     }
 
     /// True while its task runs.
     pub fn is_busy(&self) -> bool {
-        self.loader.is_scanning()
-            || self.perf.as_ref().is_some_and(PerfDoc::is_reading)
+        self.archive().is_some_and(|a| a.loader.is_scanning())
+            || self.perf().is_some_and(PerfDoc::is_reading)
             || self.anomalies.as_ref().is_some_and(AnomalyPane::is_running)
     }
 
     /// Its finished analysis, whichever kind, for exports.
     pub fn analysed(&self) -> Option<Analysed> {
-        if self.kind == DocumentKind::Series {
-            let run = self.anomalies.as_ref()?.run()?;
-            return Some(Analysed::Anomalies(run.clone()));
+        match &self.body {
+            Body::Series => {
+                let run = self.anomalies.as_ref()?.run()?;
+                Some(Analysed::Anomalies(run.clone()))
+            }
+            Body::Perf(p) => p.analysis().cloned().map(Analysed::Perf),
+            Body::Archive(_) => self.analysis().map(Analysed::Coverage),
         }
-        match &self.perf {
-            Some(p) => p.analysis().cloned().map(Analysed::Perf),
-            None => self.analysis().map(Analysed::Coverage),
+    }
+
+    /// Stops whatever it runs.
+    pub fn cancel(&mut self) {
+        match &mut self.body {
+            Body::Archive(a) => a.loader.cancel(),
+            Body::Perf(p) => p.cancel(),
+            Body::Series => {}
+        }
+        if let Some(a) = &mut self.anomalies {
+            a.cancel();
         }
     }
 
@@ -282,9 +345,10 @@ impl Document {
         crate::text::shown(&name.join("/")).into_owned()
     }
 
-    /// The finished analysis on screen.
+    /// The archive's finished analysis on screen.
     pub fn analysis(&self) -> Option<Arc<Analysis>> {
-        self.loader
+        self.archive()?
+            .loader
             .current
             .as_ref()
             .and_then(|l| l.analysis().cloned())
@@ -293,13 +357,12 @@ impl Document {
     /// The data extent: first start to last end over all streams (or the hours
     /// known while loading).
     pub fn extent(&self) -> Option<(f64, f64)> {
-        if let Some(p) = &self.perf {
-            return p.extent();
-        }
-        if self.kind == DocumentKind::Series {
-            return self.anomalies.as_ref()?.extent();
-        }
-        let load = self.loader.current.as_ref()?;
+        let archive = match &self.body {
+            Body::Perf(p) => return p.extent(),
+            Body::Series => return self.anomalies.as_ref()?.extent(),
+            Body::Archive(a) => a,
+        };
+        let load = archive.loader.current.as_ref()?;
         if let Some(a) = load.analysis() {
             return a.time_extent().map(|(f, l)| (f as f64, l as f64));
         }

@@ -13,7 +13,7 @@ use super::GuiOptions;
 use super::anomaly::{AnomalyPane, AnomalyState};
 use super::automation::Automation;
 use super::command::AppCommand;
-use super::document::{Document, DocumentKind, MainView};
+use super::document::{Body, Document, DocumentKind, MainView};
 use super::export::{ExportChoice, ExportDialog, Exporter};
 use super::loader::LoadState;
 use super::notify::Notifications;
@@ -287,28 +287,29 @@ impl SegscopeApp {
         }
         let opened = match crate::input::detect(path) {
             Ok(crate::input::Input::PerfExport(_)) => {
-                PerfDoc::open(&self.jobs, path).map(Document::perf_export)
+                PerfDoc::open(&self.jobs, path).map(Document::new_perf)
             }
             Ok(crate::input::Input::Series(_)) => {
                 let mut pane = AnomalyPane::new(path, self.anomaly_config());
                 pane.start(&self.jobs);
-                Ok(Document::series(pane))
+                Ok(Document::new_series(pane))
             }
             // A path that cannot be read goes to the archive loader, which
             // names the problem as it does for every archive.
             Ok(crate::input::Input::Archive(_))
             | Err(crate::input::DetectError::Unreadable { .. }) => {
-                let mut doc = Document::archive();
-                doc.loader
-                    .open(&self.jobs, path, self.no_cache)
-                    .map(|()| doc)
+                let mut doc = Document::new_archive();
+                match doc.archive_mut() {
+                    Some(a) => a.loader.open(&self.jobs, path, self.no_cache).map(|()| doc),
+                    None => Err("not an archive".into()),
+                }
             }
             Err(e) => Err(e.to_string()),
         };
         match opened {
             Ok(doc) => {
-                self.view = doc.kind.default_view();
-                self.tab = BottomTab::default_for(doc.kind);
+                self.view = doc.kind().default_view();
+                self.tab = BottomTab::default_for(doc.kind());
                 self.notes
                     .info(format!("Opening {}", crate::text::shown_path(path)));
                 let id = self.next_id;
@@ -334,13 +335,7 @@ impl SegscopeApp {
             return;
         };
         let (_, mut doc) = self.docs.remove(index);
-        doc.loader.cancel();
-        if let Some(p) = &mut doc.perf {
-            p.cancel();
-        }
-        if let Some(a) = &mut doc.anomalies {
-            a.cancel();
-        }
+        doc.cancel();
         self.active = self
             .docs
             .get(index.saturating_sub(1))
@@ -423,7 +418,9 @@ impl SegscopeApp {
 
     /// True while the active document is being analysed.
     pub fn is_scanning(&self) -> bool {
-        self.doc().is_some_and(|d| d.loader.is_scanning())
+        self.doc()
+            .and_then(Document::archive)
+            .is_some_and(|a| a.loader.is_scanning())
     }
 
     /// Queues a command (as a menu, shortcut or the palette would).
@@ -442,7 +439,7 @@ impl SegscopeApp {
             };
             let left = until.saturating_duration_since(std::time::Instant::now());
             if doc.anomalies.as_mut().is_some_and(|pane| pane.drain(left)) {
-                let series = doc.kind == DocumentKind::Series;
+                let series = doc.kind() == DocumentKind::Series;
                 if series {
                     self.on_anomalies_finished(id);
                 }
@@ -464,13 +461,16 @@ impl SegscopeApp {
             let Some(doc) = find_doc(&mut self.docs, Some(id)) else {
                 continue;
             };
-            if let Some(perf) = &mut doc.perf {
+            if let Some(perf) = doc.perf_mut() {
                 if perf.drain(left) {
                     self.on_perf_finished(id);
                 }
                 continue;
             }
-            let drained = doc.loader.drain(left);
+            let Some(archive) = doc.archive_mut() else {
+                continue;
+            };
+            let drained = archive.loader.drain(left);
             if let Some(why) = &drained.reload_failed {
                 self.notes.error(format!(
                     "Reload failed; still showing the last analysis: {why}"
@@ -481,7 +481,7 @@ impl SegscopeApp {
             }
             let active = self.active == Some(id);
             if let Some(doc) = find_doc(&mut self.docs, Some(id))
-                && doc.loader.is_scanning()
+                && doc.archive().is_some_and(|a| a.loader.is_scanning())
                 && doc.time.auto_fit
                 && active
             {
@@ -494,13 +494,14 @@ impl SegscopeApp {
     /// not being analysed already).
     fn watch_documents(&mut self) {
         for (_, doc) in &mut self.docs {
-            let Some(w) = &mut doc.watch else { continue };
-            let busy = doc.loader.is_scanning() || doc.loader.reload_progress().is_some();
+            let Some(a) = doc.archive_mut() else { continue };
+            let Some(w) = &mut a.watch else { continue };
+            let busy = a.loader.is_scanning() || a.loader.reload_progress().is_some();
             if busy || w.last.elapsed() < w.interval {
                 continue;
             }
             w.last = std::time::Instant::now();
-            match doc.loader.reload(&self.jobs, self.no_cache) {
+            match a.loader.reload(&self.jobs, self.no_cache) {
                 Ok(()) => w.reloading = true,
                 Err(e) => self.notes.error(format!("Watch: {e}")),
             }
@@ -554,7 +555,7 @@ impl SegscopeApp {
             return;
         };
         let doc = &mut self.docs[index].1;
-        let Some(perf) = &doc.perf else { return };
+        let Some(perf) = doc.perf() else { return };
         let elapsed = perf.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
         match perf.state.clone() {
             PerfState::Done(a) => {
@@ -631,22 +632,22 @@ impl SegscopeApp {
         };
         let opening = self.take_opening(id);
         let doc = &mut self.docs[index].1;
-        let Some(load) = &doc.loader.current else {
+        let Some(archive) = doc.archive_mut() else {
+            return;
+        };
+        let Some(load) = &archive.loader.current else {
             return;
         };
         let elapsed = load.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
-        match &load.state {
+        let took = load.elapsed.unwrap_or_default();
+        match load.state.clone() {
             LoadState::Done(a) => {
-                let a = Arc::clone(a);
-                doc.generation += 1;
-                doc.timeline.invalidate_rasters();
+                archive.timeline.invalidate_rasters();
+                archive.holes.set_analysis(&a);
                 if reloaded {
                     // Same view: keep zoom, selection and filters; new figures.
-                    doc.holes.set_analysis(&a);
-                    doc.grid.reset();
-                    doc.files.clear();
-                } else {
-                    doc.holes.set_analysis(&a);
+                    archive.grid.reset();
+                    archive.files.clear();
                 }
                 let bad: usize = a.streams.iter().map(|s| s.bad_segments.len()).sum();
                 let holes = a
@@ -654,11 +655,14 @@ impl SegscopeApp {
                     .iter()
                     .map(|s| s.coverage.raw_holes.len())
                     .sum::<usize>();
-                let watched = doc.watch.as_mut().is_some_and(|w| {
+                let watched = archive.watch.as_mut().is_some_and(|w| {
                     let was = w.reloading;
                     w.reloading = false;
                     was
                 });
+                let watching = archive.watch.as_ref().map(|w| w.interval);
+                let follow = archive.watch.as_ref().is_some_and(|w| w.follow);
+                doc.generation += 1;
                 let (verb, kept) = if reloaded {
                     (
                         "Reloaded",
@@ -695,8 +699,6 @@ impl SegscopeApp {
                 }
                 // The monitor tree follows each analysis; its alert changes
                 // come as one notice.
-                let took = load.elapsed.unwrap_or_default();
-                let watching = doc.watch.as_ref().map(|w| w.interval);
                 if let Some(notice) =
                     doc.monitor
                         .update(&a, took, watching, &self.stored.rules, &self.store)
@@ -705,9 +707,7 @@ impl SegscopeApp {
                 }
                 if doc.time.auto_fit {
                     doc.fit();
-                } else if let (Some(w), Some((_, newest))) = (&doc.watch, doc.extent())
-                    && w.follow
-                {
+                } else if let Some((_, newest)) = doc.extent().filter(|_| follow) {
                     // Follow: the same span, ending just after the newest time.
                     let span = doc.time.span();
                     doc.time
@@ -715,7 +715,6 @@ impl SegscopeApp {
                 }
             }
             LoadState::Failed(e) => {
-                let e = e.clone();
                 self.automation.abort(&e);
                 self.notes.error(e);
                 // A failed open closes nothing: the document that was active stays.
@@ -743,14 +742,14 @@ impl SegscopeApp {
             return;
         };
         if let ExportChoice::Data(k) = kind {
-            let fits = match doc.kind {
+            let fits = match doc.kind() {
                 DocumentKind::Archive => ExportKind::ALL.contains(&k),
                 DocumentKind::PerfExport => ExportKind::PERF.contains(&k),
                 DocumentKind::Series => ExportKind::ANOMALIES.contains(&k),
             };
             if !fits {
                 self.notes
-                    .warn(format!("A {} has no {}", doc.kind.noun(), k.title()));
+                    .warn(format!("A {} has no {}", doc.kind().noun(), k.title()));
                 return;
             }
         }
@@ -759,7 +758,7 @@ impl SegscopeApp {
                 .warn("Wait for the analysis to finish before exporting");
             return;
         };
-        let doc_kind = doc.kind;
+        let doc_kind = doc.kind();
         self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &path, doc_kind));
     }
 
@@ -785,7 +784,7 @@ impl SegscopeApp {
             AppCommand::Close => self.close_active(),
             AppCommand::Reload => {
                 if let Some(doc) = find_doc(&mut self.docs, self.active) {
-                    if let Some(perf) = &mut doc.perf {
+                    if let Some(perf) = doc.perf_mut() {
                         match PerfDoc::open(&self.jobs, &perf.path) {
                             Ok(mut fresh) => {
                                 perf.cancel();
@@ -801,18 +800,17 @@ impl SegscopeApp {
                         }
                         return;
                     }
-                    match doc.loader.reload(&self.jobs, self.no_cache) {
-                        Ok(()) => self.notes.info("Reloading…"),
-                        Err(e) => self.notes.error(e),
+                    if let Some(a) = doc.archive_mut() {
+                        match a.loader.reload(&self.jobs, self.no_cache) {
+                            Ok(()) => self.notes.info("Reloading…"),
+                            Err(e) => self.notes.error(e),
+                        }
                     }
                 }
             }
             AppCommand::Cancel => {
                 if let Some(doc) = self.doc_mut() {
-                    doc.loader.cancel();
-                    if let Some(p) = &mut doc.perf {
-                        p.cancel();
-                    }
+                    doc.cancel();
                 }
             }
             AppCommand::NextHole | AppCommand::PrevHole => {
@@ -820,10 +818,13 @@ impl SegscopeApp {
                     return;
                 };
                 let mid = (doc.time.t0 + doc.time.t1) / 2.0;
-                match doc.holes.step(cmd == AppCommand::NextHole, mid) {
+                let Some(archive) = doc.archive_mut() else {
+                    return;
+                };
+                match archive.holes.step(cmd == AppCommand::NextHole, mid) {
                     Some(row) => {
+                        archive.timeline.highlight = Some((row.stream, row.span));
                         doc.time.focus(row.span);
-                        doc.timeline.highlight = Some((row.stream, row.span));
                         self.view = MainView::Timeline;
                     }
                     None => self.notes.info(if cmd == AppCommand::NextHole {
@@ -857,15 +858,15 @@ impl SegscopeApp {
                 ctx.set_theme(self.settings.theme.preference());
             }
             AppCommand::ToggleWatch => {
-                if let Some(doc) = find_doc(&mut self.docs, self.active)
-                    && doc.kind == DocumentKind::Archive
+                if let Some(archive) =
+                    find_doc(&mut self.docs, self.active).and_then(Document::archive_mut)
                 {
                     let interval = self.stored.rules.watch_interval();
-                    doc.watch = match doc.watch.take() {
+                    archive.watch = match archive.watch.take() {
                         Some(_) => None,
                         None => Some(super::document::ArchiveWatch::new(interval)),
                     };
-                    self.notes.info(if doc.watch.is_some() {
+                    self.notes.info(if archive.watch.is_some() {
                         format!(
                             "Watching: the archive is re-scanned every {} s (rule watch_interval_s)",
                             interval.as_secs_f64()
@@ -876,7 +877,11 @@ impl SegscopeApp {
                 }
             }
             AppCommand::ToggleFollow => {
-                if let Some(w) = self.doc_mut().and_then(|d| d.watch.as_mut()) {
+                if let Some(w) = self
+                    .doc_mut()
+                    .and_then(Document::archive_mut)
+                    .and_then(|a| a.watch.as_mut())
+                {
                     w.follow = !w.follow;
                 }
             }
@@ -913,13 +918,14 @@ impl SegscopeApp {
                     .and_then(|d| d.anomalies.as_ref())
                     .map(|a| a.view_rect)
             } else {
-                self.doc()
-                    .and_then(|d| d.perf.as_ref())
-                    .map(|p| p.view_rect)
+                self.doc().and_then(Document::perf).map(|p| p.view_rect)
             };
             let rect = match perf_rect {
                 Some(rect) => rect,
-                None => self.doc().and_then(|d| d.timeline.last_rect),
+                None => self
+                    .doc()
+                    .and_then(Document::archive)
+                    .and_then(|a| a.timeline.last_rect),
             };
             let Some(rect) = rect else {
                 self.notes.warn("Show a view before exporting it");
@@ -939,7 +945,7 @@ impl SegscopeApp {
         // An archive's or a perf export's anomaly run joins its report.
         let anomalies = self
             .doc()
-            .filter(|d| d.kind != DocumentKind::Series)
+            .filter(|d| d.kind() != DocumentKind::Series)
             .and_then(|d| d.anomalies.as_ref())
             .and_then(|p| p.run().cloned());
         self.exporter
@@ -1045,10 +1051,11 @@ impl SegscopeApp {
                 .analysed()
                 .filter(|_| anomalies_done)
                 .map(|_| doc.extent());
-            let rect = match (&doc.perf, &doc.anomalies) {
+            let rect = match (&doc.body, &doc.anomalies) {
                 (_, Some(a)) if self.view == MainView::Anomalies => a.view_rect,
-                (Some(p), _) => p.view_rect,
-                _ => doc.timeline.last_rect,
+                (Body::Perf(p), _) => p.view_rect,
+                (Body::Archive(a), _) => a.timeline.last_rect,
+                (Body::Series, _) => None,
             };
             if let Some(cmd) = self
                 .automation
@@ -1068,7 +1075,7 @@ impl SegscopeApp {
         self.commands.extend(AppCommand::pressed(&ctx));
         // A view or tab of another kind of document gives way to the active
         // document's own.
-        if let Some(kind) = self.doc().map(|d| d.kind) {
+        if let Some(kind) = self.doc().map(Document::kind) {
             if !self.view.shows(kind) {
                 self.view = kind.default_view();
             }
@@ -1080,7 +1087,7 @@ impl SegscopeApp {
         egui::Panel::top("documents").show(ui, |ui| self.document_tabs(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
         // A series document has only the log below: it leaves the view more room.
-        let (tables, default, least) = match self.doc().map(|d| d.kind) {
+        let (tables, default, least) = match self.doc().map(Document::kind) {
             Some(DocumentKind::Series) => ("log-only", 130.0, 90.0),
             _ => ("tables", 300.0, 240.0),
         };
@@ -1102,7 +1109,8 @@ impl SegscopeApp {
         }
         let lanes_with_data = self
             .doc()
-            .is_some_and(|d| d.timeline.drawn.iter().any(|l| l.data_px > 0));
+            .and_then(Document::archive)
+            .is_some_and(|a| a.timeline.drawn.iter().any(|l| l.data_px > 0));
         self.automation.frame_end(&ctx, lanes_with_data);
     }
 }
@@ -1131,13 +1139,7 @@ impl eframe::App for SegscopeApp {
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
         for (_, d) in &mut self.docs {
-            d.loader.cancel();
-            if let Some(p) = &mut d.perf {
-                p.cancel();
-            }
-            if let Some(a) = &mut d.anomalies {
-                a.cancel();
-            }
+            d.cancel();
         }
     }
 }

@@ -11,9 +11,10 @@ use crate::analysis::Analysis;
 use crate::archive::layout::OpenedAs;
 use crate::coverage::best::Seg;
 use crate::export::kinds::ExportKind;
+use crate::gui::anomaly::{AnomalyPane, AnomalyState};
 use crate::gui::axis::{full_time, human_duration};
 use crate::gui::command::AppCommand;
-use crate::gui::document::{Document, DocumentKind, MainView};
+use crate::gui::document::{ArchiveDoc, Body, Document, DocumentKind, MainView};
 use crate::gui::export::{DialogAction, ExportChoice};
 use crate::gui::file_lookup::{FileLookup, HourFiles};
 use crate::gui::loader::LoadState;
@@ -66,7 +67,7 @@ impl SegscopeApp {
                 }
                 ui.separator();
                 // Exactly the exports of the active document's kind.
-                let kinds: &[ExportKind] = match self.doc().map(|d| d.kind) {
+                let kinds: &[ExportKind] = match self.doc().map(Document::kind) {
                     Some(DocumentKind::PerfExport) => &ExportKind::PERF,
                     Some(DocumentKind::Series) => &ExportKind::ANOMALIES,
                     _ => &ExportKind::ALL,
@@ -107,7 +108,7 @@ impl SegscopeApp {
             });
             ui.menu_button("Help", |ui| self.menu_item(ui, AppCommand::Help));
             ui.separator();
-            let kind = self.doc().map_or(DocumentKind::Archive, |d| d.kind);
+            let kind = self.doc().map_or(DocumentKind::Archive, Document::kind);
             for view in MainView::ALL.into_iter().filter(|v| v.shows(kind)) {
                 if ui
                     .selectable_label(self.view == view, view.label())
@@ -163,11 +164,20 @@ impl SegscopeApp {
                 ui.label("Nothing open. File > Open archive… or Open file…, drop a folder or an export here, or Ctrl+K.");
                 return;
             };
-            if let Some(perf) = &doc.perf {
-                perf_status(ui, perf, &mut pushed);
-                return;
-            }
-            let Some(load) = &doc.loader.current else {
+            let archive = match &doc.body {
+                Body::Perf(perf) => {
+                    perf_status(ui, perf, &mut pushed);
+                    return;
+                }
+                Body::Series => {
+                    if let Some(pane) = &doc.anomalies {
+                        series_status(ui, pane, &mut pushed);
+                    }
+                    return;
+                }
+                Body::Archive(a) => a,
+            };
+            let Some(load) = &archive.loader.current else {
                 return;
             };
             ui.label(RichText::new(load.path.to_string_lossy()).monospace());
@@ -199,7 +209,7 @@ impl SegscopeApp {
                     }
                 }
                 LoadState::Done(a) => {
-                    let (raw, editable) = doc.holes.raw_and_editable();
+                    let (raw, editable) = archive.holes.raw_and_editable();
                     ui.label(format!(
                         "{} streams, {} segments, {raw} raw holes ({editable} editable), {} warnings · analysed in {:.2} s",
                         a.streams.len(),
@@ -207,7 +217,7 @@ impl SegscopeApp {
                         a.warnings.len(),
                         load.elapsed.unwrap_or_default().as_secs_f64()
                     ));
-                    if let Some((done, total)) = doc.loader.reload_progress() {
+                    if let Some((done, total)) = archive.loader.reload_progress() {
                         ui.separator();
                         ui.label(format!("reloading {done}/{total} hours"));
                         if ui.button("Cancel").clicked() {
@@ -227,13 +237,13 @@ impl SegscopeApp {
             }
             ui.separator();
             if ui
-                .selectable_label(doc.watch.is_some(), "Watch")
+                .selectable_label(archive.watch.is_some(), "Watch")
                 .on_hover_text(AppCommand::ToggleWatch.tooltip())
                 .clicked()
             {
                 pushed.push(AppCommand::ToggleWatch);
             }
-            if let Some(w) = &doc.watch {
+            if let Some(w) = &archive.watch {
                 if ui
                     .selectable_label(w.follow, "Follow")
                     .on_hover_text(AppCommand::ToggleFollow.tooltip())
@@ -254,7 +264,7 @@ impl SegscopeApp {
     }
 
     pub(super) fn bottom_panel(&mut self, ui: &mut egui::Ui) {
-        let kind = self.doc().map(|d| d.kind);
+        let kind = self.doc().map(Document::kind);
         ui.horizontal(|ui| {
             for tab in BottomTab::ALL {
                 if tab.needs().is_some_and(|k| kind.is_some_and(|d| d != k)) {
@@ -285,7 +295,7 @@ impl SegscopeApp {
             ));
             return;
         };
-        if tab.needs().is_some_and(|k| k != doc.kind) {
+        if tab.needs().is_some_and(|k| k != doc.kind()) {
             ui.label(format!(
                 "This tab shows a {}; the active document is not one.",
                 tab.needs().map_or("document", |k| k.noun())
@@ -300,7 +310,7 @@ impl SegscopeApp {
                     self.view = MainView::Timeline;
                 }
                 Some(MonitorAction::Node(pool, i)) => {
-                    if let Some(perf) = &mut doc.perf {
+                    if let Some(perf) = doc.perf_mut() {
                         perf.pool = pool;
                         perf.gantt.select(i);
                         self.view = MainView::Gantt;
@@ -318,7 +328,7 @@ impl SegscopeApp {
                     let interval = changed.watch_interval();
                     for (_, d) in &mut self.docs {
                         let _ = d.monitor.rejudge(&changed, &store);
-                        if let Some(w) = &mut d.watch {
+                        if let Some(w) = d.archive_mut().and_then(|a| a.watch.as_mut()) {
                             w.interval = interval;
                         }
                     }
@@ -332,7 +342,7 @@ impl SegscopeApp {
             }
             return;
         }
-        if let Some(perf) = &mut doc.perf {
+        if let Some(perf) = doc.perf_mut() {
             let Some(a) = perf.analysis().cloned() else {
                 ui.label("The findings appear when the export is read.");
                 return;
@@ -347,18 +357,22 @@ impl SegscopeApp {
             ui.label("The tables fill in when the analysis finishes.");
             return;
         };
+        let Document { time, body, .. } = doc;
+        let Body::Archive(archive) = body else {
+            return;
+        };
         let mut go_timeline = false;
         match tab {
             BottomTab::Holes => {
-                if let Some(row) = doc.holes.ui(ui, tz) {
-                    doc.time.focus(row.span);
-                    doc.timeline.highlight = Some((row.stream, row.span));
+                if let Some(row) = archive.holes.ui(ui, tz) {
+                    time.focus(row.span);
+                    archive.timeline.highlight = Some((row.stream, row.span));
                     go_timeline = true;
                 }
             }
-            BottomTab::Hours => doc.hours.hours_ui(ui, &a),
+            BottomTab::Hours => archive.hours.hours_ui(ui, &a),
             BottomTab::Findings => {}
-            BottomTab::Problems => doc.hours.bad_ui(ui, &a),
+            BottomTab::Problems => archive.hours.bad_ui(ui, &a),
             BottomTab::Monitor => {}
             BottomTab::Log | BottomTab::Jobs => {}
         }
@@ -376,11 +390,11 @@ impl SegscopeApp {
             });
             return;
         };
-        if !view.shows(doc.kind) {
+        if !view.shows(doc.kind()) {
             ui.label(format!(
                 "The {} view does not show a {}.",
                 view.label(),
-                doc.kind.noun()
+                doc.kind().noun()
             ));
             return;
         }
@@ -405,29 +419,30 @@ impl SegscopeApp {
             }
             return;
         }
-        if let Some(perf) = &mut doc.perf {
-            let next = perf_view(
-                ui,
-                view,
-                perf,
-                &mut doc.time,
-                &self.settings,
-                &mut self.commands,
-            );
-            if let Some(v) = next {
-                self.view = v;
-            }
-            return;
-        }
         let Document {
-            loader,
             time,
+            generation,
+            body,
+            ..
+        } = doc;
+        let archive = match body {
+            Body::Perf(perf) => {
+                if let Some(v) = perf_view(ui, view, perf, time, &self.settings, &mut self.commands)
+                {
+                    self.view = v;
+                }
+                return;
+            }
+            Body::Series => return,
+            Body::Archive(a) => a,
+        };
+        let ArchiveDoc {
+            loader,
             timeline,
             grid,
             files,
-            generation,
             ..
-        } = doc;
+        } = &mut **archive;
         let Some(load) = &loader.current else {
             return;
         };
@@ -672,6 +687,38 @@ fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
 }
 
 /// The status line of a perf document.
+/// A series document's status: its file and its anomaly run.
+fn series_status(ui: &mut egui::Ui, pane: &AnomalyPane, pushed: &mut Vec<AppCommand>) {
+    ui.label(RichText::new(pane.path.to_string_lossy()).monospace());
+    ui.separator();
+    match &pane.state {
+        AnomalyState::Idle | AnomalyState::Running => {
+            ui.spinner();
+            ui.label("judging every point of every series");
+            if ui
+                .button("Cancel")
+                .on_hover_text("Stop the analysis")
+                .clicked()
+            {
+                pushed.push(AppCommand::Cancel);
+            }
+        }
+        AnomalyState::Done(run) => {
+            ui.label(format!(
+                "{} · judged in {:.2} s",
+                run.outcome_line(),
+                pane.elapsed.unwrap_or_default().as_secs_f64()
+            ));
+        }
+        AnomalyState::Failed(e) => {
+            ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
+        }
+        AnomalyState::Cancelled => {
+            ui.label("Analysis cancelled: change a setting or press Run to start it again.");
+        }
+    }
+}
+
 fn perf_status(ui: &mut egui::Ui, perf: &PerfDoc, pushed: &mut Vec<AppCommand>) {
     ui.label(RichText::new(perf.path.to_string_lossy()).monospace());
     ui.separator();
