@@ -185,7 +185,7 @@ fn real_window_exports_the_visible_timeline_as_png() {
 
 /// The hole colour of the theme the window starts in (dark unless the system says light).
 fn crate_hole_colour() -> [u8; 3] {
-    let c = segscope::gui::theme::DARK.hole;
+    let c = segscope::gui::shell::theme::DARK.hole;
     [c.r(), c.g(), c.b()]
 }
 

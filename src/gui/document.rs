@@ -6,17 +6,18 @@
 use std::sync::Arc;
 
 use super::anomaly::AnomalyPane;
-use super::file_lookup::FileLookup;
-use super::grid_view::GridView;
-use super::holes_panel::HolesPanel;
-use super::hours_panel::HoursPanel;
-use super::loader::Loader;
 use super::perf::PerfDoc;
-use super::time_view::TimeView;
-use super::timeline::TimelineView;
 use crate::analysis::Analysis;
-use crate::export::kinds::Subject;
-use crate::perf::PerfAnalysis;
+use crate::export::kinds::ExportKind;
+use crate::gui::archive::file_lookup::FileLookup;
+use crate::gui::archive::grid_view::GridView;
+use crate::gui::archive::holes_panel::HolesPanel;
+use crate::gui::archive::hours_panel::HoursPanel;
+use crate::gui::archive::loader::Loader;
+use crate::gui::archive::timeline::TimelineView;
+use crate::gui::shell::command::ExportChoice;
+pub use crate::gui::shell::export_dialog::Analysed;
+use crate::gui::widgets::time_view::TimeView;
 use crate::time::HOUR_US;
 
 /// What a document is.
@@ -37,6 +38,15 @@ impl DocumentKind {
             DocumentKind::Archive => "segment archive",
             DocumentKind::PerfExport => "perf export",
             DocumentKind::Series => "series file",
+        }
+    }
+
+    /// The exports a document of this kind offers, in menu order.
+    pub fn exports(self) -> &'static [ExportKind] {
+        match self {
+            DocumentKind::Archive => &ExportKind::ALL,
+            DocumentKind::PerfExport => &ExportKind::PERF,
+            DocumentKind::Series => &ExportKind::ANOMALIES,
         }
     }
 
@@ -132,7 +142,7 @@ pub struct Document {
     /// the start; others once the Anomalies view is shown).
     pub anomalies: Option<AnomalyPane>,
     /// The monitor tree of what it holds.
-    pub monitor: super::monitor_panel::MonitorPanel,
+    pub monitor: crate::gui::monitor::panel::MonitorPanel,
     /// Its kind's own part.
     pub body: Body,
 }
@@ -186,28 +196,6 @@ impl ArchiveWatch {
             last: std::time::Instant::now(),
             follow: true,
             reloading: false,
-        }
-    }
-}
-
-/// A finished analysis of either kind, for exports.
-#[derive(Clone)]
-pub enum Analysed {
-    /// An archive's coverage.
-    Coverage(Arc<Analysis>),
-    /// A perf export's timings.
-    Perf(Arc<PerfAnalysis>),
-    /// A series file's anomaly run.
-    Anomalies(Arc<crate::anomaly::run::AnomalyRun>),
-}
-
-impl Analysed {
-    /// What the export kinds render.
-    pub fn subject(&self) -> Subject<'_> {
-        match self {
-            Analysed::Coverage(a) => Subject::Coverage(a),
-            Analysed::Perf(p) => Subject::Perf(p),
-            Analysed::Anomalies(r) => Subject::Anomalies(r),
         }
     }
 }
@@ -315,6 +303,29 @@ impl Document {
             }
             Body::Perf(p) => p.analysis().cloned().map(Analysed::Perf),
             Body::Archive(_) => self.analysis().map(Analysed::Coverage),
+        }
+    }
+
+    /// The file (or folder) name proposed for exporting `choice` of it: its
+    /// name (a file's without the extension) and the kind's suffix.
+    pub fn export_file_name(&self, choice: ExportChoice) -> String {
+        let path = self.path();
+        let name = match path {
+            Some(p) if p.is_file() => p.file_stem(),
+            Some(p) => p.file_name(),
+            None => None,
+        };
+        let base = name.map_or_else(
+            || "segscope".to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        match (choice, self.kind()) {
+            (ExportChoice::Data(ExportKind::Json), DocumentKind::Series) => {
+                format!("{base}-anomalies.json")
+            }
+            (ExportChoice::Data(k), DocumentKind::PerfExport) => k.perf_file_name(&base),
+            (ExportChoice::Data(k), _) => k.file_name(&base),
+            (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
         }
     }
 

@@ -1,31 +1,20 @@
 //! The desktop app (eframe/egui): the only module that uses egui, eframe and rfd.
 //! It renders state and sends commands; analyses run on the job runner.
+//!
+//! Its rooms: [`app`] (the window: documents, frames, dispatch),
+//! [`document`] (what a document is, by kind), [`shell`] (commands, palette,
+//! dialogs, notifications, settings, the store), [`widgets`] (time view and
+//! axis), and one room per kind of document: [`archive`], [`perf`],
+//! [`anomaly`], [`monitor`].
 
 pub mod anomaly;
 pub mod app;
-pub mod automation;
-pub mod axis;
-pub mod command;
+pub mod archive;
 pub mod document;
-pub mod export;
-pub mod file_lookup;
-pub mod grid_view;
-pub mod holes_panel;
-pub mod hours_panel;
-pub mod jobs_panel;
-pub mod lane_raster;
-pub mod loader;
-pub mod monitor_panel;
-pub mod monitor_rules;
-pub mod notify;
-pub mod open_dialog;
-pub mod palette;
+pub mod monitor;
 pub mod perf;
-pub mod settings;
-pub mod store;
-pub mod theme;
-pub mod time_view;
-pub mod timeline;
+pub mod shell;
+pub mod widgets;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

@@ -11,7 +11,7 @@ use egui_plot::{Line, MarkerShape, Plot, PlotBounds, PlotPoints, Points, Polygon
 use crate::anomaly::run::Scanned;
 use crate::anomaly::scan::ScanWindow;
 use crate::anomaly::series::min_max_per_column;
-use crate::gui::time_view::TimeView;
+use crate::gui::widgets::time_view::TimeView;
 
 /// The colour of anomalous points.
 pub const ANOMALY: Color32 = Color32::from_rgb(220, 50, 47);

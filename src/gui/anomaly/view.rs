@@ -12,7 +12,7 @@ use crate::anomaly::config::AnomalyConfig;
 use crate::anomaly::ensemble::{Algorithm, Outcome};
 use crate::anomaly::run::AnomalyRun;
 use crate::anomaly::scan::ScanWindow;
-use crate::gui::time_view::TimeView;
+use crate::gui::widgets::time_view::TimeView;
 use crate::jobs::client::JobClient;
 use crate::text::shown;
 

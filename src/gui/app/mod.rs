@@ -11,18 +11,17 @@ mod panels;
 
 use super::GuiOptions;
 use super::anomaly::{AnomalyPane, AnomalyState};
-use super::automation::Automation;
-use super::command::AppCommand;
 use super::document::{Body, Document, DocumentKind, MainView};
-use super::export::{ExportChoice, ExportDialog, Exporter};
-use super::loader::LoadState;
-use super::notify::Notifications;
-use super::open_dialog::{OpenPathDialog, browse_file, browse_folder};
-use super::palette::CommandPalette;
 use super::perf::{PerfDoc, PerfState};
-use super::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use crate::analysis::Analysis;
-use crate::export::kinds::ExportKind;
+use crate::gui::archive::loader::LoadState;
+use crate::gui::shell::automation::Automation;
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::command_palette::CommandPalette;
+use crate::gui::shell::export_dialog::{ExportChoice, ExportDialog, Exporter};
+use crate::gui::shell::notify::Notifications;
+use crate::gui::shell::open_dialog::{OpenPathDialog, browse_file, browse_folder};
+use crate::gui::shell::settings::{STORAGE_KEY, Settings, ThemeChoice};
 use crate::jobs::client::JobClient;
 use crate::jobs::db::{Db, DbError};
 use crate::jobs::runner::ClaimScope;
@@ -135,9 +134,9 @@ pub struct SegscopeApp {
     /// The one job client: every document's tasks run through it.
     pub jobs: JobClient,
     /// The database work the window asks for, on a thread of its own.
-    pub store: super::store::Store,
+    pub store: crate::gui::shell::store::Store,
     /// The stored settings, kept in memory (written back through the store).
-    pub stored: super::store::StoredSettings,
+    pub stored: crate::gui::shell::store::StoredSettings,
     /// Open documents, with their ids.
     docs: Vec<(u64, Document)>,
     next_id: u64,
@@ -151,7 +150,7 @@ pub struct SegscopeApp {
     /// Messages.
     pub notes: Notifications,
     /// The Jobs tab.
-    pub jobs_panel: super::jobs_panel::JobsPanel,
+    pub jobs_panel: crate::gui::shell::jobs_panel::JobsPanel,
     exporter: Exporter,
     export_dialog: Option<ExportDialog>,
     open_dialog: OpenPathDialog,
@@ -186,12 +185,13 @@ impl SegscopeApp {
         for w in &db.warnings {
             notes.warn(w.clone());
         }
-        let (stored, problems) = super::store::StoredSettings::load(&db);
+        let (stored, problems) = crate::gui::shell::store::StoredSettings::load(&db);
         for p in problems {
             notes.warn(p);
         }
         let wake = cc.egui_ctx.clone();
-        let store = super::store::Store::start(db.clone(), move || wake.request_repaint());
+        let store =
+            crate::gui::shell::store::Store::start(db.clone(), move || wake.request_repaint());
         let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         let (jobs, recovered) = JobClient::start(db, builtin_registry(), workers, ClaimScope::Own);
         let ctx = cc.egui_ctx.clone();
@@ -741,30 +741,25 @@ impl SegscopeApp {
             self.notes.warn("Open an archive or a perf export first");
             return;
         };
-        if let ExportChoice::Data(k) = kind {
-            let fits = match doc.kind() {
-                DocumentKind::Archive => ExportKind::ALL.contains(&k),
-                DocumentKind::PerfExport => ExportKind::PERF.contains(&k),
-                DocumentKind::Series => ExportKind::ANOMALIES.contains(&k),
-            };
-            if !fits {
-                self.notes
-                    .warn(format!("A {} has no {}", doc.kind().noun(), k.title()));
-                return;
-            }
+        if let ExportChoice::Data(k) = kind
+            && !doc.kind().exports().contains(&k)
+        {
+            self.notes
+                .warn(format!("A {} has no {}", doc.kind().noun(), k.title()));
+            return;
         }
-        let (Some(path), Some(_)) = (doc.path().map(Path::to_path_buf), doc.analysed()) else {
+        if doc.analysed().is_none() {
             self.notes
                 .warn("Wait for the analysis to finish before exporting");
             return;
-        };
-        let doc_kind = doc.kind();
-        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &path, doc_kind));
+        }
+        let name = doc.export_file_name(kind);
+        self.export_dialog = Some(ExportDialog::new(kind, &self.export_dir(), &name));
     }
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
-        if let Some(doc) = self.doc_mut()
-            && doc.time.apply(cmd)
+        if let (Some(doc), Some(step)) = (self.doc_mut(), cmd.time_step())
+            && doc.time.apply(step)
         {
             return;
         }

@@ -1,7 +1,7 @@
 //! The parts of the window: menu bar, status bar, tables panel, the central
 //! view with its tooltips, and the overlays (palette, dialogs, drop target, toasts).
 
-use crate::gui::monitor_panel::MonitorAction;
+use crate::gui::monitor::panel::MonitorAction;
 use std::path::PathBuf;
 
 use egui::{Align2, Color32, FontId, RichText};
@@ -12,15 +12,15 @@ use crate::archive::layout::OpenedAs;
 use crate::coverage::best::Seg;
 use crate::export::kinds::ExportKind;
 use crate::gui::anomaly::{AnomalyPane, AnomalyState};
-use crate::gui::axis::{full_time, human_duration};
-use crate::gui::command::AppCommand;
+use crate::gui::archive::file_lookup::{FileLookup, HourFiles};
+use crate::gui::archive::loader::LoadState;
+use crate::gui::archive::timeline::{LaneSource, pixel_tooltip};
 use crate::gui::document::{ArchiveDoc, Body, Document, DocumentKind, MainView};
-use crate::gui::export::{DialogAction, ExportChoice};
-use crate::gui::file_lookup::{FileLookup, HourFiles};
-use crate::gui::loader::LoadState;
 use crate::gui::perf::{PerfDoc, PerfState};
-use crate::gui::settings::{ThemeChoice, TimeZoneChoice};
-use crate::gui::timeline::{LaneSource, pixel_tooltip};
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
+use crate::gui::shell::settings::{ThemeChoice, TimeZoneChoice};
+use crate::gui::widgets::axis::{full_time, human_duration};
 use crate::time::HOUR_US;
 
 impl SegscopeApp {
@@ -67,11 +67,10 @@ impl SegscopeApp {
                 }
                 ui.separator();
                 // Exactly the exports of the active document's kind.
-                let kinds: &[ExportKind] = match self.doc().map(Document::kind) {
-                    Some(DocumentKind::PerfExport) => &ExportKind::PERF,
-                    Some(DocumentKind::Series) => &ExportKind::ANOMALIES,
-                    _ => &ExportKind::ALL,
-                };
+                let kinds = self
+                    .doc()
+                    .map_or(DocumentKind::Archive, Document::kind)
+                    .exports();
                 let exports: Vec<AppCommand> = kinds
                     .iter()
                     .map(|&k| AppCommand::Export(ExportChoice::Data(k)))
@@ -767,8 +766,8 @@ fn perf_view(
     ui: &mut egui::Ui,
     view: MainView,
     perf: &mut PerfDoc,
-    time: &mut crate::gui::time_view::TimeView,
-    settings: &crate::gui::settings::Settings,
+    time: &mut crate::gui::widgets::time_view::TimeView,
+    settings: &crate::gui::shell::settings::Settings,
     commands: &mut Vec<AppCommand>,
 ) -> Option<MainView> {
     let Some(a) = perf.analysis().cloned() else {

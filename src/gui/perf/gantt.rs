@@ -7,10 +7,10 @@
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, Vec2};
 
-use crate::gui::command::AppCommand;
-use crate::gui::settings::Settings;
-use crate::gui::theme::Palette;
-use crate::gui::time_view::TimeView;
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::settings::Settings;
+use crate::gui::shell::theme::Palette;
+use crate::gui::widgets::time_view::TimeView;
 use crate::perf::PoolTimings;
 use crate::perf::lanes::{BarWhat, node_bars};
 use crate::perf::summary::Metric;
@@ -243,7 +243,9 @@ impl GanttView {
                 self.first_row = (self.first_row as i64 + rows).clamp(0, max_first as i64) as usize;
             }
         } else {
-            time.interact(ui, &response, plot, settings.scroll_zooms, commands);
+            let mut steps = Vec::new();
+            time.interact(ui, &response, plot, settings.scroll_zooms, &mut steps);
+            commands.extend(steps.into_iter().map(AppCommand::from));
         }
         if response.hovered() {
             ui.input(|i| {
@@ -372,10 +374,10 @@ fn bar_text(node: &crate::perf::timings::NodeTimings, bar: &crate::perf::lanes::
     let length = if bar.open {
         format!(
             "unfinished (no end event; {} until the node's last event)",
-            crate::gui::axis::human_duration(bar.end_us - bar.start_us)
+            crate::gui::widgets::axis::human_duration(bar.end_us - bar.start_us)
         )
     } else {
-        crate::gui::axis::human_duration(bar.end_us - bar.start_us)
+        crate::gui::widgets::axis::human_duration(bar.end_us - bar.start_us)
     };
     format!(
         "{}\n{what}: {length}\nfrom {}",

@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::gui::widgets::axis::TimeZoneChoice;
+
 /// Theme preference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub enum ThemeChoice {
@@ -25,16 +27,6 @@ impl ThemeChoice {
             ThemeChoice::Light => egui::ThemePreference::Light,
         }
     }
-}
-
-/// How times are shown.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub enum TimeZoneChoice {
-    /// UTC (the archive's own time).
-    #[default]
-    Utc,
-    /// The machine's local time zone.
-    Local,
 }
 
 /// Everything remembered between runs.

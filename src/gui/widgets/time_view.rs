@@ -5,10 +5,9 @@
 
 use egui::{Align2, FontId, PointerButton, Pos2, Rect, Stroke, Vec2};
 
-use super::axis::{tick_label, ticks};
-use super::command::AppCommand;
-use super::settings::TimeZoneChoice;
 use crate::coverage::timeline::Interval;
+use crate::gui::widgets::axis::TimeZoneChoice;
+use crate::gui::widgets::axis::{tick_label, ticks};
 use crate::time::HOUR_US;
 
 /// The shortest span shown, µs.
@@ -20,6 +19,26 @@ pub const MAX_SPAN_US: f64 = 1e18;
 const HISTORY: usize = 100;
 /// Wheel or pinch input this long after the last starts a new history step, s.
 const GESTURE_GAP_S: f64 = 0.5;
+
+/// A navigation step of a time view: what its keys, buttons and gestures
+/// ask for (the app's commands map onto these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStep {
+    /// Zoom in around the centre.
+    ZoomIn,
+    /// Zoom out around the centre.
+    ZoomOut,
+    /// Move a fifth of the width earlier.
+    PanLeft,
+    /// Move a fifth of the width later.
+    PanRight,
+    /// Back in the zoom history.
+    Back,
+    /// Forward in the zoom history.
+    Forward,
+    /// Show everything (the owner knows the extent).
+    FitAll,
+}
 
 /// The visible time range and how the user moves it.
 #[derive(Debug, Clone)]
@@ -149,30 +168,34 @@ impl TimeView {
         self.navigate(iv.start_us as f64 - pad, iv.end_us as f64 + pad);
     }
 
-    /// Applies a navigation command; true when it was one.
-    pub fn apply(&mut self, cmd: AppCommand) -> bool {
+    /// Applies a navigation step; true when the view did it itself (fitting
+    /// needs the document's extent: its owner does that).
+    pub fn apply(&mut self, step: TimeStep) -> bool {
         let mid = (self.t0 + self.t1) / 2.0;
-        match cmd {
-            AppCommand::ZoomIn
-            | AppCommand::ZoomOut
-            | AppCommand::PanLeft
-            | AppCommand::PanRight => {
+        match step {
+            TimeStep::ZoomIn => {
                 self.remember();
+                self.zoom_at(mid, 1.5);
             }
-            _ => {}
-        }
-        match cmd {
-            AppCommand::ZoomIn => self.zoom_at(mid, 1.5),
-            AppCommand::ZoomOut => self.zoom_at(mid, 1.0 / 1.5),
-            AppCommand::PanLeft => self.pan(-0.2),
-            AppCommand::PanRight => self.pan(0.2),
-            AppCommand::Back => {
+            TimeStep::ZoomOut => {
+                self.remember();
+                self.zoom_at(mid, 1.0 / 1.5);
+            }
+            TimeStep::PanLeft => {
+                self.remember();
+                self.pan(-0.2);
+            }
+            TimeStep::PanRight => {
+                self.remember();
+                self.pan(0.2);
+            }
+            TimeStep::Back => {
                 self.back();
             }
-            AppCommand::Forward => {
+            TimeStep::Forward => {
                 self.forward();
             }
-            _ => return false,
+            TimeStep::FitAll => return false,
         }
         true
     }
@@ -197,11 +220,11 @@ impl TimeView {
         response: &egui::Response,
         plot: Rect,
         scroll_zooms: bool,
-        commands: &mut Vec<AppCommand>,
+        steps: &mut Vec<TimeStep>,
     ) {
         let width = f64::from(plot.width().max(1.0));
         if response.double_clicked() {
-            commands.push(AppCommand::FitAll);
+            steps.push(TimeStep::FitAll);
             return;
         }
         if response.hovered() {
@@ -212,10 +235,10 @@ impl TimeView {
                 )
             });
             if back {
-                commands.push(AppCommand::Back);
+                steps.push(TimeStep::Back);
             }
             if forward {
-                commands.push(AppCommand::Forward);
+                steps.push(TimeStep::Forward);
             }
         }
         if response.drag_started_by(PointerButton::Primary) {
@@ -308,7 +331,7 @@ mod tests {
         let mut v = TimeView::default();
         v.set_range(0.0, 100e6);
         v.navigate(10e6, 20e6);
-        v.apply(AppCommand::ZoomIn);
+        v.apply(TimeStep::ZoomIn);
         let zoomed = (v.t0, v.t1);
         assert!(v.back());
         assert_eq!((v.t0, v.t1), (10e6, 20e6));

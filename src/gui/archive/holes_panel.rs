@@ -3,10 +3,10 @@
 
 use egui::{RichText, Ui};
 
-use super::axis::{full_time, human_duration};
-use super::settings::TimeZoneChoice;
 use crate::analysis::Analysis;
 use crate::coverage::timeline::{HoleKind, Interval};
+use crate::gui::shell::settings::TimeZoneChoice;
+use crate::gui::widgets::axis::{full_time, human_duration};
 
 /// One hole of one stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
-use super::monitor_rules::RulesEditor;
-use super::store::Store;
 use crate::analysis::Analysis;
 use crate::anomaly::run::AnomalyRun;
 use crate::coverage::timeline::Interval;
+use crate::gui::monitor::rules_editor::RulesEditor;
+use crate::gui::shell::store::Store;
 use crate::monitor::anomaly::{GROUP as ANOMALY_GROUP, series_readings};
 use crate::monitor::archive::{StallWatch, hour_readings, mark_stalled};
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};

@@ -4,6 +4,7 @@
 use egui::{Key, KeyboardShortcut, Modifiers};
 
 use crate::export::kinds::ExportKind;
+use crate::gui::widgets::time_view::TimeStep;
 
 /// What to export from the app (an export command's payload): a kind of
 /// [`crate::export::kinds`], or the view as on screen.
@@ -257,6 +258,20 @@ impl AppCommand {
         }
     }
 
+    /// The time view's navigation step this command is, if it is one.
+    pub fn time_step(self) -> Option<TimeStep> {
+        Some(match self {
+            AppCommand::ZoomIn => TimeStep::ZoomIn,
+            AppCommand::ZoomOut => TimeStep::ZoomOut,
+            AppCommand::PanLeft => TimeStep::PanLeft,
+            AppCommand::PanRight => TimeStep::PanRight,
+            AppCommand::Back => TimeStep::Back,
+            AppCommand::Forward => TimeStep::Forward,
+            AppCommand::FitAll => TimeStep::FitAll,
+            _ => return None,
+        })
+    }
+
     /// The shortcut as text (`Ctrl+K`), or empty.
     pub fn shortcut_text(self, ctx: &egui::Context) -> String {
         self.shortcut()
@@ -279,6 +294,20 @@ impl AppCommand {
             }
         }
         out
+    }
+}
+
+impl From<TimeStep> for AppCommand {
+    fn from(step: TimeStep) -> AppCommand {
+        match step {
+            TimeStep::ZoomIn => AppCommand::ZoomIn,
+            TimeStep::ZoomOut => AppCommand::ZoomOut,
+            TimeStep::PanLeft => AppCommand::PanLeft,
+            TimeStep::PanRight => AppCommand::PanRight,
+            TimeStep::Back => AppCommand::Back,
+            TimeStep::Forward => AppCommand::Forward,
+            TimeStep::FitAll => AppCommand::FitAll,
+        }
     }
 }
 

@@ -11,14 +11,14 @@
 
 use egui::Color32;
 
-use super::loader::PartialStream;
-use super::theme::Palette;
 use crate::analysis::StreamAnalysis;
 use crate::archive::name::SegmentType;
 use crate::coverage::best::Seg;
 use crate::coverage::lod::lane_mix;
 use crate::coverage::raster::PixelMix;
 use crate::coverage::view::{loading_mix, visible_segments};
+use crate::gui::archive::loader::PartialStream;
+use crate::gui::shell::theme::Palette;
 
 /// Rows of a lane image.
 pub const ROWS: usize = 16;
@@ -275,11 +275,11 @@ mod tests {
                 picture: LanePicture::Mix(vec![Some(mix(100, 100, 0, 0)), None]),
                 segments: vec![],
             },
-            &crate::gui::theme::DARK,
+            &crate::gui::shell::theme::DARK,
         );
         assert_eq!(img.size, [2, ROWS]);
-        assert_eq!(img.pixels[0], crate::gui::theme::BLUE);
-        assert_eq!(img.pixels[1], crate::gui::theme::DARK.pending);
+        assert_eq!(img.pixels[0], crate::gui::shell::theme::BLUE);
+        assert_eq!(img.pixels[1], crate::gui::shell::theme::DARK.pending);
     }
 
     #[test]

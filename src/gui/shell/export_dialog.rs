@@ -9,22 +9,33 @@ use std::sync::{Arc, Mutex};
 
 use egui::ColorImage;
 
-pub use super::command::ExportChoice;
+use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
+use crate::export::kinds::Subject;
 use crate::export::kinds::{ExportKind, export_html_with_anomalies, export_to};
 use crate::export::png;
-use crate::gui::document::{Analysed, DocumentKind};
+pub use crate::gui::shell::command::ExportChoice;
+use crate::perf::PerfAnalysis;
 
-/// The file (or folder) name proposed for `choice` of a document of kind
-/// `doc` named `base`.
-fn proposed_name(choice: ExportChoice, base: &str, doc: DocumentKind) -> String {
-    match (choice, doc) {
-        (ExportChoice::Data(ExportKind::Json), DocumentKind::Series) => {
-            format!("{base}-anomalies.json")
+/// A finished analysis of either kind, for exports.
+#[derive(Clone)]
+pub enum Analysed {
+    /// An archive's coverage.
+    Coverage(Arc<Analysis>),
+    /// A perf export's timings.
+    Perf(Arc<PerfAnalysis>),
+    /// A series file's anomaly run.
+    Anomalies(Arc<crate::anomaly::run::AnomalyRun>),
+}
+
+impl Analysed {
+    /// What the export kinds render.
+    pub fn subject(&self) -> Subject<'_> {
+        match self {
+            Analysed::Coverage(a) => Subject::Coverage(a),
+            Analysed::Perf(p) => Subject::Perf(p),
+            Analysed::Anomalies(r) => Subject::Anomalies(r),
         }
-        (ExportChoice::Data(k), DocumentKind::PerfExport) => k.perf_file_name(base),
-        (ExportChoice::Data(k), _) => k.file_name(base),
-        (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
     }
 }
 
@@ -48,24 +59,11 @@ pub enum DialogAction {
 }
 
 impl ExportDialog {
-    /// A dialog proposing `dir/ARCHIVE-kind.ext`.
-    pub fn new(kind: ExportChoice, dir: &Path, archive: &Path, doc: DocumentKind) -> Self {
-        // A perf export or a series is a file: its name without the extension.
-        let name = if archive.is_file() {
-            archive.file_stem()
-        } else {
-            archive.file_name()
-        };
-        let base = name.map_or_else(
-            || "segscope".to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        );
+    /// A dialog proposing `dir/NAME` (the document proposes its name).
+    pub fn new(kind: ExportChoice, dir: &Path, name: &str) -> Self {
         ExportDialog {
             kind,
-            path: dir
-                .join(proposed_name(kind, &base, doc))
-                .to_string_lossy()
-                .into_owned(),
+            path: dir.join(name).to_string_lossy().into_owned(),
             browse: None,
         }
     }

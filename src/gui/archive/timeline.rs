@@ -5,17 +5,17 @@
 
 use egui::{Align2, Color32, CornerRadius, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 
-use super::axis::{full_time, human_duration};
-use super::command::AppCommand;
-use super::lane_raster;
-use super::loader::PartialStream;
-use super::settings::{Settings, TimeZoneChoice};
-use super::theme::Palette;
-use super::time_view::TimeView;
 use crate::analysis::StreamAnalysis;
 use crate::coverage::best::Seg;
 use crate::coverage::lod::lane_mix;
 use crate::coverage::timeline::{HoleKind, Interval};
+use crate::gui::archive::lane_raster;
+use crate::gui::archive::loader::PartialStream;
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::settings::{Settings, TimeZoneChoice};
+use crate::gui::shell::theme::Palette;
+use crate::gui::widgets::axis::{full_time, human_duration};
+use crate::gui::widgets::time_view::TimeView;
 
 /// Below this many µs per pixel single segments are drawn.
 pub const SEGMENT_LEVEL_US_PER_PX: f64 = 250_000.0;
@@ -158,7 +158,9 @@ impl TimelineView {
         self.last_rect = Some(rect);
         let plot = Rect::from_min_max(Pos2::new(rect.left() + LABEL_W, rect.top()), rect.max);
         let width_px = plot.width().max(1.0);
-        time.interact(ui, &response, plot, settings.scroll_zooms, commands);
+        let mut steps = Vec::new();
+        time.interact(ui, &response, plot, settings.scroll_zooms, &mut steps);
+        commands.extend(steps.into_iter().map(AppCommand::from));
         let to_x = |t: f64, time: &TimeView| time.x_of(t, plot);
         let to_t = |x: f32, time: &TimeView| time.time_at(x, plot);
 

@@ -3,10 +3,20 @@
 
 use chrono::{DateTime, Local, Utc};
 
-use super::settings::TimeZoneChoice;
 use crate::time::{HOUR_US, SECOND_US};
+use serde::{Deserialize, Serialize};
 
 pub use crate::time::axis_ticks as ticks;
+
+/// How times are shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub enum TimeZoneChoice {
+    /// UTC (the archive's own time).
+    #[default]
+    Utc,
+    /// The machine's local time zone.
+    Local,
+}
 
 /// A tick label: as precise as the step needs (the date when it changes at
 /// day-or-coarser steps).

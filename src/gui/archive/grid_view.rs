@@ -4,10 +4,10 @@
 
 use egui::{ColorImage, Sense, TextureHandle, TextureOptions, Ui};
 
-use super::axis::full_time;
-use super::settings::TimeZoneChoice;
 use crate::analysis::Analysis;
 use crate::export::png::{MapLayout, data_hours, render_map};
+use crate::gui::shell::settings::TimeZoneChoice;
+use crate::gui::widgets::axis::full_time;
 use crate::time::format_hour;
 
 /// View state of the grid map.

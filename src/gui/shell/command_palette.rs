@@ -3,7 +3,7 @@
 
 use egui::{Key, RichText};
 
-use super::command::{AppCommand, fuzzy_score};
+use crate::gui::shell::command::{AppCommand, fuzzy_score};
 
 /// Palette state.
 #[derive(Default)]

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use egui::ColorImage;
 
-use super::GuiOptions;
-use super::command::AppCommand;
-use super::export::{Exporter, encode_crop};
-use super::time_view::TimeView;
+use crate::gui::GuiOptions;
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::export_dialog::{Exporter, encode_crop};
+use crate::gui::widgets::time_view::TimeView;
 
 /// Frames to draw after the analysis before the screenshot (layout settles).
 const SETTLE_FRAMES: usize = 4;
