@@ -12,8 +12,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
 use segscope::gui::GuiOptions;
 use segscope::gui::app::SegscopeApp;
-use segscope::gui::archive::loader::LoadState;
 use segscope::gui::document::MainView;
+use segscope::gui::shell::job::JobState;
 use segscope::monitor::Level;
 use segscope::time::parse_hour_name;
 use util::Archive;
@@ -318,7 +318,7 @@ fn cancel_stops_a_running_scan() {
     wait_until(h, "the scan to run", |app| {
         app.doc()
             .and_then(|d| d.archive()?.loader.current.as_ref())
-            .is_some_and(|l| l.progress.0 >= 2)
+            .is_some_and(|l| l.job.progress().is_some_and(|p| p.done >= 2))
     });
     h.get_by_label("Cancel").click();
     h.step();
@@ -331,8 +331,8 @@ fn cancel_stops_a_running_scan() {
                 .loader
                 .current
                 .as_ref()
-                .map(|l| &l.state),
-            Some(LoadState::Cancelled)
+                .map(|l| &l.job.state),
+            Some(JobState::Cancelled)
         )
     });
     h.get_by_label("Analysis cancelled.");
@@ -1566,8 +1566,8 @@ fn cancel_clicked_as_the_scan_is_queued_stops_it() {
                 .loader
                 .current
                 .as_ref()
-                .map(|l| &l.state),
-            Some(LoadState::Cancelled)
+                .map(|l| &l.job.state),
+            Some(JobState::Cancelled)
         )
     });
     assert!(h.state().analysis().is_none());

@@ -9,12 +9,7 @@ use super::anomaly::AnomalyPane;
 use super::perf::PerfDoc;
 use crate::analysis::Analysis;
 use crate::export::kinds::ExportKind;
-use crate::gui::archive::file_lookup::FileLookup;
-use crate::gui::archive::grid_view::GridView;
-use crate::gui::archive::holes_panel::HolesPanel;
-use crate::gui::archive::hours_panel::HoursPanel;
-use crate::gui::archive::loader::Loader;
-use crate::gui::archive::timeline::TimelineView;
+pub use crate::gui::archive::doc::{ArchiveDoc, ArchiveWatch};
 use crate::gui::shell::command::ExportChoice;
 pub use crate::gui::shell::export_dialog::Analysed;
 use crate::gui::widgets::time_view::TimeView;
@@ -157,49 +152,6 @@ pub enum Body {
     Series,
 }
 
-/// An archive document's own part.
-pub struct ArchiveDoc {
-    /// Its analyses.
-    pub loader: Loader,
-    /// The timeline's own state (hover, lane rasters).
-    pub timeline: TimelineView,
-    /// The holes table.
-    pub holes: HolesPanel,
-    /// The hours and problems tables.
-    pub hours: HoursPanel,
-    /// The grid map.
-    pub grid: GridView,
-    /// Segment files looked up (in the background) for tooltips.
-    pub files: FileLookup,
-    /// Watching the archive (re-scanned every interval), when on.
-    pub watch: Option<ArchiveWatch>,
-}
-
-/// A watched archive: re-scanned in place every interval.
-#[derive(Debug, Clone)]
-pub struct ArchiveWatch {
-    /// How often.
-    pub interval: std::time::Duration,
-    /// When the last re-scan started.
-    pub last: std::time::Instant,
-    /// Keep the newest time in view.
-    pub follow: bool,
-    /// A re-scan of the watch is running.
-    pub reloading: bool,
-}
-
-impl ArchiveWatch {
-    /// A watch every `interval`, following.
-    pub fn new(interval: std::time::Duration) -> ArchiveWatch {
-        ArchiveWatch {
-            interval,
-            last: std::time::Instant::now(),
-            follow: true,
-            reloading: false,
-        }
-    }
-}
-
 impl Document {
     fn with(body: Body, anomalies: Option<AnomalyPane>) -> Document {
         Document {
@@ -213,18 +165,7 @@ impl Document {
 
     /// A new archive document (not loading yet).
     pub fn new_archive() -> Document {
-        Document::with(
-            Body::Archive(Box::new(ArchiveDoc {
-                loader: Loader::default(),
-                timeline: TimelineView::default(),
-                holes: HolesPanel::default(),
-                hours: HoursPanel::default(),
-                grid: GridView::default(),
-                files: FileLookup::default(),
-                watch: None,
-            })),
-            None,
-        )
+        Document::with(Body::Archive(Box::default()), None)
     }
 
     /// A perf-export document reading through `perf`.

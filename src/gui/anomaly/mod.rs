@@ -15,23 +15,10 @@ use crate::anomaly::ensemble::{Algorithm, Judgement, Outcome, judge};
 use crate::anomaly::run::{AnomalyRun, SeriesResult};
 use crate::anomaly::scan::ScanWindow;
 use crate::anomaly::series::Series;
-use crate::jobs::client::{Event, JobClient, JobHandle, Outcome as TaskOutcome};
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::job::{Job, JobState, progress_ui};
+use crate::jobs::client::JobClient;
 use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
-
-/// Where the run stands.
-#[derive(Clone)]
-pub enum AnomalyState {
-    /// Not asked for yet (the view starts it when first shown).
-    Idle,
-    /// Running.
-    Running,
-    /// Done.
-    Done(Arc<AnomalyRun>),
-    /// Failed with a message.
-    Failed(String),
-    /// Cancelled.
-    Cancelled,
-}
 
 /// Which series the list shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -72,9 +59,8 @@ pub struct PickedPoint {
 pub struct AnomalyPane {
     /// The file analysed.
     pub path: PathBuf,
-    handle: Option<JobHandle<Anomalies>>,
-    /// Where the run stands.
-    pub state: AnomalyState,
+    /// The run: the anomaly run once done.
+    pub job: Job<Anomalies>,
     /// The settings of the run shown (or running).
     pub config: AnomalyConfig,
     /// The window being typed in the settings bar.
@@ -85,10 +71,6 @@ pub struct AnomalyPane {
     pub selected: Option<usize>,
     /// The point picked in the plot.
     pub picked: Option<PickedPoint>,
-    /// When the run started.
-    pub started: Instant,
-    /// How long it took, once done.
-    pub elapsed: Option<Duration>,
     /// Screen rectangle of the view drawn last frame (for view exports).
     pub view_rect: Option<egui::Rect>,
     /// Archives: add bitrate series (stats every best segment's file once).
@@ -100,15 +82,12 @@ impl AnomalyPane {
     pub fn new(path: &Path, config: AnomalyConfig) -> AnomalyPane {
         AnomalyPane {
             path: path.to_path_buf(),
-            handle: None,
-            state: AnomalyState::Idle,
+            job: Job::default(),
             window_text: window_text(config.window),
             config,
             filter: SeriesFilter::default(),
             selected: None,
             picked: None,
-            started: Instant::now(),
-            elapsed: None,
             view_rect: None,
             bitrate: false,
         }
@@ -119,7 +98,7 @@ impl AnomalyPane {
     pub fn start(&mut self, jobs: &JobClient) {
         self.cancel();
         if let Err(e) = self.config.check() {
-            self.state = AnomalyState::Failed(e);
+            self.job.state = JobState::Failed(e);
             return;
         }
         let args = AnomaliesArgs {
@@ -129,42 +108,23 @@ impl AnomalyPane {
             scan: true,
             bitrate: self.bitrate,
         };
-        match jobs.submit::<Anomalies>(&args) {
-            Ok(h) => {
-                self.handle = Some(h);
-                self.state = AnomalyState::Running;
-                self.started = Instant::now();
-                self.elapsed = None;
+        match Job::start(jobs, &args) {
+            Ok(job) => {
+                self.job = job;
                 self.picked = None;
             }
-            Err(e) => self.state = AnomalyState::Failed(format!("cannot start: {e}")),
+            Err(e) => self.job.state = JobState::Failed(format!("cannot start: {e}")),
         }
     }
 
     /// Handles the task's events for at most `budget`; true when it finished
     /// during this call.
     pub fn drain(&mut self, budget: Duration) -> bool {
-        let until = Instant::now() + budget;
-        let Some(handle) = self.handle.as_mut() else {
-            return false;
-        };
-        while let Some(event) = handle.try_next() {
-            if let Event::Finished(outcome) = event {
-                self.state = match outcome {
-                    TaskOutcome::Done(run) => AnomalyState::Done(run),
-                    TaskOutcome::Failed(e) => AnomalyState::Failed(e),
-                    TaskOutcome::Cancelled | TaskOutcome::Interrupted(_) => AnomalyState::Cancelled,
-                };
-                self.elapsed = Some(self.started.elapsed());
-                self.handle = None;
-                self.keep_selection();
-                return true;
-            }
-            if Instant::now() >= until {
-                break;
-            }
+        let ended = self.job.drain(Instant::now() + budget, &mut 0, |_| {});
+        if ended {
+            self.keep_selection();
         }
-        false
+        ended
     }
 
     /// After a new run: the first anomalous series is shown unless one was
@@ -185,22 +145,43 @@ impl AnomalyPane {
 
     /// True while the run goes on.
     pub fn is_running(&self) -> bool {
-        self.handle.is_some()
+        self.job.is_running()
     }
 
-    /// Cancels the run.
+    /// Cancels the run (cancelled at once).
     pub fn cancel(&mut self) {
-        if let Some(h) = self.handle.take() {
-            h.cancel();
-            self.state = AnomalyState::Cancelled;
-        }
+        self.job.abandon();
     }
 
     /// The finished run.
     pub fn run(&self) -> Option<&Arc<AnomalyRun>> {
-        match &self.state {
-            AnomalyState::Done(r) => Some(r),
-            _ => None,
+        self.job.output()
+    }
+
+    /// Draws a series document's status: its file and its run's progress
+    /// (Cancel) or outcome; the commands asked for go to `pushed`.
+    pub fn status_ui(&self, ui: &mut egui::Ui, pushed: &mut Vec<AppCommand>) {
+        ui.label(egui::RichText::new(self.path.to_string_lossy()).monospace());
+        ui.separator();
+        match &self.job.state {
+            JobState::Idle | JobState::Running(_) => {
+                if progress_ui(ui, &self.job, "series") {
+                    pushed.push(AppCommand::Cancel);
+                }
+            }
+            JobState::Done(run) => {
+                ui.label(format!(
+                    "{} · judged in {:.2} s",
+                    run.outcome_line(),
+                    self.job.elapsed.unwrap_or_default().as_secs_f64()
+                ));
+            }
+            JobState::Failed(e) => {
+                ui.colored_label(egui::Color32::from_rgb(0xe0, 0x50, 0x50), e);
+            }
+            JobState::Cancelled => {
+                ui.label("Analysis cancelled: change a setting or press Run to start it again.");
+            }
         }
     }
 

@@ -6,12 +6,13 @@
 //! or for a point picked in the plot.
 
 use super::plot::{ANOMALY, series_plots};
-use super::{AnomalyPane, AnomalyState, window_text};
+use super::{AnomalyPane, window_text};
 use crate::anomaly::algorithms::Vote;
 use crate::anomaly::config::AnomalyConfig;
 use crate::anomaly::ensemble::{Algorithm, Outcome};
 use crate::anomaly::run::AnomalyRun;
 use crate::anomaly::scan::ScanWindow;
+use crate::gui::shell::job::JobState;
 use crate::gui::widgets::time_view::TimeView;
 use crate::jobs::client::JobClient;
 use crate::text::shown;
@@ -25,7 +26,7 @@ pub fn anomaly_view(
     time: &mut TimeView,
     jobs: &JobClient,
 ) -> Option<AnomalyConfig> {
-    if matches!(pane.state, AnomalyState::Idle) {
+    if matches!(pane.job.state, JobState::Idle) {
         pane.start(jobs);
     }
     let top = ui.cursor().min;
@@ -35,9 +36,9 @@ pub fn anomaly_view(
         pane.start(jobs);
     }
     let Some(run) = pane.run().cloned() else {
-        ui.label(match &pane.state {
-            AnomalyState::Running | AnomalyState::Idle => "Judging every point of every series…".to_string(),
-            AnomalyState::Failed(e) => format!("The anomaly analysis failed: {e}"),
+        ui.label(match &pane.job.state {
+            JobState::Running(_) | JobState::Idle => "Judging every point of every series…".to_string(),
+            JobState::Failed(e) => format!("The anomaly analysis failed: {e}"),
             _ => "The anomaly analysis was cancelled: change a setting or press Run to start it again.".into(),
         });
         return changed;
@@ -130,19 +131,19 @@ fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
             changed = true;
         }
         ui.separator();
-        match &pane.state {
-            AnomalyState::Running => {
+        match &pane.job.state {
+            JobState::Running(_) => {
                 ui.spinner();
                 ui.label("judging…");
             }
-            AnomalyState::Done(run) => {
+            JobState::Done(run) => {
                 ui.label(format!(
                     "{} in {:.2} s",
                     run.outcome_line(),
-                    pane.elapsed.map_or(0.0, |d| d.as_secs_f64())
+                    pane.job.elapsed.map_or(0.0, |d| d.as_secs_f64())
                 ));
             }
-            AnomalyState::Failed(e) => {
+            JobState::Failed(e) => {
                 ui.colored_label(ANOMALY, e);
             }
             _ => {}
@@ -153,7 +154,7 @@ fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
 
 impl AnomalyPane {
     fn handle_running_or_ran(&self) -> bool {
-        !matches!(self.state, AnomalyState::Idle)
+        !matches!(self.job.state, JobState::Idle)
     }
 }
 

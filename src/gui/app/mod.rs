@@ -10,15 +10,15 @@ use std::time::Duration;
 mod panels;
 
 use super::GuiOptions;
-use super::anomaly::{AnomalyPane, AnomalyState};
+use super::anomaly::AnomalyPane;
 use super::document::{Body, Document, DocumentKind, MainView};
-use super::perf::{PerfDoc, PerfState};
+use super::perf::PerfDoc;
 use crate::analysis::Analysis;
-use crate::gui::archive::loader::LoadState;
 use crate::gui::shell::automation::Automation;
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::command_palette::CommandPalette;
 use crate::gui::shell::export_dialog::{ExportChoice, ExportDialog, Exporter};
+use crate::gui::shell::job::JobState;
 use crate::gui::shell::notify::Notifications;
 use crate::gui::shell::open_dialog::{OpenPathDialog, browse_file, browse_folder};
 use crate::gui::shell::settings::{STORAGE_KEY, Settings, ThemeChoice};
@@ -447,7 +447,7 @@ impl SegscopeApp {
                 // derived from an archive or a perf export) join the
                 // document's monitor tree.
                 if let Some(doc) = find_doc(&mut self.docs, Some(id))
-                    && let Some(AnomalyState::Done(run)) = doc.anomalies.as_ref().map(|p| &p.state)
+                    && let Some(run) = doc.anomalies.as_ref().and_then(AnomalyPane::run)
                     && let Some(notice) =
                         doc.monitor
                             .update_anomalies(run, &self.stored.rules, &self.store)
@@ -556,9 +556,13 @@ impl SegscopeApp {
         };
         let doc = &mut self.docs[index].1;
         let Some(perf) = doc.perf() else { return };
-        let elapsed = perf.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
-        match perf.state.clone() {
-            PerfState::Done(a) => {
+        let elapsed = perf
+            .job
+            .elapsed
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        match perf.job.state.clone() {
+            JobState::Done(a) => {
                 let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
                 let findings = a.finding_count();
                 self.notes.info(format!(
@@ -576,13 +580,13 @@ impl SegscopeApp {
                     self.notes.warn(notice);
                 }
             }
-            PerfState::Failed(e) => {
+            JobState::Failed(e) => {
                 self.automation.abort(&e);
                 self.notes.error(e);
                 self.restore_after_failed_open(opening, index);
             }
-            PerfState::Cancelled => self.notes.info("Reading cancelled"),
-            PerfState::Reading(..) => {}
+            JobState::Cancelled => self.notes.info("Reading cancelled"),
+            JobState::Running(_) | JobState::Idle => {}
         }
     }
 
@@ -600,9 +604,13 @@ impl SegscopeApp {
         };
         let doc = &mut self.docs[index].1;
         let Some(pane) = &doc.anomalies else { return };
-        let elapsed = pane.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
-        match pane.state.clone() {
-            AnomalyState::Done(run) => {
+        let elapsed = pane
+            .job
+            .elapsed
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        match pane.job.state.clone() {
+            JobState::Done(run) => {
                 self.notes
                     .info(format!("{} in {elapsed:.2} s", run.outcome_line()));
                 for (file, e) in run.errors.iter().take(20) {
@@ -616,13 +624,13 @@ impl SegscopeApp {
                 doc.generation += 1;
                 doc.fit();
             }
-            AnomalyState::Failed(e) => {
+            JobState::Failed(e) => {
                 self.automation.abort(&e);
                 self.notes.error(e);
                 self.restore_after_failed_open(opening, index);
             }
-            AnomalyState::Cancelled => self.notes.info("Anomaly analysis cancelled"),
-            AnomalyState::Running | AnomalyState::Idle => {}
+            JobState::Cancelled => self.notes.info("Anomaly analysis cancelled"),
+            JobState::Running(_) | JobState::Idle => {}
         }
     }
 
@@ -638,10 +646,14 @@ impl SegscopeApp {
         let Some(load) = &archive.loader.current else {
             return;
         };
-        let elapsed = load.elapsed.map(|d| d.as_secs_f64()).unwrap_or_default();
-        let took = load.elapsed.unwrap_or_default();
-        match load.state.clone() {
-            LoadState::Done(a) => {
+        let elapsed = load
+            .job
+            .elapsed
+            .map(|d| d.as_secs_f64())
+            .unwrap_or_default();
+        let took = load.job.elapsed.unwrap_or_default();
+        match load.job.state.clone() {
+            JobState::Done(a) => {
                 archive.timeline.invalidate_rasters();
                 archive.holes.set_analysis(&a);
                 if reloaded {
@@ -714,17 +726,17 @@ impl SegscopeApp {
                         .set_range(newest - span * 0.95, newest + span * 0.05);
                 }
             }
-            LoadState::Failed(e) => {
+            JobState::Failed(e) => {
                 self.automation.abort(&e);
                 self.notes.error(e);
                 // A failed open closes nothing: the document that was active stays.
                 self.restore_after_failed_open(opening, index);
             }
-            LoadState::Cancelled => {
+            JobState::Cancelled => {
                 self.automation.abort("analysis cancelled");
                 self.notes.info("Analysis cancelled");
             }
-            LoadState::Scanning => {}
+            JobState::Idle | JobState::Running(_) => {}
         }
     }
 

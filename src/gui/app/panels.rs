@@ -4,21 +4,20 @@
 use crate::gui::monitor::panel::MonitorAction;
 use std::path::PathBuf;
 
-use egui::{Align2, Color32, FontId, RichText};
+use egui::{Align2, Color32, FontId};
 
 use super::{BottomTab, SegscopeApp};
 use crate::analysis::Analysis;
 use crate::archive::layout::OpenedAs;
 use crate::coverage::best::Seg;
 use crate::export::kinds::ExportKind;
-use crate::gui::anomaly::{AnomalyPane, AnomalyState};
 use crate::gui::archive::file_lookup::{FileLookup, HourFiles};
-use crate::gui::archive::loader::LoadState;
 use crate::gui::archive::timeline::{LaneSource, pixel_tooltip};
 use crate::gui::document::{ArchiveDoc, Body, Document, DocumentKind, MainView};
-use crate::gui::perf::{PerfDoc, PerfState};
+use crate::gui::perf::PerfDoc;
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
+use crate::gui::shell::job::JobState;
 use crate::gui::shell::settings::{ThemeChoice, TimeZoneChoice};
 use crate::gui::widgets::axis::{full_time, human_duration};
 use crate::time::HOUR_US;
@@ -165,95 +164,18 @@ impl SegscopeApp {
             };
             let archive = match &doc.body {
                 Body::Perf(perf) => {
-                    perf_status(ui, perf, &mut pushed);
+                    perf.status_ui(ui, &mut pushed);
                     return;
                 }
                 Body::Series => {
                     if let Some(pane) = &doc.anomalies {
-                        series_status(ui, pane, &mut pushed);
+                        pane.status_ui(ui, &mut pushed);
                     }
                     return;
                 }
                 Body::Archive(a) => a,
             };
-            let Some(load) = &archive.loader.current else {
-                return;
-            };
-            ui.label(RichText::new(load.path.to_string_lossy()).monospace());
-            ui.separator();
-            match &load.state {
-                LoadState::Scanning => {
-                    let (done, total) = load.progress;
-                    let frac = if total > 0 {
-                        done as f32 / total as f32
-                    } else {
-                        0.0
-                    };
-                    let eta = load
-                        .eta_secs()
-                        .map(|s| format!(", ETA {s:.0} s"))
-                        .unwrap_or_default();
-                    ui.add(
-                        egui::ProgressBar::new(frac)
-                            .desired_width(220.0)
-                            .text(format!("scanning {done}/{total} hours{eta}")),
-                    );
-                    ui.label(&load.phrase);
-                    if ui
-                        .button("Cancel")
-                        .on_hover_text("Stop the analysis")
-                        .clicked()
-                    {
-                        pushed.push(AppCommand::Cancel);
-                    }
-                }
-                LoadState::Done(a) => {
-                    let (raw, editable) = archive.holes.raw_and_editable();
-                    ui.label(format!(
-                        "{} streams, {} segments, {raw} raw holes ({editable} editable), {} warnings · analysed in {:.2} s",
-                        a.streams.len(),
-                        a.segment_total(),
-                        a.warnings.len(),
-                        load.elapsed.unwrap_or_default().as_secs_f64()
-                    ));
-                    if let Some((done, total)) = archive.loader.reload_progress() {
-                        ui.separator();
-                        ui.label(format!("reloading {done}/{total} hours"));
-                        if ui.button("Cancel").clicked() {
-                            pushed.push(AppCommand::Cancel);
-                        }
-                    }
-                }
-                LoadState::Failed(e) => {
-                    ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
-                }
-                LoadState::Cancelled => {
-                    ui.label("Analysis cancelled.");
-                    if ui.button("Reload").clicked() {
-                        pushed.push(AppCommand::Reload);
-                    }
-                }
-            }
-            ui.separator();
-            if ui
-                .selectable_label(archive.watch.is_some(), "Watch")
-                .on_hover_text(AppCommand::ToggleWatch.tooltip())
-                .clicked()
-            {
-                pushed.push(AppCommand::ToggleWatch);
-            }
-            if let Some(w) = &archive.watch {
-                if ui
-                    .selectable_label(w.follow, "Follow")
-                    .on_hover_text(AppCommand::ToggleFollow.tooltip())
-                    .clicked()
-                {
-                    pushed.push(AppCommand::ToggleFollow);
-                }
-                let next = w.interval.saturating_sub(w.last.elapsed());
-                ui.label(format!("next scan in {:.0} s", next.as_secs_f64()));
-                ui.ctx().request_repaint_after(std::time::Duration::from_millis(500));
-            }
+            crate::gui::archive::status::status_ui(ui, archive, &mut pushed);
             let span = doc.time.span() as i64;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("view {}", human_duration(span)));
@@ -454,13 +376,13 @@ impl SegscopeApp {
             }
             return;
         }
-        let lanes: Vec<LaneSource<'_>> = match &load.state {
-            LoadState::Done(a) => a.streams.iter().map(LaneSource::Done).collect(),
+        let lanes: Vec<LaneSource<'_>> = match &load.job.state {
+            JobState::Done(a) => a.streams.iter().map(LaneSource::Done).collect(),
             _ => load.partial.iter().map(LaneSource::Loading).collect(),
         };
         if lanes.is_empty() {
-            ui.label(match &load.state {
-                LoadState::Scanning => "Looking for streams…",
+            ui.label(match &load.job.state {
+                JobState::Idle | JobState::Running(_) => "Looking for streams…",
                 _ => "No streams found (see the log).",
             });
             return;
@@ -686,80 +608,6 @@ fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
 }
 
 /// The status line of a perf document.
-/// A series document's status: its file and its anomaly run.
-fn series_status(ui: &mut egui::Ui, pane: &AnomalyPane, pushed: &mut Vec<AppCommand>) {
-    ui.label(RichText::new(pane.path.to_string_lossy()).monospace());
-    ui.separator();
-    match &pane.state {
-        AnomalyState::Idle | AnomalyState::Running => {
-            ui.spinner();
-            ui.label("judging every point of every series");
-            if ui
-                .button("Cancel")
-                .on_hover_text("Stop the analysis")
-                .clicked()
-            {
-                pushed.push(AppCommand::Cancel);
-            }
-        }
-        AnomalyState::Done(run) => {
-            ui.label(format!(
-                "{} · judged in {:.2} s",
-                run.outcome_line(),
-                pane.elapsed.unwrap_or_default().as_secs_f64()
-            ));
-        }
-        AnomalyState::Failed(e) => {
-            ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
-        }
-        AnomalyState::Cancelled => {
-            ui.label("Analysis cancelled: change a setting or press Run to start it again.");
-        }
-    }
-}
-
-fn perf_status(ui: &mut egui::Ui, perf: &PerfDoc, pushed: &mut Vec<AppCommand>) {
-    ui.label(RichText::new(perf.path.to_string_lossy()).monospace());
-    ui.separator();
-    match &perf.state {
-        PerfState::Reading(rows, est) => {
-            let frac = if *est > 0 {
-                *rows as f32 / *est as f32
-            } else {
-                0.0
-            };
-            ui.add(
-                egui::ProgressBar::new(frac)
-                    .desired_width(220.0)
-                    .text(format!("reading: {rows} of about {est} rows")),
-            );
-            if ui.button("Cancel").on_hover_text("Stop reading").clicked() {
-                pushed.push(AppCommand::Cancel);
-            }
-        }
-        PerfState::Done(a) => {
-            let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
-            ui.label(format!(
-                "{} rows ({}), {} pools, {nodes} nodes, {} findings · read in {:.2} s",
-                a.rows,
-                a.form.key(),
-                a.pools.len(),
-                a.finding_count(),
-                perf.elapsed.unwrap_or_default().as_secs_f64()
-            ));
-        }
-        PerfState::Failed(e) => {
-            ui.colored_label(Color32::from_rgb(0xe0, 0x50, 0x50), e);
-        }
-        PerfState::Cancelled => {
-            ui.label("Reading cancelled.");
-            if ui.button("Reload").clicked() {
-                pushed.push(AppCommand::Reload);
-            }
-        }
-    }
-}
-
 /// Draws a perf document's main view; returns the view to switch to (a node
 /// picked in the slowest list goes to the Gantt).
 fn perf_view(
@@ -771,9 +619,9 @@ fn perf_view(
     commands: &mut Vec<AppCommand>,
 ) -> Option<MainView> {
     let Some(a) = perf.analysis().cloned() else {
-        ui.label(match &perf.state {
-            PerfState::Reading(..) => "Reading the export…",
-            PerfState::Failed(_) => "The export could not be read (see the status line).",
+        ui.label(match &perf.job.state {
+            JobState::Idle | JobState::Running(_) => "Reading the export…",
+            JobState::Failed(_) => "The export could not be read (see the status line).",
             _ => "Reading was cancelled: File > Reload reads it again.",
         });
         return None;

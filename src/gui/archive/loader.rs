@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::Analysis;
 use crate::coverage::timeline::StreamCoverage;
-use crate::jobs::client::{Event, JobClient, JobHandle, Outcome};
+use crate::gui::shell::job::{Job, JobState};
+use crate::jobs::client::JobClient;
 use crate::jobs::tasks::{Coverage, CoverageArgs, CoveragePartial};
 
 /// One stream while its hours arrive.
@@ -26,55 +27,26 @@ pub struct PartialStream {
     pub done: BTreeMap<i64, Arc<StreamCoverage>>,
 }
 
-/// Where an open stands.
-#[derive(Clone)]
-pub enum LoadState {
-    /// Scanning; hours arrive.
-    Scanning,
-    /// Finished.
-    Done(Arc<Analysis>),
-    /// Failed with a message.
-    Failed(String),
-    /// Cancelled by the user.
-    Cancelled,
-}
-
-/// The archive being opened or open.
+/// The archive being opened or open: its coverage task and the streams as
+/// they fill in.
 pub struct Load {
     /// The path opened.
     pub path: PathBuf,
-    /// State.
-    pub state: LoadState,
-    /// Hours done, hours in all.
-    pub progress: (i64, i64),
-    /// What the task says it is doing.
-    pub phrase: String,
-    /// When it started.
-    pub started: Instant,
-    /// How long it took, once finished.
-    pub elapsed: Option<Duration>,
+    /// The coverage task: progress in hours, the analysis once done.
+    pub job: Job<Coverage>,
     /// Streams as they fill in (empty until the layout is known).
     pub partial: Vec<PartialStream>,
-    /// Set when a new hour or state arrived since the UI last looked.
-    pub changed: bool,
 }
 
 impl Load {
-    /// Estimated seconds left.
-    pub fn eta_secs(&self) -> Option<f64> {
-        let (done, total) = self.progress;
-        (done > 0 && total > done).then(|| {
-            let e = self.started.elapsed().as_secs_f64();
-            e / done as f64 * (total - done) as f64
-        })
-    }
-
     /// The finished analysis, if any.
     pub fn analysis(&self) -> Option<&Arc<Analysis>> {
-        match &self.state {
-            LoadState::Done(a) => Some(a),
-            _ => None,
-        }
+        self.job.output()
+    }
+
+    /// True while its task runs.
+    pub fn is_running(&self) -> bool {
+        self.job.is_running()
     }
 }
 
@@ -92,42 +64,24 @@ pub struct Drained {
     pub events: usize,
 }
 
-/// A reload in progress: the new task and what it has reported.
-struct Reload {
-    handle: JobHandle<Coverage>,
-    load: Load,
-}
-
 /// The analyses of one archive document: the current one (on screen) and, during
 /// a reload, the next one, which replaces it only when it is done.
 #[derive(Default)]
 pub struct Loader {
-    handle: Option<JobHandle<Coverage>>,
-    reload: Option<Reload>,
+    reload: Option<Load>,
     /// The current archive.
     pub current: Option<Load>,
 }
 
-fn new_load(path: &Path) -> Load {
-    Load {
-        path: path.to_path_buf(),
-        state: LoadState::Scanning,
-        progress: (0, 0),
-        phrase: "queued".into(),
-        started: Instant::now(),
-        elapsed: None,
-        partial: Vec::new(),
-        changed: true,
-    }
-}
-
-fn submit(
+/// Starts the coverage task of `path` (`partials`: stream the layout and each
+/// hour; `previous`: reuse its unchanged hours).
+fn start(
     client: &JobClient,
     path: &Path,
     no_cache: bool,
     partials: bool,
     previous: Option<Arc<Analysis>>,
-) -> Result<JobHandle<Coverage>, String> {
+) -> Result<Load, String> {
     let args = CoverageArgs {
         path: path.to_path_buf(),
         no_cache,
@@ -135,7 +89,11 @@ fn submit(
         reuse: previous.as_ref().map(crate::jobs::tasks::reuse::offer),
         ..Default::default()
     };
-    client.submit::<Coverage>(&args).map_err(|e| e.to_string())
+    Ok(Load {
+        path: path.to_path_buf(),
+        job: Job::start(client, &args)?,
+        partial: Vec::new(),
+    })
 }
 
 impl Loader {
@@ -143,9 +101,7 @@ impl Loader {
     pub fn open(&mut self, client: &JobClient, path: &Path, no_cache: bool) -> Result<(), String> {
         self.cancel();
         self.reload = None;
-        let handle = submit(client, path, no_cache, true, None)?;
-        self.current = Some(new_load(path));
-        self.handle = Some(handle);
+        self.current = Some(start(client, path, no_cache, true, None)?);
         Ok(())
     }
 
@@ -160,37 +116,29 @@ impl Loader {
             return self.open(client, &path, no_cache);
         };
         if let Some(r) = &self.reload {
-            r.handle.cancel();
+            r.job.cancel();
         }
         // Unchanged hours are taken from the analysis on screen, not read again.
-        let handle = submit(client, &path, no_cache, false, Some(previous))?;
-        let load = new_load(&path);
-        self.reload = Some(Reload { handle, load });
+        self.reload = Some(start(client, &path, no_cache, false, Some(previous))?);
         Ok(())
     }
 
     /// Cancels the running analysis or reload, if any (never waits on the database).
     pub fn cancel(&mut self) {
-        if let Some(h) = &self.handle {
-            h.cancel();
-        }
-        if let Some(r) = &self.reload {
-            r.handle.cancel();
+        for load in [&self.current, &self.reload].into_iter().flatten() {
+            load.job.cancel();
         }
     }
 
     /// True while an analysis or a reload runs.
     pub fn is_scanning(&self) -> bool {
-        self.reload.is_some()
-            || self
-                .current
-                .as_ref()
-                .is_some_and(|l| matches!(l.state, LoadState::Scanning))
+        self.reload.is_some() || self.current.as_ref().is_some_and(Load::is_running)
     }
 
     /// The reload in progress: hours done and in all.
     pub fn reload_progress(&self) -> Option<(i64, i64)> {
-        self.reload.as_ref().map(|r| r.load.progress)
+        let r = self.reload.as_ref()?;
+        Some(r.job.progress().map_or((0, 0), |p| (p.done, p.total)))
     }
 
     /// Handles events for at most `budget` (at least one waiting event of each
@@ -198,103 +146,68 @@ impl Loader {
     pub fn drain(&mut self, budget: Duration) -> Drained {
         let until = Instant::now() + budget;
         let mut out = Drained::default();
-        if let (Some(handle), Some(load)) = (&mut self.handle, &mut self.current) {
-            out.finished = drain_into(handle, load, until, &mut out.events);
+        if let Some(load) = &mut self.current {
+            out.finished = drain_into(load, until, &mut out.events);
         }
         let reload_ended = match &mut self.reload {
-            Some(r) => drain_into(&mut r.handle, &mut r.load, until, &mut out.events),
+            Some(r) => drain_into(r, until, &mut out.events),
             None => false,
         };
-        if reload_ended && let Some(Reload { handle, load }) = self.reload.take() {
-            match &load.state {
-                LoadState::Done(_) => {
+        if reload_ended && let Some(load) = self.reload.take() {
+            match &load.job.state {
+                JobState::Done(_) => {
                     self.current = Some(load);
-                    self.handle = Some(handle);
                     out.finished = true;
                     out.reloaded = true;
                 }
-                LoadState::Failed(e) => out.reload_failed = Some(e.clone()),
-                LoadState::Cancelled => {
+                JobState::Failed(e) => out.reload_failed = Some(e.clone()),
+                JobState::Cancelled => {
                     out.reload_failed = Some("reload cancelled".into());
                 }
-                LoadState::Scanning => {}
+                JobState::Idle | JobState::Running(_) => {}
             }
         }
         out
     }
 }
 
-/// Applies the waiting events of one task to its load until `until` (the first
+/// Applies the waiting events of one load's task until `until` (the first
 /// one always); true when the task ended.
-fn drain_into(
-    handle: &mut JobHandle<Coverage>,
-    load: &mut Load,
-    until: Instant,
-    events: &mut usize,
-) -> bool {
-    while let Some(ev) = handle.try_next() {
-        *events += 1;
-        if apply(load, ev) {
-            return true;
-        }
-        if Instant::now() >= until {
-            break;
-        }
+fn drain_into(load: &mut Load, until: Instant, events: &mut usize) -> bool {
+    let Load { job, partial, .. } = load;
+    let ended = job.drain(until, events, |p| apply_partial(partial, &p));
+    if ended {
+        partial.clear();
     }
-    false
+    ended
 }
 
-/// Applies one event to a load; true when it was the last.
-fn apply(load: &mut Load, ev: Event<Coverage>) -> bool {
-    match ev {
-        Event::Progress {
-            done,
-            total,
-            phrase,
-        } => {
-            load.progress = (done, total);
-            load.phrase = phrase;
-            false
-        }
-        Event::Partial(p) => {
-            match p.as_ref() {
-                CoveragePartial::Layout(layout) => {
-                    load.partial = layout
-                        .streams
-                        .iter()
-                        .map(|(c, q)| PartialStream {
-                            channel: c.clone(),
-                            quality: q.clone(),
-                            ..Default::default()
-                        })
-                        .collect();
-                    for (s, h) in &layout.hours {
-                        if let Some(ps) = load.partial.get_mut(*s) {
-                            ps.pending.insert(*h);
-                        }
-                    }
-                }
-                CoveragePartial::Hour(hour) => {
-                    if let Some(ps) = load.partial.get_mut(hour.stream) {
-                        let h = hour.summary.hour_start_us;
-                        ps.pending.remove(&h);
-                        ps.done.insert(h, Arc::clone(&hour.coverage));
-                    }
+/// Applies one partial result (the layout, or a finished hour) to the
+/// streams filling in.
+fn apply_partial(partial: &mut Vec<PartialStream>, p: &CoveragePartial) {
+    match p {
+        CoveragePartial::Layout(layout) => {
+            *partial = layout
+                .streams
+                .iter()
+                .map(|(c, q)| PartialStream {
+                    channel: c.clone(),
+                    quality: q.clone(),
+                    ..Default::default()
+                })
+                .collect();
+            for (s, h) in &layout.hours {
+                if let Some(ps) = partial.get_mut(*s) {
+                    ps.pending.insert(*h);
                 }
             }
-            load.changed = true;
-            false
         }
-        Event::Finished(outcome) => {
-            load.state = match outcome {
-                Outcome::Done(a) => LoadState::Done(a),
-                Outcome::Cancelled | Outcome::Interrupted(_) => LoadState::Cancelled,
-                Outcome::Failed(e) => LoadState::Failed(e),
-            };
-            load.elapsed = Some(load.started.elapsed());
-            load.partial.clear();
-            load.changed = true;
-            true
+        CoveragePartial::Hour(hour) => {
+            if let Some(ps) = partial.get_mut(hour.stream) {
+                let h = hour.summary.hour_start_us;
+                ps.pending.remove(&h);
+                ps.done.insert(h, Arc::clone(&hour.coverage));
+            }
         }
     }
 }

@@ -10,34 +10,18 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::jobs::client::{Event, JobClient, JobHandle, Outcome};
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::job::{Job, JobState, progress_ui};
+use crate::jobs::client::JobClient;
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::{PerfAnalysis, PoolTimings};
-
-/// Where reading the export stands.
-#[derive(Clone)]
-pub enum PerfState {
-    /// Reading: rows so far, rows estimated.
-    Reading(i64, i64),
-    /// Done.
-    Done(Arc<PerfAnalysis>),
-    /// Failed with a message.
-    Failed(String),
-    /// Cancelled by the user.
-    Cancelled,
-}
 
 /// An open perf export.
 pub struct PerfDoc {
     /// The export.
     pub path: PathBuf,
-    handle: Option<JobHandle<Perf>>,
-    /// Where it stands.
-    pub state: PerfState,
-    /// When reading started.
-    pub started: Instant,
-    /// How long it took, once done.
-    pub elapsed: Option<Duration>,
+    /// Reading it: progress in rows, the analysis once read.
+    pub job: Job<Perf>,
     /// The pool shown (index into the analysis' pools).
     pub pool: usize,
     /// The Gantt view.
@@ -51,18 +35,15 @@ pub struct PerfDoc {
 impl PerfDoc {
     /// Starts reading `path` through the job client.
     pub fn open(jobs: &JobClient, path: &Path) -> Result<PerfDoc, String> {
-        let handle = jobs
-            .submit::<Perf>(&PerfArgs {
-                path: path.to_path_buf(),
-                pool: None,
-            })
+        let args = PerfArgs {
+            path: path.to_path_buf(),
+            pool: None,
+        };
+        let job = Job::start(jobs, &args)
             .map_err(|e| format!("cannot start reading {}: {e}", path.display()))?;
         Ok(PerfDoc {
             path: path.to_path_buf(),
-            handle: Some(handle),
-            state: PerfState::Reading(0, 0),
-            started: Instant::now(),
-            elapsed: None,
+            job,
             pool: 0,
             gantt: gantt::GanttView::default(),
             charts: charts::ChartsState::default(),
@@ -73,51 +54,55 @@ impl PerfDoc {
     /// Handles the task's events for at most `budget`; true when it finished
     /// (done, failed or cancelled) during this call.
     pub fn drain(&mut self, budget: Duration) -> bool {
-        let until = Instant::now() + budget;
-        let Some(handle) = self.handle.as_mut() else {
-            return false;
-        };
-        while let Some(event) = handle.try_next() {
-            match event {
-                Event::Progress { done, total, .. } => {
-                    self.state = PerfState::Reading(done, total);
-                }
-                Event::Partial(_) => {}
-                Event::Finished(outcome) => {
-                    self.state = match outcome {
-                        Outcome::Done(a) => PerfState::Done(a),
-                        Outcome::Failed(e) => PerfState::Failed(e),
-                        Outcome::Cancelled | Outcome::Interrupted(_) => PerfState::Cancelled,
-                    };
-                    self.elapsed = Some(self.started.elapsed());
-                    self.handle = None;
-                    return true;
-                }
-            }
-            if Instant::now() >= until {
-                break;
-            }
-        }
-        false
+        self.job.drain(Instant::now() + budget, &mut 0, |_| {})
     }
 
     /// True while reading.
     pub fn is_reading(&self) -> bool {
-        self.handle.is_some()
+        self.job.is_running()
     }
 
     /// Cancels the reading.
     pub fn cancel(&mut self) {
-        if let Some(h) = &self.handle {
-            h.cancel();
-        }
+        self.job.cancel();
     }
 
     /// The analysis, once read.
     pub fn analysis(&self) -> Option<&Arc<PerfAnalysis>> {
-        match &self.state {
-            PerfState::Done(a) => Some(a),
-            _ => None,
+        self.job.output()
+    }
+
+    /// Draws the document's status: its file, the reading's progress (Cancel)
+    /// or what was read; the commands asked for go to `pushed`.
+    pub fn status_ui(&self, ui: &mut egui::Ui, pushed: &mut Vec<AppCommand>) {
+        ui.label(egui::RichText::new(self.path.to_string_lossy()).monospace());
+        ui.separator();
+        match &self.job.state {
+            JobState::Idle | JobState::Running(_) => {
+                if progress_ui(ui, &self.job, "rows") {
+                    pushed.push(AppCommand::Cancel);
+                }
+            }
+            JobState::Done(a) => {
+                let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
+                ui.label(format!(
+                    "{} rows ({}), {} pools, {nodes} nodes, {} findings · read in {:.2} s",
+                    a.rows,
+                    a.form.key(),
+                    a.pools.len(),
+                    a.finding_count(),
+                    self.job.elapsed.unwrap_or_default().as_secs_f64()
+                ));
+            }
+            JobState::Failed(e) => {
+                ui.colored_label(egui::Color32::from_rgb(0xe0, 0x50, 0x50), e);
+            }
+            JobState::Cancelled => {
+                ui.label("Reading cancelled.");
+                if ui.button("Reload").clicked() {
+                    pushed.push(AppCommand::Reload);
+                }
+            }
         }
     }
 

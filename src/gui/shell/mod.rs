@@ -8,6 +8,7 @@ pub mod automation;
 pub mod command;
 pub mod command_palette;
 pub mod export_dialog;
+pub mod job;
 pub mod jobs_panel;
 pub mod notify;
 pub mod open_dialog;
