@@ -16,7 +16,8 @@ use crate::anomaly::run::{AnomalyRun, SeriesResult};
 use crate::anomaly::scan::ScanWindow;
 use crate::anomaly::series::Series;
 use crate::gui::shell::command::AppCommand;
-use crate::gui::shell::job::{Job, JobState, progress_ui};
+use crate::gui::shell::job::{Ending, Job, JobState, progress_ui};
+use crate::gui::shell::notify::Notifications;
 use crate::jobs::client::JobClient;
 use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
 
@@ -156,6 +157,32 @@ impl AnomalyPane {
     /// The finished run.
     pub fn run(&self) -> Option<&Arc<AnomalyRun>> {
         self.job.output()
+    }
+
+    /// Its run finished: `notes` say what it found (and the rows that could
+    /// not be read); `None` when nothing had finished.
+    pub fn finished(&self, notes: &mut Notifications) -> Option<Ending<()>> {
+        let elapsed = self.job.elapsed.unwrap_or_default().as_secs_f64();
+        match self.job.state.clone() {
+            JobState::Done(run) => {
+                notes.info(format!("{} in {elapsed:.2} s", run.outcome_line()));
+                for (file, e) in run.errors.iter().take(20) {
+                    notes.warn(format!(
+                        "{}:{}: {}",
+                        crate::text::shown(file),
+                        e.line,
+                        crate::text::shown(&e.message)
+                    ));
+                }
+                Some(Ending::Done(()))
+            }
+            JobState::Failed(e) => Some(Ending::Failed(e)),
+            JobState::Cancelled => {
+                notes.info("Anomaly analysis cancelled");
+                Some(Ending::Cancelled)
+            }
+            JobState::Idle | JobState::Running(_) => None,
+        }
     }
 
     /// Draws a series document's status: its file and its run's progress

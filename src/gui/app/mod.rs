@@ -18,7 +18,7 @@ use crate::gui::shell::automation::Automation;
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::command_palette::CommandPalette;
 use crate::gui::shell::export_dialog::{ExportChoice, ExportDialog, Exporter};
-use crate::gui::shell::job::JobState;
+use crate::gui::shell::job::Ending;
 use crate::gui::shell::notify::Notifications;
 use crate::gui::shell::open_dialog::{OpenPathDialog, browse_file, browse_folder};
 use crate::gui::shell::settings::{STORAGE_KEY, Settings, ThemeChoice};
@@ -549,44 +549,24 @@ impl SegscopeApp {
         }
     }
 
+    /// A perf document's reading finished.
     fn on_perf_finished(&mut self, id: u64) {
         let opening = self.take_opening(id);
         let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
             return;
         };
         let doc = &mut self.docs[index].1;
-        let Some(perf) = doc.perf() else { return };
-        let elapsed = perf
-            .job
-            .elapsed
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default();
-        match perf.job.state.clone() {
-            JobState::Done(a) => {
-                let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
-                let findings = a.finding_count();
-                self.notes.info(format!(
-                    "Read {} rows of {} in {elapsed:.2} s: {} pools, {nodes} nodes, {findings} findings",
-                    a.rows,
-                    crate::text::shown(&a.path),
-                    a.pools.len()
-                ));
-                if a.pools.is_empty() {
-                    self.notes.warn("The export has no pool with events");
-                }
-                doc.generation += 1;
-                doc.fit();
-                if let Some(notice) = doc.monitor.update_perf(&a, &self.stored.rules, &self.store) {
-                    self.notes.warn(notice);
-                }
-            }
-            JobState::Failed(e) => {
-                self.automation.abort(&e);
-                self.notes.error(e);
-                self.restore_after_failed_open(opening, index);
-            }
-            JobState::Cancelled => self.notes.info("Reading cancelled"),
-            JobState::Running(_) | JobState::Idle => {}
+        let Some(ending) = doc.perf().and_then(|p| p.finished(&mut self.notes)) else {
+            return;
+        };
+        let a = match ending {
+            Ending::Done(a) => a,
+            other => return self.ended_without_snapshot(other, opening, index),
+        };
+        doc.generation += 1;
+        doc.fit();
+        if let Some(notice) = doc.monitor.update_perf(&a, &self.stored.rules, &self.store) {
+            self.notes.warn(notice);
         }
     }
 
@@ -603,140 +583,77 @@ impl SegscopeApp {
             return;
         };
         let doc = &mut self.docs[index].1;
-        let Some(pane) = &doc.anomalies else { return };
-        let elapsed = pane
-            .job
-            .elapsed
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default();
-        match pane.job.state.clone() {
-            JobState::Done(run) => {
-                self.notes
-                    .info(format!("{} in {elapsed:.2} s", run.outcome_line()));
-                for (file, e) in run.errors.iter().take(20) {
-                    self.notes.warn(format!(
-                        "{}:{}: {}",
-                        crate::text::shown(file),
-                        e.line,
-                        crate::text::shown(&e.message)
-                    ));
-                }
+        let Some(ending) = doc
+            .anomalies
+            .as_ref()
+            .and_then(|p| p.finished(&mut self.notes))
+        else {
+            return;
+        };
+        match ending {
+            Ending::Done(()) => {
                 doc.generation += 1;
                 doc.fit();
             }
-            JobState::Failed(e) => {
-                self.automation.abort(&e);
-                self.notes.error(e);
-                self.restore_after_failed_open(opening, index);
-            }
-            JobState::Cancelled => self.notes.info("Anomaly analysis cancelled"),
-            JobState::Running(_) | JobState::Idle => {}
+            other => self.ended_without_snapshot(other, opening, index),
         }
     }
 
+    /// An archive document's analysis (or reload) finished.
     fn on_finished(&mut self, id: u64, reloaded: bool) {
         let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
             return;
         };
         let opening = self.take_opening(id);
         let doc = &mut self.docs[index].1;
-        let Some(archive) = doc.archive_mut() else {
+        let Some(ending) = doc
+            .archive_mut()
+            .and_then(|a| a.finished(reloaded, &mut self.notes))
+        else {
             return;
         };
-        let Some(load) = &archive.loader.current else {
-            return;
+        let new = match ending {
+            Ending::Done(new) => new,
+            other => return self.ended_without_snapshot(other, opening, index),
         };
-        let elapsed = load
-            .job
-            .elapsed
-            .map(|d| d.as_secs_f64())
-            .unwrap_or_default();
-        let took = load.job.elapsed.unwrap_or_default();
-        match load.job.state.clone() {
-            JobState::Done(a) => {
-                archive.timeline.invalidate_rasters();
-                archive.holes.set_analysis(&a);
-                if reloaded {
-                    // Same view: keep zoom, selection and filters; new figures.
-                    archive.grid.reset();
-                    archive.files.clear();
-                }
-                let bad: usize = a.streams.iter().map(|s| s.bad_segments.len()).sum();
-                let holes = a
-                    .streams
-                    .iter()
-                    .map(|s| s.coverage.raw_holes.len())
-                    .sum::<usize>();
-                let watched = archive.watch.as_mut().is_some_and(|w| {
-                    let was = w.reloading;
-                    w.reloading = false;
-                    was
-                });
-                let watching = archive.watch.as_ref().map(|w| w.interval);
-                let follow = archive.watch.as_ref().is_some_and(|w| w.follow);
-                doc.generation += 1;
-                let (verb, kept) = if reloaded {
-                    (
-                        "Reloaded",
-                        format!(", {} of them kept from the last analysis", a.hours_reused),
-                    )
-                } else {
-                    ("Analysed", String::new())
-                };
-                // A watch's re-scans are logged, not announced.
-                let line = format!(
-                    "{verb} {} segments of {} streams in {elapsed:.2} s ({} hours from the cache{kept}): {holes} raw holes, {bad} bad segments, {} warnings",
-                    a.segment_total(),
-                    a.streams.len(),
-                    a.hours_from_cache,
-                    a.warnings.len()
-                );
-                if watched {
-                    self.notes.log_only(line);
-                } else {
-                    self.notes.info(line);
-                }
-                for w in a.warnings.iter().take(5) {
-                    self.notes.warn(format!(
-                        "{}: {}",
-                        crate::text::shown(&w.path),
-                        crate::text::shown(&w.message)
-                    ));
-                }
-                if a.warnings.len() > 5 {
-                    self.notes.warn(format!(
-                        "… {} more warnings in the Problems tab",
-                        a.warnings.len() - 5
-                    ));
-                }
-                // The monitor tree follows each analysis; its alert changes
-                // come as one notice.
-                if let Some(notice) =
-                    doc.monitor
-                        .update(&a, took, watching, &self.stored.rules, &self.store)
-                {
-                    self.notes.warn(notice);
-                }
-                if doc.time.auto_fit {
-                    doc.fit();
-                } else if let Some((_, newest)) = doc.extent().filter(|_| follow) {
-                    // Follow: the same span, ending just after the newest time.
-                    let span = doc.time.span();
-                    doc.time
-                        .set_range(newest - span * 0.95, newest + span * 0.05);
-                }
-            }
-            JobState::Failed(e) => {
+        doc.generation += 1;
+        // The monitor tree follows each analysis; its alert changes come as
+        // one notice.
+        if let Some(notice) = doc.monitor.update(
+            &new.analysis,
+            new.took,
+            new.watching,
+            &self.stored.rules,
+            &self.store,
+        ) {
+            self.notes.warn(notice);
+        }
+        if doc.time.auto_fit {
+            doc.fit();
+        } else if let Some((_, newest)) = doc.extent().filter(|_| new.follow) {
+            // Follow: the same span, ending just after the newest time.
+            let span = doc.time.span();
+            doc.time
+                .set_range(newest - span * 0.95, newest + span * 0.05);
+        }
+    }
+
+    /// A job that ended without a snapshot: a failed open closes nothing (the
+    /// document that was active stays), and the automation is told.
+    fn ended_without_snapshot<T>(
+        &mut self,
+        ending: Ending<T>,
+        opening: Option<Option<u64>>,
+        index: usize,
+    ) {
+        match ending {
+            Ending::Failed(e) => {
                 self.automation.abort(&e);
                 self.notes.error(e);
-                // A failed open closes nothing: the document that was active stays.
                 self.restore_after_failed_open(opening, index);
             }
-            JobState::Cancelled => {
-                self.automation.abort("analysis cancelled");
-                self.notes.info("Analysis cancelled");
-            }
-            JobState::Idle | JobState::Running(_) => {}
+            Ending::Cancelled => self.automation.abort("cancelled"),
+            Ending::Done(_) => {}
         }
     }
 

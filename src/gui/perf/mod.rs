@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::gui::shell::command::AppCommand;
-use crate::gui::shell::job::{Job, JobState, progress_ui};
+use crate::gui::shell::job::{Ending, Job, JobState, progress_ui};
+use crate::gui::shell::notify::Notifications;
 use crate::jobs::client::JobClient;
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::{PerfAnalysis, PoolTimings};
@@ -103,6 +104,34 @@ impl PerfDoc {
                     pushed.push(AppCommand::Reload);
                 }
             }
+        }
+    }
+
+    /// Its reading finished: `notes` say what was read; `None` when nothing
+    /// had finished.
+    pub fn finished(&self, notes: &mut Notifications) -> Option<Ending<Arc<PerfAnalysis>>> {
+        let elapsed = self.job.elapsed.unwrap_or_default().as_secs_f64();
+        match self.job.state.clone() {
+            JobState::Done(a) => {
+                let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
+                notes.info(format!(
+                    "Read {} rows of {} in {elapsed:.2} s: {} pools, {nodes} nodes, {} findings",
+                    a.rows,
+                    crate::text::shown(&a.path),
+                    a.pools.len(),
+                    a.finding_count()
+                ));
+                if a.pools.is_empty() {
+                    notes.warn("The export has no pool with events");
+                }
+                Some(Ending::Done(a))
+            }
+            JobState::Failed(e) => Some(Ending::Failed(e)),
+            JobState::Cancelled => {
+                notes.info("Reading cancelled");
+                Some(Ending::Cancelled)
+            }
+            JobState::Idle | JobState::Running(_) => None,
         }
     }
 

@@ -47,6 +47,17 @@ impl<T> Clone for JobState<T> {
     }
 }
 
+/// How a document's job ended, as its kind reports it to the app (which
+/// does what every kind needs: undo a failed open, tell the automation).
+pub enum Ending<T> {
+    /// Done: what the app needs of the new snapshot.
+    Done(T),
+    /// Failed, with a message.
+    Failed(String),
+    /// Cancelled.
+    Cancelled,
+}
+
 /// A document's task of kind `K` and what it has reported.
 pub struct Job<K: TaskKind> {
     handle: Option<JobHandle<K>>,
