@@ -322,19 +322,7 @@ fn cancel_stops_a_running_scan() {
     });
     h.get_by_label("Cancel").click();
     h.step();
-    wait_until(h, "the cancellation", |app| {
-        matches!(
-            app.doc()
-                .unwrap()
-                .archive()
-                .unwrap()
-                .loader
-                .current
-                .as_ref()
-                .map(|l| &l.job.state),
-            Some(JobState::Cancelled)
-        )
-    });
+    wait_until(h, "the cancellation", archive_cancelled);
     h.get_by_label("Analysis cancelled.");
     assert!(h.state().analysis().is_none());
 }
@@ -560,6 +548,15 @@ fn other_archive() -> Archive {
         ],
     );
     a
+}
+
+/// The active archive's analysis was cancelled.
+fn archive_cancelled(app: &SegscopeApp) -> bool {
+    let load = app
+        .doc()
+        .and_then(|d| d.archive())
+        .and_then(|a| a.loader.current.as_ref());
+    matches!(load.map(|l| &l.job.state), Some(JobState::Cancelled))
 }
 
 /// Exports through File > `item`, typing `target` in the save dialog, and
@@ -1557,18 +1554,6 @@ fn cancel_clicked_as_the_scan_is_queued_stops_it() {
     h.step();
     h.get_by_label("Cancel").click();
     h.step();
-    wait_until(h, "the cancellation", |app| {
-        matches!(
-            app.doc()
-                .unwrap()
-                .archive()
-                .unwrap()
-                .loader
-                .current
-                .as_ref()
-                .map(|l| &l.job.state),
-            Some(JobState::Cancelled)
-        )
-    });
+    wait_until(h, "the cancellation", archive_cancelled);
     assert!(h.state().analysis().is_none());
 }
