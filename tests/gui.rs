@@ -1252,6 +1252,15 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     let run = anomaly_pane(&h).run().unwrap().clone();
     let names: Vec<&str> = run.series.iter().map(|s| s.name.as_str()).collect();
     assert!(names.contains(&"chan/src/segments_per_minute"), "{names:?}");
+    // The series were derived from the analysis on screen, not by reading
+    // the archive again.
+    let db = segscope::jobs::db::Db::open(&a.dir.path().join("gui.db")).unwrap();
+    let tasks = segscope::jobs::queue::list(&db.lock(), 20).unwrap();
+    let run_task = tasks.iter().find(|t| t.kind == "anomalies").unwrap();
+    assert_eq!(
+        run_task.result.as_ref().map(|r| r["source"].clone()),
+        Some(serde_json::json!("snapshot"))
+    );
     // The verdicts join the archive's monitor tree.
     let monitor = &h.state().doc().unwrap().monitor;
     assert!(

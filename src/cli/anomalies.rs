@@ -103,6 +103,7 @@ pub fn run(args: &AnomaliesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         config,
         scan: args.scan,
         bitrate: args.bitrate,
+        snapshot: None,
     };
     let input = args.inputs.first().map_or(Path::new("."), PathBuf::as_path);
     let result = run_task::<Anomalies>(&task, input, db, true, "series")?;

@@ -55,6 +55,46 @@ struct Read {
     errors: Vec<(String, ImportError)>,
 }
 
+/// An open document's snapshot, to derive series from without reading its
+/// input again.
+#[derive(Clone)]
+pub enum Snapshot {
+    /// An archive's analysis.
+    Coverage(std::sync::Arc<crate::analysis::Analysis>),
+    /// A perf export's analysis.
+    Perf(std::sync::Arc<crate::perf::PerfAnalysis>),
+}
+
+/// The series derived from `snapshot` (an archive's bitrate sizes through
+/// `db` when given), no row unread, and the time it took.
+pub fn snapshot_series(
+    snapshot: &Snapshot,
+    db: Option<&Db>,
+    bitrate: bool,
+) -> (Vec<Series>, ReadErrors, Duration) {
+    let started = Instant::now();
+    let series = match snapshot {
+        Snapshot::Perf(a) => derive::perf_series(a),
+        Snapshot::Coverage(a) => archive_series(a, db, bitrate),
+    };
+    (series, Vec::new(), started.elapsed())
+}
+
+/// An archive's derived series, with its bitrate series when asked (sizes
+/// through `db` when given).
+fn archive_series(a: &crate::analysis::Analysis, db: Option<&Db>, bitrate: bool) -> Vec<Series> {
+    let mut series = derive::archive_series(a);
+    if bitrate {
+        series.extend(match db {
+            Some(db) => bitrate_series(a, &|root: &Path, hour: &HourDir, best: &[Seg]| {
+                hour_sizes(db, root, hour, best)
+            }),
+            None => bitrate_series(a, &stat_hour),
+        });
+    }
+    series
+}
+
 /// Reads one input: a series file, or an archive or perf export whose
 /// series are derived (an archive's unchanged hours come from `db`'s result
 /// cache, and its bitrate sizes too, when given).
@@ -83,16 +123,7 @@ fn read_input(path: &Path, db: Option<&Db>, bitrate: bool) -> Result<Read, Strin
             if a.streams.is_empty() {
                 return Err(not_an_archive(path));
             }
-            let mut series = derive::archive_series(&a);
-            if bitrate {
-                series.extend(match db {
-                    Some(db) => bitrate_series(&a, &|root: &Path, hour: &HourDir, best: &[Seg]| {
-                        hour_sizes(db, root, hour, best)
-                    }),
-                    None => bitrate_series(&a, &stat_hour),
-                });
-            }
-            derived(series)
+            derived(archive_series(&a, db, bitrate))
         }
         crate::input::Input::Series(_) => {
             let imported =

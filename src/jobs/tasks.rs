@@ -42,40 +42,106 @@ pub struct CoverageArgs {
     pub reuse: Option<u64>,
 }
 
-/// Handing a previous analysis to the `coverage` task that replaces it (a
-/// reload), within one process: the arguments carry only a token. The offer
-/// holds the analysis weakly: the one who offers it keeps it alive (the app keeps
-/// it on screen until the reload is done), so an offer whose task never runs
-/// holds no memory.
-pub mod reuse {
+/// Handing a snapshot held in memory (`Arc<T>`) to a task of this process:
+/// the task's arguments carry only a token. The offer holds the snapshot
+/// weakly: the one who offers it keeps it alive (the app keeps it on
+/// screen), so an offer whose task never runs holds no memory.
+pub mod handoff {
     use std::collections::HashMap;
     use std::sync::atomic::{AtomicU64, Ordering};
     use std::sync::{Arc, Mutex, Weak};
 
+    /// The offers of one kind of snapshot.
+    pub struct Handoff<T> {
+        offers: Mutex<Option<HashMap<u64, Weak<T>>>>,
+    }
+
+    impl<T> Default for Handoff<T> {
+        fn default() -> Self {
+            Handoff::new()
+        }
+    }
+
+    impl<T> Handoff<T> {
+        /// No offers yet.
+        pub const fn new() -> Self {
+            Handoff {
+                offers: Mutex::new(None),
+            }
+        }
+
+        /// Offers `snapshot` to a task; returns the token for its arguments
+        /// (unique across every handoff of the process).
+        pub fn offer(&self, snapshot: &Arc<T>) -> u64 {
+            static NEXT: AtomicU64 = AtomicU64::new(1);
+            let token = NEXT.fetch_add(1, Ordering::Relaxed);
+            if let Ok(mut o) = self.offers.lock() {
+                let o = o.get_or_insert_with(HashMap::new);
+                o.retain(|_, w| w.strong_count() > 0);
+                o.insert(token, Arc::downgrade(snapshot));
+            }
+            token
+        }
+
+        /// Takes what was offered under `token` (once), if it is still alive.
+        pub fn take(&self, token: u64) -> Option<Arc<T>> {
+            self.offers.lock().ok()?.as_mut()?.remove(&token)?.upgrade()
+        }
+    }
+}
+
+/// Handing a previous analysis to the `coverage` task that replaces it (a
+/// reload), or an archive's analysis to an `anomalies` task, within one
+/// process (see [`handoff`]).
+pub mod reuse {
+    use std::sync::Arc;
+
+    use super::handoff::Handoff;
     use crate::analysis::Analysis;
 
-    type Offers = Mutex<HashMap<u64, Weak<Analysis>>>;
-
-    fn offers() -> &'static Offers {
-        static OFFERS: std::sync::OnceLock<Offers> = std::sync::OnceLock::new();
-        OFFERS.get_or_init(Offers::default)
-    }
+    static OFFERS: Handoff<Analysis> = Handoff::new();
 
     /// Offers `previous` to a task; returns the token for its arguments.
     pub fn offer(previous: &Arc<Analysis>) -> u64 {
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let token = NEXT.fetch_add(1, Ordering::Relaxed);
-        if let Ok(mut o) = offers().lock() {
-            o.retain(|_, w| w.strong_count() > 0);
-            o.insert(token, Arc::downgrade(previous));
-        }
-        token
+        OFFERS.offer(previous)
     }
 
     /// Takes the analysis offered under `token` (once), if it is still alive.
     pub fn take(token: u64) -> Option<Arc<Analysis>> {
-        offers().lock().ok()?.remove(&token)?.upgrade()
+        OFFERS.take(token)
     }
+}
+
+/// Handing a perf export's analysis to an `anomalies` task within one
+/// process (see [`handoff`]).
+pub mod perf_offer {
+    use std::sync::Arc;
+
+    use super::handoff::Handoff;
+    use crate::perf::PerfAnalysis;
+
+    static OFFERS: Handoff<PerfAnalysis> = Handoff::new();
+
+    /// Offers `analysis` to a task; returns the token for its arguments.
+    pub fn offer(analysis: &Arc<PerfAnalysis>) -> u64 {
+        OFFERS.offer(analysis)
+    }
+
+    /// Takes the analysis offered under `token` (once), if it is still alive.
+    pub fn take(token: u64) -> Option<Arc<PerfAnalysis>> {
+        OFFERS.take(token)
+    }
+}
+
+/// An open document's snapshot an `anomalies` task derives its series from
+/// instead of reading its input again (a token of [`reuse`] or
+/// [`perf_offer`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SnapshotToken {
+    /// An archive's analysis.
+    Coverage(u64),
+    /// A perf export's analysis.
+    Perf(u64),
 }
 
 /// The streams and hour directories about to be scanned: the first partial
@@ -342,6 +408,9 @@ pub struct AnomaliesArgs {
     pub scan: bool,
     /// Archives add bitrate series.
     pub bitrate: bool,
+    /// The open document's snapshot of the (one) input, handed over in this
+    /// process: its series are derived from it, not read again.
+    pub snapshot: Option<SnapshotToken>,
 }
 
 /// `anomalies`: the Skyline ensemble over every series of the inputs; the
@@ -366,9 +435,17 @@ impl TaskKind for Anomalies {
             scan: args.scan.then_some(args.config.window),
         };
         ctx.progress(0, 0, "reading");
-        let (series, errors, import_time) =
-            super::inputs::read_inputs(&args.inputs, Some(ctx.raw().db()), args.bitrate)
-                .map_err(TaskError::Failed)?;
+        let db = Some(ctx.raw().db());
+        let snapshot = args.snapshot.and_then(|t| match t {
+            SnapshotToken::Coverage(t) => reuse::take(t).map(super::inputs::Snapshot::Coverage),
+            SnapshotToken::Perf(t) => perf_offer::take(t).map(super::inputs::Snapshot::Perf),
+        });
+        let from_snapshot = snapshot.is_some();
+        let (series, errors, import_time) = match snapshot {
+            Some(snap) => super::inputs::snapshot_series(&snap, db, args.bitrate),
+            None => super::inputs::read_inputs(&args.inputs, db, args.bitrate)
+                .map_err(TaskError::Failed)?,
+        };
         ctx.progress(0, series.len() as i64, "judging");
         let run = crate::anomaly::run::run(series, errors, import_time, &options, &|| {
             ctx.is_cancelled()
@@ -382,7 +459,11 @@ impl TaskKind for Anomalies {
             .count();
         let n = run.series.len() as i64;
         ctx.progress(n, n, "done");
-        Ok((json!({"series": n, "anomalous": anomalous}), run))
+        let source = if from_snapshot { "snapshot" } else { "files" };
+        Ok((
+            json!({"series": n, "anomalous": anomalous, "source": source}),
+            run,
+        ))
     }
 }
 

@@ -19,7 +19,8 @@ use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::job::{Ending, Job, JobState, progress_ui};
 use crate::gui::shell::notify::Notifications;
 use crate::jobs::client::JobClient;
-use crate::jobs::tasks::{Anomalies, AnomaliesArgs};
+use crate::jobs::inputs::Snapshot;
+use crate::jobs::tasks::{Anomalies, AnomaliesArgs, SnapshotToken, perf_offer, reuse};
 
 /// Which series the list shows.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,6 +77,10 @@ pub struct AnomalyPane {
     pub view_rect: Option<egui::Rect>,
     /// Archives: add bitrate series (stats every best segment's file once).
     pub bitrate: bool,
+    /// The open document's snapshot (an archive's or a perf export's
+    /// analysis): runs derive their series from it instead of reading the
+    /// file again. The app keeps it current.
+    pub source: Option<Snapshot>,
 }
 
 impl AnomalyPane {
@@ -91,6 +96,7 @@ impl AnomalyPane {
             picked: None,
             view_rect: None,
             bitrate: false,
+            source: None,
         }
     }
 
@@ -108,6 +114,10 @@ impl AnomalyPane {
             config: self.config.clone(),
             scan: true,
             bitrate: self.bitrate,
+            snapshot: self.source.as_ref().map(|s| match s {
+                Snapshot::Coverage(a) => SnapshotToken::Coverage(reuse::offer(a)),
+                Snapshot::Perf(p) => SnapshotToken::Perf(perf_offer::offer(p)),
+            }),
         };
         match Job::start(jobs, &args) {
             Ok(job) => {

@@ -20,6 +20,7 @@ use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
 use crate::gui::shell::job::JobState;
 use crate::gui::shell::settings::{ThemeChoice, TimeZoneChoice};
 use crate::gui::widgets::axis::{full_time, human_duration};
+use crate::jobs::inputs::Snapshot;
 use crate::time::HOUR_US;
 
 impl SegscopeApp {
@@ -327,6 +328,15 @@ impl SegscopeApp {
                 };
                 let config = self.stored.anomaly.clone();
                 doc.anomalies = Some(crate::gui::anomaly::AnomalyPane::new(&path, config));
+            }
+            // Runs derive the document's series from what is open.
+            let source = match &doc.body {
+                Body::Archive(_) => doc.analysis().map(Snapshot::Coverage),
+                Body::Perf(p) => p.analysis().cloned().map(Snapshot::Perf),
+                Body::Series => None,
+            };
+            if let Some(pane) = &mut doc.anomalies {
+                pane.source = source;
             }
             if let Some(pane) = &mut doc.anomalies
                 && let Some(config) =
