@@ -12,13 +12,7 @@ use util::segscope_in;
 /// Runs segscope in `dir` with `args` (which write the JSON report to
 /// stdout), requires success and returns the report.
 fn report_of(dir: &std::path::Path, args: &[&str]) -> Value {
-    let out = segscope_in(dir, args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is only the JSON")
+    util::json(&segscope_in(dir, args))
 }
 
 #[test]
@@ -56,11 +50,7 @@ fn a_spike_is_anomalous_a_quiet_series_normal_and_an_old_one_stale() {
             "votes.csv",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     let report: Value = serde_json::from_slice(&out.stdout).expect("stdout is only the JSON");
     let series = report["series"].as_array().unwrap();
     let by_name = |n: &str| series.iter().find(|s| s["name"] == n).unwrap();
@@ -257,11 +247,7 @@ fn the_scan_marks_the_spike_and_names_files_safely() {
             "-",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     // The report draws the flagged series with its marked points.
     let html = fs::read_to_string(dir.path().join("report.html")).unwrap();
     let chart = html
@@ -318,11 +304,7 @@ fn stored_settings_are_used_and_flags_override_them() {
         .collect();
     fs::write(dir.path().join("s.csv"), body).unwrap();
     let set = run(&["settings", "anomaly.consensus", "2"]);
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    util::ok(&set);
     assert_eq!(
         String::from_utf8_lossy(&set.stdout),
         "anomaly.consensus = 2\n"
@@ -345,11 +327,7 @@ fn stored_settings_are_used_and_flags_override_them() {
         let mut args = vec!["anomalies", "s.csv", "--json", "-"];
         args.extend_from_slice(extra);
         let out = run(&args);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        util::ok(&out);
         serde_json::from_slice(&out.stdout).unwrap()
     };
     let stored = report(&[]);

@@ -24,15 +24,6 @@ fn s(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
-fn json_of(out: &Output) -> Value {
-    assert!(
-        out.status.success(),
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is only the JSON document")
-}
-
 fn small_archive() -> Archive {
     let a = Archive::new();
     a.segs(
@@ -59,7 +50,7 @@ fn small_archive() -> Archive {
 fn json_to_stdout_has_the_documented_shape() {
     let a = small_archive();
     let out = segscope(&["coverage", s(&a.root()), "--json", "-"]);
-    let v = json_of(&out);
+    let v = util::json(&out);
     assert_eq!(v["root"], s(&a.root()));
     let streams = v["streams"].as_array().unwrap();
     let names: Vec<(String, String)> = streams
@@ -144,7 +135,7 @@ fn stream_without_best_segment_has_null_span() {
         &format!("c/q/2024-11-09T05/00:00.000000-2.0-temp-{H}.ts"),
         1,
     );
-    let v = json_of(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
+    let v = util::json(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
     assert_eq!(v["streams"][0]["first_start"], Value::Null);
     assert_eq!(v["streams"][0]["last_end"], Value::Null);
     assert_eq!(v["streams"][0]["hours"][0]["raw_coverage"], 0.0);
@@ -175,11 +166,7 @@ fn files_are_written_csv_png_prom() {
         "--quality",
         "source",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     let v: Value = serde_json::from_slice(&fs::read(&j).unwrap()).unwrap();
     assert_eq!(
         v["streams"].as_array().unwrap().len(),
@@ -283,7 +270,7 @@ fn symlinks_are_reported_not_followed() {
     )
     .unwrap();
     symlink("loop", a.root().join("c/loop")).unwrap();
-    let v = json_of(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
+    let v = util::json(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
     let warnings: Vec<(String, String)> = v["warnings"]
         .as_array()
         .unwrap()
@@ -316,7 +303,7 @@ fn segment_symlink_loop_with_size_needed_is_a_warning() {
         .root()
         .join("c/q/2024-11-09T05/00:00.000000-2.0-partial-AAAA.ts");
     symlink(&looped, &looped).unwrap();
-    let v = json_of(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
+    let v = util::json(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
     assert_eq!(v["streams"][0]["hours"][0]["raw_coverage"], 1.0);
     let w = &v["warnings"][0];
     assert_eq!(
@@ -338,7 +325,7 @@ fn non_utf8_name_is_a_bad_segment() {
     a.segs("c/q", &[("2024-11-09T05", "00:00.000000", "2.0", "full")]);
     let name = std::ffi::OsStr::from_bytes(b"00:02.000000-2.0-full-\xff\xfe.ts");
     fs::write(a.root().join("c/q/2024-11-09T05").join(name), b"").unwrap();
-    let v = json_of(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
+    let v = util::json(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
     let bad = &v["streams"][0]["bad_segments"][0];
     assert_eq!(bad["reason"], "name is not UTF-8");
     assert_eq!(
@@ -356,7 +343,7 @@ fn directories_and_files_in_the_wrong_place_are_warnings() {
         .file("c/notes.txt", 1)
         .file("stray", 1)
         .dir(".git/objects");
-    let v = json_of(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
+    let v = util::json(&segscope(&["coverage", s(&a.root()), "--json", "-"]));
     let paths: Vec<&str> = v["warnings"]
         .as_array()
         .unwrap()
@@ -392,7 +379,7 @@ fn permission_denied_hour_is_a_warning_and_the_rest_goes_on() {
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o000)).unwrap();
     let out = util::run_unprivileged(a.dir.path(), &["coverage", s(&a.root()), "--json", "-"]);
     fs::set_permissions(&locked, fs::Permissions::from_mode(0o755)).unwrap();
-    let v = json_of(&out);
+    let v = util::json(&out);
     let w = &v["warnings"][0];
     assert_eq!(w["path"], "c/q/2024-11-09T06");
     assert!(
@@ -408,7 +395,7 @@ fn from_and_to_select_hours() {
     for h in ["2024-11-09T04", "2024-11-09T05", "2024-11-09T06"] {
         a.segs("c/q", &[(h, "00:00.000000", "2.0", "full")]);
     }
-    let v = json_of(&segscope(&[
+    let v = util::json(&segscope(&[
         "coverage",
         s(&a.root()),
         "--from",
@@ -436,14 +423,10 @@ fn demo_is_deterministic_and_coverage_demo_generates_it() {
     let (d1, d2) = (tmp.path().join("d1"), tmp.path().join("d2"));
     for d in [&d1, &d2] {
         let out = segscope(&["demo", s(d), "--hours", "3", "--seed", "7"]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        util::ok(&out);
     }
     let j = |d: &Path| {
-        let mut v = json_of(&segscope(&["coverage", s(d), "--json", "-"]));
+        let mut v = util::json(&segscope(&["coverage", s(d), "--json", "-"]));
         v["root"] = Value::Null;
         v
     };
@@ -489,7 +472,7 @@ fn demo_is_deterministic_and_coverage_demo_generates_it() {
         .env("XDG_DATA_HOME", &home)
         .output()
         .unwrap();
-    let v = json_of(&out);
+    let v = util::json(&out);
     assert_eq!(v["streams"].as_array().unwrap().len(), 4);
     assert!(home.join("segscope/demo-archive/desertbus/source").is_dir());
 }
@@ -499,11 +482,7 @@ fn report_writes_a_self_contained_html_file() {
     let a = small_archive();
     let html = a.dir.path().join("report.html");
     let out = segscope(&["report", s(&a.root()), "--html", s(&html), "--quiet"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     let text = fs::read_to_string(&html).unwrap();
     assert!(text.starts_with("<!DOCTYPE html>"));
     assert_eq!(

@@ -67,11 +67,7 @@ fn two_processes_run_every_task_exactly_once() {
     let b = spawn(&path, &["jobs", "run", "--until-idle", "--workers", "2"]);
     for child in [a, b] {
         let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        util::ok(&out);
     }
     let mut runs: HashMap<i64, usize> = HashMap::new();
     let mut pids: HashMap<String, usize> = HashMap::new();
@@ -103,14 +99,14 @@ fn killed_worker_leaves_interrupted_task_and_queue_survives() {
         "nobody has looked yet"
     );
     let out = run(&path, &["jobs", "list", "--json"]);
-    assert!(out.status.success());
+    util::ok(&out);
     let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     let row = list.iter().find(|t| t["id"] == long).unwrap();
     assert_eq!(row["state"], "interrupted");
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     // Queued work survives and runs on the next start.
     let out = run(&path, &["jobs", "run", "--until-idle"]);
-    assert!(out.status.success());
+    util::ok(&out);
     assert_eq!(state(&db, queued), TaskState::Done);
     // The interrupted task can be re-queued.
     let out = run(&path, &["jobs", "retry", &long.to_string()]);
@@ -156,11 +152,7 @@ fn graceful_stop_interrupts_a_task_that_ignores_cancel_and_exits() {
     // The task would sleep ten minutes; the worker exits at its deadline and
     // marks it so.
     let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     assert!(String::from_utf8_lossy(&out.stderr).contains("marked interrupted"));
     let task = queue::get(&db.lock(), stuck).unwrap().unwrap();
     assert_eq!(task.state, TaskState::Interrupted);
@@ -207,11 +199,7 @@ fn coverage_json(db: &Path, archive: &Path, extra: &[&str]) -> Vec<u8> {
     ];
     args.extend_from_slice(extra);
     let out = run(db, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     out.stdout
 }
 
@@ -342,7 +330,7 @@ fn a_damaged_database_is_moved_aside_and_every_command_goes_on() {
         fs::remove_file(&kept[0]).unwrap();
         // The new database works, with no warning.
         let again = run(&path, &["jobs", "list"]);
-        assert!(again.status.success());
+        util::ok(&again);
         assert!(!String::from_utf8_lossy(&again.stderr).contains("warning"));
     }
 }
@@ -375,11 +363,7 @@ fn read_only_database_directory_falls_back_to_memory() {
             db.to_str().unwrap(),
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("in-memory database"), "{stderr}");
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -6,21 +6,10 @@
 mod util;
 
 use std::fs;
-use std::process::Output;
 
 use serde_json::Value;
 
-use util::segscope_in as segscope;
-
-fn ok(out: &Output) -> &Output {
-    assert!(
-        out.status.success(),
-        "exit {:?}; stderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
+use util::{ok, segscope_in as segscope};
 
 const PK: &str = "acct$pool1";
 

@@ -36,11 +36,7 @@ fn once_prints_the_tree_with_each_hour_judged_by_the_rules() {
     write_segments(&root, "chan/src", "2024-11-09T07", 0, 50, "full");
     write_segments(&root, "chan/src", "2024-11-09T07", 130, 1735, "full");
     let out = segscope_in(a.dir.path(), &["watch", root.to_str().unwrap(), "--once"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    util::ok(&out);
     let text = String::from_utf8(out.stdout).unwrap();
     let line = |hour: &str| {
         text.lines()
@@ -68,11 +64,7 @@ fn once_prints_the_tree_with_each_hour_judged_by_the_rules() {
 
     // The rules are settings: a 30 s hole is fine with a 60 s limit.
     let set = segscope_in(a.dir.path(), &["settings", "monitor.red_hole_s", "60"]);
-    assert!(
-        set.status.success(),
-        "{}",
-        String::from_utf8_lossy(&set.stderr)
-    );
+    util::ok(&set);
     let out = segscope_in(a.dir.path(), &["watch", root.to_str().unwrap(), "--once"]);
     let text = String::from_utf8(out.stdout).unwrap();
     let line07 = text.lines().find(|l| l.contains("2024-11-09T07")).unwrap();
@@ -110,7 +102,7 @@ fn a_watched_archive_being_written_converges_and_metrics_are_served() {
     // Settled hours (unchanged for two seconds) are reused by later scans.
     std::thread::sleep(Duration::from_millis(2200));
     let settings = segscope_in(a.dir.path(), &["settings", "monitor.critical_stall_s", "1"]);
-    assert!(settings.status.success());
+    util::ok(&settings);
     let mut child = Command::new(segscope_bin())
         .args(["watch"])
         .arg(&root)
@@ -247,11 +239,7 @@ fn a_watched_archive_being_written_converges_and_metrics_are_served() {
             "-q",
         ],
     );
-    assert!(
-        fresh.status.success(),
-        "{}",
-        String::from_utf8_lossy(&fresh.stderr)
-    );
+    util::ok(&fresh);
     for line in String::from_utf8(fresh.stdout).unwrap().lines() {
         assert!(body.contains(line), "the watch serves {line}");
     }

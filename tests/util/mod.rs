@@ -139,6 +139,22 @@ pub fn run_unprivileged(scratch: &Path, args: &[&str]) -> Output {
         .expect("setpriv (util-linux) runs the test as an unprivileged user")
 }
 
+/// Asserts that a segscope process succeeded, showing its stderr if not.
+pub fn ok(out: &Output) -> &Output {
+    assert!(
+        out.status.success(),
+        "exit {:?}; stderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// The JSON document a successful segscope process wrote to stdout.
+pub fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&ok(out).stdout).expect("stdout is only the JSON document")
+}
+
 /// What a segscope process did: its exit code and what it printed.
 pub struct Ran {
     pub code: Option<i32>,
