@@ -1458,7 +1458,12 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     {
         // Critical as soon as a stream has not grown between two scans.
         let db = segscope::jobs::db::Db::open(&db_path).unwrap();
-        segscope::monitor::rules::AlertRules::store(&db, "monitor.critical_stall_s", "0").unwrap();
+        segscope::jobs::settings::store_group::<segscope::monitor::rules::AlertRules>(
+            &db,
+            "monitor.critical_stall_s",
+            "0",
+        )
+        .unwrap();
     }
     let mut h = harness(a.root(), db_path);
     wait_until(&mut h, "analysis", analysed);

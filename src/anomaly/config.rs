@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Settings;
 use super::ensemble::Algorithm;
-use super::scan::ScanWindow;
+use super::scan::{ScanWindow, WindowError};
 use crate::time::MAX_SECONDS;
 
 /// Everything a run needs besides its inputs.
@@ -85,24 +85,68 @@ pub const KEYS: [Key; 8] = [
 /// any series holds, and far from where arithmetic on it could overflow.
 pub const MAX_COUNT: usize = 1_000_000_000;
 
-fn count_in(text: &str, max: usize) -> Result<usize, String> {
+/// Why a setting (or the flag that overrides it) was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingError {
+    /// No such setting.
+    #[error("no setting `{0}`")]
+    NoSuchKey(String),
+    /// Not a whole number in its range.
+    #[error("`{text}` is not a whole number from 1 to {max}")]
+    NotACount {
+        /// The value given.
+        text: String,
+        /// The largest allowed.
+        max: usize,
+    },
+    /// Not a number of seconds in its range.
+    #[error("`{0}` is not a number of seconds above 0 and at most {MAX_SECONDS} (a year)")]
+    NotSeconds(String),
+    /// An algorithm name that is none of the nine.
+    #[error("no algorithm `{name}`; there are: {known}")]
+    NoSuchAlgorithm {
+        /// The name given.
+        name: String,
+        /// The names there are.
+        known: String,
+    },
+    /// An empty list of algorithms.
+    #[error("no algorithm named")]
+    NoAlgorithm,
+    /// Not a scan window.
+    #[error(transparent)]
+    Window(#[from] WindowError),
+    /// More votes needed than algorithms vote.
+    #[error(
+        "consensus {consensus} is more than the {enabled} algorithms enabled (settings anomaly.consensus and anomaly.algorithms, flags --consensus and --algorithms)"
+    )]
+    ConsensusAboveEnabled {
+        /// The consensus.
+        consensus: usize,
+        /// The algorithms enabled.
+        enabled: usize,
+    },
+}
+
+fn count_in(text: &str, max: usize) -> Result<usize, SettingError> {
     match text.trim().parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
-        _ => Err(format!("`{text}` is not a whole number from 1 to {max}")),
+        _ => Err(SettingError::NotACount {
+            text: text.to_string(),
+            max,
+        }),
     }
 }
 
-fn positive_seconds(text: &str) -> Result<f64, String> {
+fn positive_seconds(text: &str) -> Result<f64, SettingError> {
     match text.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x > 0.0 && x <= MAX_SECONDS => Ok(x),
-        _ => Err(format!(
-            "`{text}` is not a number of seconds above 0 and at most {MAX_SECONDS} (a year)"
-        )),
+        _ => Err(SettingError::NotSeconds(text.to_string())),
     }
 }
 
 /// Reads a comma-separated list of algorithm names (`all` for the nine).
-pub fn parse_algorithms(text: &str) -> Result<Vec<Algorithm>, String> {
+pub fn parse_algorithms(text: &str) -> Result<Vec<Algorithm>, SettingError> {
     if text.trim() == "all" {
         return Ok(Algorithm::ALL.to_vec());
     }
@@ -110,14 +154,17 @@ pub fn parse_algorithms(text: &str) -> Result<Vec<Algorithm>, String> {
     for name in text.split(',').map(str::trim).filter(|n| !n.is_empty()) {
         let a = Algorithm::from_name(name).ok_or_else(|| {
             let names: Vec<&str> = Algorithm::ALL.iter().map(|a| a.name()).collect();
-            format!("no algorithm `{name}`; there are: {}", names.join(", "))
+            SettingError::NoSuchAlgorithm {
+                name: name.to_string(),
+                known: names.join(", "),
+            }
         })?;
         if !out.contains(&a) {
             out.push(a);
         }
     }
     if out.is_empty() {
-        return Err("no algorithm named".into());
+        return Err(SettingError::NoAlgorithm);
     }
     out.sort();
     Ok(out)
@@ -147,7 +194,7 @@ impl AnomalyConfig {
     }
 
     /// Sets `key` from its text; a bad value leaves the config unchanged.
-    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), SettingError> {
         let s = &mut self.settings;
         match key {
             "anomaly.consensus" => s.consensus = count_in(text, Algorithm::ALL.len())?,
@@ -160,7 +207,7 @@ impl AnomalyConfig {
             }
             "anomaly.boredom_set_size" => s.boredom_set_size = count_in(text, MAX_COUNT)?,
             "anomaly.scan_window" => self.window = ScanWindow::parse(text)?,
-            _ => return Err(format!("no setting `{key}`")),
+            _ => return Err(SettingError::NoSuchKey(key.to_string())),
         }
         Ok(())
     }
@@ -168,13 +215,12 @@ impl AnomalyConfig {
     /// Checks that the settings can run: consensus at most the number of
     /// enabled algorithms. The message names the settings (and the flags
     /// that override them).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), SettingError> {
         if self.settings.consensus > self.enabled.len() {
-            return Err(format!(
-                "consensus {} is more than the {} algorithms enabled (settings anomaly.consensus and anomaly.algorithms, flags --consensus and --algorithms)",
-                self.settings.consensus,
-                self.enabled.len()
-            ));
+            return Err(SettingError::ConsensusAboveEnabled {
+                consensus: self.settings.consensus,
+                enabled: self.enabled.len(),
+            });
         }
         Ok(())
     }

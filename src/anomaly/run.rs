@@ -133,6 +133,17 @@ impl AnomalyRun {
     }
 }
 
+/// Why a run could not judge its series.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RunError {
+    /// Its settings cannot run.
+    #[error(transparent)]
+    Settings(#[from] super::config::SettingError),
+    /// More series than one run judges.
+    #[error("{}", too_many_series(*.0))]
+    TooManySeries(usize),
+}
+
 /// The most series one run judges: each costs about 0.7 KB besides its
 /// points, so a million take well under a gigabyte.
 pub const MAX_SERIES: usize = 1_000_000;
@@ -154,16 +165,16 @@ pub fn run(
     import_time: Duration,
     options: &RunOptions,
     stop: &(dyn Fn() -> bool + Sync),
-) -> Result<Option<AnomalyRun>, String> {
+) -> Result<Option<AnomalyRun>, RunError> {
     if options.settings.consensus > options.enabled.len() {
-        return Err(format!(
-            "consensus {} is more than the {} algorithms enabled",
-            options.settings.consensus,
-            options.enabled.len()
-        ));
+        return Err(super::config::SettingError::ConsensusAboveEnabled {
+            consensus: options.settings.consensus,
+            enabled: options.enabled.len(),
+        }
+        .into());
     }
     if all.len() > MAX_SERIES {
-        return Err(too_many_series(all.len()));
+        return Err(RunError::TooManySeries(all.len()));
     }
     let now_us = options
         .now_us

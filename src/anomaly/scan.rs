@@ -32,18 +32,21 @@ pub enum ScanWindow {
     Points(usize),
 }
 
+/// A text that is no scan window.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "window `{0}` is neither a number of points (1 to {MAX_WINDOW_POINTS}) nor a duration up to a year (86400s, 90m, 24h, 1d)"
+)]
+pub struct WindowError(pub String);
+
 /// The most points a scan window holds.
 pub const MAX_WINDOW_POINTS: usize = 1_000_000_000;
 
 impl ScanWindow {
     /// Reads `1440` (points) or a duration: `86400s`, `90m`, `24h`, `1d`.
-    pub fn parse(text: &str) -> Result<ScanWindow, String> {
+    pub fn parse(text: &str) -> Result<ScanWindow, WindowError> {
         let text = text.trim();
-        let bad = || {
-            format!(
-                "window `{text}` is neither a number of points (1 to {MAX_WINDOW_POINTS}) nor a duration up to a year (86400s, 90m, 24h, 1d)"
-            )
-        };
+        let bad = || WindowError(text.to_string());
         if let Ok(n) = text.parse::<usize>() {
             return if (1..=MAX_WINDOW_POINTS).contains(&n) {
                 Ok(ScanWindow::Points(n))

@@ -76,7 +76,7 @@ pub fn run(args: &SettingsCmd, db: Option<&Path>) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("cannot reset {key}: {e}"))?;
     } else if let Some(value) = &args.value {
         let stored = if key.starts_with("monitor.") {
-            AlertRules::store(&db, key, value)
+            store_group::<AlertRules>(&db, key, value)
         } else {
             store_group::<AnomalyConfig>(&db, key, value)
         };

@@ -11,19 +11,22 @@ use crate::anomaly::config::{self, AnomalyConfig};
 /// and storing are the same for every group ([`load_group`],
 /// [`store_group`], [`save_group`]).
 pub trait SettingsGroup: Default {
+    /// Why a value is refused.
+    type Error: std::fmt::Display;
     /// Its keys.
     fn keys() -> Vec<&'static str>;
     /// Sets `key` from `text`; a bad value changes nothing and says why.
-    fn set(&mut self, key: &str, text: &str) -> Result<(), String>;
+    fn set(&mut self, key: &str, text: &str) -> Result<(), Self::Error>;
     /// `key`'s value as it is stored.
     fn value(&self, key: &str) -> Option<String>;
 }
 
 impl SettingsGroup for AnomalyConfig {
+    type Error = config::SettingError;
     fn keys() -> Vec<&'static str> {
         config::KEYS.iter().map(|k| k.key).collect()
     }
-    fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+    fn set(&mut self, key: &str, text: &str) -> Result<(), config::SettingError> {
         AnomalyConfig::set(self, key, text)
     }
     fn value(&self, key: &str) -> Option<String> {
@@ -36,7 +39,9 @@ impl SettingsGroup for AnomalyConfig {
 /// second part.
 pub fn load_group<G: SettingsGroup>(db: &Db) -> (G, Vec<String>) {
     let mut group = G::default();
-    let problems = load_keys(db, G::keys(), |k, t| group.set(k, t));
+    let problems = load_keys(db, G::keys(), |k, t| {
+        group.set(k, t).map_err(|e| e.to_string())
+    });
     (group, problems)
 }
 
@@ -44,7 +49,7 @@ pub fn load_group<G: SettingsGroup>(db: &Db) -> (G, Vec<String>) {
 /// stored.
 pub fn store_group<G: SettingsGroup>(db: &Db, key: &str, text: &str) -> Result<(), String> {
     let (mut group, _) = load_group::<G>(db);
-    group.set(key, text)?;
+    group.set(key, text).map_err(|e| e.to_string())?;
     let value = group.value(key).unwrap_or_default();
     set(db, key, &value).map_err(|e| format!("cannot store {key}: {e}"))
 }

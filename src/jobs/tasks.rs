@@ -427,7 +427,9 @@ impl TaskKind for Anomalies {
         ctx: &KindContext<'_, Self>,
         args: AnomaliesArgs,
     ) -> Result<(Value, crate::anomaly::run::AnomalyRun), TaskError> {
-        args.config.check().map_err(TaskError::Failed)?;
+        args.config
+            .check()
+            .map_err(|e| TaskError::Failed(e.to_string()))?;
         let options = crate::anomaly::run::RunOptions {
             now_us: args.now_us,
             settings: args.config.settings,
@@ -450,7 +452,7 @@ impl TaskKind for Anomalies {
         let run = crate::anomaly::run::run(series, errors, import_time, &options, &|| {
             ctx.is_cancelled()
         })
-        .map_err(TaskError::Failed)?
+        .map_err(|e| TaskError::Failed(e.to_string()))?
         .ok_or(TaskError::Cancelled)?;
         let anomalous = run
             .series

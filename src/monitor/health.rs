@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::{Level, Monitor, Reading};
+use super::{Level, Monitor, PollError, Reading};
 use crate::jobs::db::Db;
 use crate::jobs::queue::{self, TaskState};
 
@@ -22,12 +22,13 @@ pub fn add_points(monitor: &mut Monitor, db: &Db) {
 
 /// The job queue's point: depth, oldest queued task, running tasks (busy
 /// workers); Orange when work waits and nothing finishes.
-pub fn queue_reading(db: &Db) -> Result<Reading, String> {
+pub fn queue_reading(db: &Db) -> Result<Reading, PollError> {
     let conn = db.lock();
-    let counts = queue::counts(&conn).map_err(|e| e.to_string())?;
+    let source = |e: rusqlite::Error| PollError::Source(e.to_string());
+    let counts = queue::counts(&conn).map_err(source)?;
     let of = |s: TaskState| counts.iter().find(|(t, _)| *t == s).map_or(0, |(_, n)| *n);
-    let oldest = queue::oldest_queued_age_us(&conn).map_err(|e| e.to_string())?;
-    let pending = queue::work_pending(&conn).map_err(|e| e.to_string())?;
+    let oldest = queue::oldest_queued_age_us(&conn).map_err(source)?;
+    let pending = queue::work_pending(&conn).map_err(source)?;
     let mut value = format!(
         "{} queued, {} running",
         of(TaskState::Queued),
@@ -43,8 +44,9 @@ pub fn queue_reading(db: &Db) -> Result<Reading, String> {
 }
 
 /// The process's memory now and at its peak.
-fn memory_reading() -> Result<Reading, String> {
-    let peak = crate::memory::peak_rss_bytes().ok_or("no /proc/self/status")?;
+fn memory_reading() -> Result<Reading, PollError> {
+    let peak = crate::memory::peak_rss_bytes()
+        .ok_or_else(|| PollError::Source("no /proc/self/status".into()))?;
     let now = crate::memory::rss_bytes().unwrap_or(peak);
     Ok(Reading::new(
         format!(

@@ -19,4 +19,4 @@ pub mod tree;
 pub mod watch;
 
 pub use level::Level;
-pub use tree::{Change, Monitor, PointView, Reading, quiet_poll_panics};
+pub use tree::{Change, Monitor, PointView, PollError, Reading, quiet_poll_panics};

@@ -100,9 +100,29 @@ pub const KEYS: [(&str, &str); 10] = [
     ),
 ];
 
-fn level(text: &str) -> Result<Level, String> {
+/// Why an alert rule's value was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RuleError {
+    /// No such rule.
+    #[error("no setting `{0}`")]
+    NoSuchKey(String),
+    /// Not a yes or no.
+    #[error("`{0}` is neither true nor false")]
+    NotABool(String),
+    /// Not an alert level.
+    #[error("`{0}` is not one of none, green, orange, red, critical")]
+    NotALevel(String),
+    /// Not a number of at least 0.
+    #[error("`{0}` is not a number of at least 0")]
+    NotANumber(String),
+    /// Not a duration in its range.
+    #[error("{0}")]
+    NotSeconds(String),
+}
+
+fn level(text: &str) -> Result<Level, RuleError> {
     Level::from_name(&text.trim().to_ascii_lowercase())
-        .ok_or_else(|| format!("`{text}` is not one of none, green, orange, red, critical"))
+        .ok_or_else(|| RuleError::NotALevel(text.to_string()))
 }
 
 /// Seconds as a duration, held within what a duration can be.
@@ -110,18 +130,25 @@ fn seconds(s: f64) -> Duration {
     Duration::try_from_secs_f64(s.clamp(0.0, MAX_SECONDS)).unwrap_or_default()
 }
 
-fn number(text: &str) -> Result<f64, String> {
+fn number(text: &str) -> Result<f64, RuleError> {
     match text.trim().parse::<f64>() {
         Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
-        _ => Err(format!("`{text}` is not a number of at least 0")),
+        _ => Err(RuleError::NotANumber(text.to_string())),
     }
 }
 
+fn duration_s(text: &str, min: f64) -> Result<f64, RuleError> {
+    parse_seconds(text, min)
+        .map(|d| d.as_secs_f64())
+        .map_err(RuleError::NotSeconds)
+}
+
 impl settings::SettingsGroup for AlertRules {
+    type Error = RuleError;
     fn keys() -> Vec<&'static str> {
         KEYS.iter().map(|k| k.0).collect()
     }
-    fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+    fn set(&mut self, key: &str, text: &str) -> Result<(), RuleError> {
         AlertRules::set(self, key, text)
     }
     fn value(&self, key: &str) -> Option<String> {
@@ -148,29 +175,25 @@ impl AlertRules {
     }
 
     /// Sets `key` from text; a bad value changes nothing.
-    pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+    pub fn set(&mut self, key: &str, text: &str) -> Result<(), RuleError> {
         match key {
             "monitor.any_hole_orange" => {
                 self.any_hole_orange = match text.trim() {
                     "true" | "yes" | "1" => true,
                     "false" | "no" | "0" => false,
-                    t => return Err(format!("`{t}` is neither true nor false")),
+                    t => return Err(RuleError::NotABool(t.to_string())),
                 }
             }
             "monitor.red_hole_s" => self.red_hole_s = number(text)?,
             "monitor.red_coverage_pct" => self.red_coverage_pct = number(text)?.min(100.0),
-            "monitor.critical_stall_s" => {
-                self.critical_stall_s = parse_seconds(text, 0.0)?.as_secs_f64();
-            }
-            "monitor.watch_interval_s" => {
-                self.watch_interval_s = parse_seconds(text, 1.0)?.as_secs_f64();
-            }
+            "monitor.critical_stall_s" => self.critical_stall_s = duration_s(text, 0.0)?,
+            "monitor.watch_interval_s" => self.watch_interval_s = duration_s(text, 1.0)?,
             "monitor.slow_node" => self.slow_node = level(text)?,
             "monitor.node_finding" => self.node_finding = level(text)?,
             "monitor.anomalous_node" => self.anomalous_node = level(text)?,
             "monitor.anomalous_series" => self.anomalous_series = level(text)?,
             "monitor.flagged_series" => self.flagged_series = level(text)?,
-            _ => return Err(format!("no setting `{key}`")),
+            _ => return Err(RuleError::NoSuchKey(key.to_string())),
         }
         Ok(())
     }
@@ -178,11 +201,6 @@ impl AlertRules {
     /// The stored rules; values that do not read are named and skipped.
     pub fn load(db: &Db) -> (AlertRules, Vec<String>) {
         settings::load_group(db)
-    }
-
-    /// Checks and stores `key`.
-    pub fn store(db: &Db, key: &str, text: &str) -> Result<(), String> {
-        settings::store_group::<AlertRules>(db, key, text)
     }
 
     /// The watch interval.
@@ -204,16 +222,24 @@ mod tests {
     #[test]
     fn rules_are_stored_and_bad_values_refused() {
         let db = Db::memory().unwrap();
-        AlertRules::store(&db, "monitor.red_hole_s", "30").unwrap();
-        AlertRules::store(&db, "monitor.any_hole_orange", "false").unwrap();
-        AlertRules::store(&db, "monitor.anomalous_series", "Critical").unwrap();
-        AlertRules::store(&db, "monitor.watch_interval_s", "5").unwrap();
-        assert!(AlertRules::store(&db, "monitor.red_hole_s", "-1").is_err());
-        assert!(AlertRules::store(&db, "monitor.any_hole_orange", "maybe").is_err());
-        assert!(AlertRules::store(&db, "monitor.slow_node", "purple").is_err());
-        assert!(AlertRules::store(&db, "monitor.watch_interval_s", "0.5").is_err());
-        assert!(AlertRules::store(&db, "monitor.watch_interval_s", "1e30").is_err());
-        assert!(AlertRules::store(&db, "monitor.critical_stall_s", "inf").is_err());
+        settings::store_group::<AlertRules>(&db, "monitor.red_hole_s", "30").unwrap();
+        settings::store_group::<AlertRules>(&db, "monitor.any_hole_orange", "false").unwrap();
+        settings::store_group::<AlertRules>(&db, "monitor.anomalous_series", "Critical").unwrap();
+        settings::store_group::<AlertRules>(&db, "monitor.watch_interval_s", "5").unwrap();
+        assert!(settings::store_group::<AlertRules>(&db, "monitor.red_hole_s", "-1").is_err());
+        assert!(
+            settings::store_group::<AlertRules>(&db, "monitor.any_hole_orange", "maybe").is_err()
+        );
+        assert!(settings::store_group::<AlertRules>(&db, "monitor.slow_node", "purple").is_err());
+        assert!(
+            settings::store_group::<AlertRules>(&db, "monitor.watch_interval_s", "0.5").is_err()
+        );
+        assert!(
+            settings::store_group::<AlertRules>(&db, "monitor.watch_interval_s", "1e30").is_err()
+        );
+        assert!(
+            settings::store_group::<AlertRules>(&db, "monitor.critical_stall_s", "inf").is_err()
+        );
         let (r, problems) = AlertRules::load(&db);
         assert!(problems.is_empty());
         assert_eq!((r.red_hole_s, r.any_hole_orange), (30.0, false));

@@ -65,7 +65,18 @@ pub enum Change {
     },
 }
 
-type Poll = Arc<dyn Fn() -> Result<Reading, String> + Send + Sync>;
+/// Why a polled point could not be read (it turns Red, saying so).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PollError {
+    /// Its source refused (the database, /proc), in its words.
+    #[error("{0}")]
+    Source(String),
+    /// The poll panicked.
+    #[error("the poll panicked: {0}")]
+    Panicked(String),
+}
+
+type Poll = Arc<dyn Fn() -> Result<Reading, PollError> + Send + Sync>;
 
 struct Point {
     reading: Option<Reading>,
@@ -127,8 +138,8 @@ pub fn quiet_poll_panics() {
 pub struct Monitor {
     points: BTreeMap<Vec<String>, Point>,
     pool: rayon::ThreadPool,
-    done_tx: Sender<(Vec<String>, Result<Reading, String>, Instant)>,
-    done_rx: Receiver<(Vec<String>, Result<Reading, String>, Instant)>,
+    done_tx: Sender<(Vec<String>, Result<Reading, PollError>, Instant)>,
+    done_rx: Receiver<(Vec<String>, Result<Reading, PollError>, Instant)>,
     /// The alert of a point whose poll failed.
     pub failure_level: Level,
     /// Called with every change, as it is made.
@@ -179,7 +190,7 @@ impl Monitor {
         &mut self,
         path: &str,
         interval: Option<Duration>,
-        poll: impl Fn() -> Result<Reading, String> + Send + Sync + 'static,
+        poll: impl Fn() -> Result<Reading, PollError> + Send + Sync + 'static,
     ) {
         self.points.insert(
             split(path),
@@ -286,7 +297,7 @@ impl Monitor {
                         .map(|s| s.to_string())
                         .or_else(|| e.downcast_ref::<String>().cloned())
                         .unwrap_or_default();
-                    Err(format!("the poll panicked: {why}"))
+                    Err(PollError::Panicked(why))
                 });
                 running.store(false, Ordering::SeqCst);
                 let _ = tx.send((key, result, Instant::now()));
@@ -440,7 +451,7 @@ impl Monitor {
 fn apply(
     key: &[String],
     p: &mut Point,
-    result: Result<Reading, String>,
+    result: Result<Reading, PollError>,
     at: Instant,
     failure_level: Level,
 ) -> Vec<Change> {
@@ -451,8 +462,8 @@ fn apply(
             r
         }
         Err(e) => {
-            p.error = Some(e.clone());
-            Reading::new(e, failure_level)
+            p.error = Some(e.to_string());
+            Reading::new(e.to_string(), failure_level)
         }
     };
     p.at = Some(at);
@@ -607,7 +618,9 @@ mod tests {
     #[test]
     fn a_failing_panicking_or_hanging_poll_does_not_stop_the_others() {
         let mut m = Monitor::new(3);
-        m.add_polled("fails", Some(Duration::ZERO), || Err("disk gone".into()));
+        m.add_polled("fails", Some(Duration::ZERO), || {
+            Err(PollError::Source("disk gone".into()))
+        });
         m.add_polled("panics", Some(Duration::ZERO), || panic!("boom"));
         let release = Arc::new(AtomicBool::new(false));
         let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -105,7 +105,7 @@ impl AnomalyPane {
     pub fn start(&mut self, jobs: &JobClient) {
         self.cancel();
         if let Err(e) = self.config.check() {
-            self.job.state = JobState::Failed(e);
+            self.job.state = JobState::Failed(e.to_string());
             return;
         }
         let args = AnomaliesArgs {
