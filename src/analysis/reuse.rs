@@ -27,7 +27,7 @@ impl<'a> ReusedHours<'a> {
     }
 
     /// [`ReusedHours::new`] as if it were `now_ns` (directories changed in the
-    /// [`SETTLING_NS`] before are not reused).
+    /// [`SETTLING_NS`](super::SETTLING_NS) before are not reused).
     pub fn at(previous: &'a Analysis, inner: Option<&'a dyn HourCache>, now_ns: i64) -> Self {
         ReusedHours {
             previous,

@@ -2,13 +2,17 @@
 //! tests of the Skyline ensemble, each returning its vote with the statistic
 //! and threshold behind it.
 //!
-//! Built so far: series ([`series`]), the statistics they share ([`stats`]),
-//! the nine algorithms ([`algorithms`]) with the exact two-sample
-//! Kolmogorov-Smirnov test ([`ks`]) and the augmented Dickey-Fuller test
-//! ([`adf`]) behind ks_test, and the verdict on a series: pre-checks and
-//! consensus vote ([`ensemble`]), and the series files it reads ([`import`]:
-//! CSV, Graphite, Prometheus). Scan mode, derived series, the `anomalies`
-//! task, command and views build on these.
+//! Series ([`series`]), the statistics they share ([`stats`]), the nine
+//! algorithms ([`algorithms`]) with the exact two-sample Kolmogorov-Smirnov
+//! test ([`ks`]) and the augmented Dickey-Fuller test ([`adf`]) behind
+//! ks_test, the verdict on a series: pre-checks and consensus vote
+//! ([`ensemble`]); scan mode and the anomaly score ([`scan`], with [`order`],
+//! [`ks_windows`], [`adf_sums`]); a run over many series ([`run`]); the
+//! settings and their checks ([`config`]); the series files it reads
+//! ([`import`]: CSV, Graphite, Prometheus) and the series it derives from
+//! archives and perf exports ([`mod@derive`], [`bitrate`]); the NAB scorer
+//! ([`nab`]). It takes series and settings as values: the database, cache
+//! and stored settings are the task layer's.
 
 pub mod adf;
 pub mod adf_sums;

@@ -1,7 +1,7 @@
 //! Scan mode (specs/anomaly.md, "Scan mode"): the ensemble asked at every
 //! point of a series, as if "now" were that point, over the window before it
 //! (the preceding FULL_DURATION, or the preceding N points). Each point gets
-//! its vote count and segscope's anomaly score ([`score`]).
+//! its vote count and segscope's anomaly score.
 //!
 //! Nothing is recomputed from scratch per point: running sums (re-anchored
 //! and rebuilt once per window length, so rounding cannot pile up) give the

@@ -1,6 +1,8 @@
 //! The task kinds segscope runs: [`Coverage`] (analyse an archive), [`Perf`]
-//! (the timings of a perf export), plus [`Sleep`] and [`Noop`], small tasks used
-//! to benchmark and exercise the runner.
+//! (the timings of a perf export), [`Anomalies`] (the Skyline ensemble over
+//! series files, archives and perf exports, or an open document's snapshot
+//! handed over in memory), plus [`Sleep`] and [`Noop`], small tasks used to
+//! benchmark and exercise the runner.
 //! Each is a [`TaskKind`]; [`builtin_registry`] registers them all.
 
 use std::path::PathBuf;

@@ -373,7 +373,8 @@ pub fn demo_perf_export(o: &DemoPerfOptions) -> Vec<u8> {
     bytes
 }
 
-/// Writes the export to `w` as it is made (see [`for_each_event`]); returns
+/// Writes the export to `w` as it is made (the nodes still starting up held in
+/// memory, the rows in RowKey order); returns
 /// the bytes written.
 pub fn write_demo_perf_export(o: &DemoPerfOptions, w: &mut dyn Write) -> std::io::Result<u64> {
     let mut written = 0u64;
