@@ -402,8 +402,9 @@ fn held_scan(w: &Work, hours: usize, held_after: usize) -> Reaped {
         "--no-cache",
         "--json",
         s(&w.dir().join("out.json")),
+        "--test-hold-after-hours",
+        &held_after.to_string(),
     ])
-    .env(segscope::analysis::hold::HOLD_ENV, held_after.to_string())
     .stdout(Stdio::null())
     .stderr(Stdio::piped())
     .spawn()

@@ -7,10 +7,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// Environment variable: every scan of the process scans this many hour
-/// directories, then waits until cancelled (for tests of other processes).
-pub const HOLD_ENV: &str = "SEGSCOPE_TEST_HOLD_AFTER_HOURS";
-
 /// Where a held scan stops.
 #[derive(Debug)]
 pub struct Gate {
@@ -71,14 +67,9 @@ impl Drop for ScanHold {
     }
 }
 
-/// The gate a scan of `root` must pass, if a test set one.
+/// The gate a scan of `root` must pass, if a test set one (in the process,
+/// or through `segscope coverage`'s hidden `--test-hold-after-hours`).
 pub(crate) fn gate_for(root: &Path) -> Option<Arc<Gate>> {
-    if let Some(after) = std::env::var(HOLD_ENV).ok().and_then(|v| v.parse().ok()) {
-        return Some(Arc::new(Gate {
-            after,
-            released: AtomicBool::new(false),
-        }));
-    }
     let h = holds().lock().ok()?;
     h.iter()
         .find(|(p, _)| p == root)

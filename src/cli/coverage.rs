@@ -64,6 +64,10 @@ pub struct CoverageCmd {
     /// No summary and no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// For tests of signals and cancelling: the scan stops after this many
+    /// hour directories until it is cancelled (so it cannot end on its own).
+    #[arg(long, value_name = "N", hide = true)]
+    pub test_hold_after_hours: Option<usize>,
 }
 
 /// Runs the analysis as a local task and waits for it (see [`run_task`]).
@@ -103,6 +107,10 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         (None, true) => ensure_demo_archive()?,
         (None, false) => bail!("no PATH given (or use --demo)"),
     };
+    // Held while this command runs (a test asked for it).
+    let _hold = args
+        .test_hold_after_hours
+        .map(|n| crate::analysis::hold::ScanHold::after_hours(&path, n));
     if let (Some(from), Some(to)) = (args.from, args.to)
         && from >= to
     {
@@ -268,6 +276,7 @@ pub fn run_report(args: &ReportCmd, db: Option<&Path>) -> anyhow::Result<()> {
         html: Some(args.html.clone()),
         no_cache: false,
         quiet: args.quiet,
+        test_hold_after_hours: None,
     };
     run(&cmd, db)?;
     if !args.quiet {
