@@ -12,118 +12,9 @@ use crate::export::kinds::ExportKind;
 pub use crate::gui::archive::doc::{ArchiveDoc, ArchiveWatch};
 use crate::gui::shell::command::ExportChoice;
 pub use crate::gui::shell::export_dialog::Analysed;
+pub use crate::gui::shell::views::{DocumentKind, KindPart, MainView};
 use crate::gui::widgets::time_view::TimeView;
 use crate::time::HOUR_US;
-
-/// What a document is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DocumentKind {
-    /// A segment archive (coverage).
-    Archive,
-    /// A Batch Shipyard perf export (node start-up timings).
-    PerfExport,
-    /// A series file (anomaly analysis).
-    Series,
-}
-
-impl DocumentKind {
-    /// In words, for messages ("needs a segment archive").
-    pub fn noun(self) -> &'static str {
-        match self {
-            DocumentKind::Archive => "segment archive",
-            DocumentKind::PerfExport => "perf export",
-            DocumentKind::Series => "series file",
-        }
-    }
-
-    /// The exports a document of this kind offers, in menu order.
-    pub fn exports(self) -> &'static [ExportKind] {
-        match self {
-            DocumentKind::Archive => &ExportKind::ALL,
-            DocumentKind::PerfExport => &ExportKind::PERF,
-            DocumentKind::Series => &ExportKind::ANOMALIES,
-        }
-    }
-
-    /// The main view a document of this kind opens on.
-    pub fn default_view(self) -> MainView {
-        match self {
-            DocumentKind::Archive => MainView::Timeline,
-            DocumentKind::PerfExport => MainView::Gantt,
-            DocumentKind::Series => MainView::Anomalies,
-        }
-    }
-}
-
-/// The main views; each shows one kind of document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum MainView {
-    /// Coverage lanes over time.
-    Timeline,
-    /// wubloader's 2D map of one stream.
-    GridMap,
-    /// Every node's phases and images on the time axis.
-    Gantt,
-    /// graph.py's chart: stacked phases per node at its start.
-    Phases,
-    /// Phase distributions, slowest nodes, images.
-    Distributions,
-    /// The Skyline ensemble over the document's series (derived from an
-    /// archive or a perf export, or read from a series file).
-    Anomalies,
-}
-
-impl MainView {
-    /// Every view, in selector order.
-    pub const ALL: [MainView; 6] = [
-        MainView::Timeline,
-        MainView::GridMap,
-        MainView::Gantt,
-        MainView::Phases,
-        MainView::Distributions,
-        MainView::Anomalies,
-    ];
-
-    /// Its name on the command line (`segscope gui --show NAME`).
-    pub fn key(self) -> &'static str {
-        match self {
-            MainView::Timeline => "timeline",
-            MainView::GridMap => "grid",
-            MainView::Gantt => "gantt",
-            MainView::Phases => "phases",
-            MainView::Distributions => "distributions",
-            MainView::Anomalies => "anomalies",
-        }
-    }
-
-    /// The view named `key` (see [`MainView::key`]).
-    pub fn from_key(key: &str) -> Option<MainView> {
-        MainView::ALL.into_iter().find(|v| v.key() == key)
-    }
-
-    /// Selector text.
-    pub fn label(self) -> &'static str {
-        match self {
-            MainView::Timeline => "Timeline",
-            MainView::GridMap => "Grid map",
-            MainView::Gantt => "Gantt",
-            MainView::Phases => "Phases",
-            MainView::Distributions => "Distributions",
-            MainView::Anomalies => "Anomalies",
-        }
-    }
-
-    /// True when the view shows documents of `kind`.
-    pub fn shows(self, kind: DocumentKind) -> bool {
-        match self {
-            MainView::Timeline | MainView::GridMap => kind == DocumentKind::Archive,
-            MainView::Gantt | MainView::Phases | MainView::Distributions => {
-                kind == DocumentKind::PerfExport
-            }
-            MainView::Anomalies => true,
-        }
-    }
-}
 
 /// One open document: what every kind has (its time view, its anomaly
 /// analysis, its monitor tree), and its kind's own part.
@@ -150,6 +41,27 @@ pub enum Body {
     Perf(Box<PerfDoc>),
     /// A series file: everything is in its anomaly analysis.
     Series,
+}
+
+impl Body {
+    /// Its kind's part, for the shell (a series file has none: its anomaly
+    /// analysis is all it shows).
+    pub fn part_mut(&mut self) -> Option<&mut dyn KindPart> {
+        match self {
+            Body::Archive(a) => Some(&mut **a),
+            Body::Perf(p) => Some(&mut **p),
+            Body::Series => None,
+        }
+    }
+
+    /// Its kind's part, to read.
+    pub fn part(&self) -> Option<&dyn KindPart> {
+        match self {
+            Body::Archive(a) => Some(&**a),
+            Body::Perf(p) => Some(&**p),
+            Body::Series => None,
+        }
+    }
 }
 
 impl Document {

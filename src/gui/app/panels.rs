@@ -7,21 +7,14 @@ use std::path::PathBuf;
 use egui::{Align2, Color32, FontId};
 
 use super::{BottomTab, SegscopeApp};
-use crate::analysis::Analysis;
-use crate::archive::layout::OpenedAs;
-use crate::coverage::best::Seg;
 use crate::export::kinds::ExportKind;
-use crate::gui::archive::file_lookup::{FileLookup, HourFiles};
-use crate::gui::archive::timeline::{LaneSource, pixel_tooltip};
-use crate::gui::document::{ArchiveDoc, Body, Document, DocumentKind, MainView};
-use crate::gui::perf::PerfDoc;
+use crate::gui::document::{Body, Document, DocumentKind, MainView};
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
-use crate::gui::shell::job::JobState;
 use crate::gui::shell::settings::{ThemeChoice, TimeZoneChoice};
-use crate::gui::widgets::axis::{full_time, human_duration};
+use crate::gui::shell::views::ViewContext;
+use crate::gui::widgets::axis::human_duration;
 use crate::jobs::inputs::Snapshot;
-use crate::time::HOUR_US;
 
 impl SegscopeApp {
     fn menu_item(&mut self, ui: &mut egui::Ui, cmd: AppCommand) {
@@ -163,20 +156,11 @@ impl SegscopeApp {
                 ui.label("Nothing open. File > Open archive… or Open file…, drop a folder or an export here, or Ctrl+K.");
                 return;
             };
-            let archive = match &doc.body {
-                Body::Perf(perf) => {
-                    perf.status_ui(ui, &mut pushed);
-                    return;
-                }
-                Body::Series => {
-                    if let Some(pane) = &doc.anomalies {
-                        pane.status_ui(ui, &mut pushed);
-                    }
-                    return;
-                }
-                Body::Archive(a) => a,
-            };
-            crate::gui::archive::status::status_ui(ui, archive, &mut pushed);
+            match (doc.body.part(), &doc.anomalies) {
+                (Some(part), _) => part.status_ui(ui, &mut pushed),
+                (None, Some(pane)) => pane.status_ui(ui, &mut pushed),
+                (None, None) => {}
+            }
             let span = doc.time.span() as i64;
             ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
                 ui.label(format!("view {}", human_duration(span)));
@@ -305,7 +289,6 @@ impl SegscopeApp {
 
     pub(super) fn central(&mut self, ui: &mut egui::Ui) {
         let view = self.view;
-        let tz = self.settings.time_zone;
         let Some(doc) = super::find_doc(&mut self.docs, self.active) else {
             ui.centered_and_justified(|ui| {
                 ui.label("Open a segment archive: File > Open archive…, or drop a folder on this window.");
@@ -356,131 +339,20 @@ impl SegscopeApp {
             body,
             ..
         } = doc;
-        let archive = match body {
-            Body::Perf(perf) => {
-                if let Some(v) = perf_view(ui, view, perf, time, &self.settings, &mut self.commands)
-                {
-                    self.view = v;
-                }
-                return;
-            }
-            Body::Series => return,
-            Body::Archive(a) => a,
-        };
-        let ArchiveDoc {
-            loader,
-            timeline,
-            grid,
-            files,
-            ..
-        } = &mut **archive;
-        let Some(load) = &loader.current else {
+        let Some(part) = body.part_mut() else {
             return;
         };
-        if view == MainView::GridMap {
-            match load.analysis().cloned() {
-                Some(a) => grid.ui(ui, &a, *generation, tz),
-                None => {
-                    ui.label("The grid map appears when the analysis finishes.");
-                }
-            }
-            return;
-        }
-        let lanes: Vec<LaneSource<'_>> = match &load.job.state {
-            JobState::Done(a) => a.streams.iter().map(LaneSource::Done).collect(),
-            _ => load.partial.iter().map(LaneSource::Loading).collect(),
+        let mut cx = ViewContext {
+            view,
+            time,
+            generation: *generation,
+            settings: &self.settings,
+            commands: &mut self.commands,
         };
-        if lanes.is_empty() {
-            ui.label(match &load.job.state {
-                JobState::Idle | JobState::Running(_) => "Looking for streams…",
-                _ => "No streams found (see the log).",
-            });
-            return;
-        }
-        let response = timeline.ui(ui, time, &lanes, &self.settings, &mut self.commands);
-        let analysis = load.analysis().cloned();
-        drop(lanes);
-        if let (Some(hover), Some(a)) = (timeline.hover, analysis) {
-            let text = match timeline.hovered_segment {
-                Some(hs) => {
-                    let ctx = ui.ctx().clone();
-                    let wake = move || ctx.request_repaint();
-                    segment_tooltip(files, wake, tz, &a, hs.lane, hs.seg, hs.overlap)
-                }
-                None => a
-                    .streams
-                    .get(hover.lane)
-                    .map(|s| {
-                        pixel_tooltip(s, time, response.rect.width() - 150.0, hover.time_us, tz)
-                    })
-                    .unwrap_or_default(),
-            };
-            response.on_hover_text_at_pointer(text);
+        if let Some(next) = part.central_ui(ui, &mut cx) {
+            self.view = next;
         }
     }
-}
-
-/// Directory of a stream.
-fn stream_dir(a: &Analysis, stream: usize) -> Option<PathBuf> {
-    let s = a.streams.get(stream)?;
-    let root = PathBuf::from(&a.root);
-    Some(match a.opened_as {
-        OpenedAs::Quality => root,
-        OpenedAs::Channel => root.join(&s.quality),
-        OpenedAs::Root => root.join(&s.channel).join(&s.quality),
-    })
-}
-
-/// The tooltip of a hovered segment: its stream, time, type, and its file(s)
-/// (looked up in the background the first time its hour is hovered).
-fn segment_tooltip(
-    files: &mut FileLookup,
-    wake: impl Fn() + Send + 'static,
-    tz: TimeZoneChoice,
-    a: &Analysis,
-    stream: usize,
-    seg: Seg,
-    overlap: bool,
-) -> String {
-    let mut text = format!(
-        "{}\nstart {}\nduration {}\ntype {}{}",
-        a.streams
-            .get(stream)
-            .map(|s| crate::text::shown(&format!("{}/{}", s.channel, s.quality)).into_owned())
-            .unwrap_or_default(),
-        full_time(seg.start_us, tz),
-        human_duration(seg.duration_us),
-        seg.kind.as_str(),
-        if overlap {
-            " (overlap: duplicate or dropped from the editable chain)"
-        } else {
-            ""
-        }
-    );
-    let hour = seg.start_us.div_euclid(HOUR_US) * HOUR_US;
-    let Some(dir) = stream_dir(a, stream).map(|d| d.join(crate::time::format_hour(hour))) else {
-        return text;
-    };
-    match files.hour(&dir, hour, wake) {
-        HourFiles::Pending => text.push_str("\nfile: looking it up…"),
-        HourFiles::Ready(list) => {
-            let matching = list.iter().filter(|f| {
-                hour + f.parsed.offset_us == seg.start_us
-                    && f.parsed.duration_us == seg.duration_us
-                    && f.parsed.kind == seg.kind
-            });
-            for f in matching {
-                let size = f
-                    .size
-                    .map_or_else(|| "unreadable".to_string(), |s| format!("{s} bytes"));
-                text.push_str(&format!(
-                    "\nfile {}\nsize {size}",
-                    crate::text::shown(&f.name.to_string_lossy())
-                ));
-            }
-        }
-    }
-    text
 }
 
 impl SegscopeApp {
@@ -615,67 +487,4 @@ fn help_ui(ui: &mut egui::Ui, ctx: &egui::Context) {
             }
         }
     });
-}
-
-/// The status line of a perf document.
-/// Draws a perf document's main view; returns the view to switch to (a node
-/// picked in the slowest list goes to the Gantt).
-fn perf_view(
-    ui: &mut egui::Ui,
-    view: MainView,
-    perf: &mut PerfDoc,
-    time: &mut crate::gui::widgets::time_view::TimeView,
-    settings: &crate::gui::shell::settings::Settings,
-    commands: &mut Vec<AppCommand>,
-) -> Option<MainView> {
-    let Some(a) = perf.analysis().cloned() else {
-        ui.label(match &perf.job.state {
-            JobState::Idle | JobState::Running(_) => "Reading the export…",
-            JobState::Failed(_) => "The export could not be read (see the status line).",
-            _ => "Reading was cancelled: File > Reload reads it again.",
-        });
-        return None;
-    };
-    if a.pools.is_empty() {
-        ui.label("The export has no pool with events (see the Findings tab).");
-        return None;
-    }
-    if a.pools.len() > 1 {
-        ui.horizontal(|ui| {
-            ui.label("Pool");
-            egui::ComboBox::from_id_salt("perf-pool")
-                .selected_text(crate::text::shown(
-                    &a.pools[perf.pool.min(a.pools.len() - 1)].partition_key,
-                ))
-                .show_ui(ui, |ui| {
-                    for (i, p) in a.pools.iter().enumerate() {
-                        ui.selectable_value(
-                            &mut perf.pool,
-                            i,
-                            crate::text::shown(&p.partition_key),
-                        );
-                    }
-                });
-        });
-    }
-    let pool_index = perf.pool.min(a.pools.len() - 1);
-    let pool = &a.pools[pool_index];
-    let top = ui.cursor().min;
-    let mut next = None;
-    match view {
-        MainView::Gantt => perf
-            .gantt
-            .ui(ui, pool, pool_index, time, settings, commands),
-        MainView::Phases => crate::gui::perf::charts::phase_chart(ui, pool),
-        MainView::Distributions => {
-            if let Some(node) = crate::gui::perf::charts::distributions(ui, pool, &mut perf.charts)
-            {
-                perf.gantt.select(node);
-                next = Some(MainView::Gantt);
-            }
-        }
-        MainView::Timeline | MainView::GridMap | MainView::Anomalies => {}
-    }
-    perf.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
-    next
 }

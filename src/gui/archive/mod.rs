@@ -3,6 +3,7 @@
 //! runs and streams its analyses, and the background lookup of the files
 //! behind a segment.
 
+pub mod central;
 pub mod doc;
 pub mod file_lookup;
 pub mod grid_view;

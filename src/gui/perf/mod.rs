@@ -5,6 +5,7 @@
 pub mod charts;
 pub mod findings;
 pub mod gantt;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

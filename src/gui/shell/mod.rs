@@ -15,3 +15,4 @@ pub mod open_dialog;
 pub mod settings;
 pub mod store;
 pub mod theme;
+pub mod views;

@@ -1,0 +1,141 @@
+//! What kinds of document there are and which main views show them; and
+//! what the shell asks of each kind's own part (its status bar and its main
+//! views), so the shell dispatches without knowing a kind's insides.
+
+use crate::export::kinds::ExportKind;
+use crate::gui::shell::command::AppCommand;
+use crate::gui::shell::settings::Settings;
+use crate::gui::widgets::time_view::TimeView;
+
+/// What a document is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DocumentKind {
+    /// A segment archive (coverage).
+    Archive,
+    /// A Batch Shipyard perf export (node start-up timings).
+    PerfExport,
+    /// A series file (anomaly analysis).
+    Series,
+}
+
+impl DocumentKind {
+    /// In words, for messages ("needs a segment archive").
+    pub fn noun(self) -> &'static str {
+        match self {
+            DocumentKind::Archive => "segment archive",
+            DocumentKind::PerfExport => "perf export",
+            DocumentKind::Series => "series file",
+        }
+    }
+
+    /// The exports a document of this kind offers, in menu order.
+    pub fn exports(self) -> &'static [ExportKind] {
+        match self {
+            DocumentKind::Archive => &ExportKind::ALL,
+            DocumentKind::PerfExport => &ExportKind::PERF,
+            DocumentKind::Series => &ExportKind::ANOMALIES,
+        }
+    }
+
+    /// The main view a document of this kind opens on.
+    pub fn default_view(self) -> MainView {
+        match self {
+            DocumentKind::Archive => MainView::Timeline,
+            DocumentKind::PerfExport => MainView::Gantt,
+            DocumentKind::Series => MainView::Anomalies,
+        }
+    }
+}
+
+/// The main views; each shows one kind of document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MainView {
+    /// Coverage lanes over time.
+    Timeline,
+    /// wubloader's 2D map of one stream.
+    GridMap,
+    /// Every node's phases and images on the time axis.
+    Gantt,
+    /// graph.py's chart: stacked phases per node at its start.
+    Phases,
+    /// Phase distributions, slowest nodes, images.
+    Distributions,
+    /// The Skyline ensemble over the document's series (derived from an
+    /// archive or a perf export, or read from a series file).
+    Anomalies,
+}
+
+impl MainView {
+    /// Every view, in selector order.
+    pub const ALL: [MainView; 6] = [
+        MainView::Timeline,
+        MainView::GridMap,
+        MainView::Gantt,
+        MainView::Phases,
+        MainView::Distributions,
+        MainView::Anomalies,
+    ];
+
+    /// Its name on the command line (`segscope gui --show NAME`).
+    pub fn key(self) -> &'static str {
+        match self {
+            MainView::Timeline => "timeline",
+            MainView::GridMap => "grid",
+            MainView::Gantt => "gantt",
+            MainView::Phases => "phases",
+            MainView::Distributions => "distributions",
+            MainView::Anomalies => "anomalies",
+        }
+    }
+
+    /// The view named `key` (see [`MainView::key`]).
+    pub fn from_key(key: &str) -> Option<MainView> {
+        MainView::ALL.into_iter().find(|v| v.key() == key)
+    }
+
+    /// Selector text.
+    pub fn label(self) -> &'static str {
+        match self {
+            MainView::Timeline => "Timeline",
+            MainView::GridMap => "Grid map",
+            MainView::Gantt => "Gantt",
+            MainView::Phases => "Phases",
+            MainView::Distributions => "Distributions",
+            MainView::Anomalies => "Anomalies",
+        }
+    }
+
+    /// True when the view shows documents of `kind`.
+    pub fn shows(self, kind: DocumentKind) -> bool {
+        match self {
+            MainView::Timeline | MainView::GridMap => kind == DocumentKind::Archive,
+            MainView::Gantt | MainView::Phases | MainView::Distributions => {
+                kind == DocumentKind::PerfExport
+            }
+            MainView::Anomalies => true,
+        }
+    }
+}
+
+/// What a kind's main view is drawn with: the view chosen and what the
+/// document shares with every view.
+pub struct ViewContext<'a> {
+    /// The main view chosen (one its kind shows).
+    pub view: MainView,
+    /// The document's time view.
+    pub time: &'a mut TimeView,
+    /// The document's snapshot generation (textures keyed by it).
+    pub generation: usize,
+    /// The app's settings.
+    pub settings: &'a Settings,
+    /// Commands for the app.
+    pub commands: &'a mut Vec<AppCommand>,
+}
+
+/// What the shell asks of a kind's own part of a document.
+pub trait KindPart {
+    /// Draws its status bar; the commands asked for go to `pushed`.
+    fn status_ui(&self, ui: &mut egui::Ui, pushed: &mut Vec<AppCommand>);
+    /// Draws the main view `cx.view`; returns the view to switch to, if any.
+    fn central_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) -> Option<MainView>;
+}
