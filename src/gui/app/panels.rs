@@ -191,10 +191,9 @@ impl SegscopeApp {
             self.jobs_panel.ui(ui, &self.jobs);
             return;
         }
-        let tz = self.settings.time_zone;
-        let tab = self.tab;
+        let (tab, view) = (self.tab, self.view);
         let (rules, store) = (self.stored.rules.clone(), self.store.clone());
-        let Some(doc) = self.doc_mut() else {
+        let Some(doc) = super::find_doc(&mut self.docs, self.active) else {
             ui.label(format!(
                 "This tab shows a {}: open one with File > Open archive….",
                 tab.needs().map_or("document", |k| k.noun())
@@ -248,42 +247,24 @@ impl SegscopeApp {
             }
             return;
         }
-        if let Some(perf) = doc.perf_mut() {
-            let Some(a) = perf.analysis().cloned() else {
-                ui.label("The findings appear when the export is read.");
-                return;
-            };
-            if let Some(node) = super::super::perf::findings::findings_ui(ui, &a, perf.pool) {
-                perf.gantt.select(node);
-                self.view = MainView::Gantt;
-            }
-            return;
-        }
-        let Some(a) = doc.analysis() else {
-            ui.label("The tables fill in when the analysis finishes.");
+        let Document {
+            time,
+            generation,
+            body,
+            ..
+        } = doc;
+        let Some(part) = body.part_mut() else {
             return;
         };
-        let Document { time, body, .. } = doc;
-        let Body::Archive(archive) = body else {
-            return;
+        let mut cx = ViewContext {
+            view,
+            time,
+            generation: *generation,
+            settings: &self.settings,
+            commands: &mut self.commands,
         };
-        let mut go_timeline = false;
-        match tab {
-            BottomTab::Holes => {
-                if let Some(row) = archive.holes.ui(ui, tz) {
-                    time.focus(row.span);
-                    archive.timeline.highlight = Some((row.stream, row.span));
-                    go_timeline = true;
-                }
-            }
-            BottomTab::Hours => archive.hours.hours_ui(ui, &a),
-            BottomTab::Findings => {}
-            BottomTab::Problems => archive.hours.bad_ui(ui, &a),
-            BottomTab::Monitor => {}
-            BottomTab::Log | BottomTab::Jobs => {}
-        }
-        if go_timeline {
-            self.view = MainView::Timeline;
+        if let Some(next) = part.tab_ui(ui, tab, &mut cx) {
+            self.view = next;
         }
     }
 

@@ -11,7 +11,7 @@ use crate::gui::archive::file_lookup::{FileLookup, HourFiles};
 use crate::gui::archive::timeline::{LaneSource, pixel_tooltip};
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::job::JobState;
-use crate::gui::shell::views::{KindPart, MainView, ViewContext};
+use crate::gui::shell::views::{BottomTab, KindPart, MainView, ViewContext};
 use crate::gui::widgets::axis::{TimeZoneChoice, full_time, human_duration};
 use crate::time::HOUR_US;
 
@@ -71,6 +71,36 @@ impl KindPart for ArchiveDoc {
                     .unwrap_or_default(),
             };
             response.on_hover_text_at_pointer(text);
+        }
+        None
+    }
+
+    fn tab_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        tab: BottomTab,
+        cx: &mut ViewContext<'_>,
+    ) -> Option<MainView> {
+        let Some(a) = self
+            .loader
+            .current
+            .as_ref()
+            .and_then(|l| l.analysis())
+            .cloned()
+        else {
+            ui.label("The tables fill in when the analysis finishes.");
+            return None;
+        };
+        match tab {
+            BottomTab::Holes => {
+                let row = self.holes.ui(ui, cx.settings.time_zone)?;
+                cx.time.focus(row.span);
+                self.timeline.highlight = Some((row.stream, row.span));
+                return Some(MainView::Timeline);
+            }
+            BottomTab::Hours => self.hours.hours_ui(ui, &a),
+            BottomTab::Problems => self.hours.bad_ui(ui, &a),
+            BottomTab::Findings | BottomTab::Monitor | BottomTab::Log | BottomTab::Jobs => {}
         }
         None
     }

@@ -4,7 +4,7 @@
 use crate::gui::perf::PerfDoc;
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::job::JobState;
-use crate::gui::shell::views::{KindPart, MainView, ViewContext};
+use crate::gui::shell::views::{BottomTab, KindPart, MainView, ViewContext};
 
 impl KindPart for PerfDoc {
     fn status_ui(&self, ui: &mut egui::Ui, pushed: &mut Vec<AppCommand>) {
@@ -13,6 +13,24 @@ impl KindPart for PerfDoc {
 
     fn central_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) -> Option<MainView> {
         perf_view(ui, self, cx)
+    }
+
+    fn tab_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        tab: BottomTab,
+        _cx: &mut ViewContext<'_>,
+    ) -> Option<MainView> {
+        if tab != BottomTab::Findings {
+            return None;
+        }
+        let Some(a) = self.analysis().cloned() else {
+            ui.label("The findings appear when the export is read.");
+            return None;
+        };
+        let node = crate::gui::perf::findings::findings_ui(ui, &a, self.pool)?;
+        self.gantt.select(node);
+        Some(MainView::Gantt)
     }
 }
 

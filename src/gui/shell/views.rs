@@ -117,6 +117,90 @@ impl MainView {
     }
 }
 
+/// Tabs of the bottom panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BottomTab {
+    /// The holes table.
+    Holes,
+    /// The per-hour table.
+    Hours,
+    /// Bad segments and warnings.
+    Problems,
+    /// The monitor tree of the archive's hours.
+    Monitor,
+    /// The job queue.
+    Jobs,
+    /// A perf export's findings.
+    Findings,
+    /// Messages.
+    Log,
+}
+
+impl BottomTab {
+    /// Every tab, in order.
+    pub const ALL: [BottomTab; 7] = [
+        BottomTab::Holes,
+        BottomTab::Hours,
+        BottomTab::Problems,
+        BottomTab::Monitor,
+        BottomTab::Findings,
+        BottomTab::Jobs,
+        BottomTab::Log,
+    ];
+
+    /// The tab named `key` on the command line (`holes`, `hours`,
+    /// `problems`, `monitor`, `findings`, `jobs`, `log`).
+    pub fn from_key(key: &str) -> Option<BottomTab> {
+        BottomTab::ALL.into_iter().find(|t| t.key() == key)
+    }
+
+    /// Its name on the command line.
+    pub fn key(self) -> &'static str {
+        match self {
+            BottomTab::Holes => "holes",
+            BottomTab::Hours => "hours",
+            BottomTab::Problems => "problems",
+            BottomTab::Monitor => "monitor",
+            BottomTab::Findings => "findings",
+            BottomTab::Jobs => "jobs",
+            BottomTab::Log => "log",
+        }
+    }
+
+    /// Tab text.
+    pub fn label(self) -> &'static str {
+        match self {
+            BottomTab::Holes => "Holes",
+            BottomTab::Hours => "Hours",
+            BottomTab::Problems => "Bad segments & warnings",
+            BottomTab::Monitor => "Monitor",
+            BottomTab::Jobs => "Jobs",
+            BottomTab::Findings => "Findings",
+            BottomTab::Log => "Log",
+        }
+    }
+
+    /// The kind of document the tab shows (`None`: any, or none).
+    pub fn needs(self) -> Option<DocumentKind> {
+        match self {
+            BottomTab::Holes | BottomTab::Hours | BottomTab::Problems => {
+                Some(DocumentKind::Archive)
+            }
+            BottomTab::Findings => Some(DocumentKind::PerfExport),
+            BottomTab::Log | BottomTab::Jobs | BottomTab::Monitor => None,
+        }
+    }
+
+    /// The tab a document of `kind` shows first.
+    pub fn default_for(kind: DocumentKind) -> BottomTab {
+        match kind {
+            DocumentKind::Archive => BottomTab::Holes,
+            DocumentKind::PerfExport => BottomTab::Findings,
+            DocumentKind::Series => BottomTab::Log,
+        }
+    }
+}
+
 /// What a kind's main view is drawn with: the view chosen and what the
 /// document shares with every view.
 pub struct ViewContext<'a> {
@@ -138,4 +222,12 @@ pub trait KindPart {
     fn status_ui(&self, ui: &mut egui::Ui, pushed: &mut Vec<AppCommand>);
     /// Draws the main view `cx.view`; returns the view to switch to, if any.
     fn central_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) -> Option<MainView>;
+    /// Draws the bottom tab `tab` (one its kind has); returns the main view
+    /// to switch to, if any (a row picked shows its time or node there).
+    fn tab_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        tab: BottomTab,
+        cx: &mut ViewContext<'_>,
+    ) -> Option<MainView>;
 }
