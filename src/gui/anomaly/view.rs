@@ -14,26 +14,28 @@ use crate::anomaly::run::AnomalyRun;
 use crate::anomaly::scan::ScanWindow;
 use crate::gui::shell::job::JobState;
 use crate::gui::widgets::time_view::TimeView;
-use crate::jobs::client::JobClient;
 use crate::text::shown;
 
-/// Draws the view of `pane` over `time`; starts the run when it has not
-/// run yet. Returns the settings when the user changed them (the run
-/// restarts with them; the app keeps and stores them).
+/// What the Anomalies view asks of the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnomalyRequest {
+    /// Start the run (it has not run yet).
+    Start,
+    /// The user changed the settings to these: run again with them (the app
+    /// keeps and stores them).
+    Restart(AnomalyConfig),
+}
+
+/// Draws the view of `pane` over `time`; returns what it asks of the app.
 pub fn anomaly_view(
     ui: &mut egui::Ui,
     pane: &mut AnomalyPane,
     time: &mut TimeView,
-    jobs: &JobClient,
-) -> Option<AnomalyConfig> {
-    if matches!(pane.job.state, JobState::Idle) {
-        pane.start(jobs);
-    }
+) -> Option<AnomalyRequest> {
+    let mut changed = matches!(pane.job.state, JobState::Idle).then_some(AnomalyRequest::Start);
     let top = ui.cursor().min;
-    let mut changed = None;
     if settings_bar(ui, pane) {
-        changed = Some(pane.config.clone());
-        pane.start(jobs);
+        changed = Some(AnomalyRequest::Restart(pane.config.clone()));
     }
     let Some(run) = pane.run().cloned() else {
         ui.label(match &pane.job.state {

@@ -8,6 +8,7 @@ use egui::{Align2, Color32, FontId};
 
 use super::{BottomTab, SegscopeApp};
 use crate::export::kinds::ExportKind;
+use crate::gui::anomaly::view::AnomalyRequest;
 use crate::gui::document::{Body, Document, DocumentKind, MainView};
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
@@ -302,15 +303,20 @@ impl SegscopeApp {
             if let Some(pane) = &mut doc.anomalies {
                 pane.source = source;
             }
-            if let Some(pane) = &mut doc.anomalies
-                && let Some(config) =
-                    crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time, &self.jobs)
-            {
-                // New runs start with them, here and on the command line.
-                let kept = config.clone();
-                self.store
-                    .run_or_say(move |db| crate::jobs::settings::save_group(db, &kept));
-                self.stored.anomaly = config;
+            let Some(pane) = &mut doc.anomalies else {
+                return;
+            };
+            match crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time) {
+                Some(AnomalyRequest::Start) => pane.start(&self.jobs),
+                Some(AnomalyRequest::Restart(config)) => {
+                    pane.start(&self.jobs);
+                    // New runs start with them, here and on the command line.
+                    let kept = config.clone();
+                    self.store
+                        .run_or_say(move |db| crate::jobs::settings::save_group(db, &kept));
+                    self.stored.anomaly = config;
+                }
+                None => {}
             }
             return;
         }
