@@ -73,6 +73,25 @@ pub fn hour_readings(a: &Analysis, name: &str, rules: &AlertRules) -> Vec<(Strin
         .collect()
 }
 
+/// The readings of an archive's hours judged by `rules`; while it is
+/// watched (`stall` given), a stream that stopped growing for the rules'
+/// critical stall turns its newest hour Critical. The one judgement of an
+/// archive for `segscope watch` and the app's Monitor tab.
+pub fn judged_hours(
+    a: &Analysis,
+    name: &str,
+    rules: &AlertRules,
+    stall: Option<&mut StallWatch>,
+    now: std::time::Instant,
+) -> Vec<(String, Reading)> {
+    let mut readings = hour_readings(a, name, rules);
+    if let Some(stall) = stall {
+        let stalled = stall.stalled(a, name, rules.critical_stall(), now);
+        mark_stalled(&mut readings, &stalled);
+    }
+    readings
+}
+
 /// Makes the readings of `stalled` hours (path, for how long) Critical,
 /// saying for how long no new segment came.
 pub fn mark_stalled(readings: &mut [(String, Reading)], stalled: &[(String, Duration)]) {

@@ -244,6 +244,27 @@ impl Monitor {
         changes
     }
 
+    /// Sets the points under `prefix` to `readings` (each expected again
+    /// every `expect_every`, stale after three) and removes the others under
+    /// it: one judgement of a whole group (an archive's hours, a pool's
+    /// nodes, a run's series), the same for `segscope watch` and the app.
+    pub fn replace_under(
+        &mut self,
+        prefix: &str,
+        readings: Vec<(String, Reading)>,
+        expect_every: Option<Duration>,
+        now: Instant,
+    ) -> Vec<Change> {
+        let mut changes = Vec::new();
+        let mut keep = std::collections::HashSet::new();
+        for (path, reading) in readings {
+            changes.extend(self.set(&path, reading, expect_every, now));
+            keep.insert(path);
+        }
+        changes.extend(self.retain_under(prefix, &keep));
+        changes
+    }
+
     /// Removes every point under `prefix` whose path is not in `keep` (the
     /// points a new scan no longer has), reporting each.
     pub fn retain_under(

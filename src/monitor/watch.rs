@@ -8,12 +8,11 @@
 //! Each scan is a `coverage` task on the job queue, like every other scan
 //! (it shows in `segscope jobs list`), handed the last analysis in memory.
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::archive::{StallWatch, hour_readings, mark_stalled};
+use super::archive::{StallWatch, judged_hours};
 use super::history::{alert_changes, record};
 use super::rules::AlertRules;
 use super::{Change, Level, Monitor, Reading};
@@ -94,18 +93,10 @@ impl Watch {
         let took = started.elapsed();
         let hours: usize = a.streams.iter().map(|s| s.hours.len()).sum();
         let now = Instant::now();
-        let mut changes = Vec::new();
-        let mut keep = HashSet::new();
-        let stalled = self
-            .stall
-            .stalled(&a, &self.name, self.rules.critical_stall(), now);
-        let mut readings = hour_readings(&a, &self.name, &self.rules);
-        mark_stalled(&mut readings, &stalled);
-        for (path, reading) in readings {
-            changes.extend(self.monitor.set(&path, reading, Some(self.interval), now));
-            keep.insert(path);
-        }
-        changes.extend(self.monitor.retain_under(&self.name, &keep));
+        let readings = judged_hours(&a, &self.name, &self.rules, Some(&mut self.stall), now);
+        let mut changes =
+            self.monitor
+                .replace_under(&self.name, readings, Some(self.interval), now);
         changes.extend(self.monitor.set(
             "segscope/last scan",
             Reading::new(

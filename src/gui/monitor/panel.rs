@@ -17,7 +17,7 @@ use crate::coverage::timeline::Interval;
 use crate::gui::monitor::rules_editor::RulesEditor;
 use crate::gui::shell::store::Store;
 use crate::monitor::anomaly::{GROUP as ANOMALY_GROUP, series_readings};
-use crate::monitor::archive::{StallWatch, hour_readings, mark_stalled};
+use crate::monitor::archive::{StallWatch, judged_hours};
 use crate::monitor::history::{AlertChange, alert_changes, recent, record};
 use crate::monitor::rules::AlertRules;
 use crate::monitor::{Change, Level, Monitor, Reading};
@@ -187,12 +187,8 @@ impl MonitorPanel {
     fn judge_archive(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         let a = self.sources.archive.clone()?;
         let name = archive_name(&a);
-        let mut readings = hour_readings(&a, &name, rules);
-        if self.watching.is_some() {
-            let limit = rules.critical_stall();
-            let stalled = self.stall.stalled(&a, &name, limit, Instant::now());
-            mark_stalled(&mut readings, &stalled);
-        }
+        let stall = self.watching.is_some().then_some(&mut self.stall);
+        let readings = judged_hours(&a, &name, rules, stall, Instant::now());
         let every = self.watching;
         self.rebuild(&name, readings, every, store, "hours")
     }
@@ -260,14 +256,7 @@ impl MonitorPanel {
             .rows(Instant::now())
             .iter()
             .all(|r| !r.path.starts_with(&format!("{name}/")) && r.path != name);
-        let now = Instant::now();
-        let mut changes = Vec::new();
-        let mut keep = HashSet::new();
-        for (path, reading) in readings {
-            changes.extend(monitor.set(&path, reading, expect_every, now));
-            keep.insert(path);
-        }
-        changes.extend(monitor.retain_under(name, &keep));
+        let changes = monitor.replace_under(name, readings, expect_every, Instant::now());
         self.record(changes, store, what, first)
     }
 
