@@ -145,117 +145,145 @@ impl AppCommand {
         AppCommand::Quit,
     ];
 
+    /// Its menu and palette text, tooltip sentence and keyboard shortcut:
+    /// the one table every menu, the palette and the shortcuts read.
+    fn info(self) -> (&'static str, &'static str, Option<KeyboardShortcut>) {
+        let plain = |k| KeyboardShortcut::new(Modifiers::NONE, k);
+        let ctrl = |k| KeyboardShortcut::new(Modifiers::COMMAND, k);
+        match self {
+            AppCommand::Open => (
+                "Open archive…",
+                "Choose an archive root, channel or quality directory",
+                Some(ctrl(Key::O)),
+            ),
+            AppCommand::OpenPath => (
+                "Open path…",
+                "Type or paste the path of an archive",
+                Some(ctrl(Key::L)),
+            ),
+            AppCommand::OpenDemo => (
+                "Open demo archive",
+                "Open the built-in demo archive (generated on first use)",
+                None,
+            ),
+            AppCommand::OpenFile => (
+                "Open file…",
+                "Choose a Batch Shipyard perf export (Storage Explorer CSV, JSON Lines or JSON)",
+                Some(KeyboardShortcut::new(
+                    Modifiers::COMMAND | Modifiers::SHIFT,
+                    Key::O,
+                )),
+            ),
+            AppCommand::OpenDemoPerf => (
+                "Open demo perf export",
+                "Open the built-in demo perf export (generated on first use)",
+                None,
+            ),
+            AppCommand::Close => (
+                "Close",
+                "Close the active document (the others stay open)",
+                Some(ctrl(Key::W)),
+            ),
+            AppCommand::Reload => (
+                "Reload",
+                "Analyse the archive again, keeping the view; unchanged hours come from the cache",
+                Some(plain(Key::F5)),
+            ),
+            AppCommand::Cancel => ("Cancel analysis", "Stop the running analysis", None),
+            AppCommand::NextHole => (
+                "Next hole",
+                "Zoom to the next hole after the selected one (or the view centre)",
+                Some(plain(Key::N)),
+            ),
+            AppCommand::PrevHole => (
+                "Previous hole",
+                "Zoom to the hole before the selected one (or the view centre)",
+                Some(plain(Key::P)),
+            ),
+            AppCommand::ZoomIn => (
+                "Zoom in",
+                "Zoom in around the centre of the view",
+                Some(plain(Key::W)),
+            ),
+            AppCommand::ZoomOut => (
+                "Zoom out",
+                "Zoom out around the centre of the view",
+                Some(plain(Key::S)),
+            ),
+            AppCommand::PanLeft => (
+                "Pan left",
+                "Move the view a fifth of its width earlier",
+                Some(plain(Key::A)),
+            ),
+            AppCommand::PanRight => (
+                "Pan right",
+                "Move the view a fifth of its width later",
+                Some(plain(Key::D)),
+            ),
+            AppCommand::FitAll => ("Fit all", "Show the whole archive", Some(plain(Key::F))),
+            AppCommand::Back => (
+                "Back",
+                "Back to the previous view (zoom history; also the mouse's back button)",
+                Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowLeft)),
+            ),
+            AppCommand::Forward => (
+                "Forward",
+                "Forward again in the zoom history (also the mouse's forward button)",
+                Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowRight)),
+            ),
+            AppCommand::ToggleGrid => (
+                "Toggle grid map",
+                "Show a stream as wubloader's 2D map (2 s per pixel, 10 minutes a column)",
+                Some(plain(Key::G)),
+            ),
+            AppCommand::ToggleTheme => (
+                "Toggle dark/light theme",
+                "Switch between the dark and the light theme",
+                Some(ctrl(Key::T)),
+            ),
+            AppCommand::ToggleLog => (
+                "Toggle log panel",
+                "Show warnings, errors and messages",
+                Some(ctrl(Key::J)),
+            ),
+            AppCommand::ToggleWatch => (
+                "Watch the archive",
+                "Re-scan the archive every 30 s (changed hours only) and swap in each result",
+                None,
+            ),
+            AppCommand::ToggleFollow => (
+                "Follow the newest time",
+                "While watching, keep the newest time in view",
+                None,
+            ),
+            AppCommand::CommandPalette => (
+                "Command palette",
+                "Search every command",
+                Some(ctrl(Key::K)),
+            ),
+            AppCommand::Export(choice) => (
+                choice.label(),
+                choice.about(),
+                (choice == ExportChoice::Data(ExportKind::Html)).then(|| ctrl(Key::S)),
+            ),
+            AppCommand::Help => ("Controls", "How to drive the views", Some(plain(Key::F1))),
+            AppCommand::Quit => ("Quit", "Close segscope", Some(ctrl(Key::Q))),
+        }
+    }
+
     /// Menu and palette text.
     pub fn label(self) -> &'static str {
-        match self {
-            AppCommand::Open => "Open archive…",
-            AppCommand::OpenPath => "Open path…",
-            AppCommand::OpenDemo => "Open demo archive",
-            AppCommand::OpenFile => "Open file…",
-            AppCommand::OpenDemoPerf => "Open demo perf export",
-            AppCommand::Close => "Close",
-            AppCommand::Reload => "Reload",
-            AppCommand::Cancel => "Cancel analysis",
-            AppCommand::NextHole => "Next hole",
-            AppCommand::PrevHole => "Previous hole",
-            AppCommand::ZoomIn => "Zoom in",
-            AppCommand::ZoomOut => "Zoom out",
-            AppCommand::PanLeft => "Pan left",
-            AppCommand::PanRight => "Pan right",
-            AppCommand::FitAll => "Fit all",
-            AppCommand::Back => "Back",
-            AppCommand::Forward => "Forward",
-            AppCommand::ToggleGrid => "Toggle grid map",
-            AppCommand::ToggleTheme => "Toggle dark/light theme",
-            AppCommand::ToggleLog => "Toggle log panel",
-            AppCommand::ToggleWatch => "Watch the archive",
-            AppCommand::ToggleFollow => "Follow the newest time",
-            AppCommand::CommandPalette => "Command palette",
-            AppCommand::Export(choice) => choice.label(),
-            AppCommand::Help => "Controls",
-            AppCommand::Quit => "Quit",
-        }
+        self.info().0
     }
 
     /// A sentence for tooltips.
     pub fn tooltip(self) -> &'static str {
-        match self {
-            AppCommand::Open => "Choose an archive root, channel or quality directory",
-            AppCommand::OpenPath => "Type or paste the path of an archive",
-            AppCommand::OpenDemo => "Open the built-in demo archive (generated on first use)",
-            AppCommand::OpenFile => {
-                "Choose a Batch Shipyard perf export (Storage Explorer CSV, JSON Lines or JSON)"
-            }
-            AppCommand::OpenDemoPerf => {
-                "Open the built-in demo perf export (generated on first use)"
-            }
-            AppCommand::Close => "Close the active document (the others stay open)",
-            AppCommand::Reload => {
-                "Analyse the archive again, keeping the view; unchanged hours come from the cache"
-            }
-            AppCommand::Cancel => "Stop the running analysis",
-            AppCommand::NextHole => {
-                "Zoom to the next hole after the selected one (or the view centre)"
-            }
-            AppCommand::PrevHole => "Zoom to the hole before the selected one (or the view centre)",
-            AppCommand::ZoomIn => "Zoom in around the centre of the view",
-            AppCommand::ZoomOut => "Zoom out around the centre of the view",
-            AppCommand::PanLeft => "Move the view a fifth of its width earlier",
-            AppCommand::PanRight => "Move the view a fifth of its width later",
-            AppCommand::FitAll => "Show the whole archive",
-            AppCommand::Back => {
-                "Back to the previous view (zoom history; also the mouse's back button)"
-            }
-            AppCommand::Forward => {
-                "Forward again in the zoom history (also the mouse's forward button)"
-            }
-            AppCommand::ToggleGrid => {
-                "Show a stream as wubloader's 2D map (2 s per pixel, 10 minutes a column)"
-            }
-            AppCommand::ToggleTheme => "Switch between the dark and the light theme",
-            AppCommand::ToggleLog => "Show warnings, errors and messages",
-            AppCommand::ToggleWatch => {
-                "Re-scan the archive every 30 s (changed hours only) and swap in each result"
-            }
-            AppCommand::ToggleFollow => "While watching, keep the newest time in view",
-            AppCommand::CommandPalette => "Search every command",
-            AppCommand::Export(choice) => choice.about(),
-            AppCommand::Help => "How to drive the views",
-            AppCommand::Quit => "Close segscope",
-        }
+        self.info().1
     }
 
     /// The keyboard shortcut, if any.
     pub fn shortcut(self) -> Option<KeyboardShortcut> {
-        let key = |k| Some(KeyboardShortcut::new(Modifiers::NONE, k));
-        let ctrl = |k| Some(KeyboardShortcut::new(Modifiers::COMMAND, k));
-        match self {
-            AppCommand::Open => ctrl(Key::O),
-            AppCommand::OpenFile => Some(KeyboardShortcut::new(
-                Modifiers::COMMAND | Modifiers::SHIFT,
-                Key::O,
-            )),
-            AppCommand::OpenPath => ctrl(Key::L),
-            AppCommand::Close => ctrl(Key::W),
-            AppCommand::Reload => key(Key::F5),
-            AppCommand::NextHole => key(Key::N),
-            AppCommand::PrevHole => key(Key::P),
-            AppCommand::ZoomIn => key(Key::W),
-            AppCommand::ZoomOut => key(Key::S),
-            AppCommand::PanLeft => key(Key::A),
-            AppCommand::PanRight => key(Key::D),
-            AppCommand::FitAll => key(Key::F),
-            AppCommand::Back => Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowLeft)),
-            AppCommand::Forward => Some(KeyboardShortcut::new(Modifiers::ALT, Key::ArrowRight)),
-            AppCommand::ToggleGrid => key(Key::G),
-            AppCommand::ToggleTheme => ctrl(Key::T),
-            AppCommand::ToggleLog => ctrl(Key::J),
-            AppCommand::CommandPalette => ctrl(Key::K),
-            AppCommand::Export(ExportChoice::Data(ExportKind::Html)) => ctrl(Key::S),
-            AppCommand::Help => key(Key::F1),
-            AppCommand::Quit => ctrl(Key::Q),
-            _ => None,
-        }
+        self.info().2
     }
 
     /// The time view's navigation step this command is, if it is one.
