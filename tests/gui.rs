@@ -158,30 +158,14 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
         "the hole is in view: {t0} {t1}"
     );
     assert!(t1 - t0 < 200e6, "zoomed in around the hole");
-    let sel = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .holes
-        .selected
-        .unwrap();
+    let sel = selected_hole(&h);
     assert_eq!(sel.span.duration_us(), 5_000_000);
 
     // N moves to the next hole in time (the editable twin, then the 20 s... ordering by start).
     h.key_press(egui::Key::N);
     h.step();
     h.step();
-    let next = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .holes
-        .selected
-        .unwrap();
+    let next = selected_hole(&h);
     assert!(
         next.span.start_us >= sel.span.start_us && next != sel,
         "{next:?}"
@@ -301,7 +285,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     held.release();
     let h = &mut held.h;
     wait_until(h, "the analysis", |app| app.analysis().is_some());
-    let drawn = &h.state().doc().unwrap().archive().unwrap().timeline.drawn;
+    let drawn = &timeline(h).drawn;
     assert!(
         drawn.iter().all(|l| l.pending_px == 0 && l.data_px > 0),
         "{drawn:?}"
@@ -354,15 +338,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let rect = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
-        .last_rect
-        .expect("the timeline is drawn");
+    let rect = timeline(&h).last_rect.expect("the timeline is drawn");
     // A point in the first lane, three quarters across the plot.
     let plot_left = rect.left() + 150.0;
     let p = egui::pos2(
@@ -500,27 +476,13 @@ fn segment_level_hover_shows_the_file() {
         .set_range(t0, t0 + 8e6);
     h.state_mut().doc_mut().unwrap().time.auto_fit = false;
     steps(&mut h, 2);
-    let rect = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
-        .last_rect
-        .unwrap();
+    let rect = timeline(&h).last_rect.unwrap();
     let plot_left = rect.left() + 150.0;
     // 1 s into the view: the first segment of the first lane (chan/low, 00:00-00:02).
     let x = plot_left + (rect.right() - plot_left) / 8.0;
     h.hover_at(egui::pos2(x, rect.top() + 40.0));
     steps(&mut h, 3);
-    let seg = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
+    let seg = timeline(&h)
         .hovered_segment
         .expect("a segment under the pointer");
     assert_eq!(seg.seg.start_us, t0 as i64);
@@ -548,6 +510,26 @@ fn other_archive() -> Archive {
         ],
     );
     a
+}
+
+/// The active archive's timeline view.
+fn timeline<'a>(
+    h: &'a Harness<'_, SegscopeApp>,
+) -> &'a segscope::gui::archive::timeline::TimelineView {
+    &h.state()
+        .doc()
+        .and_then(|d| d.archive())
+        .expect("an archive is open")
+        .timeline
+}
+
+/// The hole selected in the active archive's holes table.
+fn selected_hole(h: &Harness<'_, SegscopeApp>) -> segscope::gui::archive::holes_panel::HoleRow {
+    h.state()
+        .doc()
+        .and_then(|d| d.archive())
+        .and_then(|a| a.holes.selected)
+        .expect("a hole is selected")
 }
 
 /// The active archive's analysis was cancelled.
@@ -731,14 +713,7 @@ fn lane_rasters_are_reused_until_the_view_changes() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let built = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
-        .rasters_built;
+    let built = timeline(&h).rasters_built;
     steps(&mut h, 10);
     assert_eq!(
         h.state()
@@ -753,14 +728,7 @@ fn lane_rasters_are_reused_until_the_view_changes() {
     );
     h.key_press(egui::Key::W);
     steps(&mut h, 2);
-    let after_zoom = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
-        .rasters_built;
+    let after_zoom = timeline(&h).rasters_built;
     assert!(after_zoom >= built + 2, "a zoom redraws both lanes");
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
     steps(&mut h, 2);
@@ -808,15 +776,7 @@ fn zoom_history_goes_back_and_forward_by_keyboard_and_mouse_buttons() {
     steps(&mut h, 2);
     assert_eq!(range(&h), zoomed);
     // The mouse's back button over the timeline.
-    let rect = h
-        .state()
-        .doc()
-        .unwrap()
-        .archive()
-        .unwrap()
-        .timeline
-        .last_rect
-        .unwrap();
+    let rect = timeline(&h).last_rect.unwrap();
     let p = egui::pos2(rect.center().x + 100.0, rect.top() + 50.0);
     h.hover_at(p);
     h.step();

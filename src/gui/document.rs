@@ -10,8 +10,11 @@ use super::perf::PerfDoc;
 use crate::analysis::Analysis;
 use crate::export::kinds::ExportKind;
 pub use crate::gui::archive::doc::{ArchiveDoc, ArchiveWatch};
+use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::command::ExportChoice;
 pub use crate::gui::shell::export_dialog::Analysed;
+use crate::gui::shell::settings::Settings;
+use crate::gui::shell::views::ViewContext;
 pub use crate::gui::shell::views::{DocumentKind, KindPart, MainView};
 use crate::gui::widgets::time_view::TimeView;
 use crate::time::HOUR_US;
@@ -180,6 +183,27 @@ impl Document {
             (ExportChoice::Data(k), _) => k.file_name(&base),
             (ExportChoice::ViewPng, _) => format!("{base}-view.png"),
         }
+    }
+
+    /// Runs `f` on its kind's part with the view context of main view
+    /// `view` (none for a series file); returns the view `f` asks to switch
+    /// to.
+    pub fn with_part(
+        &mut self,
+        view: MainView,
+        settings: &Settings,
+        commands: &mut Vec<AppCommand>,
+        f: impl FnOnce(&mut dyn KindPart, &mut ViewContext<'_>) -> Option<MainView>,
+    ) -> Option<MainView> {
+        let part = self.body.part_mut()?;
+        let mut cx = ViewContext {
+            view,
+            time: &mut self.time,
+            generation: self.generation,
+            settings,
+            commands,
+        };
+        f(part, &mut cx)
     }
 
     /// Stops whatever it runs.

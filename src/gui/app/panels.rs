@@ -13,7 +13,6 @@ use crate::gui::document::{Body, Document, DocumentKind, MainView};
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::export_dialog::{DialogAction, ExportChoice};
 use crate::gui::shell::settings::{ThemeChoice, TimeZoneChoice};
-use crate::gui::shell::views::ViewContext;
 use crate::gui::widgets::axis::human_duration;
 use crate::jobs::inputs::Snapshot;
 
@@ -248,23 +247,10 @@ impl SegscopeApp {
             }
             return;
         }
-        let Document {
-            time,
-            generation,
-            body,
-            ..
-        } = doc;
-        let Some(part) = body.part_mut() else {
-            return;
-        };
-        let mut cx = ViewContext {
-            view,
-            time,
-            generation: *generation,
-            settings: &self.settings,
-            commands: &mut self.commands,
-        };
-        if let Some(next) = part.tab_ui(ui, tab, &mut cx) {
+        let next = doc.with_part(view, &self.settings, &mut self.commands, |part, cx| {
+            part.tab_ui(ui, tab, cx)
+        });
+        if let Some(next) = next {
             self.view = next;
         }
     }
@@ -320,23 +306,10 @@ impl SegscopeApp {
             }
             return;
         }
-        let Document {
-            time,
-            generation,
-            body,
-            ..
-        } = doc;
-        let Some(part) = body.part_mut() else {
-            return;
-        };
-        let mut cx = ViewContext {
-            view,
-            time,
-            generation: *generation,
-            settings: &self.settings,
-            commands: &mut self.commands,
-        };
-        if let Some(next) = part.central_ui(ui, &mut cx) {
+        let next = doc.with_part(view, &self.settings, &mut self.commands, |part, cx| {
+            part.central_ui(ui, cx)
+        });
+        if let Some(next) = next {
             self.view = next;
         }
     }
