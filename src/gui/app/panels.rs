@@ -188,7 +188,9 @@ impl SegscopeApp {
             return;
         }
         if self.tab == BottomTab::Jobs {
-            self.jobs_panel.ui(ui, &self.jobs);
+            if let Some(request) = self.jobs_panel.ui(ui) {
+                self.jobs_panel.run(&self.jobs, request, ui.ctx());
+            }
             return;
         }
         let (tab, view) = (self.tab, self.view);

@@ -14,10 +14,14 @@ const REFRESH: Duration = Duration::from_secs(1);
 /// Tasks listed, newest first.
 const LIMIT: usize = 200;
 
-/// A change asked of the queue.
-#[derive(Debug, Clone, Copy)]
-enum Action {
+/// What the tab asks of the app: a read of the queue, after a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobsRequest {
+    /// Read the queue again.
+    Refresh,
+    /// Cancel this task, then read.
     Cancel(i64),
+    /// Queue this task again, then read.
     Retry(i64),
 }
 
@@ -39,8 +43,9 @@ pub struct JobsPanel {
 }
 
 impl JobsPanel {
-    /// Reads the queue (after `action`) on a background thread.
-    fn request(&mut self, jobs: &JobClient, action: Option<Action>, ctx: &egui::Context) {
+    /// Does `request` on a background thread (the app calls it with its job
+    /// client: the tab itself holds none).
+    pub fn run(&mut self, jobs: &JobClient, request: JobsRequest, ctx: &egui::Context) {
         let (tx, rx) = channel();
         let (db, runner, ctx) = (jobs.db().clone(), jobs.runner(), ctx.clone());
         let spawned = std::thread::Builder::new()
@@ -48,8 +53,8 @@ impl JobsPanel {
             .spawn(move || {
                 let read = || -> rusqlite::Result<Snapshot> {
                     let conn = db.lock();
-                    let said = match action {
-                        Some(Action::Cancel(id)) => Some(match queue::cancel(&conn, id)? {
+                    let said = match request {
+                        JobsRequest::Cancel(id) => Some(match queue::cancel(&conn, id)? {
                             CancelOutcome::Cancelled => format!("task {id} cancelled"),
                             CancelOutcome::Requested => format!("task {id} asked to stop"),
                             CancelOutcome::AlreadyFinished(s) => format!("task {id} already {s}"),
@@ -57,7 +62,7 @@ impl JobsPanel {
                         }),
                         // Reserved for the app's runner, which is woken: a change
                         // on its own connection does not show as new data.
-                        Some(Action::Retry(id)) => Some(
+                        JobsRequest::Retry(id) => Some(
                             match queue::retry_reserved(&conn, id, Some(runner.owner()))?.queued(id)
                             {
                                 Ok(new) => {
@@ -67,7 +72,7 @@ impl JobsPanel {
                                 Err(why) => why,
                             },
                         ),
-                        None => None,
+                        JobsRequest::Refresh => None,
                     };
                     Ok(Snapshot {
                         tasks: queue::list(&conn, LIMIT)?,
@@ -85,7 +90,8 @@ impl JobsPanel {
     }
 
     /// Draws the tab.
-    pub fn ui(&mut self, ui: &mut egui::Ui, jobs: &JobClient) {
+    /// Draws the tab; returns what it asks of the app.
+    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<JobsRequest> {
         if let Some(done) = self.rx.as_ref().and_then(|rx| rx.try_recv().ok()) {
             self.rx = None;
             match done {
@@ -99,13 +105,12 @@ impl JobsPanel {
             }
         }
         let ctx = ui.ctx().clone();
-        if self.rx.is_none() && self.asked.is_none_or(|t| t.elapsed() >= REFRESH) {
-            self.request(jobs, None, &ctx);
-        }
+        let due = self.rx.is_none() && self.asked.is_none_or(|t| t.elapsed() >= REFRESH);
+        let refresh = due.then_some(JobsRequest::Refresh);
         ctx.request_repaint_after(REFRESH);
         let Some(s) = &self.shown else {
             ui.label("Reading the queue…");
-            return;
+            return refresh;
         };
         let mut action = None;
         ui.horizontal(|ui| {
@@ -153,14 +158,14 @@ impl JobsPanel {
                         if matches!(t.state, TaskState::Queued | TaskState::Running)
                             && ui.small_button(format!("Cancel #{}", t.id)).clicked()
                         {
-                            action = Some(Action::Cancel(t.id));
+                            action = Some(JobsRequest::Cancel(t.id));
                         }
                         if matches!(
                             t.state,
                             TaskState::Failed | TaskState::Cancelled | TaskState::Interrupted
                         ) && ui.small_button(format!("Retry #{}", t.id)).clicked()
                         {
-                            action = Some(Action::Retry(t.id));
+                            action = Some(JobsRequest::Retry(t.id));
                         }
                         if let Some(e) = &t.error {
                             ui.label(crate::text::shown(e).into_owned());
@@ -168,8 +173,6 @@ impl JobsPanel {
                     });
                 }
             });
-        if let Some(a) = action {
-            self.request(jobs, Some(a), &ctx);
-        }
+        action.or(refresh)
     }
 }
