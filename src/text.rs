@@ -19,22 +19,11 @@ pub const MAX_SHOWN_CHARS: usize = 2000;
 /// shows as one line and cannot drive a terminal; a text longer than
 /// [`MAX_SHOWN_CHARS`] is cut there, with its length in bytes said.
 pub fn shown(s: &str) -> Cow<'_, str> {
-    let cut = s.char_indices().nth(MAX_SHOWN_CHARS).map(|(i, _)| i);
-    if cut.is_none() && !s.chars().any(is_control) {
-        return Cow::Borrowed(s);
-    }
-    let kept = &s[..cut.unwrap_or(s.len())];
-    let mut out = String::with_capacity(kept.len() + 48);
-    for c in kept.chars() {
-        if is_control(c) {
-            out.extend(c.escape_debug());
-        } else {
-            out.push(c);
-        }
-    }
-    if cut.is_some() {
-        out.push_str(&format!("… [cut: {} bytes in all]", s.len()));
-    }
+    let Some((cut, _)) = s.char_indices().nth(MAX_SHOWN_CHARS) else {
+        return escape_controls(s);
+    };
+    let mut out = escape_controls(&s[..cut]).into_owned();
+    out.push_str(&format!("… [cut: {} bytes in all]", s.len()));
     Cow::Owned(out)
 }
 
@@ -66,17 +55,15 @@ fn escape_controls(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_control) {
         return Cow::Borrowed(s);
     }
-    Cow::Owned(
-        s.chars()
-            .map(|c| {
-                if is_control(c) {
-                    c.escape_debug().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if is_control(c) {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// A path for messages: lossy for non-UTF-8 names, control characters escaped.

@@ -13,11 +13,10 @@ use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write
 use super::task_wait::run_task;
 use crate::export::kinds::{ExportKind, Subject};
 use crate::export::timing::dat::{dat_targets, write_dats};
+use crate::export::timing::demo::write_demo_perf_file;
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::PerfAnalysis;
-use crate::perf::demo::{
-    DemoPerfOptions, MAX_IMAGES, MAX_NODES, default_demo_perf, write_demo_perf_file,
-};
+use crate::perf::demo::{DemoPerfOptions, MAX_IMAGES, MAX_NODES, default_demo_perf};
 use crate::perf::summary::{Metric, metric_stats};
 use crate::text::{shown, shown_path};
 

@@ -173,6 +173,35 @@ fn replace_atomically(
     path: &Path,
     write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
 ) -> io::Result<()> {
+    write_through_temp(path, Placing::Replace, write)
+}
+
+/// Writes what `write` makes to `path`, which must not exist yet: made
+/// complete in a temporary file beside it, then moved into place, never over
+/// an existing file (that fails with [`io::ErrorKind::AlreadyExists`] and
+/// leaves it as it was). The parent directory must exist.
+pub fn create_new_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
+    write_through_temp(path, Placing::OnlyNew, write)
+}
+
+/// How a finished temporary file takes its place.
+enum Placing {
+    /// Over whatever is there.
+    Replace,
+    /// Only where nothing is.
+    OnlyNew,
+}
+
+/// The atomic write: a temporary file in `path`'s directory, written,
+/// fsynced, renamed into place, and the directory fsynced.
+fn write_through_temp(
+    path: &Path,
+    placing: Placing,
+    write: impl FnOnce(&mut dyn io::Write) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = parent_dir(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".segscope-")
@@ -187,7 +216,11 @@ fn replace_atomically(
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(0o644))?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
+    match placing {
+        Placing::Replace => tmp.persist(path).map(drop),
+        Placing::OnlyNew => tmp.persist_noclobber(path).map(drop),
+    }
+    .map_err(|e| e.error)?;
     // The rename is durable once the directory is on disk too.
     if let Ok(d) = File::open(dir) {
         let _ = d.sync_all();
@@ -450,6 +483,22 @@ mod tests {
         assert!(ensure_outside(&quality, &channel.join("480p/x.json")).is_err());
         assert!(ensure_outside(&quality, &root.join("x.json")).is_err());
         assert!(ensure_outside(&quality, &dir.path().join("x.json")).is_ok());
+    }
+
+    #[test]
+    fn a_new_file_is_made_whole_and_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("new.csv");
+        create_new_with(&p, |w| w.write_all(b"a,b\n")).unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"a,b\n");
+        let err = create_new_with(&p, |w| w.write_all(b"other")).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&p).unwrap(), b"a,b\n", "kept as it was");
+        let failed = dir.path().join("failed.csv");
+        assert!(create_new_with(&failed, |_| Err(io::Error::other("stop"))).is_err());
+        assert!(!failed.exists(), "nothing half-written");
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(left.len(), 1, "no temporary file left behind");
     }
 
     #[test]

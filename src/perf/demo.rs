@@ -12,7 +12,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use crate::demo::Rng;
 
@@ -333,36 +333,6 @@ pub fn default_demo_perf(jsonl: bool) -> PathBuf {
         "demo-perf.csv"
     };
     crate::demo::data_dir().map_or_else(|| PathBuf::from(name), |d| d.join(name))
-}
-
-/// Writes a demo export to `file`, which must not exist (its folder is made
-/// when missing): written as it is made into a temporary file beside it, then
-/// moved into place complete, never over an existing file. Returns the bytes
-/// written.
-pub fn write_demo_perf_file(file: &Path, o: &DemoPerfOptions) -> std::io::Result<u64> {
-    let dir = match file.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".segscope-")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    let bytes = {
-        let mut out = std::io::BufWriter::with_capacity(1 << 16, tmp.as_file_mut());
-        let bytes = write_demo_perf_export(o, &mut out)?;
-        out.flush()?;
-        bytes
-    };
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        tmp.as_file()
-            .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    tmp.as_file().sync_all()?;
-    tmp.persist_noclobber(file).map_err(|e| e.error)?;
-    Ok(bytes)
 }
 
 /// The export's bytes.

@@ -3,6 +3,7 @@
 //! report's timing section.
 
 pub mod dat;
+pub mod demo;
 pub mod html;
 pub mod trace;
 

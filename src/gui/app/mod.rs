@@ -302,7 +302,7 @@ impl SegscopeApp {
             .name("segscope-demo".into())
             .spawn(move || {
                 let options = crate::perf::demo::DemoPerfOptions::default();
-                let made = crate::perf::demo::write_demo_perf_file(&file, &options)
+                let made = crate::export::timing::demo::write_demo_perf_file(&file, &options)
                     .map(|_| file.clone())
                     .map_err(|e| {
                         format!("cannot write the demo perf export {}: {e}", file.display())
