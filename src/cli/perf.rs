@@ -12,7 +12,7 @@ use super::interrupted;
 use super::outputs::{Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
 use super::task_wait::run_task;
 use crate::export::kinds::{ExportKind, Subject};
-use crate::export::timing::dat::{dat_targets, write_dats};
+use crate::export::timing::dat::{dat_targets, write_dat_files};
 use crate::export::timing::demo::write_demo_perf_file;
 use crate::jobs::tasks::{Perf, PerfArgs};
 use crate::perf::PerfAnalysis;
@@ -77,20 +77,24 @@ pub fn run(args: &PerfCmd, db: Option<&Path>) -> anyhow::Result<()> {
         bail!("interrupted; nothing written");
     }
     // Files named from the data are checked against the input before anything is written.
-    if let Some(dir) = &args.dat {
-        dat_targets(&analysis, dir, &[&args.export])
-            .map_err(|e| anyhow::anyhow!("--dat: {e}; nothing written"))?;
-    }
+    let dats = match &args.dat {
+        Some(dir) => Some((
+            dir,
+            dat_targets(&analysis, dir, &[&args.export])
+                .map_err(|e| anyhow::anyhow!("--dat: {e}; nothing written"))?,
+        )),
+        None => None,
+    };
     let to_stdout = wanted.iter().any(|o| o.sink == Sink::Stdout);
     let mut failures = write_outputs(&wanted, Subject::Perf(&analysis))?;
-    if let Some(dir) = &args.dat {
-        match write_dats(&analysis, dir, &args.export) {
-            Ok(files) if !args.quiet => {
+    if let Some((dir, files)) = dats {
+        match write_dat_files(&analysis, dir, &files) {
+            Ok(()) if !args.quiet => {
                 for f in files {
                     eprintln!("segscope: wrote {}", shown_path(&f));
                 }
             }
-            Ok(_) => {}
+            Ok(()) => {}
             Err(e) => failures.push(format!("--dat: {e}")),
         }
     }

@@ -148,11 +148,18 @@ pub fn pool_dat(pool: &PoolTimings) -> Vec<u8> {
 /// written.
 pub fn write_dats(a: &PerfAnalysis, dir: &Path, source: &Path) -> Result<Vec<PathBuf>, String> {
     let targets = dat_targets(a, dir, &[source])?;
+    write_dat_files(a, dir, &targets)?;
+    Ok(targets)
+}
+
+/// Writes each pool's `.dat` to its file in `targets` (from [`dat_targets`]
+/// on `dir`, which is created when missing), each file atomically.
+pub fn write_dat_files(a: &PerfAnalysis, dir: &Path, targets: &[PathBuf]) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for (path, pool) in targets.iter().zip(&a.pools) {
         write_output(path, &pool_dat(pool)).map_err(|e| e.to_string())?;
     }
-    Ok(targets)
+    Ok(())
 }
 
 /// The `.dat` file of each pool in `dir`, in pool order (two pools whose
