@@ -123,6 +123,28 @@ fn analysed(app: &SegscopeApp) -> bool {
     app.analysis().is_some()
 }
 
+/// A left click at `at`: the pointer moves there, then presses and releases,
+/// a frame each.
+fn click_at(h: &mut Harness<'_, SegscopeApp>, at: egui::Pos2) {
+    h.hover_at(at);
+    h.step();
+    for pressed in [true, false] {
+        h.event(egui::Event::PointerButton {
+            pos: at,
+            button: egui::PointerButton::Primary,
+            pressed,
+            modifiers: egui::Modifiers::NONE,
+        });
+        h.step();
+    }
+    steps(h, 2);
+}
+
+/// The active document's visible time range.
+fn view_range(h: &Harness<'_, SegscopeApp>) -> (f64, f64) {
+    h.state().probe().time_range().expect("a document is open")
+}
+
 fn t(hour: &str, secs: f64) -> f64 {
     parse_hour_name(hour).unwrap() as f64 + secs * 1e6
 }
@@ -137,17 +159,11 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     // The 5 s hole of chan/src, listed in the table (raw and editable rows).
     let start = "2024-11-09 05:00:04.000000 UTC";
     assert_eq!(h.query_all_by_label(start).count(), 2);
-    let before = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let before = view_range(&h);
     h.query_all_by_label(start).next().unwrap().click();
     h.step();
     h.step();
-    let (t0, t1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (t0, t1) = view_range(&h);
     assert_ne!(
         (t0, t1),
         before,
@@ -170,23 +186,13 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
         next.span.start_us >= sel.span.start_us && next != sel,
         "{next:?}"
     );
-    let (t0, t1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (t0, t1) = view_range(&h);
     assert!(t0 <= next.span.start_us as f64 && t1 >= next.span.end_us as f64);
     // P goes back.
     h.key_press(egui::Key::P);
     h.step();
     assert_eq!(
-        h.state()
-            .doc()
-            .unwrap()
-            .archive()
-            .unwrap()
-            .holes
-            .selected
-            .unwrap(),
+        h.state().probe().archive().unwrap().holes.selected.unwrap(),
         sel
     );
 }
@@ -245,14 +251,14 @@ fn command_palette_runs_commands_and_shows_shortcuts() {
     h.get_by_label_contains("Toggle grid map    G").click();
     steps(&mut h, 4);
     assert!(
-        h.state().view == MainView::GridMap,
+        h.state().probe().view() == MainView::GridMap,
         "the palette ran Toggle grid map"
     );
     h.get_by_label_contains("2 s per pixel");
     // Back to the timeline from the tab bar.
     h.get_by_label("Timeline").click();
     steps(&mut h, 2);
-    assert!(h.state().view == MainView::Timeline);
+    assert!(h.state().probe().view() == MainView::Timeline);
 }
 
 #[test]
@@ -261,8 +267,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     let mut held = HeldScan::open(8, 3);
     let h = &mut held.h;
     wait_until(h, "the first hours drawn", |app| {
-        app.doc()
-            .unwrap()
+        app.probe()
             .archive()
             .unwrap()
             .timeline
@@ -272,7 +277,7 @@ fn lanes_fill_hour_by_hour_while_the_scan_runs() {
     });
     let app = h.state();
     assert!(app.is_scanning(), "drawn before the scan ended");
-    let drawn = &app.doc().unwrap().archive().unwrap().timeline.drawn;
+    let drawn = &app.probe().archive().unwrap().timeline.drawn;
     assert_eq!(
         drawn.len(),
         4,
@@ -300,8 +305,9 @@ fn cancel_stops_a_running_scan() {
     // Cancel once the task runs (two hours scanned, the rest held): a cancel
     // clicked while the task is still being queued is a different path.
     wait_until(h, "the scan to run", |app| {
-        app.doc()
-            .and_then(|d| d.archive()?.loader.current.as_ref())
+        app.probe()
+            .archive()
+            .and_then(|a| a.loader.current.as_ref())
             .is_some_and(|l| l.job.progress().is_some_and(|p| p.done >= 2))
     });
     h.get_by_label("Cancel").click();
@@ -320,8 +326,8 @@ fn export_json_from_the_menu_writes_the_file_and_says_where() {
     export_from_menu(&mut h, "Export JSON report", &target);
     let saved = h
         .state()
-        .notes
-        .log
+        .probe()
+        .log()
         .iter()
         .rev()
         .find(|m| m.text.starts_with("Saved "))
@@ -345,20 +351,14 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         plot_left + (rect.right() - plot_left) * 0.75,
         rect.top() + 50.0,
     );
-    let (t0, t1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (t0, t1) = view_range(&h);
     let at = t0 + (t1 - t0) * 0.75;
     // Ctrl+scroll (a zoom event) zooms around the time under the pointer.
     h.hover_at(p);
     h.step();
     h.event(egui::Event::Zoom(2.0));
     steps(&mut h, 2);
-    let (z0, z1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (z0, z1) = view_range(&h);
     assert!(((z1 - z0) - (t1 - t0) / 2.0).abs() < 1.0, "half the span");
     assert!(
         (z0 + (z1 - z0) * 0.75 - at).abs() < 50_000.0,
@@ -367,8 +367,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     // A hover shows what is under the pointer: a tooltip with the time and the mix.
     assert!(
         h.state()
-            .doc()
-            .unwrap()
+            .probe()
             .archive()
             .unwrap()
             .timeline
@@ -394,10 +393,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     h.step();
     h.drop_at(p + egui::vec2(100.0, 0.0));
     steps(&mut h, 2);
-    let (d0, d1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (d0, d1) = view_range(&h);
     assert!(
         d0 < z0 && ((d1 - d0) - (z1 - z0)).abs() < 1.0,
         "panned earlier, same span"
@@ -407,8 +403,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
     let mut h = {
         let mut quick = harness_with_step(a.root(), a.dir.path().join("gui2.db"), 0.02);
         wait_until(&mut quick, "the analysis", analysed);
-        quick.state_mut().doc_mut().unwrap().time.set_range(d0, d1);
-        quick.state_mut().doc_mut().unwrap().time.auto_fit = false;
+        quick.state_mut().show_range(d0, d1);
         quick.hover_at(p);
         quick.step();
         quick
@@ -423,10 +418,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         h.step();
     }
     steps(&mut h, 2);
-    let (f0, f1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (f0, f1) = view_range(&h);
     assert!((f1 - f0) > (d1 - d0) * 1.5, "fitted: {f0} {f1}");
 
     // Box zoom: drag with the secondary button over 200 points shows just that range.
@@ -452,10 +444,7 @@ fn pointer_zooms_at_the_cursor_pans_by_drag_and_double_click_fits() {
         h.step();
     }
     steps(&mut h, 2);
-    let (b0, b1) = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let (b0, b1) = view_range(&h);
     let tol = (want1 - want0) * 0.02;
     assert!(
         (b0 - want0).abs() < tol && (b1 - want1).abs() < tol,
@@ -469,12 +458,7 @@ fn segment_level_hover_shows_the_file() {
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
     let t0 = t("2024-11-09T05", 0.0);
-    h.state_mut()
-        .doc_mut()
-        .unwrap()
-        .time
-        .set_range(t0, t0 + 8e6);
-    h.state_mut().doc_mut().unwrap().time.auto_fit = false;
+    h.state_mut().show_range(t0, t0 + 8e6);
     steps(&mut h, 2);
     let rect = timeline(&h).last_rect.unwrap();
     let plot_left = rect.left() + 150.0;
@@ -517,8 +501,8 @@ fn timeline<'a>(
     h: &'a Harness<'_, SegscopeApp>,
 ) -> &'a segscope::gui::archive::timeline::TimelineView {
     &h.state()
-        .doc()
-        .and_then(|d| d.archive())
+        .probe()
+        .archive()
         .expect("an archive is open")
         .timeline
 }
@@ -526,8 +510,8 @@ fn timeline<'a>(
 /// The hole selected in the active archive's holes table.
 fn selected_hole(h: &Harness<'_, SegscopeApp>) -> segscope::gui::archive::holes_panel::HoleRow {
     h.state()
-        .doc()
-        .and_then(|d| d.archive())
+        .probe()
+        .archive()
         .and_then(|a| a.holes.selected)
         .expect("a hole is selected")
 }
@@ -535,8 +519,8 @@ fn selected_hole(h: &Harness<'_, SegscopeApp>) -> segscope::gui::archive::holes_
 /// The active archive's analysis was cancelled.
 fn archive_cancelled(app: &SegscopeApp) -> bool {
     let load = app
-        .doc()
-        .and_then(|d| d.archive())
+        .probe()
+        .archive()
         .and_then(|a| a.loader.current.as_ref());
     matches!(load.map(|l| &l.job.state), Some(JobState::Cancelled))
 }
@@ -553,7 +537,10 @@ fn export_from_menu(h: &mut Harness<'_, SegscopeApp>, item: &str, target: &std::
     steps(h, 2);
     h.get_by_label("Save").click();
     wait_until(h, "the export", |app| {
-        app.notes.log.iter().any(|m| m.text.starts_with("Saved "))
+        app.probe()
+            .log()
+            .iter()
+            .any(|m| m.text.starts_with("Saved "))
     });
 }
 
@@ -578,13 +565,13 @@ fn several_documents_switch_by_tab_and_close() {
     wait_until(&mut h, "the first analysis", analysed);
     open_by_typing(&mut h, &b.root());
     wait_until(&mut h, "the second analysis", |app| {
-        app.documents().count() == 2 && analysed(app)
+        app.probe().document_count() == 2 && analysed(app)
     });
     let app = h.state();
     assert_eq!(app.active_index(), Some(1), "the new document is active");
     assert_eq!(app.analysis().unwrap().streams.len(), 1);
     // Each document has its tab; clicking the first brings it back with its holes.
-    let first = h.state().documents().next().unwrap().title();
+    let first = h.state().probe().titles()[0].clone();
     h.get_by_label(&first).click();
     steps(&mut h, 3);
     assert_eq!(h.state().active_index(), Some(0));
@@ -595,12 +582,12 @@ fn several_documents_switch_by_tab_and_close() {
     steps(&mut h, 3);
     h.get_by_label_contains("Close").click();
     steps(&mut h, 3);
-    assert_eq!(h.state().documents().count(), 1);
+    assert_eq!(h.state().probe().document_count(), 1);
     assert_eq!(h.state().analysis().unwrap().streams.len(), 1);
     // Ctrl+W closes the last one.
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::W);
     steps(&mut h, 3);
-    assert_eq!(h.state().documents().count(), 0);
+    assert_eq!(h.state().probe().document_count(), 0);
     h.get_by_label("No document open");
 }
 
@@ -612,15 +599,19 @@ fn a_failed_open_keeps_the_open_document() {
     let missing = a.dir.path().join("no-such-archive");
     open_by_typing(&mut h, &missing);
     wait_until(&mut h, "the error", |app| {
-        app.notes
-            .log
+        app.probe()
+            .log()
             .iter()
             .any(|m| m.text.contains("cannot read archive"))
     });
     let app = h.state();
-    assert_eq!(app.documents().count(), 1, "the failed document is gone");
     assert_eq!(
-        app.doc().unwrap().path(),
+        app.probe().document_count(),
+        1,
+        "the failed document is gone"
+    );
+    assert_eq!(
+        app.probe().path(),
         Some(a.root().as_path()),
         "the archive that was open stays active"
     );
@@ -634,16 +625,12 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
     wait_until(&mut h, "the analysis", analysed);
     // Zoom somewhere and select a hole.
     let (z0, z1) = (t("2024-11-09T05", 3.0), t("2024-11-09T05", 12.0));
-    h.state_mut().doc_mut().unwrap().time.set_range(z0, z1);
-    h.state_mut().doc_mut().unwrap().time.auto_fit = false;
+    h.state_mut().show_range(z0, z1);
     h.key_press(egui::Key::N);
     steps(&mut h, 2);
-    let selected = h.state().doc().unwrap().archive().unwrap().holes.selected;
+    let selected = h.state().probe().archive().unwrap().holes.selected;
     assert!(selected.is_some());
-    let view = (
-        h.state().doc().unwrap().time.t0,
-        h.state().doc().unwrap().time.t1,
-    );
+    let view = view_range(&h);
     let before = h.state().analysis().unwrap();
     let _one = one_held_scan_at_a_time();
     // Hold the new scan so the reload is surely in progress while we look.
@@ -655,10 +642,10 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
         Arc::ptr_eq(&app.analysis().unwrap(), &before),
         "the old analysis stays on screen while reloading"
     );
-    let doc = app.doc().unwrap();
-    assert_eq!((doc.time.t0, doc.time.t1), view);
+    assert_eq!(app.probe().time_range(), Some(view));
     assert!(
-        doc.archive()
+        app.probe()
+            .archive()
             .unwrap()
             .timeline
             .drawn
@@ -673,10 +660,9 @@ fn reload_keeps_the_view_and_the_picture_until_the_new_analysis_is_done() {
         !Arc::ptr_eq(&app.analysis().unwrap(), &before),
         "a new snapshot"
     );
-    let doc = app.doc().unwrap();
-    assert_eq!((doc.time.t0, doc.time.t1), view, "the zoom is kept");
+    assert_eq!(app.probe().time_range(), Some(view), "the zoom is kept");
     assert_eq!(
-        doc.archive().unwrap().holes.selected,
+        app.probe().archive().unwrap().holes.selected,
         selected,
         "the selection is kept"
     );
@@ -716,13 +702,7 @@ fn lane_rasters_are_reused_until_the_view_changes() {
     let built = timeline(&h).rasters_built;
     steps(&mut h, 10);
     assert_eq!(
-        h.state()
-            .doc()
-            .unwrap()
-            .archive()
-            .unwrap()
-            .timeline
-            .rasters_built,
+        h.state().probe().archive().unwrap().timeline.rasters_built,
         built,
         "still frames draw the cached rasters"
     );
@@ -733,14 +713,7 @@ fn lane_rasters_are_reused_until_the_view_changes() {
     h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::T);
     steps(&mut h, 2);
     assert!(
-        h.state()
-            .doc()
-            .unwrap()
-            .archive()
-            .unwrap()
-            .timeline
-            .rasters_built
-            >= after_zoom + 2,
+        h.state().probe().archive().unwrap().timeline.rasters_built >= after_zoom + 2,
         "a theme change redraws them"
     );
 }
@@ -750,10 +723,7 @@ fn zoom_history_goes_back_and_forward_by_keyboard_and_mouse_buttons() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let range = |h: &Harness<'_, SegscopeApp>| {
-        let t = &h.state().doc().unwrap().time;
-        (t.t0, t.t1)
-    };
+    let range = view_range;
     let whole = range(&h);
     // Two navigations: zoom in with W, then step to the previous hole with P.
     h.key_press(egui::Key::W);
@@ -809,13 +779,12 @@ fn hours_decades_apart_draw_like_any_archive() {
     );
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
-    let doc = h.state().doc().unwrap();
+    let (t0, t1) = view_range(&h);
+    assert!(t1 - t0 > 50.0 * 365.0 * 24.0 * 3.6e9, "the whole span fits");
     assert!(
-        doc.time.span() > 50.0 * 365.0 * 24.0 * 3.6e9,
-        "the whole span fits"
-    );
-    assert!(
-        doc.archive()
+        h.state()
+            .probe()
+            .archive()
             .unwrap()
             .timeline
             .drawn
@@ -825,9 +794,9 @@ fn hours_decades_apart_draw_like_any_archive() {
     // The grid map elides the empty decades: two hours and one break.
     h.key_press(egui::Key::G);
     steps(&mut h, 3);
-    assert_eq!(h.state().view, MainView::GridMap);
+    assert_eq!(h.state().probe().view(), MainView::GridMap);
     assert_eq!(
-        h.state().doc().unwrap().archive().unwrap().grid.map_width(),
+        h.state().probe().archive().unwrap().grid.map_width(),
         6 + 2 + 6
     );
 }
@@ -869,12 +838,7 @@ fn an_opened_archive_is_listed_under_open_recent() {
 
 /// The active document's perf export.
 fn perf_doc<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::perf::PerfDoc {
-    h.state().doc().unwrap().perf().unwrap()
-}
-
-/// The active document's perf export, to change.
-fn perf_doc_mut<'a>(h: &'a mut Harness<'_, SegscopeApp>) -> &'a mut segscope::gui::perf::PerfDoc {
-    h.state_mut().doc_mut().unwrap().perf_mut().unwrap()
+    h.state().probe().perf().unwrap()
 }
 
 /// The app on a generated 300-node perf export in `dir`, read.
@@ -892,9 +856,7 @@ fn demo_perf_opened(dir: &std::path::Path) -> Harness<'static, SegscopeApp> {
 
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
-    app.doc()
-        .and_then(|d| d.perf())
-        .is_some_and(|p| p.analysis().is_some())
+    app.probe().perf().is_some_and(|p| p.analysis().is_some())
 }
 
 #[test]
@@ -902,7 +864,7 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     let dir = tempfile::tempdir().unwrap();
     let mut h = demo_perf_opened(dir.path());
     assert_eq!(
-        h.state().view,
+        h.state().probe().view(),
         MainView::Gantt,
         "a perf export opens on the Gantt"
     );
@@ -941,7 +903,7 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     steps(&mut h, 3);
     h.get_by_label(&slowest_id).click();
     steps(&mut h, 4);
-    assert_eq!(h.state().view, MainView::Gantt);
+    assert_eq!(h.state().probe().view(), MainView::Gantt);
     let g = &perf_doc(&h).gantt;
     assert_eq!(g.selected, Some(slowest));
     assert!(g.drawn_rows.contains(&slowest), "its row is in view");
@@ -967,13 +929,18 @@ fn a_perf_export_opens_in_the_gantt_sorts_and_shows_the_slowest_node() {
     // Reload (F5) reads the export again and keeps the filter and selection.
     h.get_by_label("Gantt").click();
     steps(&mut h, 2);
-    perf_doc_mut(&mut h).gantt.filter = "tvm-1310900172_2".into();
+    let filter = h.get_by_role(egui::accesskit::Role::TextInput);
+    filter.click();
+    filter.type_text("tvm-1310900172_2");
+    steps(&mut h, 2);
+    // Enter leaves the field, so keys are shortcuts again.
+    h.key_press(egui::Key::Enter);
     steps(&mut h, 2);
     let before = perf_doc(&h).analysis().unwrap().clone();
     h.key_press(egui::Key::F5);
     wait_until(&mut h, "the export read again", |app| {
-        app.doc()
-            .and_then(|d| d.perf())
+        app.probe()
+            .perf()
             .and_then(|p| p.analysis())
             .is_some_and(|a| !std::sync::Arc::ptr_eq(a, &before))
     });
@@ -1009,14 +976,12 @@ fn series_file(dir: &std::path::Path) -> PathBuf {
 
 /// The active document's anomaly pane.
 fn anomaly_pane<'a>(h: &'a Harness<'_, SegscopeApp>) -> &'a segscope::gui::anomaly::AnomalyPane {
-    h.state().doc().unwrap().anomalies.as_ref().unwrap()
+    h.state().probe().anomalies().unwrap()
 }
 
 /// The active document's anomaly run has finished.
 fn anomalies_done(app: &SegscopeApp) -> bool {
-    app.doc()
-        .and_then(|d| d.anomalies.as_ref())
-        .is_some_and(|a| a.run().is_some())
+    app.probe().anomalies().is_some_and(|a| a.run().is_some())
 }
 
 /// The app on [`series_file`] in `dir` with its database there, once the
@@ -1055,7 +1020,7 @@ fn the_file_menu_offers_exactly_the_exports_of_the_active_document() {
 fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_setting() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, db) = series_opened(dir.path());
-    assert_eq!(h.state().view, MainView::Anomalies);
+    assert_eq!(h.state().probe().view(), MainView::Anomalies);
     h.get_by_label("3 of 3 series");
     // The status bar says what the document holds and what ran.
     h.get_by_label_contains("3 series: 0 anomalous, 3 normal, 0 empty, 0 too short, 0 stale, 0 boring (consensus 6 of 9) · judged in");
@@ -1090,18 +1055,18 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
     h.get_by_label_contains("host/cpu").click();
     steps(&mut h, 2);
 
-    // A picked point gets its own verdict on the card.
-    h.state_mut()
-        .doc_mut()
-        .unwrap()
-        .anomalies
-        .as_mut()
-        .unwrap()
-        .pick(2500);
-    steps(&mut h, 2);
+    // Clicking a point picks it and the card gives the scan's verdict on it.
+    let at = anomaly_pane(&h)
+        .point_on_screen(2500)
+        .expect("the plot is drawn");
+    click_at(&mut h, at);
+    assert_eq!(
+        anomaly_pane(&h).picked.as_ref().map(|p| p.index),
+        Some(2500)
+    );
     h.get_by_label("Point at 2023-11-16T15:53:20Z");
     h.get_by_label_contains("(a new extreme of its window)");
-    h.get_by_label_contains("With this point last: anomalous");
+    h.get_by_label_contains("scan verdict: anomalous (flagged)");
 
     // Switching an algorithm off reruns with eight, and is stored.
     h.get_by_label("Algorithms (9)").click();
@@ -1110,8 +1075,8 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
         .click();
     steps(&mut h, 1);
     wait_until(&mut h, "the second run", |app| {
-        app.doc()
-            .and_then(|d| d.anomalies.as_ref())
+        app.probe()
+            .anomalies()
             .and_then(|a| a.run())
             .is_some_and(|r| r.enabled.len() == 8)
     });
@@ -1128,9 +1093,8 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
 /// segscope's own points (queue, memory) have been polled into the active
 /// document's monitor tree.
 fn own_points_polled(app: &SegscopeApp) -> bool {
-    app.doc().is_some_and(|d| {
-        d.monitor.reading("segscope/queue").is_some()
-            && d.monitor.reading("segscope/memory").is_some()
+    app.probe().monitor().is_some_and(|m| {
+        m.reading("segscope/queue").is_some() && m.reading("segscope/memory").is_some()
     })
 }
 
@@ -1138,9 +1102,15 @@ fn own_points_polled(app: &SegscopeApp) -> bool {
 fn segscopes_own_points_are_polled_whatever_tab_is_shown() {
     let dir = tempfile::tempdir().unwrap();
     let (mut h, _db) = series_opened(dir.path());
-    assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
+    assert_ne!(
+        h.state().probe().tab(),
+        segscope::gui::app::BottomTab::Monitor
+    );
     wait_until(&mut h, "segscope's points polled", own_points_polled);
-    assert_ne!(h.state().tab, segscope::gui::app::BottomTab::Monitor);
+    assert_ne!(
+        h.state().probe().tab(),
+        segscope::gui::app::BottomTab::Monitor
+    );
 }
 
 #[test]
@@ -1166,7 +1136,7 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     // Selecting the series shows it in the Anomalies view.
     h.get_by_label("cpu  orange").click();
     steps(&mut h, 3);
-    assert_eq!(h.state().view, MainView::Anomalies);
+    assert_eq!(h.state().probe().view(), MainView::Anomalies);
     assert_eq!(anomaly_pane(&h).selected_series().unwrap().name, "host/cpu");
 
     // The rules: a flagged series made Red, stored for the CLI too.
@@ -1190,7 +1160,7 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     };
     wait_until(&mut h, "the rules stored", |_| stored());
     assert_eq!(
-        h.state().stored.rules.flagged_series,
+        h.state().probe().rules().flagged_series,
         segscope::monitor::Level::Red
     );
     // A value that does not read is refused and named.
@@ -1222,32 +1192,24 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
         Some(serde_json::json!("snapshot"))
     );
     // The verdicts join the archive's monitor tree.
-    let monitor = &h.state().doc().unwrap().monitor;
+    let monitor = h.state().probe().monitor().unwrap();
     assert!(
         monitor
             .reading("anomalies/chan/src/segments_per_minute")
             .is_some()
     );
     // The plot shows the document's time view: moving it moves the plot.
-    let (t0, t1) = {
-        let d = h.state().doc().unwrap();
-        (d.time.t0, d.time.t1)
-    };
-    h.state_mut()
-        .doc_mut()
-        .unwrap()
-        .time
-        .set_range(t0, t0 + (t1 - t0) / 2.0);
+    let (t0, t1) = view_range(&h);
+    h.state_mut().show_range(t0, t0 + (t1 - t0) / 2.0);
     steps(&mut h, 3);
-    let d = h.state().doc().unwrap();
     assert!(
-        (d.time.t1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0,
+        (view_range(&h).1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0,
         "the plot keeps the view"
     );
     // Back on the timeline, the view is the same one.
     h.get_by_label("Timeline").click();
     steps(&mut h, 2);
-    assert!((h.state().doc().unwrap().time.t1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0);
+    assert!((view_range(&h).1 - (t0 + (t1 - t0) / 2.0)).abs() < 1.0);
 
     // The archive's HTML report now carries the anomaly analysis too.
     let target = a.dir.path().join("exports/report.html");
@@ -1286,10 +1248,9 @@ fn the_monitor_tab_shows_problem_hours_red_and_selecting_one_moves_the_timeline(
     );
     h.query_all_by_label(red).next().unwrap().click();
     steps(&mut h, 3);
-    let d = h.state().doc().unwrap();
     let hour = parse_hour_name("2024-11-09T01").unwrap() as f64;
-    assert_eq!((d.time.t0, d.time.t1), (hour, hour + 3_600_000_000.0));
-    assert_eq!(h.state().view, MainView::Timeline);
+    assert_eq!(view_range(&h), (hour, hour + 3_600_000_000.0));
+    assert_eq!(h.state().probe().view(), MainView::Timeline);
     // The point's alert history: it became Red when first judged.
     h.get_by_label_contains("none -> red");
 }
@@ -1359,17 +1320,15 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
     wait_until(&mut h, "analysis", analysed);
     h.get_by_label("Watch").click();
     steps(&mut h, 2);
-    {
-        let d = h.state_mut().doc_mut().unwrap();
-        let w = d.archive_mut().unwrap().watch.as_mut().expect("watching");
-        assert!(w.follow, "follows by default");
-        w.interval = Duration::from_millis(200);
-        // The user has moved the view: following keeps the span.
-        let (t0, t1) = (d.time.t0, d.time.t1);
-        d.time.set_range(t0, t0 + (t1 - t0) / 4.0);
-        d.time.auto_fit = false;
-    }
-    let span = h.state().doc().unwrap().time.span();
+    assert!(
+        h.state().probe().watch().expect("watching").follow,
+        "follows by default"
+    );
+    h.state_mut().set_watch_interval(Duration::from_millis(200));
+    // The user has moved the view: following keeps the span.
+    let (t0, t1) = view_range(&h);
+    h.state_mut().show_range(t0, t0 + (t1 - t0) / 4.0);
+    let span = (t1 - t0) / 4.0;
     let hours_before: usize = h.state().analysis().unwrap().streams[0].hours.len();
     // A new hour arrives in the first stream.
     let stream = {
@@ -1394,18 +1353,18 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
         app.analysis()
             .is_some_and(|a| a.streams[0].hours.len() == hours_before + 1)
     });
-    let d = h.state().doc().unwrap();
-    let newest = d.extent().unwrap().1;
-    assert!((d.time.span() - span).abs() < 1.0, "the span is kept");
+    let newest = h.state().probe().extent().unwrap().1;
+    let (t0, t1) = view_range(&h);
+    assert!(((t1 - t0) - span).abs() < 1.0, "the span is kept");
     assert!(
-        (d.time.t1 - (newest + span * 0.05)).abs() < 1.0,
+        (t1 - (newest + span * 0.05)).abs() < 1.0,
         "the newest time in view"
     );
     // No toast for each re-scan: the log has it.
     assert!(
         h.state()
-            .notes
-            .log
+            .probe()
+            .log()
             .iter()
             .any(|m| m.text.starts_with("Reloaded") && !m.toast)
     );
@@ -1427,23 +1386,16 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     }
     let mut h = harness(a.root(), db_path);
     wait_until(&mut h, "analysis", analysed);
-    let monitor = &h.state().doc().unwrap().monitor;
+    let monitor = h.state().probe().monitor().unwrap();
     assert!(monitor.worst() < Level::Critical);
     assert!(monitor.reading("segscope/last scan").is_some());
     h.get_by_label("Watch").click();
     steps(&mut h, 2);
-    h.state_mut()
-        .doc_mut()
-        .unwrap()
-        .archive_mut()
-        .unwrap()
-        .watch
-        .as_mut()
-        .unwrap()
-        .interval = Duration::from_millis(200);
+    h.state_mut().set_watch_interval(Duration::from_millis(200));
     wait_until(&mut h, "a stalled stream", |app| {
-        app.doc()
-            .is_some_and(|d| d.monitor.worst() == Level::Critical)
+        app.probe()
+            .monitor()
+            .is_some_and(|m| m.worst() == Level::Critical)
     });
     // The last scan's point counts the hours not read again once (reused
     // hours are cache hits).
@@ -1453,7 +1405,7 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
         " {} of {hours} hours reused or from the cache",
         a.hours_from_cache
     );
-    let monitor = &h.state().doc().unwrap().monitor;
+    let monitor = h.state().probe().monitor().unwrap();
     let last = &monitor.reading("segscope/last scan").unwrap().value;
     assert!(last.ends_with(&expected), "{last}");
     h.get_by_label("Monitor").click();
@@ -1464,9 +1416,9 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     let until = Instant::now() + Duration::from_secs(180);
     loop {
         h.step();
-        let a = h.state_mut().doc_mut().unwrap().archive_mut().unwrap();
+        let a = h.state().probe().archive().unwrap();
         if a.loader.reload_progress().is_none() && !a.loader.is_scanning() {
-            a.watch.as_mut().unwrap().interval = Duration::from_secs(3600);
+            h.state_mut().set_watch_interval(Duration::from_secs(3600));
             break;
         }
         assert!(Instant::now() < until, "the watch never paused");
@@ -1479,8 +1431,9 @@ fn a_watched_archive_that_stops_growing_turns_critical() {
     steps(&mut h, 2);
     h.key_press(egui::Key::F5);
     wait_until(&mut h, "the reload", |app| {
-        app.doc()
-            .is_some_and(|d| d.monitor.worst() < Level::Critical)
+        app.probe()
+            .monitor()
+            .is_some_and(|m| m.worst() < Level::Critical)
     });
 }
 
@@ -1503,7 +1456,7 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
     steps(&mut h, 3);
     h.get_by_label(&format!("{node}  red")).click();
     steps(&mut h, 3);
-    assert_eq!(h.state().view, MainView::Gantt);
+    assert_eq!(h.state().probe().view(), MainView::Gantt);
     assert_eq!(perf_doc(&h).gantt.selected, Some(index));
     // The anomaly run over the export's phase series joins the tree.
     h.get_by_label("Anomalies").click();
@@ -1511,7 +1464,7 @@ fn the_monitor_tab_of_a_perf_export_marks_the_unfinished_node_and_jumps_to_it() 
     let pool = perf_doc(&h).analysis().unwrap().pools[0]
         .partition_key
         .clone();
-    let monitor = &h.state().doc().unwrap().monitor;
+    let monitor = h.state().probe().monitor().unwrap();
     assert!(
         monitor
             .reading(&format!("anomalies/{pool}/total"))

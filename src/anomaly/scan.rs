@@ -373,6 +373,78 @@ pub fn novelty(
     out
 }
 
+/// The scan's own judgement of one point, recomputed alone: the votes
+/// [`scan`] counted there, over the same window, with each algorithm's
+/// statistic and threshold. A point card built from this says what the flag
+/// says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PointVerdict {
+    /// The point's index in its series.
+    pub index: usize,
+    /// The window's first point (the last is `index`).
+    pub window_start: usize,
+    /// The enabled algorithms' votes; empty when a pre-check decided (too few
+    /// points in the window, or a boring one).
+    pub votes: Vec<(Algorithm, Vote)>,
+    /// As [`ScannedPoint::new_extreme`].
+    pub new_extreme: Option<f64>,
+}
+
+impl PointVerdict {
+    /// How many algorithms voted anomalous: the scan's votes at the point.
+    pub fn vote_count(&self) -> usize {
+        self.votes.iter().filter(|(_, v)| v.vote).count()
+    }
+
+    /// Whether the scan flags the point at `consensus` votes.
+    pub fn flagged(&self, consensus: usize) -> bool {
+        self.vote_count() >= consensus
+    }
+}
+
+/// Where [`scan`]'s window ending at point `i` begins: the last `n` points, or
+/// the points less than `d` seconds older than point `i` (`t` in seconds).
+fn window_start_index(t: &[f64], i: usize, window: ScanWindow) -> usize {
+    match window {
+        ScanWindow::Points(n) => (i + 1).saturating_sub(n),
+        ScanWindow::Duration(d) => t[..=i].partition_point(|&tk| tk <= t[i] - d),
+    }
+}
+
+/// What [`scan`] computes at point `index` of `series`, computed over that
+/// point's window alone (the scan's state at a point depends only on its
+/// window). `None` when there is no such point.
+pub fn scan_point(
+    series: &Series,
+    settings: &Settings,
+    enabled: &[Algorithm],
+    window: ScanWindow,
+    index: usize,
+) -> Option<PointVerdict> {
+    if index >= series.points.len() {
+        return None;
+    }
+    let t = series.times_s();
+    let start = window_start_index(&t, index, window);
+    let alone = Series {
+        points: series.points[start..=index].to_vec(),
+        ..Series::default()
+    };
+    let last = index - start;
+    let mut verdict = None;
+    scan_each(&alone, settings, enabled, window, &|| false, |i, point| {
+        if i == last {
+            verdict = Some(PointVerdict {
+                index,
+                window_start: start,
+                votes: point.votes.to_vec(),
+                new_extreme: point.new_extreme,
+            });
+        }
+    });
+    verdict
+}
+
 /// What the scan saw at one point.
 #[derive(Debug, Clone, Copy)]
 pub struct ScannedPoint<'v> {
@@ -876,6 +948,48 @@ mod tests {
         )
         .unwrap();
         assert!(ks_votes.votes[759] == 1 && ks_votes.votes[700] == 0 && ks_votes.votes[1559] == 1);
+    }
+
+    /// A point's card must say what its flag says: the votes of one point
+    /// recomputed alone equal the scan's at every point, whatever the window,
+    /// including a duration window shorter than FULL_DURATION (where judging
+    /// the window as a series, with first_hour_average's hour taken from
+    /// FULL_DURATION, disagreed with the flag).
+    #[test]
+    fn one_point_recomputed_alone_has_the_scans_votes() {
+        let s = nab_series("ec2_cpu_utilization_825cc2.csv");
+        let settings = Settings::default();
+        for window in [
+            ScanWindow::Duration(86_400.0),
+            ScanWindow::Duration(12.0 * 3600.0),
+            ScanWindow::Points(300),
+        ] {
+            let scanned = scan(&s, &settings, &Algorithm::ALL, window, &|| false).unwrap();
+            let mut flagged = 0;
+            let every_13th = (0..s.points.len()).step_by(13);
+            for i in every_13th.chain(scanned.anomalous(settings.consensus)) {
+                let v = scan_point(&s, &settings, &Algorithm::ALL, window, i).unwrap();
+                assert_eq!(
+                    v.vote_count(),
+                    scanned.votes[i] as usize,
+                    "point {i}, window {window:?}: {:?}",
+                    v.votes
+                );
+                assert_eq!(v.new_extreme.is_some(), scanned.new_extreme[i], "point {i}");
+                flagged += usize::from(v.flagged(settings.consensus));
+            }
+            assert!(flagged > 0, "no flagged point checked for {window:?}");
+        }
+        assert!(
+            scan_point(
+                &s,
+                &settings,
+                &Algorithm::ALL,
+                ScanWindow::Points(10),
+                s.points.len()
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -11,10 +11,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::anomaly::config::AnomalyConfig;
-use crate::anomaly::ensemble::{Algorithm, Judgement, Outcome, judge};
+use crate::anomaly::ensemble::{Algorithm, Outcome};
 use crate::anomaly::run::{AnomalyRun, SeriesResult};
-use crate::anomaly::scan::ScanWindow;
-use crate::anomaly::series::Series;
+use crate::anomaly::scan::{PointVerdict, ScanWindow, scan_point};
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::job::{Ending, Job, JobState, progress_ui};
 use crate::gui::shell::notify::Notifications;
@@ -48,15 +47,6 @@ impl SeriesFilter {
     }
 }
 
-/// A point picked in the plot and the ensemble's verdict on it.
-#[derive(Debug, Clone)]
-pub struct PickedPoint {
-    /// Its index in the series.
-    pub index: usize,
-    /// The verdict with this point as the last of its window.
-    pub judgement: Judgement,
-}
-
 /// A document's anomaly analysis and its view state.
 pub struct AnomalyPane {
     /// The file analysed.
@@ -71,10 +61,12 @@ pub struct AnomalyPane {
     pub filter: SeriesFilter,
     /// The series shown (index into the run's series).
     pub selected: Option<usize>,
-    /// The point picked in the plot.
-    pub picked: Option<PickedPoint>,
+    /// The point picked in the plot, with the scan's verdict on it.
+    pub picked: Option<PointVerdict>,
     /// Screen rectangle of the view drawn last frame (for view exports).
     pub view_rect: Option<egui::Rect>,
+    /// How the values plot mapped the series to the screen when last drawn.
+    pub plot_transform: Option<egui_plot::PlotTransform>,
     /// Archives: add bitrate series (stats every best segment's file once).
     pub bitrate: bool,
     /// The open document's snapshot (an archive's or a perf export's
@@ -94,6 +86,7 @@ impl AnomalyPane {
             filter: SeriesFilter::default(),
             selected: None,
             picked: None,
+            plot_transform: None,
             view_rect: None,
             bitrate: false,
             source: None,
@@ -241,8 +234,24 @@ impl AnomalyPane {
         (lo <= hi).then_some((lo as f64, hi.max(lo + 1) as f64))
     }
 
-    /// Picks point `index` of the series shown: the ensemble's verdict with
-    /// it as the last point of its window.
+    /// Where point `index` of the series shown was drawn, when the plot has
+    /// been drawn.
+    pub fn point_on_screen(&self, index: usize) -> Option<egui::Pos2> {
+        let transform = self.plot_transform.as_ref()?;
+        let scanned = self.selected_series()?.scanned.as_ref()?;
+        let p = *scanned.series.points.get(index)?;
+        Some(plot::on_screen(transform, p))
+    }
+
+    /// The window the run scanned with.
+    pub fn scan_window(&self) -> ScanWindow {
+        self.run()
+            .and_then(|r| r.scan)
+            .unwrap_or(self.config.window)
+    }
+
+    /// Picks point `index` of the series shown: the scan's own votes there,
+    /// over the window the scan used, so the card says what the flag says.
     pub fn pick(&mut self, index: usize) {
         let Some(run) = self.run().cloned() else {
             return;
@@ -250,22 +259,8 @@ impl AnomalyPane {
         let Some(scanned) = self.selected_series().and_then(|s| s.scanned.as_ref()) else {
             return;
         };
-        let points = &scanned.series.points;
-        let Some(&(t, _)) = points.get(index) else {
-            return;
-        };
-        let start = match run.scan.unwrap_or(self.config.window) {
-            ScanWindow::Points(n) => (index + 1).saturating_sub(n),
-            ScanWindow::Duration(d) => {
-                points.partition_point(|p| (p.0 as f64) / 1e6 <= t as f64 / 1e6 - d)
-            }
-        };
-        let window = Series {
-            points: points[start..=index].to_vec(),
-            ..Series::default()
-        };
-        let judgement = judge(&window, &run.settings, &run.enabled, t as f64 / 1e6);
-        self.picked = Some(PickedPoint { index, judgement });
+        let window = self.scan_window();
+        self.picked = scan_point(&scanned.series, &run.settings, &run.enabled, window, index);
     }
 }
 

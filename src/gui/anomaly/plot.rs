@@ -6,7 +6,10 @@
 //! linked cursor, so an archive's timeline and this plot move together.
 
 use egui::Color32;
-use egui_plot::{Line, MarkerShape, Plot, PlotBounds, PlotPoints, Points, Polygon, VLine};
+use egui_plot::{
+    Line, MarkerShape, Plot, PlotBounds, PlotPoint, PlotPoints, PlotTransform, Points, Polygon,
+    VLine,
+};
 
 use crate::anomaly::run::Scanned;
 use crate::anomaly::scan::ScanWindow;
@@ -17,6 +20,11 @@ use crate::gui::widgets::time_view::TimeView;
 pub const ANOMALY: Color32 = Color32::from_rgb(220, 50, 47);
 /// The colour of the score band.
 pub const SCORE: Color32 = Color32::from_rgb(203, 75, 22);
+/// The colour of the ring around the picked point.
+const PICKED: Color32 = Color32::from_rgb(38, 139, 210);
+/// A click this near a flagged point (screen pixels) picks it before any
+/// nearer unflagged point.
+pub const FLAGGED_REACH_PX: f32 = 8.0;
 /// The colour of the judged window.
 const WINDOW: Color32 = Color32::from_rgba_premultiplied(10, 36, 55, 40);
 
@@ -35,16 +43,54 @@ fn window_start(s: &Scanned, index: usize, window: ScanWindow) -> f64 {
 pub struct PlotAction {
     /// A point was clicked: its index.
     pub picked: Option<usize>,
+    /// How the values plot mapped its values to the screen this frame.
+    pub transform: Option<PlotTransform>,
 }
 
-/// Draws the series and its score over `time`; `judged` is the point whose
-/// window is shaded (the picked one, or the last).
+/// Where point `p` (µs, value) is drawn by a plot with `transform`.
+pub fn on_screen(transform: &PlotTransform, p: (i64, f64)) -> egui::Pos2 {
+    transform.position_from_point(&PlotPoint::new(p.0 as f64 / 1e6, p.1))
+}
+
+/// The point a click at `at` picks among the points with an index in
+/// `visible`: the nearest flagged point (`votes` at or above `consensus`) within
+/// [`FLAGGED_REACH_PX`], otherwise the nearest point on screen.
+pub fn pick_at(
+    points: &[(i64, f64)],
+    votes: &[u8],
+    consensus: usize,
+    visible: std::ops::Range<usize>,
+    at: egui::Pos2,
+    to_screen: impl Fn((i64, f64)) -> egui::Pos2,
+) -> Option<usize> {
+    let mut nearest: Option<(f32, usize)> = None;
+    let mut nearest_flagged: Option<(f32, usize)> = None;
+    let end = visible.end.min(points.len());
+    let shown = points.get(visible.start..end).unwrap_or_default();
+    for (i, &p) in (visible.start..).zip(shown) {
+        let d = to_screen(p).distance(at);
+        if !d.is_finite() {
+            continue;
+        }
+        if nearest.is_none_or(|(best, _)| d < best) {
+            nearest = Some((d, i));
+        }
+        let flagged = votes.get(i).is_some_and(|&v| usize::from(v) >= consensus);
+        if flagged && d <= FLAGGED_REACH_PX && nearest_flagged.is_none_or(|(best, _)| d < best) {
+            nearest_flagged = Some((d, i));
+        }
+    }
+    nearest_flagged.or(nearest).map(|(_, i)| i)
+}
+
+/// Draws the series and its score over `time`; the picked point is ringed and
+/// its window shaded (the last point's when none is picked).
 pub fn series_plots(
     ui: &mut egui::Ui,
     s: &Scanned,
     consensus: usize,
     window: ScanWindow,
-    judged: usize,
+    picked: Option<usize>,
     time: &mut TimeView,
 ) -> PlotAction {
     let mut action = PlotAction::default();
@@ -66,7 +112,10 @@ pub fn series_plots(
         .map(|i| [points[i].0 as f64 / 1e6, points[i].1])
         .filter(|p| p[0] >= lo && p[0] <= hi)
         .collect();
-    let judged = judged.min(points.len() - 1);
+    let judged = picked.unwrap_or(points.len() - 1).min(points.len() - 1);
+    let ring = picked
+        .and_then(|i| points.get(i))
+        .map(|p| [p.0 as f64 / 1e6, p.1]);
     let (w0, w1) = (
         window_start(s, judged, window),
         points[judged].0 as f64 / 1e6,
@@ -101,6 +150,15 @@ pub fn series_plots(
                     .radius(4.0)
                     .shape(MarkerShape::Circle),
             );
+            if let Some(at) = ring {
+                p.points(
+                    Points::new("picked point", PlotPoints::from(vec![at]))
+                        .color(PICKED)
+                        .radius(7.0)
+                        .filled(false)
+                        .shape(MarkerShape::Circle),
+                );
+            }
             if let Some(c) = cursor {
                 p.vline(VLine::new("cursor", c).color(Color32::GRAY));
             }
@@ -108,6 +166,8 @@ pub fn series_plots(
         });
     let pointer = values.inner;
     let clicked = values.response.clicked();
+    let transform = values.transform;
+    action.transform = Some(transform);
     follow(
         time,
         &values.response,
@@ -116,15 +176,15 @@ pub fn series_plots(
         hi,
         pointer.map(|p| p.x),
     );
-    if clicked && let Some(p) = pointer {
-        let t_us = (p.x * 1e6) as i64;
-        let i = points.partition_point(|q| q.0 < t_us).min(points.len() - 1);
-        let nearer = if i > 0 && (points[i - 1].0 - t_us).abs() < (points[i].0 - t_us).abs() {
-            i - 1
-        } else {
-            i
-        };
-        action.picked = Some(nearer);
+    if clicked
+        && pointer.is_some()
+        && let Some(at) = values.response.interact_pointer_pos()
+    {
+        let visible = points.partition_point(|q| (q.0 as f64) / 1e6 < lo)
+            ..points.partition_point(|q| (q.0 as f64) / 1e6 <= hi);
+        action.picked = pick_at(points, &s.scan.votes, consensus, visible, at, |p| {
+            on_screen(&transform, p)
+        });
     }
     let score: Vec<[f64; 2]> = {
         let first = points
@@ -200,4 +260,47 @@ fn clock(secs: f64) -> String {
     chrono::DateTime::from_timestamp_micros((secs * 1e6) as i64)
         .map(|t| t.format("%m-%d %H:%M").to_string())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One point per pixel column along a line at y = value.
+    fn screen(p: (i64, f64)) -> egui::Pos2 {
+        egui::pos2(p.0 as f32, 100.0 - p.1 as f32)
+    }
+
+    #[test]
+    fn a_click_picks_the_nearest_point_on_screen_flagged_ones_first() {
+        let points: Vec<(i64, f64)> = (0..100).map(|i| (i * 2, 0.0)).collect();
+        let mut points = points;
+        points[50].1 = 40.0; // a spike at x 100, drawn at y 60
+        let mut votes = vec![0u8; 100];
+        votes[50] = 7;
+        let pick = |at: egui::Pos2, votes: &[u8]| pick_at(&points, votes, 6, 0..100, at, screen);
+        // Near the spike's top: the spike, not the point under it on the line.
+        assert_eq!(pick(egui::pos2(101.0, 62.0), &votes), Some(50));
+        // Within reach of the flagged spike but nearer its unflagged neighbour
+        // on the line: the flagged one.
+        let mut low = points.clone();
+        low[50].1 = 6.0; // drawn at y 94, 6 px above the line
+        let near = pick_at(&low, &votes, 6, 0..100, egui::pos2(102.0, 99.0), screen);
+        assert_eq!(near, Some(50));
+        // Unflagged, the nearest point wins.
+        let none = vec![0u8; 100];
+        let near = pick_at(&low, &none, 6, 0..100, egui::pos2(102.0, 99.0), screen);
+        assert_eq!(near, Some(51));
+        // Far from anything flagged: the nearest on screen, in 2D.
+        assert_eq!(pick(egui::pos2(30.6, 100.0), &votes), Some(15));
+        // Only visible points are picked.
+        assert_eq!(
+            pick_at(&points, &votes, 6, 60..100, egui::pos2(0.0, 100.0), screen),
+            Some(60)
+        );
+        assert_eq!(
+            pick_at(&points, &votes, 6, 0..0, egui::pos2(0.0, 0.0), screen),
+            None
+        );
+    }
 }

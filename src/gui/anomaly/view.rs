@@ -60,15 +60,13 @@ pub fn anomaly_view(
         return changed;
     };
     ui.heading(shown(&scanned.series.name));
-    let judged = pane
-        .picked
-        .as_ref()
-        .map_or(scanned.series.points.len().saturating_sub(1), |p| p.index);
-    let window = run.scan.unwrap_or(pane.config.window);
-    let action = series_plots(ui, &scanned, run.settings.consensus, window, judged, time);
+    let picked = pane.picked.as_ref().map(|p| p.index);
+    let window = pane.scan_window();
+    let action = series_plots(ui, &scanned, run.settings.consensus, window, picked, time);
     if let Some(i) = action.picked {
         pane.pick(i);
     }
+    pane.plot_transform = action.transform;
     pane.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
     changed
 }
@@ -332,33 +330,45 @@ fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
     }
     let Some(picked) = &pane.picked else { return };
     let Some(scanned) = &s.scanned else { return };
-    let Some(&(t, v)) = scanned.series.points.get(picked.index) else {
+    let points = &scanned.series.points;
+    let (Some(&(t, v)), Some(&(from, _))) =
+        (points.get(picked.index), points.get(picked.window_start))
+    else {
         return;
     };
     ui.separator();
     ui.strong(format!("Point at {}", crate::time::iso_time(t)));
-    let extreme = scanned.scan.new_extreme.get(picked.index) == Some(&true);
-    ui.label(format!(
-        "value {v}; scan: {} votes, score {:.3}{}",
-        scanned.scan.votes[picked.index],
-        scanned.scan.score[picked.index],
-        if extreme {
-            " (a new extreme of its window)"
-        } else {
-            ""
-        }
-    ));
-    if picked.judgement.votes.is_empty() {
+    let consensus = run.settings.consensus;
+    let votes = picked.vote_count();
+    let score = scanned.scan.score.get(picked.index).copied().unwrap_or(0.0);
+    if picked.votes.is_empty() {
         ui.label(format!(
-            "With this point last: {} (no algorithm ran).",
-            picked.judgement.outcome.name()
+            "value {v}; scan verdict: not judged (a pre-check: too few points in its window, or too few distinct values), score {score:.3}."
         ));
     } else {
         ui.label(format!(
-            "With this point last: {}, {} votes.",
-            picked.judgement.outcome.name(),
-            picked.judgement.vote_count()
+            "value {v}; scan verdict: {}, {votes} of {} votes (consensus {consensus}), score {score:.3}{}.",
+            if picked.flagged(consensus) {
+                "anomalous (flagged)"
+            } else {
+                "normal"
+            },
+            run.enabled.len(),
+            if picked.new_extreme.is_some() {
+                " (a new extreme of its window)"
+            } else {
+                ""
+            }
         ));
-        votes_grid(ui, "card-picked", &picked.judgement.votes);
+    }
+    ui.label(format!(
+        "Its window: {} to {}, {} points (the window setting: {}).",
+        crate::time::iso_time(from),
+        crate::time::iso_time(t),
+        picked.index + 1 - picked.window_start,
+        pane.scan_window().label()
+    ));
+    if !picked.votes.is_empty() {
+        votes_grid(ui, "card-picked", &picked.votes);
     }
 }

@@ -8,6 +8,9 @@ use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
 mod panels;
+mod probe;
+
+pub use probe::Probe;
 
 use super::GuiOptions;
 use super::anomaly::AnomalyPane;
@@ -48,27 +51,27 @@ struct Opening {
 /// segscope's window.
 pub struct SegscopeApp {
     /// Persisted settings.
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// The one job client: every document's tasks run through it.
-    pub jobs: JobClient,
+    pub(crate) jobs: JobClient,
     /// The database work the window asks for, on a thread of its own.
-    pub store: crate::gui::shell::store::Store,
+    pub(crate) store: crate::gui::shell::store::Store,
     /// The stored settings, kept in memory (written back through the store).
-    pub stored: crate::gui::shell::store::StoredSettings,
+    pub(crate) stored: crate::gui::shell::store::StoredSettings,
     /// Open documents, with their ids.
     docs: Vec<(u64, Document)>,
     next_id: u64,
     active: Option<u64>,
     opening: Option<Opening>,
     /// The main view shown for the active document.
-    pub view: MainView,
+    pub(crate) view: MainView,
     /// The bottom panel's tab.
-    pub tab: BottomTab,
+    pub(crate) tab: BottomTab,
     palette: CommandPalette,
     /// Messages.
-    pub notes: Notifications,
+    pub(crate) notes: Notifications,
     /// The Jobs tab.
-    pub jobs_panel: crate::gui::shell::jobs_panel::JobsPanel,
+    pub(crate) jobs_panel: crate::gui::shell::jobs_panel::JobsPanel,
     exporter: Exporter,
     export_dialog: Option<ExportDialog>,
     open_dialog: OpenPathDialog,
@@ -159,26 +162,52 @@ impl SegscopeApp {
         if let Some(tab) = options.tab.as_deref().and_then(BottomTab::from_key) {
             app.tab = tab;
         }
-        if let (Some((a, b)), Some(doc)) = (options.view, app.doc_mut()) {
-            doc.time.set_range(a as f64, b as f64);
-            doc.time.auto_fit = false;
+        if let Some((a, b)) = options.view {
+            app.show_range(a as f64, b as f64);
         }
         Ok(app)
     }
 
+    /// A read-only look at what the window holds.
+    pub fn probe(&self) -> Probe<'_> {
+        Probe::new(self)
+    }
+
+    /// Shows `t0..t1` (µs since the epoch) in the active document, as a zoom by
+    /// the user would: the view no longer fits itself to new data.
+    pub fn show_range(&mut self, t0: f64, t1: f64) {
+        if let Some(doc) = self.doc_mut() {
+            doc.time.set_range(t0, t1);
+            doc.time.auto_fit = false;
+        }
+    }
+
+    /// Sets how often the active archive is scanned again while watched (the
+    /// `monitor.watch_interval_s` setting otherwise). Nothing happens when it is
+    /// not watched.
+    pub fn set_watch_interval(&mut self, interval: Duration) {
+        if let Some(w) = self
+            .doc_mut()
+            .and_then(Document::archive_mut)
+            .and_then(|a| a.watch.as_mut())
+        {
+            w.interval = interval;
+        }
+    }
+
     /// The active document.
-    pub fn doc(&self) -> Option<&Document> {
+    pub(crate) fn doc(&self) -> Option<&Document> {
         let id = self.active?;
         self.docs.iter().find(|(i, _)| *i == id).map(|(_, d)| d)
     }
 
     /// The active document, to change.
-    pub fn doc_mut(&mut self) -> Option<&mut Document> {
+    pub(crate) fn doc_mut(&mut self) -> Option<&mut Document> {
         find_doc(&mut self.docs, self.active)
     }
 
     /// Open documents, in tab order.
-    pub fn documents(&self) -> impl Iterator<Item = &Document> {
+    pub(crate) fn documents(&self) -> impl Iterator<Item = &Document> {
         self.docs.iter().map(|(_, d)| d)
     }
 
