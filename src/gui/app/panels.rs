@@ -210,7 +210,8 @@ impl SegscopeApp {
             return;
         }
         if tab == BottomTab::Monitor {
-            let action = doc.monitor.ui(ui, &rules, &store);
+            let action = doc.monitor.ui(ui, &rules);
+            doc.monitor.fetch_history(&store);
             match action {
                 Some(MonitorAction::Hour(iv)) => {
                     doc.time.navigate(iv.start_us as f64, iv.end_us as f64);

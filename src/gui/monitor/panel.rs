@@ -54,6 +54,8 @@ pub struct MonitorPanel {
     history: Vec<AlertChange>,
     /// The selected point's history, being read.
     history_rx: Option<Receiver<Vec<AlertChange>>>,
+    /// A point was picked: its history is to be read.
+    history_wanted: bool,
     /// The alert rules editor, when open.
     pub rules: Option<RulesEditor>,
     /// The archive is watched (every this often): a stream that stops
@@ -329,14 +331,18 @@ impl MonitorPanel {
         self.record(changes, store, "points", false)
     }
 
+    /// Asks the store for the selected point's alert history when the tab
+    /// picked a new point (the view itself does no database work).
+    pub fn fetch_history(&mut self, store: &Store) {
+        if std::mem::take(&mut self.history_wanted) {
+            self.read_history(store);
+        }
+    }
+
     /// Draws the tab (the tree judged by `rules`); returns what the app
-    /// should do.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        rules: &AlertRules,
-        store: &Store,
-    ) -> Option<MonitorAction> {
+    /// should do. A newly selected point's history is fetched by
+    /// [`MonitorPanel::fetch_history`].
+    pub fn ui(&mut self, ui: &mut egui::Ui, rules: &AlertRules) -> Option<MonitorAction> {
         if let Some(history) = self.history_rx.as_ref().and_then(|rx| rx.try_recv().ok()) {
             self.history = history;
             self.history_rx = None;
@@ -368,7 +374,6 @@ impl MonitorPanel {
             }
         });
         if let Some(changed) = self.rules.as_mut().and_then(|editor| editor.ui(ui, rules)) {
-            let _ = self.rejudge(&changed, store);
             return Some(MonitorAction::RulesChanged(changed));
         }
         egui::Panel::right("monitor-history")
@@ -458,7 +463,7 @@ impl MonitorPanel {
                         if picked {
                             self.selected = Some(r.path.clone());
                             self.history.clear();
-                            self.read_history(store);
+                            self.history_wanted = true;
                             if let Some(&(pool, i)) = self.nodes.get(&r.path) {
                                 action = Some(MonitorAction::Node(pool, i));
                             } else if let Some(&i) = self.series.get(&r.path) {
