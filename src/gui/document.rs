@@ -8,6 +8,7 @@ use std::sync::Arc;
 use super::anomaly::AnomalyPane;
 use super::perf::PerfDoc;
 use crate::analysis::Analysis;
+use crate::anomaly::config::AnomalyConfig;
 use crate::export::kinds::ExportKind;
 pub use crate::gui::archive::doc::{ArchiveDoc, ArchiveWatch};
 use crate::gui::shell::command::AppCommand;
@@ -17,6 +18,7 @@ use crate::gui::shell::settings::Settings;
 use crate::gui::shell::views::ViewContext;
 pub use crate::gui::shell::views::{DocumentKind, KindPart, MainView};
 use crate::gui::widgets::time_view::TimeView;
+use crate::jobs::client::JobClient;
 use crate::time::HOUR_US;
 
 /// One open document: what every kind has (its time view, its anomaly
@@ -78,11 +80,6 @@ impl Document {
         }
     }
 
-    /// A new archive document (not loading yet).
-    pub fn new_archive() -> Document {
-        Document::with(Body::Archive(Box::default()), None)
-    }
-
     /// A perf-export document reading through `perf`.
     pub fn new_perf(perf: PerfDoc) -> Document {
         Document::with(Body::Perf(Box::new(perf)), None)
@@ -91,6 +88,34 @@ impl Document {
     /// A series-file document analysed by `pane`.
     pub fn new_series(pane: AnomalyPane) -> Document {
         Document::with(Body::Series, Some(pane))
+    }
+
+    /// A document for `path`, of the kind its content shows, its work started
+    /// on `jobs`: a perf export is read, a series file judged, an archive
+    /// scanned (`no_cache`: every hour read again). A path that cannot be read
+    /// goes to the archive loader, which names the problem as it does for
+    /// every archive.
+    pub fn open(
+        jobs: &JobClient,
+        path: &std::path::Path,
+        anomaly: AnomalyConfig,
+        no_cache: bool,
+    ) -> Result<Document, String> {
+        use crate::input::{DetectError, Input};
+        match crate::input::detect(path) {
+            Ok(Input::PerfExport(_)) => PerfDoc::open(jobs, path).map(Document::new_perf),
+            Ok(Input::Series(_)) => {
+                let mut pane = AnomalyPane::new(path, anomaly);
+                pane.start(jobs);
+                Ok(Document::new_series(pane))
+            }
+            Ok(Input::Archive(_)) | Err(DetectError::Unreadable { .. }) => {
+                let mut archive = ArchiveDoc::default();
+                archive.loader.open(jobs, path, no_cache)?;
+                Ok(Document::with(Body::Archive(Box::new(archive)), None))
+            }
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     /// What it is.

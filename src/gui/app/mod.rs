@@ -232,27 +232,7 @@ impl SegscopeApp {
             self.activate(index);
             return;
         }
-        let opened = match crate::input::detect(path) {
-            Ok(crate::input::Input::PerfExport(_)) => {
-                PerfDoc::open(&self.jobs, path).map(Document::new_perf)
-            }
-            Ok(crate::input::Input::Series(_)) => {
-                let mut pane = AnomalyPane::new(path, self.anomaly_config());
-                pane.start(&self.jobs);
-                Ok(Document::new_series(pane))
-            }
-            // A path that cannot be read goes to the archive loader, which
-            // names the problem as it does for every archive.
-            Ok(crate::input::Input::Archive(_))
-            | Err(crate::input::DetectError::Unreadable { .. }) => {
-                let mut doc = Document::new_archive();
-                match doc.archive_mut() {
-                    Some(a) => a.loader.open(&self.jobs, path, self.no_cache).map(|()| doc),
-                    None => Err("not an archive".into()),
-                }
-            }
-            Err(e) => Err(e.to_string()),
-        };
+        let opened = Document::open(&self.jobs, path, self.anomaly_config(), self.no_cache);
         match opened {
             Ok(doc) => {
                 self.view = doc.kind().default_view();
