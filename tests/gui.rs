@@ -177,13 +177,14 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     let sel = selected_hole(&h);
     assert_eq!(sel.span.duration_us(), 5_000_000);
 
-    // N moves to the next hole in time (the editable twin, then the 20 s... ordering by start).
+    // N moves to the next gap in time: the 30 s hole, not the 5 s hole's
+    // editable twin.
     h.key_press(egui::Key::N);
     h.step();
     h.step();
     let next = selected_hole(&h);
     assert!(
-        next.span.start_us >= sel.span.start_us && next != sel,
+        next.span.start_us > sel.span.start_us && next.span.duration_us() == 30_000_000,
         "{next:?}"
     );
     let (t0, t1) = view_range(&h);
@@ -194,6 +195,58 @@ fn holes_table_lists_holes_and_selecting_one_zooms_to_it() {
     assert_eq!(
         h.state().probe().archive().unwrap().holes.selected.unwrap(),
         sel
+    );
+}
+
+#[test]
+fn n_steps_gap_by_gap_and_the_holes_table_follows_the_current_one() {
+    // Sixty 2 s holes, one every 10 s: far more rows than the table shows.
+    let a = Archive::new();
+    let segs: Vec<(String, String)> = (0..60)
+        .flat_map(|i| {
+            [0, 4].map(|o| {
+                (
+                    "2024-11-09T05".to_string(),
+                    format!("{:02}:{:02}.000000", (i * 10 + o) / 60, (i * 10 + o) % 60),
+                )
+            })
+        })
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str)> = segs
+        .iter()
+        .map(|(h, m)| (h.as_str(), m.as_str(), "4.0", "full"))
+        .collect();
+    a.segs("chan/src", &rows);
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    h.get_by_label("118 of 118 holes");
+    h.state_mut()
+        .show_range(t("2024-11-09T05", 0.0), t("2024-11-09T05", 1.0));
+    steps(&mut h, 2);
+    let mut starts = Vec::new();
+    for _ in 0..40 {
+        h.key_press(egui::Key::N);
+        steps(&mut h, 2);
+        starts.push(selected_hole(&h).span.start_us);
+    }
+    assert!(
+        starts.windows(2).all(|w| w[1] - w[0] == 10_000_000),
+        "each N is the next gap, 10 s on: {starts:?}"
+    );
+    // The fortieth gap's rows (raw and editable) are scrolled into the table
+    // and highlighted.
+    let start = segscope::gui::widgets::axis::full_time(
+        *starts.last().unwrap(),
+        segscope::gui::widgets::axis::TimeZoneChoice::Utc,
+    );
+    let shown: Vec<_> = h.query_all_by_label(&start).collect();
+    assert_eq!(shown.len(), 2, "the current gap's rows are in view");
+    assert!(
+        shown.iter().all(
+            |n| egui_kittest::kittest::NodeT::accesskit_node(n).toggled()
+                == Some(egui::accesskit::Toggled::True)
+        ),
+        "highlighted"
     );
 }
 

@@ -22,6 +22,12 @@ pub struct HoleRow {
 }
 
 impl HoleRow {
+    /// Whether `other` is the same gap: the same stream and span (a raw hole
+    /// and its editable twin are one gap).
+    pub fn same_gap(&self, other: &HoleRow) -> bool {
+        self.stream == other.stream && self.span == other.span
+    }
+
     /// The kind column's text.
     pub fn kind_text(&self) -> &'static str {
         if self.both {
@@ -74,6 +80,9 @@ pub struct HolesPanel {
     pub selected: Option<HoleRow>,
     visible: Vec<HoleRow>,
     dirty: bool,
+    /// The selection moved without a click (N / P, the monitor): the table
+    /// scrolls to it on the next frame.
+    reveal: bool,
 }
 
 impl Default for HolesPanel {
@@ -88,6 +97,7 @@ impl Default for HolesPanel {
             selected: None,
             visible: Vec::new(),
             dirty: true,
+            reveal: false,
         }
     }
 }
@@ -143,6 +153,11 @@ impl HolesPanel {
     /// The rows passing the filters in time order (raw and editable holes of one
     /// span joined into one row when asked).
     fn filtered_in_time(&self) -> Vec<HoleRow> {
+        self.in_time(self.kind == KindFilter::OnePerGap)
+    }
+
+    /// The rows passing the filters in time order, twins joined when `by_gap`.
+    fn in_time(&self, by_gap: bool) -> Vec<HoleRow> {
         let mut v: Vec<HoleRow> = self
             .rows
             .iter()
@@ -150,13 +165,11 @@ impl HolesPanel {
             .filter(|r| self.passes(r))
             .collect();
         v.sort_by_key(|r| (r.span.start_us, r.span.end_us, r.stream, r.kind));
-        if self.kind == KindFilter::OnePerGap {
+        if by_gap {
             let mut joined: Vec<HoleRow> = Vec::with_capacity(v.len());
             for r in v {
                 match joined.last_mut() {
-                    Some(last) if last.stream == r.stream && last.span == r.span => {
-                        last.both = true
-                    }
+                    Some(last) if last.same_gap(&r) => last.both = true,
                     _ => joined.push(r),
                 }
             }
@@ -193,12 +206,13 @@ impl HolesPanel {
         &self.visible
     }
 
-    /// The next (or previous) filtered hole in time after the selection, or after
-    /// `from_us` when nothing is selected.
+    /// The next (or previous) gap in time after the selection, or after
+    /// `from_us` when nothing is selected: a raw hole and its editable twin are
+    /// one step. The table scrolls to it.
     pub fn step(&mut self, forward: bool, from_us: f64) -> Option<HoleRow> {
         let selected = self.selected;
-        let in_time = self.filtered_in_time();
-        let pos = match selected.and_then(|s| in_time.iter().position(|r| *r == s)) {
+        let in_time = self.in_time(true);
+        let pos = match selected.and_then(|s| in_time.iter().position(|r| r.same_gap(&s))) {
             Some(i) if forward => in_time.get(i + 1).copied(),
             Some(i) => i.checked_sub(1).and_then(|j| in_time.get(j).copied()),
             None if forward => in_time
@@ -211,10 +225,23 @@ impl HolesPanel {
                 .copied()
                 .find(|r| (r.span.start_us as f64) < from_us),
         };
+        // Selected as the table lists it (a row per hole, unless joined).
+        let pos = pos.map(|gap| {
+            self.filtered_in_time()
+                .into_iter()
+                .find(|r| r.same_gap(&gap))
+                .unwrap_or(gap)
+        });
         if pos.is_some() {
-            self.selected = pos;
+            self.select(pos);
         }
         pos
+    }
+
+    /// Selects `row` from outside the table; the table scrolls to it.
+    pub fn select(&mut self, row: Option<HoleRow>) {
+        self.selected = row;
+        self.reveal = row.is_some();
     }
 
     /// Number of holes (before filtering).
@@ -315,35 +342,39 @@ impl HolesPanel {
         self.visible();
         let (rows, names, selected) = (&self.visible, &self.stream_names, self.selected);
         let row_h = 20.0;
-        egui::ScrollArea::vertical()
-            .auto_shrink([false, false])
-            .show_rows(ui, row_h, rows.len(), |ui, range| {
-                for r in &rows[range] {
-                    ui.horizontal(|ui| {
-                        let is_sel = selected == Some(*r);
-                        let name = names.get(r.stream).cloned().unwrap_or_default();
-                        let cells = [
-                            name,
-                            full_time(r.span.start_us, tz),
-                            full_time(r.span.end_us, tz),
-                            human_duration(r.span.duration_us()),
-                            r.kind_text().to_string(),
-                        ];
-                        let mut any = false;
-                        for (i, text) in cells.into_iter().enumerate() {
-                            any |= ui
-                                .add_sized(
-                                    [widths[i], row_h],
-                                    egui::Button::selectable(is_sel, text),
-                                )
-                                .clicked();
-                        }
-                        if any {
-                            clicked = Some(*r);
-                        }
-                    });
-                }
-            });
+        let mut area = egui::ScrollArea::vertical().auto_shrink([false, false]);
+        if std::mem::take(&mut self.reveal)
+            && let Some(i) = selected.and_then(|s| rows.iter().position(|r| r.same_gap(&s)))
+        {
+            // The selected row in the middle of the table.
+            let pitch = row_h + ui.spacing().item_spacing.y;
+            let offset = i as f32 * pitch - (ui.available_height() - pitch) / 2.0;
+            area = area.vertical_scroll_offset(offset.max(0.0));
+        }
+        area.show_rows(ui, row_h, rows.len(), |ui, range| {
+            for r in &rows[range] {
+                ui.horizontal(|ui| {
+                    let is_sel = selected.is_some_and(|s| s.same_gap(r));
+                    let name = names.get(r.stream).cloned().unwrap_or_default();
+                    let cells = [
+                        name,
+                        full_time(r.span.start_us, tz),
+                        full_time(r.span.end_us, tz),
+                        human_duration(r.span.duration_us()),
+                        r.kind_text().to_string(),
+                    ];
+                    let mut any = false;
+                    for (i, text) in cells.into_iter().enumerate() {
+                        any |= ui
+                            .add_sized([widths[i], row_h], egui::Button::selectable(is_sel, text))
+                            .clicked();
+                    }
+                    if any {
+                        clicked = Some(*r);
+                    }
+                });
+            }
+        });
         if let Some(r) = clicked {
             self.selected = Some(r);
         }
