@@ -1230,8 +1230,23 @@ fn an_archive_shows_its_derived_series_in_the_anomalies_view() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "analysis", analysed);
+    // The timeline zoomed to 2 seconds.
+    let (z0, z1) = (t("2024-11-09T05", 3.0), t("2024-11-09T05", 5.0));
+    h.state_mut().show_range(z0, z1);
     h.get_by_label("Anomalies").click();
     wait_until(&mut h, "the anomaly run", anomalies_done);
+    steps(&mut h, 2);
+    // The plot opens fitted to its series, not on the timeline's zoom.
+    let (s0, s1) = anomaly_pane(&h).extent().unwrap();
+    let (p0, p1) = view_range(&h);
+    assert!(
+        p0 <= s0 && p1 >= s1 && (p1 - p0) < (s1 - s0) * 1.1,
+        "fitted to the series {s0}..{s1}: {p0}..{p1}"
+    );
+    // Linked, it shows the timeline's view.
+    h.get_by_label("Link to timeline").click();
+    steps(&mut h, 2);
+    assert_eq!(view_range(&h), (z0, z1));
     let run = anomaly_pane(&h).run().unwrap().clone();
     let names: Vec<&str> = run.series.iter().map(|s| s.name.as_str()).collect();
     assert!(names.contains(&"chan/src/segments_per_minute"), "{names:?}");

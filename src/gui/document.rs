@@ -32,6 +32,9 @@ pub struct Document {
     /// The anomaly analysis of its series (a series document has one from
     /// the start; others once the Anomalies view is shown).
     pub anomalies: Option<AnomalyPane>,
+    /// The Anomalies view's own time view, fitted to its series, for an
+    /// archive or perf export whose plot is not linked to `time`.
+    pub series_time: TimeView,
     /// The monitor tree of what it holds.
     pub monitor: crate::gui::monitor::panel::MonitorPanel,
     /// Its kind's own part.
@@ -73,6 +76,7 @@ impl Document {
     fn with(body: Body, anomalies: Option<AnomalyPane>) -> Document {
         Document {
             time: TimeView::default(),
+            series_time: TimeView::default(),
             generation: 0,
             anomalies,
             monitor: Default::default(),
@@ -294,8 +298,50 @@ impl Document {
     /// Shows the whole extent.
     pub fn fit(&mut self) {
         if let Some((a, b)) = self.extent() {
-            let pad = (b - a) * 0.01;
-            self.time.set_range(a - pad, b + pad);
+            fit_to(&mut self.time, a, b);
         }
     }
+
+    /// Whether `view` shows the Anomalies plot's own time view: an archive's
+    /// or perf export's Anomalies view not linked to the document's time.
+    pub fn own_series_time(&self, view: MainView) -> bool {
+        view == MainView::Anomalies
+            && !matches!(self.body, Body::Series)
+            && self.anomalies.as_ref().is_some_and(|p| !p.linked)
+    }
+
+    /// The time view `view` shows.
+    pub fn time_for(&mut self, view: MainView) -> &mut TimeView {
+        if self.own_series_time(view) {
+            &mut self.series_time
+        } else {
+            &mut self.time
+        }
+    }
+
+    /// The time view `view` shows, to read.
+    pub fn shown_time(&self, view: MainView) -> &TimeView {
+        if self.own_series_time(view) {
+            &self.series_time
+        } else {
+            &self.time
+        }
+    }
+
+    /// Shows the whole of what `view` shows.
+    pub fn fit_view(&mut self, view: MainView) {
+        if self.own_series_time(view) {
+            if let Some((a, b)) = self.anomalies.as_ref().and_then(AnomalyPane::extent) {
+                fit_to(&mut self.series_time, a, b);
+            }
+        } else {
+            self.fit();
+        }
+    }
+}
+
+/// Shows `a..b` in `time` with a margin of 1 % each side.
+fn fit_to(time: &mut TimeView, a: f64, b: f64) {
+    let pad = (b - a) * 0.01;
+    time.set_range(a - pad, b + pad);
 }

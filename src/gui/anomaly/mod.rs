@@ -65,6 +65,9 @@ pub struct AnomalyPane {
     pub picked: Option<PointVerdict>,
     /// Screen rectangle of the view drawn last frame (for view exports).
     pub view_rect: Option<egui::Rect>,
+    /// The plot shares the document's time view (an archive's timeline
+    /// moves with it); otherwise it has its own, fitted to its series.
+    pub linked: bool,
     /// How the values plot mapped the series to the screen when last drawn.
     pub plot_transform: Option<egui_plot::PlotTransform>,
     /// Archives: add bitrate series (stats every best segment's file once).
@@ -87,6 +90,7 @@ impl AnomalyPane {
             selected: None,
             picked: None,
             plot_transform: None,
+            linked: false,
             view_rect: None,
             bitrate: false,
             source: None,

@@ -246,7 +246,11 @@ fn follow(
 ) {
     let (a, b) = (bounds.min()[0], bounds.max()[0]);
     let moved = (a - lo).abs() > 1e-9 * (hi - lo).abs() || (b - hi).abs() > 1e-9 * (hi - lo).abs();
-    if moved && b > a {
+    // Only the user's drag or zoom moves the view: the plots' linked bounds
+    // still hold the range of the frame before when the view was changed
+    // elsewhere (a key, the timeline, linking).
+    let by_user = response.dragged() || response.hovered();
+    if moved && by_user && b > a {
         time.set_range(a * 1e6, b * 1e6);
         time.auto_fit = false;
     }

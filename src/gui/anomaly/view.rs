@@ -122,6 +122,11 @@ fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
                 )
                 .changed();
         }
+        if pane.source.is_some() {
+            ui.checkbox(&mut pane.linked, "Link to timeline").on_hover_text(
+                "Share the document's time view: zooming the plot zooms the timeline, and back",
+            );
+        }
         if pane.handle_running_or_ran()
             && ui
                 .button("Run")

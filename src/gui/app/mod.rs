@@ -173,12 +173,14 @@ impl SegscopeApp {
         Probe::new(self)
     }
 
-    /// Shows `t0..t1` (µs since the epoch) in the active document, as a zoom by
-    /// the user would: the view no longer fits itself to new data.
+    /// Shows `t0..t1` (µs since the epoch) in the active document's main view,
+    /// as a zoom by the user would: the view no longer fits itself to new data.
     pub fn show_range(&mut self, t0: f64, t1: f64) {
+        let view = self.view;
         if let Some(doc) = self.doc_mut() {
-            doc.time.set_range(t0, t1);
-            doc.time.auto_fit = false;
+            let time = doc.time_for(view);
+            time.set_range(t0, t1);
+            time.auto_fit = false;
         }
     }
 
@@ -520,7 +522,10 @@ impl SegscopeApp {
         match ending {
             Ending::Done(()) => {
                 doc.generation += 1;
-                doc.fit();
+                // A view the user zoomed stays where it is.
+                if doc.time.auto_fit {
+                    doc.fit();
+                }
             }
             other => self.ended_without_snapshot(other, opening, index),
         }
@@ -614,8 +619,9 @@ impl SegscopeApp {
     }
 
     fn apply(&mut self, ctx: &egui::Context, cmd: AppCommand) {
+        let view = self.view;
         if let (Some(doc), Some(step)) = (self.doc_mut(), cmd.time_step())
-            && doc.time.apply(step)
+            && doc.time_for(view).apply(step)
         {
             return;
         }
@@ -686,10 +692,11 @@ impl SegscopeApp {
                 }
             }
             AppCommand::FitAll => {
+                let view = self.view;
                 if let Some(doc) = self.doc_mut() {
-                    doc.time.remember();
-                    doc.fit();
-                    doc.time.auto_fit = true;
+                    doc.time_for(view).remember();
+                    doc.fit_view(view);
+                    doc.time_for(view).auto_fit = true;
                 }
             }
             AppCommand::ToggleGrid => {

@@ -292,10 +292,20 @@ impl SegscopeApp {
             if let Some(pane) = &mut doc.anomalies {
                 pane.source = source;
             }
+            // The plot's own time view follows its series until the user moves it.
+            let own = doc.own_series_time(MainView::Anomalies);
+            if own && doc.series_time.auto_fit {
+                doc.fit_view(MainView::Anomalies);
+            }
             let Some(pane) = &mut doc.anomalies else {
                 return;
             };
-            match crate::gui::anomaly::view::anomaly_view(ui, pane, &mut doc.time) {
+            let time = if own {
+                &mut doc.series_time
+            } else {
+                &mut doc.time
+            };
+            match crate::gui::anomaly::view::anomaly_view(ui, pane, time) {
                 Some(AnomalyRequest::Start) => pane.start(&self.jobs),
                 Some(AnomalyRequest::Restart(config)) => {
                     pane.start(&self.jobs);

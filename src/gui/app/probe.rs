@@ -60,9 +60,10 @@ impl<'a> Probe<'a> {
         self.doc().map(Document::kind)
     }
 
-    /// The active document's visible time range (t0, t1 in µs since the epoch).
+    /// The time range the main view shows (t0, t1 in µs since the epoch).
     pub fn time_range(self) -> Option<(f64, f64)> {
-        self.doc().map(|d| (d.time.t0, d.time.t1))
+        let t = self.doc()?.shown_time(self.app.view);
+        Some((t.t0, t.t1))
     }
 
     /// The active document's input path, once it is known.
@@ -77,7 +78,7 @@ impl<'a> Probe<'a> {
 
     /// Whether the active document's view still follows its extent (no user zoom).
     pub fn auto_fit(self) -> Option<bool> {
-        self.doc().map(|d| d.time.auto_fit)
+        self.doc().map(|d| d.shown_time(self.app.view).auto_fit)
     }
 
     /// The active archive's latest analysis.
