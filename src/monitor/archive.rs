@@ -24,29 +24,105 @@ impl AlertRules {
         let to = c.last_end_us.map_or(hour_end, |l| l.min(hour_end));
         let span = (to - from).max(1);
         let pct = (100.0 * h.raw_coverage_us as f64 / span as f64).min(100.0);
-        let longest_us = c
-            .raw_holes
-            .iter()
-            .filter(|iv| iv.start_us < hour_end && iv.end_us > h.hour_start_us)
+        let touching = || {
+            c.raw_holes
+                .iter()
+                .filter(|iv| iv.start_us < hour_end && iv.end_us > h.hour_start_us)
+        };
+        // The longest hole in this hour (clipped to it, like the total) and
+        // the longest of those holes whole (a hole may run across hours).
+        let longest_here_us = touching()
+            .map(|iv| iv.end_us.min(hour_end) - iv.start_us.max(h.hour_start_us))
+            .max()
+            .unwrap_or(0);
+        let longest_us = touching()
             .map(|iv| iv.end_us - iv.start_us)
             .max()
             .unwrap_or(0);
         let overlaps = h.overlap_count.full + h.overlap_count.suspect + h.overlap_count.partial;
-        let value = format!(
-            "{pct:.2}% covered, {} holes ({:.1} s, longest {:.1} s), {overlaps} overlaps, {} bad",
-            h.raw_holes,
-            h.raw_hole_us as f64 / 1e6,
-            longest_us as f64 / 1e6,
-            h.bad_count
-        );
-        let alert = if longest_us as f64 / 1e6 > self.red_hole_s || pct < self.red_coverage_pct {
-            Level::Red
-        } else if h.raw_holes > 0 && self.any_hole_orange {
-            Level::Orange
+        let longest = if longest_us > longest_here_us {
+            format!(
+                "longest {} in this hour, {} across hours",
+                short_duration(longest_here_us),
+                short_duration(longest_us)
+            )
         } else {
-            Level::Green
+            format!("longest {}", short_duration(longest_us))
+        };
+        let holes = if h.raw_holes == 0 {
+            "0 holes".to_string()
+        } else {
+            format!(
+                "{} ({}, {longest})",
+                counted(h.raw_holes, "hole"),
+                short_duration(h.raw_hole_us)
+            )
+        };
+        let value = format!(
+            "{} covered, {holes}, {}, {}",
+            covered_pct(pct),
+            counted(overlaps, "overlap"),
+            counted(h.bad_count, "bad segment")
+        );
+        let (alert, why) = if longest_us as f64 / 1e6 > self.red_hole_s {
+            (
+                Level::Red,
+                format!(
+                    "a hole longer than {} s (monitor.red_hole_s)",
+                    self.red_hole_s
+                ),
+            )
+        } else if pct < self.red_coverage_pct {
+            (
+                Level::Red,
+                format!(
+                    "under {}% covered (monitor.red_coverage_pct)",
+                    self.red_coverage_pct
+                ),
+            )
+        } else if h.raw_holes > 0 && self.any_hole_orange {
+            (
+                Level::Orange,
+                "a hole, however short (monitor.any_hole_orange)".to_string(),
+            )
+        } else {
+            (Level::Green, String::new())
+        };
+        let value = if why.is_empty() {
+            value
+        } else {
+            format!("{value}; {alert}: {why}")
         };
         Reading::new(value, alert)
+    }
+}
+
+/// `n` of `thing`: `1 hole`, `3 holes`.
+fn counted(n: impl Into<u64>, thing: &str) -> String {
+    let n: u64 = n.into();
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
+}
+
+/// A duration for a reading: milliseconds under a second, else seconds.
+fn short_duration(us: i64) -> String {
+    if us < 1_000_000 {
+        format!("{} ms", (us as f64 / 1e3).round())
+    } else {
+        format!("{:.1} s", us as f64 / 1e6)
+    }
+}
+
+/// A coverage percentage that reads 100 only when nothing is missing.
+fn covered_pct(pct: f64) -> String {
+    let shown = format!("{pct:.2}%");
+    if shown == "100.00%" && pct < 100.0 {
+        ">99.99%".into()
+    } else {
+        shown
     }
 }
 
@@ -155,17 +231,26 @@ mod tests {
 
     /// One stream of 2 s segments over an hour except the gaps given (s).
     fn stream(gaps: &[(i64, i64)]) -> StreamAnalysis {
+        stream_of_hours(1, gaps)
+    }
+
+    /// `hours` hours of 2 s segments but for `gaps` (seconds from the start).
+    fn stream_of_hours(hours: i64, gaps: &[(i64, i64)]) -> StreamAnalysis {
         let h0 = 1_700_000_000_000_000i64 / HOUR_US * HOUR_US;
-        let best: Vec<Seg> = (0..1800)
-            .map(|k| k * 2)
-            .filter(|&t| !gaps.iter().any(|&(a, b)| t >= a && t < b))
-            .map(|t| Seg {
-                start_us: h0 + t * 1_000_000,
-                duration_us: 2_000_000,
-                kind: crate::archive::name::SegmentType::Full,
+        let hours: Vec<HourSummary> = (0..hours)
+            .map(|hour| {
+                let best: Vec<Seg> = (0..1800)
+                    .map(|k| hour * 3600 + k * 2)
+                    .filter(|&t| !gaps.iter().any(|&(a, b)| t >= a && t < b))
+                    .map(|t| Seg {
+                        start_us: h0 + t * 1_000_000,
+                        duration_us: 2_000_000,
+                        kind: crate::archive::name::SegmentType::Full,
+                    })
+                    .collect();
+                HourSummary::from_best(h0 + hour * HOUR_US, best)
             })
             .collect();
-        let hours = vec![HourSummary::from_best(h0, best)];
         StreamAnalysis {
             channel: "c".into(),
             quality: "q".into(),
@@ -205,6 +290,50 @@ mod tests {
             lenient.judge_hour(&s, &s.coverage.hours[0]).alert,
             Level::Green
         );
+    }
+
+    #[test]
+    fn hour_readings_agree_with_themselves_and_say_why() {
+        let rules = AlertRules::default();
+        let one = stream(&[(100, 104)]);
+        let r = rules.judge_hour(&one, &one.coverage.hours[0]);
+        assert_eq!(
+            r.value,
+            "99.89% covered, 1 hole (4.0 s, longest 4.0 s), 0 overlaps, 0 bad segments; \
+             orange: a hole, however short (monitor.any_hole_orange)",
+        );
+        let long = rules.judge_hour(
+            &stream(&[(100, 120)]),
+            &stream(&[(100, 120)]).coverage.hours[0],
+        );
+        assert!(
+            long.value
+                .ends_with("red: a hole longer than 10 s (monitor.red_hole_s)"),
+            "{long:?}"
+        );
+        // A hole from 3000 s to 3900 s: each hour says how much of it is
+        // there, and the whole length.
+        let across = stream_of_hours(2, &[(3000, 3900)]);
+        let first = rules.judge_hour(&across, &across.coverage.hours[0]);
+        assert!(
+            first
+                .value
+                .contains("1 hole (600.0 s, longest 600.0 s in this hour, 900.0 s across hours)"),
+            "{first:?}"
+        );
+        let second = rules.judge_hour(&across, &across.coverage.hours[1]);
+        assert!(
+            second
+                .value
+                .contains("1 hole (300.0 s, longest 300.0 s in this hour, 900.0 s across hours)"),
+            "{second:?}"
+        );
+        assert_eq!(second.alert, Level::Red, "judged by the whole hole");
+        assert_eq!(short_duration(40_000), "40 ms");
+        assert_eq!(short_duration(999_400), "999 ms");
+        assert_eq!(short_duration(1_000_000), "1.0 s");
+        assert_eq!(covered_pct(99.9999), ">99.99%");
+        assert_eq!(covered_pct(100.0), "100.00%");
     }
 
     #[test]
