@@ -1428,14 +1428,32 @@ fn watching_an_archive_picks_up_a_new_hour_and_follows_it() {
         (t1 - (newest + span * 0.05)).abs() < 1.0,
         "the newest time in view"
     );
-    // No toast for each re-scan: the log has it.
-    assert!(
-        h.state()
-            .probe()
+    // No toast for each re-scan: the log has it, as one line counting them
+    // (at least the re-scan that found the hour and one before it).
+    let rescans: Vec<_> = h
+        .state()
+        .probe()
+        .log()
+        .iter()
+        .filter(|m| m.text.starts_with("Reloaded"))
+        .collect();
+    assert_eq!(rescans.len(), 1, "one line for the re-scans");
+    assert!(!rescans[0].toast);
+    // Let another re-scan come, then read the Log tab: stamped lines with
+    // their document, the re-scans counted.
+    let before = rescans[0].count;
+    wait_until(&mut h, "another re-scan", |app| {
+        app.probe()
             .log()
             .iter()
-            .any(|m| m.text.starts_with("Reloaded") && !m.toast)
-    );
+            .any(|m| m.text.starts_with("Reloaded") && m.count > before)
+    });
+    h.get_by_label("Log").click();
+    steps(&mut h, 2);
+    let counted = h.query_all_by_label_contains("] info: Reloaded").count();
+    assert_eq!(counted, 1, "the re-scans' line, stamped with its document");
+    let counted = h.query_all_by_label_contains(" warnings (x").count();
+    assert_eq!(counted, 1, "the re-scans counted on their line");
 }
 
 #[test]

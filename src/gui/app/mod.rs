@@ -485,7 +485,10 @@ impl SegscopeApp {
             return;
         };
         let doc = &mut self.docs[index].1;
-        let Some(ending) = doc.perf().and_then(|p| p.finished(&mut self.notes)) else {
+        let Some(ending) = self
+            .notes
+            .about(doc.title(), |n| doc.perf().and_then(|p| p.finished(n)))
+        else {
             return;
         };
         let a = match ending {
@@ -512,11 +515,9 @@ impl SegscopeApp {
             return;
         };
         let doc = &mut self.docs[index].1;
-        let Some(ending) = doc
-            .anomalies
-            .as_ref()
-            .and_then(|p| p.finished(&mut self.notes))
-        else {
+        let Some(ending) = self.notes.about(doc.title(), |n| {
+            doc.anomalies.as_ref().and_then(|p| p.finished(n))
+        }) else {
             return;
         };
         match ending {
@@ -538,10 +539,10 @@ impl SegscopeApp {
         };
         let opening = self.take_opening(id);
         let doc = &mut self.docs[index].1;
-        let Some(ending) = doc
-            .archive_mut()
-            .and_then(|a| a.finished(reloaded, &mut self.notes))
-        else {
+        let title = doc.title();
+        let Some(ending) = self.notes.about(title, |n| {
+            doc.archive_mut().and_then(|a| a.finished(reloaded, n))
+        }) else {
             return;
         };
         let new = match ending {

@@ -184,7 +184,7 @@ impl SegscopeApp {
         });
         ui.separator();
         if self.tab == BottomTab::Log {
-            self.notes.log_ui(ui);
+            self.notes.log_ui(ui, self.settings.time_zone);
             return;
         }
         if self.tab == BottomTab::Jobs {

@@ -106,7 +106,7 @@ impl ArchiveDoc {
         let line = analysis_line(&a, took, reloaded);
         // A watch's re-scans are logged, not announced.
         if watched {
-            notes.log_only(line);
+            notes.routine("rescan", line);
         } else {
             notes.info(line);
         }

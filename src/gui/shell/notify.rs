@@ -4,6 +4,8 @@ use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText, Ui};
 
+use crate::gui::widgets::axis::TimeZoneChoice;
+
 /// How serious a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Level {
@@ -22,10 +24,43 @@ pub struct Message {
     pub level: Level,
     /// Text.
     pub text: String,
-    /// When.
+    /// When (the last time, for a repeated message).
     pub at: Instant,
+    /// When, on the clock (the last time, for a repeated message).
+    pub wall: std::time::SystemTime,
+    /// The document it is about, if any.
+    pub source: Option<String>,
+    /// How many times it was said (a repeated warning is one line).
+    pub count: u32,
+    /// Routine news of this kind replaces the line before it (a watch's
+    /// re-scans of one document are one line).
+    pub routine: Option<String>,
     /// Shown as a toast too (not only in the log).
     pub toast: bool,
+}
+
+impl Message {
+    /// The log's line: time, document, level, text and how often.
+    pub fn line(&self, tz: TimeZoneChoice) -> String {
+        let us = self
+            .wall
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_micros() as i64);
+        let tag = match self.level {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        };
+        let mut line = format!("{} ", clock_time(us, tz));
+        if let Some(source) = &self.source {
+            line.push_str(&format!("[{}] ", crate::text::shown(source)));
+        }
+        line.push_str(&format!("{tag}: {}", self.text));
+        if self.count > 1 {
+            line.push_str(&format!(" (x{})", self.count));
+        }
+        line
+    }
 }
 
 /// How long a toast stays.
@@ -36,28 +71,58 @@ const TOAST: Duration = Duration::from_secs(4);
 pub struct Notifications {
     /// Every message, oldest first.
     pub log: Vec<Message>,
+    /// The document the messages being said are about.
+    source: Option<String>,
 }
 
 impl Notifications {
-    /// Adds a message (and a toast).
+    /// Adds a message (and a toast). The same message said again (same
+    /// level, text and document) is counted on its line, moved to the end,
+    /// and not toasted again.
     pub fn push(&mut self, level: Level, text: impl Into<String>) {
+        self.add(level, text.into(), true, None);
+    }
+
+    fn add(&mut self, level: Level, text: String, toast: bool, routine: Option<String>) {
+        let source = self.source.clone();
+        let same = |m: &Message| match (&routine, &m.routine) {
+            (Some(r), Some(mine)) => r == mine && m.source == source,
+            (None, None) => m.level == level && m.text == text && m.source == source,
+            _ => false,
+        };
+        let (count, toast) = match self.log.iter().rposition(same) {
+            Some(i) => {
+                let earlier = self.log.remove(i);
+                (earlier.count + 1, false)
+            }
+            None => (1, toast),
+        };
         self.log.push(Message {
             level,
-            text: text.into(),
+            text,
             at: Instant::now(),
-            toast: true,
+            wall: std::time::SystemTime::now(),
+            source,
+            count,
+            routine,
+            toast,
         });
     }
 
-    /// Information for the log only (no toast): routine news, e.g. each
-    /// re-scan of a watched archive.
-    pub fn log_only(&mut self, text: impl Into<String>) {
-        self.log.push(Message {
-            level: Level::Info,
-            text: text.into(),
-            at: Instant::now(),
-            toast: false,
-        });
+    /// Runs `f` with every message it says marked as about `source` (a
+    /// document's title).
+    pub fn about<R>(&mut self, source: String, f: impl FnOnce(&mut Notifications) -> R) -> R {
+        let outer = self.source.replace(source);
+        let r = f(self);
+        self.source = outer;
+        r
+    }
+
+    /// Routine news for the log only (no toast), of a `kind` whose newest
+    /// line replaces the one before (per document): each re-scan of a
+    /// watched archive.
+    pub fn routine(&mut self, kind: &str, text: impl Into<String>) {
+        self.add(Level::Info, text.into(), false, Some(kind.to_string()));
     }
 
     /// Information.
@@ -117,24 +182,64 @@ impl Notifications {
         ctx.request_repaint_after(Duration::from_millis(500));
     }
 
-    /// The log panel: every message, newest last.
-    pub fn log_ui(&self, ui: &mut Ui) {
+    /// The log panel: every message, newest last, stamped with its time and
+    /// document; it follows the newest unless scrolled up.
+    pub fn log_ui(&self, ui: &mut Ui, tz: TimeZoneChoice) {
         let dark = ui.visuals().dark_mode;
         egui::ScrollArea::vertical()
+            .id_salt("log")
             .auto_shrink([false, false])
             .stick_to_bottom(true)
             .show(ui, |ui| {
                 for m in &self.log {
-                    let tag = match m.level {
-                        Level::Info => "info",
-                        Level::Warning => "warning",
-                        Level::Error => "error",
-                    };
-                    ui.label(
-                        RichText::new(format!("{tag}: {}", m.text))
-                            .color(Self::colour(m.level, dark)),
-                    );
+                    ui.label(RichText::new(m.line(tz)).color(Self::colour(m.level, dark)));
                 }
             });
+    }
+}
+
+/// `us` as a time of day for the log (with the date when it is not today's).
+fn clock_time(us: i64, tz: TimeZoneChoice) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp_micros(us) else {
+        return "?".into();
+    };
+    match tz {
+        TimeZoneChoice::Utc => t.format("%H:%M:%S").to_string(),
+        TimeZoneChoice::Local => t
+            .with_timezone(&chrono::Local)
+            .format("%H:%M:%S")
+            .to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_repeated_warning_is_one_line_with_a_count_and_routine_news_one_line() {
+        let mut n = Notifications::default();
+        for _ in 0..3 {
+            n.about("demo".into(), |n| {
+                n.routine("rescan", "Reloaded 10 segments");
+                n.warn("a/b: bad name");
+            });
+        }
+        n.warn("a/b: bad name"); // about no document: a line of its own
+        let lines: Vec<String> = n.log.iter().map(|m| m.line(TimeZoneChoice::Utc)).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(
+            lines[0].ends_with("[demo] info: Reloaded 10 segments (x3)"),
+            "{lines:?}"
+        );
+        assert!(
+            lines[1].ends_with("[demo] warning: a/b: bad name (x3)"),
+            "{lines:?}"
+        );
+        assert!(lines[2].ends_with(" warning: a/b: bad name"), "{lines:?}");
+        // Stamped with the time of day.
+        assert_eq!(lines[0].as_bytes()[2], b':', "{lines:?}");
+        // A repeat is not toasted again; a new message is.
+        assert!(!n.log[1].toast && n.log[2].toast);
     }
 }
