@@ -106,9 +106,30 @@ pub fn short_age(us: i64) -> String {
     }
 }
 
+/// `n` things, the noun in the singular for one: `counted(1, "hole")` is
+/// "1 hole", `counted(3, "hole")` "3 holes"; a noun ending in s ("series")
+/// stays as it is.
+pub fn counted(n: impl Into<u64>, one: &str) -> String {
+    let n: u64 = n.into();
+    if n == 1 || one.ends_with('s') {
+        format!("{n} {one}")
+    } else {
+        format!("{n} {one}s")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_in_the_singular_and_plural() {
+        assert_eq!(counted(1u64, "node"), "1 node");
+        assert_eq!(counted(3u64, "hour"), "3 hours");
+        assert_eq!(counted(1u64, "series"), "1 series");
+        assert_eq!(counted(2u64, "series"), "2 series");
+        assert_eq!(counted(0u64, "point"), "0 points");
+    }
 
     #[test]
     fn control_characters_are_escaped() {

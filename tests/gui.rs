@@ -251,6 +251,41 @@ fn n_steps_gap_by_gap_and_the_holes_table_follows_the_current_one() {
 }
 
 #[test]
+fn escape_closes_windows_and_an_hours_row_shows_its_hour() {
+    let a = archive();
+    let mut h = harness(a.root(), a.dir.path().join("gui.db"));
+    wait_until(&mut h, "the analysis", analysed);
+    // Controls (F1), then Escape.
+    h.key_press(egui::Key::F1);
+    steps(&mut h, 2);
+    assert!(h.query_by_label("Box zoom").is_some(), "Controls open");
+    h.key_press(egui::Key::Escape);
+    steps(&mut h, 2);
+    assert!(
+        h.query_by_label("Controls").is_none(),
+        "Escape closes Controls"
+    );
+    // The Open path window says what it opens; Escape closes it too.
+    h.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::L);
+    steps(&mut h, 2);
+    h.get_by_label_contains("a perf export or a series file");
+    h.key_press(egui::Key::Escape);
+    steps(&mut h, 2);
+    assert!(
+        h.query_by_label_contains("a perf export or a series file")
+            .is_none()
+    );
+    // An hour's row in the Hours tab shows that hour in the timeline.
+    h.get_by_label("Hours").click();
+    steps(&mut h, 2);
+    h.get_by_label("2024-11-09T05").click();
+    steps(&mut h, 2);
+    let hour = t("2024-11-09T05", 0.0);
+    assert_eq!(view_range(&h), (hour, hour + 3_600_000_000.0));
+    assert_eq!(h.state().probe().view(), MainView::Timeline);
+}
+
+#[test]
 fn filters_narrow_the_holes_table() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));

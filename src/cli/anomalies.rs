@@ -229,9 +229,9 @@ pub fn summary_text(run: &AnomalyRun) -> String {
             .collect();
         let _ = writeln!(
             out,
-            "  {}: {} votes ({})",
+            "  {}: {} ({})",
             shown(&s.name),
-            s.judgement.vote_count(),
+            crate::text::counted(s.judgement.vote_count() as u64, "vote"),
             names.join(", ")
         );
     }

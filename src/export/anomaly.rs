@@ -307,11 +307,11 @@ pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
         let (t, v) = points[i];
         let _ = writeln!(
             h,
-            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#dc322f\"><title>{} value {v}: {} votes, score {:.3}</title></circle>",
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"3\" fill=\"#dc322f\"><title>{} value {v}: {}, score {:.3}</title></circle>",
             x(t as f64 / 1e6),
             y(v),
             escape(&crate::time::iso_time(t)),
-            scanned.scan.votes[i],
+            crate::text::counted(scanned.scan.votes[i], "vote"),
             scanned.scan.score[i]
         );
     }

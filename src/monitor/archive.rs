@@ -54,15 +54,15 @@ impl AlertRules {
         } else {
             format!(
                 "{} ({}, {longest})",
-                counted(h.raw_holes, "hole"),
+                crate::text::counted(h.raw_holes, "hole"),
                 short_duration(h.raw_hole_us)
             )
         };
         let value = format!(
             "{} covered, {holes}, {}, {}",
             covered_pct(pct),
-            counted(overlaps, "overlap"),
-            counted(h.bad_count, "bad segment")
+            crate::text::counted(overlaps, "overlap"),
+            crate::text::counted(h.bad_count, "bad segment")
         );
         let (alert, why) = if longest_us as f64 / 1e6 > self.red_hole_s {
             (
@@ -94,16 +94,6 @@ impl AlertRules {
             format!("{value}; {alert}: {why}")
         };
         Reading::new(value, alert)
-    }
-}
-
-/// `n` of `thing`: `1 hole`, `3 holes`.
-fn counted(n: impl Into<u64>, thing: &str) -> String {
-    let n: u64 = n.into();
-    if n == 1 {
-        format!("1 {thing}")
-    } else {
-        format!("{n} {thing}s")
     }
 }
 

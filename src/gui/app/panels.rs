@@ -329,7 +329,25 @@ impl SegscopeApp {
 }
 
 impl SegscopeApp {
+    /// Escape closes the window on top: an export dialog, the Open path
+    /// dialog, Settings, then Controls (the command palette closes itself).
+    fn close_window_on_escape(&mut self, ctx: &egui::Context) {
+        if self.palette.open || !ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+            return;
+        }
+        if self.export_dialog.is_some() {
+            self.export_dialog = None;
+        } else if self.open_dialog.open {
+            self.open_dialog.open = false;
+        } else if self.show_settings {
+            self.show_settings = false;
+        } else {
+            self.show_help = false;
+        }
+    }
+
     pub(super) fn overlays(&mut self, ctx: &egui::Context) {
+        self.close_window_on_escape(ctx);
         if let Some(cmd) = self.palette.ui(ctx) {
             self.commands.push(cmd);
         }

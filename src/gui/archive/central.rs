@@ -98,7 +98,12 @@ impl KindPart for ArchiveDoc {
                 self.timeline.highlight = Some((row.stream, row.span));
                 return Some(MainView::Timeline);
             }
-            BottomTab::Hours => self.hours.hours_ui(ui, &a),
+            BottomTab::Hours => {
+                let hour = self.hours.hours_ui(ui, &a)?;
+                cx.time
+                    .navigate(hour as f64, (hour + crate::time::HOUR_US) as f64);
+                return Some(MainView::Timeline);
+            }
             BottomTab::Problems => self.hours.bad_ui(ui, &a),
             BottomTab::Findings | BottomTab::Monitor | BottomTab::Log | BottomTab::Jobs => {}
         }

@@ -302,7 +302,10 @@ impl HolesPanel {
                 self.dirty = true;
             }
             let n = self.visible().len();
-            ui.label(format!("{n} of {} holes", self.rows.len()));
+            ui.label(format!(
+                "{n} of {}",
+                crate::text::counted(self.rows.len() as u64, "hole")
+            ));
         });
         ui.separator();
         let widths = [190.0, 240.0, 240.0, 110.0, 70.0];

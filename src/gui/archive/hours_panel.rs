@@ -50,20 +50,20 @@ impl HoursPanel {
             .labelled_by(label);
     }
 
-    /// The per-hour table of the chosen stream.
-    pub fn hours_ui(&mut self, ui: &mut Ui, analysis: &Analysis) {
+    /// The per-hour table of the chosen stream; returns the start (µs) of an
+    /// hour whose row was clicked, to show in the timeline.
+    pub fn hours_ui(&mut self, ui: &mut Ui, analysis: &Analysis) -> Option<i64> {
         if analysis.streams.is_empty() {
             ui.label("No streams.");
-            return;
+            return None;
         }
         ui.horizontal(|ui| {
             let label = ui.label("Stream");
             self.stream_picker(ui, analysis, "hours-stream", label.id);
         });
-        let Some(stream) = analysis.streams.get(self.stream) else {
-            return;
-        };
+        let stream = analysis.streams.get(self.stream)?;
         let rows = &stream.coverage.hours;
+        let mut picked = None;
         egui::ScrollArea::both()
             .auto_shrink([false, false])
             .show(ui, |ui| {
@@ -77,7 +77,13 @@ impl HoursPanel {
                         ui.end_row();
                         for f in rows {
                             let s = |us: i64| format!("{:.3}", us_to_secs(us));
-                            ui.label(format_hour(f.hour_start_us));
+                            if ui
+                                .add(egui::Button::new(format_hour(f.hour_start_us)).frame(false))
+                                .on_hover_text("Show this hour in the timeline")
+                                .clicked()
+                            {
+                                picked = Some(f.hour_start_us);
+                            }
                             ui.label(f.segment_count.full.to_string());
                             ui.label(f.segment_count.suspect.to_string());
                             ui.label(f.segment_count.partial.to_string());
@@ -106,6 +112,7 @@ impl HoursPanel {
                         }
                     });
             });
+        picked
     }
 
     /// Bad segments of every stream, and the warnings.
@@ -120,9 +127,9 @@ impl HoursPanel {
             })
             .collect();
         ui.label(format!(
-            "{} bad segments, {} warnings",
-            bad.len(),
-            analysis.warnings.len()
+            "{}, {}",
+            crate::text::counted(bad.len() as u64, "bad segment"),
+            crate::text::counted(analysis.warnings.len() as u64, "warning")
         ));
         egui::ScrollArea::vertical()
             .auto_shrink([false, false])

@@ -1,6 +1,7 @@
 //! An archive document's status bar: its path, its scan's progress (Cancel)
 //! or its figures, a reload's progress, and watching.
 
+use crate::text::counted;
 use egui::{Color32, RichText};
 
 use crate::gui::archive::doc::ArchiveDoc;
@@ -23,10 +24,11 @@ pub fn status_ui(ui: &mut egui::Ui, archive: &ArchiveDoc, pushed: &mut Vec<AppCo
         JobState::Done(a) => {
             let (raw, editable) = archive.holes.raw_and_editable();
             ui.label(format!(
-                "{} streams, {} segments, {raw} raw holes ({editable} editable), {} warnings · analysed in {:.2} s",
-                a.streams.len(),
-                a.segment_total(),
-                a.warnings.len(),
+                "{}, {}, {} ({editable} editable), {} · analysed in {:.2} s",
+                counted(a.streams.len() as u64, "stream"),
+                counted(a.segment_total(), "segment"),
+                counted(raw as u64, "raw hole"),
+                counted(a.warnings.len() as u64, "warning"),
                 load.job.elapsed.unwrap_or_default().as_secs_f64()
             ));
             if let Some((done, total)) = archive.loader.reload_progress() {

@@ -72,15 +72,6 @@ struct Sources {
     run: Option<Arc<AnomalyRun>>,
 }
 
-/// `n` things named by their plural `what`: `1 hour`, `3 hours`, `1 series`.
-fn counted(n: usize, what: &str) -> String {
-    let noun = match what.strip_suffix('s') {
-        Some(one) if n == 1 && what != "series" => one,
-        _ => what,
-    };
-    format!("{n} {noun}")
-}
-
 /// Puts `new` in `slot`; false when it was there already.
 fn replaced<T>(slot: &mut Option<Arc<T>>, new: &Arc<T>) -> bool {
     if slot.as_ref().is_some_and(|p| Arc::ptr_eq(p, new)) {
@@ -142,7 +133,7 @@ impl MonitorPanel {
             Instant::now(),
         );
         // Recorded whether or not the hours gave a notice.
-        let scan_notice = self.record(changes, store, "points", false);
+        let scan_notice = self.record(changes, store, "point", false);
         notice.or(scan_notice)
     }
 
@@ -192,7 +183,7 @@ impl MonitorPanel {
         let stall = self.watching.is_some().then_some(&mut self.stall);
         let readings = judged_hours(&a, &name, rules, stall, Instant::now());
         let every = self.watching;
-        self.rebuild(&name, readings, every, store, "hours")
+        self.rebuild(&name, readings, every, store, "hour")
     }
 
     fn judge_perf(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
@@ -212,7 +203,7 @@ impl MonitorPanel {
         }
         let mut notice = None;
         for (pool, readings) in by_pool {
-            notice = notice.or(self.rebuild(&pool, readings, None, store, "nodes"));
+            notice = notice.or(self.rebuild(&pool, readings, None, store, "node"));
         }
         notice
     }
@@ -287,7 +278,12 @@ impl MonitorPanel {
         let count = worse.clone().count();
         if first {
             let red = alerts.iter().filter(|c| c.new >= Level::Red).count();
-            (red > 0).then(|| format!("Monitor: {} Red or worse", counted(red, what)))
+            (red > 0).then(|| {
+                format!(
+                    "Monitor: {} Red or worse",
+                    crate::text::counted(red as u64, what)
+                )
+            })
         } else if count > 0 {
             let levels: Vec<String> = Level::ALL
                 .iter()
@@ -299,7 +295,7 @@ impl MonitorPanel {
                 .collect();
             Some(format!(
                 "Monitor: {} got worse ({})",
-                counted(count, what),
+                crate::text::counted(count as u64, what),
                 levels.join(", ")
             ))
         } else {
@@ -328,7 +324,7 @@ impl MonitorPanel {
         if changes.is_empty() {
             return None;
         }
-        self.record(changes, store, "points", false)
+        self.record(changes, store, "point", false)
     }
 
     /// Asks the store for the selected point's alert history when the tab
@@ -493,17 +489,4 @@ fn archive_name(a: &Analysis) -> String {
     std::path::Path::new(&a.root)
         .file_name()
         .map_or_else(|| "archive".into(), |n| n.to_string_lossy().into_owned())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn notices_count_in_the_singular_and_plural() {
-        assert_eq!(counted(1, "nodes"), "1 node");
-        assert_eq!(counted(3, "hours"), "3 hours");
-        assert_eq!(counted(1, "series"), "1 series");
-        assert_eq!(counted(0, "points"), "0 points");
-    }
 }

@@ -14,6 +14,7 @@ use crate::gui::widgets::time_view::TimeView;
 use crate::perf::PoolTimings;
 use crate::perf::lanes::{BarWhat, node_bars};
 use crate::perf::summary::Metric;
+use crate::perf::timings::NodeTimings;
 
 /// Height of one node's row.
 pub const ROW_H: f32 = 22.0;
@@ -101,6 +102,18 @@ impl Default for GanttView {
     }
 }
 
+/// What a row shows beside its node when the rows are sorted by a metric: the
+/// node's value of it, or that it never finished.
+pub fn sorted_value(sort: SortBy, node: &NodeTimings) -> Option<String> {
+    let SortBy::Metric(m) = sort else {
+        return None;
+    };
+    Some(
+        m.value(node)
+            .map_or_else(|| "unfinished".to_string(), |v| format!("{v:.1} s")),
+    )
+}
+
 /// The nodes of `pool` matching `filter`, ordered by `sort` (ties by start).
 pub fn node_order(pool: &PoolTimings, sort: SortBy, filter: &str) -> Vec<usize> {
     let filter = filter.trim().to_lowercase();
@@ -137,7 +150,8 @@ impl GanttView {
     /// The controls above the rows: sort, filter, the row count.
     pub fn controls(&mut self, ui: &mut egui::Ui, shown: usize, total: usize) {
         ui.horizontal(|ui| {
-            egui::ComboBox::new("gantt-sort", "Sort by")
+            let label = ui.label("Sort by");
+            egui::ComboBox::from_id_salt("gantt-sort")
                 .selected_text(self.sort.label())
                 .show_ui(ui, |ui| {
                     for s in SortBy::all() {
@@ -146,7 +160,9 @@ impl GanttView {
                             self.first_row = 0;
                         }
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             ui.label("Filter");
             if ui
                 .add(
@@ -306,6 +322,16 @@ impl GanttView {
                 FontId::proportional(11.0),
                 palette.text,
             );
+            // Sorted by a metric: each row says its value.
+            if let Some(value) = sorted_value(self.sort, node) {
+                painter.text(
+                    Pos2::new(rect.left() + LABEL_W - 8.0, top + ROW_H / 2.0),
+                    Align2::RIGHT_CENTER,
+                    value,
+                    FontId::monospace(11.0),
+                    palette.text,
+                );
+            }
             self.drawn_rows.push(index);
             let laid = node_bars(node);
             let sub_h = ((ROW_H - 4.0) / laid.lanes as f32).min(12.0);
@@ -359,7 +385,7 @@ impl GanttView {
 }
 
 /// A bar's tooltip.
-fn bar_text(node: &crate::perf::timings::NodeTimings, bar: &crate::perf::lanes::Bar) -> String {
+fn bar_text(node: &NodeTimings, bar: &crate::perf::lanes::Bar) -> String {
     let what = match bar.what {
         BarWhat::Phase(m) => m.label().to_string(),
         BarWhat::Image { index, phase } => {
@@ -402,4 +428,36 @@ fn node_text(node: &crate::perf::timings::NodeTimings) -> String {
         }
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::perf::timings::Phase;
+
+    #[test]
+    fn rows_sorted_by_a_metric_say_its_value() {
+        let s = 1_000_000;
+        let mut node = NodeTimings {
+            node_id: "tvm-1".into(),
+            start_us: Some(0),
+            nodeprep: Phase::done(0, 12 * s),
+            docker_install: Phase::done(0, 12 * s),
+            private_registry_setup: Phase::Absent,
+            shipyard_container_pull: Phase::Absent,
+            global_resources_loaded: Phase::done(12 * s, 30 * s + s / 2),
+            images: Vec::new(),
+            last_event_us: 43 * s,
+        };
+        assert_eq!(sorted_value(SortBy::Start, &node), None);
+        assert_eq!(
+            sorted_value(SortBy::Metric(Metric::Total), &node).as_deref(),
+            Some("42.5 s")
+        );
+        node.global_resources_loaded = Phase::Open { start_us: 12 * s };
+        assert_eq!(
+            sorted_value(SortBy::Metric(Metric::Total), &node).as_deref(),
+            Some("unfinished")
+        );
+    }
 }

@@ -7,6 +7,7 @@ pub mod findings;
 pub mod gantt;
 pub mod view;
 
+use crate::text::counted;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,11 +89,12 @@ impl PerfDoc {
             JobState::Done(a) => {
                 let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
                 ui.label(format!(
-                    "{} rows ({}), {} pools, {nodes} nodes, {} findings · read in {:.2} s",
-                    a.rows,
+                    "{} ({}), {}, {}, {} · read in {:.2} s",
+                    counted(a.rows as u64, "row"),
                     a.form.key(),
-                    a.pools.len(),
-                    a.finding_count(),
+                    counted(a.pools.len() as u64, "pool"),
+                    counted(nodes as u64, "node"),
+                    counted(a.finding_count() as u64, "finding"),
                     self.job.elapsed.unwrap_or_default().as_secs_f64()
                 ));
             }
@@ -116,11 +118,12 @@ impl PerfDoc {
             JobState::Done(a) => {
                 let nodes: usize = a.pools.iter().map(|p| p.nodes.len()).sum();
                 notes.info(format!(
-                    "Read {} rows of {} in {elapsed:.2} s: {} pools, {nodes} nodes, {} findings",
-                    a.rows,
+                    "Read {} of {} in {elapsed:.2} s: {}, {}, {}",
+                    counted(a.rows as u64, "row"),
                     crate::text::shown(&a.path),
-                    a.pools.len(),
-                    a.finding_count()
+                    counted(a.pools.len() as u64, "pool"),
+                    counted(nodes as u64, "node"),
+                    counted(a.finding_count() as u64, "finding")
                 ));
                 if a.pools.is_empty() {
                     notes.warn("The export has no pool with events");

@@ -158,7 +158,7 @@ impl AppCommand {
             ),
             AppCommand::OpenPath => (
                 "Open path…",
-                "Type or paste the path of an archive",
+                "Type or paste the path of an archive, a perf export or a series file",
                 Some(ctrl(Key::L)),
             ),
             AppCommand::OpenDemo => (

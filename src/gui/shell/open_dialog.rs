@@ -115,11 +115,14 @@ impl OpenPathDialog {
             .collapsible(false)
             .open(&mut open)
             .show(ctx, |ui| {
-                ui.label("Archive root, channel or quality directory:");
+                ui.label(
+                    "An archive (its root, a channel or a quality directory), a perf export \
+                     or a series file (CSV or JSON Lines):",
+                );
                 let width = (ctx.content_rect().width() * 0.6).clamp(480.0, 1100.0);
                 let mut output = egui::TextEdit::singleline(&mut self.text)
                     .desired_width(width)
-                    .hint_text("/path/to/archive")
+                    .hint_text("/path/to/archive or /path/to/file.csv")
                     .show(ui);
                 let edit = output.response.clone();
                 if self.select_all {
