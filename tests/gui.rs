@@ -1232,32 +1232,44 @@ fn the_monitor_tab_judges_anomaly_series_jumps_to_one_and_follows_its_rules() {
     steps(&mut h, 2);
     h.get_by_label("Alert rules").click();
     steps(&mut h, 2);
-    let field = h.get_by_label("flagged_series");
-    field.set_text_value_accesskit("red");
-    steps(&mut h, 1);
+    // Rules in words, each with the widget its value needs: a level combo.
+    h.get_by_label("A series with flagged points before its last")
+        .click();
+    steps(&mut h, 2);
+    h.get_by_role_and_label(egui::accesskit::Role::Button, "red")
+        .click();
+    steps(&mut h, 2);
     h.get_by_label("Apply rules").click();
     steps(&mut h, 3);
     h.get_by_label("cpu  red");
     // Stored by the app's store thread, off the frame.
     let jobs_db = segscope::jobs::db::Db::open(&db).unwrap();
-    let stored = || {
-        segscope::monitor::rules::AlertRules::load(&jobs_db)
-            .0
-            .flagged_series
-            == segscope::monitor::Level::Red
+    let stored = |f: &dyn Fn(&segscope::monitor::rules::AlertRules) -> bool| {
+        f(&segscope::monitor::rules::AlertRules::load(&jobs_db).0)
     };
-    wait_until(&mut h, "the rules stored", |_| stored());
+    wait_until(&mut h, "the rules stored", |_| {
+        stored(&|r| r.flagged_series == segscope::monitor::Level::Red)
+    });
     assert_eq!(
         h.state().probe().rules().flagged_series,
         segscope::monitor::Level::Red
     );
-    // A value that does not read is refused and named.
-    let field = h.get_by_label("watch_interval_s");
-    field.set_text_value_accesskit("soon");
+    // A number keeps to its range: a watch interval under a second is
+    // taken as the least, 1 s. A checkbox for yes or no.
+    h.get_by_label("Watching re-scans every")
+        .set_value_accesskit(0.5);
+    steps(&mut h, 1);
+    h.get_by_role_and_label(
+        egui::accesskit::Role::CheckBox,
+        "Any hole makes an hour orange",
+    )
+    .click();
     steps(&mut h, 1);
     h.get_by_label("Apply rules").click();
     steps(&mut h, 2);
-    h.get_by_label_contains("monitor.watch_interval_s: `soon` is not a number");
+    wait_until(&mut h, "the new interval stored", |_| {
+        stored(&|r| r.watch_interval_s == 1.0 && !r.any_hole_orange)
+    });
 }
 
 #[test]
