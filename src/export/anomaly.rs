@@ -340,15 +340,20 @@ pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
         LEFT - 4.0,
         top + BAND_H / 2.0
     );
-    for (t, anchor) in [(first.0, "start"), (last.0, "end")] {
-        let _ = writeln!(
-            h,
-            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"{anchor}\">{}</text>",
-            x(t as f64 / 1e6),
-            H - 6.0,
-            escape(&crate::time::iso_time(t))
-        );
-    }
+    crate::export::html::svg_time_ticks(
+        &mut h,
+        (first.0, last.0.max(first.0 + 1_000_000)),
+        width,
+        |t| x(t as f64 / 1e6),
+        (10.0, 10.0 + PLOT_H),
+        H - 6.0,
+    );
+    let _ = writeln!(
+        h,
+        "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"end\">UTC</text>",
+        LEFT - 4.0,
+        H - 6.0
+    );
     h.push_str("</svg>\n");
     h
 }

@@ -31,11 +31,17 @@ pub fn escape(s: &str) -> String {
     out
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\
-table{border-collapse:collapse;margin:1em 0;font-size:13px}\
-td,th{border:1px solid #ccc;padding:3px 7px;text-align:right}td{white-space:nowrap}\
+/// The reports' style. Every report fits the window's width: a wide table
+/// scrolls inside its own box, long names and paths wrap, charts and maps
+/// scale to the page.
+const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:2em;color:#222;overflow-wrap:anywhere}\
+table{border-collapse:collapse;margin:1em 0;font-size:13px;display:block;max-width:100%;overflow-x:auto;width:max-content}\
+code{overflow-wrap:anywhere}details{margin:.5em 0}summary{cursor:pointer}\
+td,th{border:1px solid #ccc;padding:3px 7px;text-align:right;overflow-wrap:normal}td,th{white-space:nowrap}\
 th{background:#f0f0f0}td.l,th.l{text-align:left}\
-img.map{image-rendering:pixelated;border:1px solid #ccc;height:600px}\
+.maps{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}.maps figure{margin:0;max-width:100%}\
+figcaption{font-size:12px;max-width:14em}\
+img.map{image-rendering:pixelated;border:1px solid #ccc;max-width:100%;height:auto}\
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em;border:1px solid #999}\
 h2{margin-top:1.6em}svg.timeline{width:100%;height:auto;display:block;margin:1em 0}";
 
@@ -81,6 +87,46 @@ pub fn to_html(analysis: &Analysis) -> Vec<u8> {
     report(&analysis.root, &[coverage_section(analysis)])
 }
 
+/// The time axis of an SVG chart over `t0..t1` (µs): a grid line from `top`
+/// to `bottom` and a UTC label at `label_y` for every round step (ticks at
+/// least 90 units apart on a plot `width` units wide), each placed by `x_of`.
+/// Labels say as much as the step needs: dates, minutes or seconds.
+pub fn svg_time_ticks(
+    h: &mut String,
+    (t0, t1): (i64, i64),
+    width: f64,
+    x_of: impl Fn(i64) -> f64,
+    (top, bottom): (f64, f64),
+    label_y: f64,
+) {
+    let (step, ticks) = crate::time::axis_ticks(t0 as f64, t1 as f64, width as f32, 90.0);
+    let fmt = if step >= 24 * crate::time::HOUR_US {
+        "%Y-%m-%d"
+    } else if step >= 60 * 1_000_000 {
+        "%m-%d %H:%M"
+    } else {
+        "%H:%M:%S"
+    };
+    let (left, right) = (x_of(t0), x_of(t1));
+    for t in ticks {
+        let x = x_of(t);
+        let label = chrono::DateTime::from_timestamp_micros(t)
+            .map(|d| d.format(fmt).to_string())
+            .unwrap_or_default();
+        let anchor = if x > right - 45.0 {
+            "end"
+        } else if x < left + 45.0 {
+            "start"
+        } else {
+            "middle"
+        };
+        let _ = write!(
+            h,
+            "<line x1=\"{x:.1}\" y1=\"{top}\" x2=\"{x:.1}\" y2=\"{bottom}\" stroke=\"#ddd\"/><text x=\"{x:.1}\" y=\"{label_y}\" font-size=\"10\" text-anchor=\"{anchor}\" fill=\"#555\">{label}</text>"
+        );
+    }
+}
+
 /// Width of the report's timeline, in SVG units (it scales to the page).
 const TIMELINE_W: usize = 1200;
 const LABEL_W: usize = 170;
@@ -101,27 +147,14 @@ pub fn timeline_svg(analysis: &Analysis) -> String {
         h,
         "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {TIMELINE_W} {height}\" role=\"img\" aria-label=\"coverage timeline\" font-family=\"sans-serif\" font-size=\"11\">"
     );
-    let (step, ticks) = crate::time::axis_ticks(t0 as f64, t1 as f64, plot_w as f32, 90.0);
-    let fmt = if step >= 24 * crate::time::HOUR_US {
-        "%Y-%m-%d"
-    } else {
-        "%m-%d %H:%M"
-    };
-    for t in ticks {
-        let x = LABEL_W as f64 + (t - t0) as f64 / (t1 - t0) as f64 * plot_w as f64;
-        let label = chrono::DateTime::from_timestamp_micros(t)
-            .map(|d| d.format(fmt).to_string())
-            .unwrap_or_default();
-        let _ = write!(
-            h,
-            "<line x1=\"{x:.1}\" y1=\"{AXIS_H}\" x2=\"{x:.1}\" y2=\"{height}\" stroke=\"#ddd\"/><text x=\"{x:.1}\" y=\"14\" text-anchor=\"{anchor}\" fill=\"#555\">{label}</text>",
-            anchor = if x > (TIMELINE_W - 50) as f64 {
-                "end"
-            } else {
-                "middle"
-            }
-        );
-    }
+    svg_time_ticks(
+        &mut h,
+        (t0, t1),
+        plot_w as f64,
+        |t| LABEL_W as f64 + (t - t0) as f64 / (t1 - t0) as f64 * plot_w as f64,
+        (AXIS_H as f64, height as f64),
+        14.0,
+    );
     for (i, s) in analysis.streams.iter().enumerate() {
         let y = AXIS_H + i * (LANE_H + 4);
         let _ = write!(
@@ -166,6 +199,75 @@ pub fn timeline_svg(analysis: &Analysis) -> String {
     h
 }
 
+/// Gaps listed in the report before the rest are folded away.
+const GAPS_SHOWN: usize = 100;
+
+/// Every hole of every stream by gap, in time order: a raw hole and the
+/// editable hole of the same span are one row ("raw + editable").
+fn gaps(analysis: &Analysis) -> Vec<(String, &'static str, crate::coverage::timeline::Interval)> {
+    let mut rows = Vec::new();
+    for s in &analysis.streams {
+        let name = format!("{}/{}", s.channel, s.quality);
+        let mut holes: Vec<_> = s.coverage.holes.iter().collect();
+        holes.sort_by_key(|h| (h.span.start_us, h.span.end_us, h.kind));
+        let mut i = 0;
+        while i < holes.len() {
+            let twin = holes
+                .get(i + 1)
+                .is_some_and(|n| n.span == holes[i].span && n.kind != holes[i].kind);
+            let kind = match (twin, holes[i].kind) {
+                (true, _) => "raw + editable",
+                (false, HoleKind::Raw) => "raw",
+                (false, _) => "editable",
+            };
+            rows.push((name.clone(), kind, holes[i].span));
+            i += if twin { 2 } else { 1 };
+        }
+    }
+    rows.sort_by_key(|r| (r.2.start_us, r.2.end_us));
+    rows
+}
+
+/// The holes, one row per gap; past [`GAPS_SHOWN`] the rest folded in a
+/// `<details>`.
+fn holes_html(h: &mut String, analysis: &Analysis) {
+    let rows = gaps(analysis);
+    let _ = writeln!(
+        h,
+        "<h3>Holes</h3><p>{}, one row per gap: a raw hole and the editable hole of the same span are one row.</p>",
+        crate::text::counted(rows.len() as u64, "gap")
+    );
+    let header = "<table><tr><th class=\"l\">stream</th><th class=\"l\">kind</th><th class=\"l\">start</th><th class=\"l\">end</th><th>duration s</th></tr>\n";
+    let (shown, rest) = rows.split_at(rows.len().min(GAPS_SHOWN));
+    for (part, chunk) in [shown, rest].into_iter().enumerate() {
+        if chunk.is_empty() {
+            continue;
+        }
+        if part == 1 {
+            let _ = write!(
+                h,
+                "<details><summary>{} more</summary>",
+                crate::text::counted(chunk.len() as u64, "gap")
+            );
+        }
+        h.push_str(header);
+        for (name, kind, span) in chunk {
+            let _ = writeln!(
+                h,
+                "<tr><td class=\"l\">{}</td><td class=\"l\">{kind}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.6}</td></tr>",
+                escape(name),
+                format_iso(span.start_us),
+                format_iso(span.end_us),
+                us_to_secs(span.duration_us()),
+            );
+        }
+        h.push_str("</table>\n");
+        if part == 1 {
+            h.push_str("</details>\n");
+        }
+    }
+}
+
 /// The coverage section: the timeline, summary, maps, hours, holes, bad
 /// segments and warnings of an analysis.
 pub fn coverage_section(analysis: &Analysis) -> Section {
@@ -200,28 +302,38 @@ pub fn coverage_section(analysis: &Analysis) -> Section {
     }
     h.push_str("</table>\n<h3>Maps</h3><p class=\"legend\">2 s per pixel, 10 minutes per column, 6 columns per hour.\
         <span style=\"background:#1f77b4\"></span>covered<span style=\"background:#ff7f0e\"></span>partial-only\
-        <span style=\"background:#fff\"></span>hole or no data</p>\n");
+        <span style=\"background:#fff\"></span>hole or no data</p>\n<div class=\"maps\">");
     for s in &analysis.streams {
-        let _ = write!(h, "<h4>{}/{}</h4>", escape(&s.channel), escape(&s.quality));
+        let _ = write!(
+            h,
+            "<figure><h4>{}/{}</h4>",
+            escape(&s.channel),
+            escape(&s.quality)
+        );
         let Some((a, b)) = data_hours(&s.coverage) else {
-            h.push_str("<p>No segments.</p>\n");
+            h.push_str("<p>No segments.</p></figure>\n");
             continue;
         };
         let layout = match MapLayout::plan(&s.coverage, a, b) {
             Ok(l) => l,
             Err(e) => {
-                let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
+                let _ = writeln!(h, "<p>No map: {}</p></figure>", escape(&e.to_string()));
                 continue;
             }
         };
-        match encode_png(&render_map(&s.coverage, &layout)) {
+        let image = render_map(&s.coverage, &layout);
+        match encode_png(&image) {
             Ok(png) => {
+                // Twice its pixels, as a wubloader page shows it; never
+                // wider than the page.
                 let _ = writeln!(
                     h,
-                    "<img class=\"map\" alt=\"coverage map of {}/{}\" src=\"data:image/png;base64,{}\">\
-                     <p>{} to {} UTC, columns left to right, time top to bottom.</p>",
+                    "<img class=\"map\" alt=\"coverage map of {}/{}\" width=\"{}\" height=\"{}\" src=\"data:image/png;base64,{}\">\
+                     <figcaption>{} to {} UTC, columns left to right, time top to bottom.</figcaption>",
                     escape(&s.channel),
                     escape(&s.quality),
+                    image.width() * 2,
+                    image.height() * 2,
                     base64::engine::general_purpose::STANDARD.encode(png),
                     format_hour(a),
                     format_hour(b),
@@ -229,7 +341,7 @@ pub fn coverage_section(analysis: &Analysis) -> Section {
                 for (from, to) in layout.breaks() {
                     let _ = writeln!(
                         h,
-                        "<p>Grey break: no segments from {} to {} (not drawn).</p>",
+                        "<figcaption>Grey break: no segments from {} to {} (not drawn).</figcaption>",
                         format_hour(from),
                         format_hour(to)
                     );
@@ -239,7 +351,9 @@ pub fn coverage_section(analysis: &Analysis) -> Section {
                 let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
             }
         }
+        h.push_str("</figure>\n");
     }
+    h.push_str("</div>\n");
     h.push_str("<h3>Hours</h3>\n");
     for s in &analysis.streams {
         let _ = writeln!(
@@ -277,26 +391,8 @@ pub fn coverage_section(analysis: &Analysis) -> Section {
         }
         h.push_str("</table>\n");
     }
-    h.push_str("<h3>Holes</h3><table><tr><th class=\"l\">stream</th><th class=\"l\">kind</th><th class=\"l\">start</th><th class=\"l\">end</th><th>duration s</th></tr>\n");
-    for s in &analysis.streams {
-        for hole in &s.coverage.holes {
-            let _ = writeln!(
-                h,
-                "<tr><td class=\"l\">{}/{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td><td>{:.6}</td></tr>",
-                escape(&s.channel),
-                escape(&s.quality),
-                if hole.kind == HoleKind::Raw {
-                    "raw"
-                } else {
-                    "editable"
-                },
-                format_iso(hole.span.start_us),
-                format_iso(hole.span.end_us),
-                us_to_secs(hole.span.duration_us()),
-            );
-        }
-    }
-    h.push_str("</table>\n<h3>Bad segments</h3><table><tr><th class=\"l\">path</th><th class=\"l\">reason</th></tr>\n");
+    holes_html(&mut h, analysis);
+    h.push_str("<h3>Bad segments</h3><table><tr><th class=\"l\">path</th><th class=\"l\">reason</th></tr>\n");
     for s in &analysis.streams {
         for b in &s.bad_segments {
             let _ = writeln!(

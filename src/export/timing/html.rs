@@ -100,20 +100,19 @@ pub fn stacked_bars_svg(pool: &PoolTimings) -> String {
             "<rect x=\"{x:.1}\" y=\"10\" width=\"{bar_w:.1}\" height=\"{plot_h}\" fill=\"transparent\"><title>{tip}</title></rect>"
         );
     }
-    for (x, label) in [(LEFT, format_iso(t0)), (W - 10.0, format_iso(t1))] {
-        let anchor = if x == LEFT { "start" } else { "end" };
-        let _ = writeln!(
-            h,
-            "<text x=\"{x}\" y=\"{}\" font-size=\"10\" text-anchor=\"{anchor}\">{}</text>",
-            H - 12.0,
-            escape(&label[..19])
-        );
-    }
+    crate::export::html::svg_time_ticks(
+        &mut h,
+        (t0, t1.max(t0 + 1_000_000)),
+        plot_w,
+        |t| LEFT + (t - t0) as f64 / span * plot_w,
+        (10.0, 10.0 + plot_h),
+        10.0 + plot_h + 14.0,
+    );
     let _ = writeln!(
         h,
         "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">node prep start (UTC)</text></svg>",
         W / 2.0,
-        H - 12.0
+        H - 4.0
     );
     h.push_str("<p class=\"legend\">");
     for (m, colour) in Metric::STACKED.iter().zip(STACK_COLOURS) {
@@ -202,10 +201,10 @@ pub fn distributions_svg(pool: &PoolTimings) -> String {
 fn pool_html(pool: &PoolTimings, h: &mut String) {
     let _ = writeln!(
         h,
-        "<h3>{}</h3><p>{} nodes, {} findings.</p>",
+        "<h3>{}</h3><p>{}, {}.</p>",
         escape(&pool.partition_key),
-        pool.nodes.len(),
-        pool.findings.len()
+        crate::text::counted(pool.nodes.len() as u64, "node"),
+        crate::text::counted(pool.findings.len() as u64, "finding")
     );
     h.push_str(&stacked_bars_svg(pool));
     h.push_str("<h4>Distributions (seconds)</h4>");
@@ -270,8 +269,8 @@ pub fn timing_section(a: &PerfAnalysis) -> Section {
     let mut h = String::new();
     let _ = writeln!(
         h,
-        "<p>{} pools read from <code>{}</code> ({}).</p>",
-        a.pools.len(),
+        "<p>{} read from <code>{}</code> ({}).</p>",
+        crate::text::counted(a.pools.len() as u64, "pool"),
         escape(&a.path),
         a.form.key()
     );
