@@ -162,7 +162,7 @@ pub fn parse_user_time(text: &str) -> Result<i64, String> {
 
 /// Candidate tick steps, µs: 1 µs up to about 10,000 years (the coarse ones in
 /// whole days, so they are labelled by date).
-const STEPS_US: [i64; 41] = [
+const STEPS_US: [i64; 56] = [
     1,
     2,
     5,
@@ -187,22 +187,37 @@ const STEPS_US: [i64; 41] = [
     10 * SECOND_US,
     30 * SECOND_US,
     60 * SECOND_US,
+    2 * 60 * SECOND_US,
     5 * 60 * SECOND_US,
+    10 * 60 * SECOND_US,
     15 * 60 * SECOND_US,
     30 * 60 * SECOND_US,
     HOUR_US,
+    2 * HOUR_US,
+    3 * HOUR_US,
     6 * HOUR_US,
+    12 * HOUR_US,
     24 * HOUR_US,
+    2 * 24 * HOUR_US,
+    4 * 24 * HOUR_US,
     7 * 24 * HOUR_US,
+    14 * 24 * HOUR_US,
     30 * 24 * HOUR_US,
+    61 * 24 * HOUR_US,
     91 * 24 * HOUR_US,
+    182 * 24 * HOUR_US,
     365 * 24 * HOUR_US,
+    2 * 365 * 24 * HOUR_US,
     5 * 365 * 24 * HOUR_US,
     10 * 365 * 24 * HOUR_US,
+    20 * 365 * 24 * HOUR_US,
     50 * 365 * 24 * HOUR_US,
     100 * 365 * 24 * HOUR_US,
+    200 * 365 * 24 * HOUR_US,
     500 * 365 * 24 * HOUR_US,
     1_000 * 365 * 24 * HOUR_US,
+    2_000 * 365 * 24 * HOUR_US,
+    5_000 * 365 * 24 * HOUR_US,
     10_000 * 365 * 24 * HOUR_US,
 ];
 

@@ -255,6 +255,18 @@ fn escape_closes_windows_and_an_hours_row_shows_its_hour() {
     let a = archive();
     let mut h = harness(a.root(), a.dir.path().join("gui.db"));
     wait_until(&mut h, "the analysis", analysed);
+    // The caption above the view says what it shows and keys its colours.
+    h.get_by_label_contains(" · Timeline");
+    h.get_by_label("covered (full)");
+    h.get_by_label("hole");
+    let (t0, _) = view_range(&h);
+    h.get_by_label_contains(&format!(
+        "{} to ",
+        segscope::gui::widgets::axis::full_time(
+            t0 as i64,
+            segscope::gui::widgets::axis::TimeZoneChoice::Utc
+        )
+    ));
     // Controls (F1), then Escape.
     h.key_press(egui::Key::F1);
     steps(&mut h, 2);

@@ -175,6 +175,14 @@ fn real_window_exports_the_visible_timeline_as_png() {
         w > 1000 && w <= 1280 && h > 40 && h < 800,
         "the timeline, cropped: {w}x{h}"
     );
+    // The saved view says what it shows: its caption row (title, range, the
+    // key to the colours) is on top; the key's partial-only swatch is there,
+    // a colour this archive's lane never shows.
+    let partial = segscope::gui::shell::theme::DARK.partial_only;
+    let caption_has_key = (0..28.min(h))
+        .flat_map(|y| (0..w).map(move |x| (x, y)))
+        .any(|(x, y)| img.get_pixel(x, y).0[..3] == [partial.r(), partial.g(), partial.b()]);
+    assert!(caption_has_key, "the caption's key is in the saved view");
     // The middle third of the view is the hole: its middle column is red, the edges blue.
     let row = h / 2;
     let at = |x: u32| img.get_pixel(x, row).0;

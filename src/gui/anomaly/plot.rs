@@ -14,14 +14,17 @@ use egui_plot::{
 use crate::anomaly::run::Scanned;
 use crate::anomaly::scan::ScanWindow;
 use crate::anomaly::series::min_max_per_column;
+use crate::gui::widgets::axis::{TimeZoneChoice, plot_time_axis, plot_time_grid};
 use crate::gui::widgets::time_view::TimeView;
 
+/// The colour of the values' line.
+pub const VALUES: Color32 = Color32::from_rgb(31, 119, 180);
 /// The colour of anomalous points.
 pub const ANOMALY: Color32 = Color32::from_rgb(220, 50, 47);
 /// The colour of the score band.
 pub const SCORE: Color32 = Color32::from_rgb(203, 75, 22);
 /// The colour of the ring around the picked point.
-const PICKED: Color32 = Color32::from_rgb(38, 139, 210);
+const PICKED: Color32 = Color32::from_rgb(181, 137, 0);
 /// A click this near a flagged point (screen pixels) picks it before any
 /// nearer unflagged point.
 pub const FLAGGED_REACH_PX: f32 = 8.0;
@@ -92,6 +95,7 @@ pub fn series_plots(
     window: ScanWindow,
     picked: Option<usize>,
     time: &mut TimeView,
+    tz: TimeZoneChoice,
 ) -> PlotAction {
     let mut action = PlotAction::default();
     let points = &s.series.points;
@@ -101,6 +105,8 @@ pub fn series_plots(
     }
     let (lo, hi) = (time.t0 / 1e6, time.t1 / 1e6);
     let columns = ui.available_width().max(100.0) as usize;
+    // The plot area, about: the y axis' labels take the rest.
+    let plot_width = (ui.available_width() - 60.0).max(100.0);
     let line = min_max_per_column(points, lo, hi, columns);
     let (ymin, ymax) = points
         .iter()
@@ -138,12 +144,17 @@ pub fn series_plots(
         .height(height)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
-        .x_axis_formatter(|mark, _| clock(mark.value))
+        .custom_x_axes(vec![plot_time_axis(tz)])
+        .x_grid_spacer(plot_time_grid(plot_width))
         .allow_double_click_reset(false)
         .show(ui, |p| {
             p.set_plot_bounds(PlotBounds::from_min_max([lo, ymin - pad], [hi, ymax + pad]));
             p.polygon(shade);
-            p.line(Line::new(s.series.name.clone(), PlotPoints::from(line)).width(1.5));
+            p.line(
+                Line::new(s.series.name.clone(), PlotPoints::from(line))
+                    .color(VALUES)
+                    .width(1.5),
+            );
             p.points(
                 Points::new("anomalous (scan)", PlotPoints::from(anomalous))
                     .color(ANOMALY)
@@ -208,7 +219,8 @@ pub fn series_plots(
         .height(110.0)
         .link_axis(link, [true, false])
         .link_cursor(link, [true, false])
-        .x_axis_formatter(|mark, _| clock(mark.value))
+        .custom_x_axes(vec![plot_time_axis(tz)])
+        .x_grid_spacer(plot_time_grid(plot_width))
         .y_axis_label("score")
         .allow_double_click_reset(false)
         .show(ui, |p| {
@@ -257,13 +269,6 @@ fn follow(
     if response.hovered() {
         time.cursor_us = pointer_s.map(|s| s * 1e6);
     }
-}
-
-/// Seconds since the epoch as a short UTC time for the axis.
-fn clock(secs: f64) -> String {
-    chrono::DateTime::from_timestamp_micros((secs * 1e6) as i64)
-        .map(|t| t.format("%m-%d %H:%M").to_string())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub fn anomaly_view(
     ui: &mut egui::Ui,
     pane: &mut AnomalyPane,
     time: &mut TimeView,
+    tz: crate::gui::widgets::axis::TimeZoneChoice,
 ) -> Option<AnomalyRequest> {
     let mut changed = matches!(pane.job.state, JobState::Idle).then_some(AnomalyRequest::Start);
     let top = ui.cursor().min;
@@ -62,7 +63,15 @@ pub fn anomaly_view(
     ui.heading(shown(&scanned.series.name));
     let picked = pane.picked.as_ref().map(|p| p.index);
     let window = pane.scan_window();
-    let action = series_plots(ui, &scanned, run.settings.consensus, window, picked, time);
+    let action = series_plots(
+        ui,
+        &scanned,
+        run.settings.consensus,
+        window,
+        picked,
+        time,
+        tz,
+    );
     if let Some(i) = action.picked {
         pane.pick(i);
     }

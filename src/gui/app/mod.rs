@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
+mod caption;
 mod panels;
 mod probe;
 
@@ -82,6 +83,8 @@ pub struct SegscopeApp {
     show_help: bool,
     show_settings: bool,
     commands: Vec<AppCommand>,
+    /// Where the caption row above the main view was drawn last.
+    caption_rect: Option<egui::Rect>,
     automation: Automation,
     no_cache: bool,
     quit: bool,
@@ -147,6 +150,7 @@ impl SegscopeApp {
             show_help: false,
             show_settings: false,
             commands: Vec::new(),
+            caption_rect: None,
             automation: Automation::new(&options),
             no_cache: options.no_cache,
             quit: false,
@@ -790,6 +794,8 @@ impl SegscopeApp {
                 self.notes.warn("Show a view before exporting it");
                 return;
             };
+            // With its caption: what it shows, the time range and the key.
+            let rect = self.caption_rect.map_or(rect, |c| rect.union(c));
             // The screenshot is taken on the next frame, once this dialog is gone.
             if perf_rect.is_none() {
                 self.view = MainView::Timeline;

@@ -274,6 +274,16 @@ impl SegscopeApp {
             ));
             return;
         }
+        // What the view shows, in words and colours (saved with the view's PNG).
+        let (title, range, keys) = super::caption::view_caption(
+            doc,
+            view,
+            crate::gui::shell::theme::Palette::of(ui.ctx()),
+            self.settings.time_zone,
+        );
+        self.caption_rect = Some(crate::gui::widgets::legend::caption(
+            ui, &title, &range, &keys,
+        ));
         if view == MainView::Anomalies {
             if doc.anomalies.is_none() {
                 let Some(path) = doc.path().map(std::path::Path::to_path_buf) else {
@@ -305,7 +315,7 @@ impl SegscopeApp {
             } else {
                 &mut doc.time
             };
-            match crate::gui::anomaly::view::anomaly_view(ui, pane, time) {
+            match crate::gui::anomaly::view::anomaly_view(ui, pane, time, self.settings.time_zone) {
                 Some(AnomalyRequest::Start) => pane.start(&self.jobs),
                 Some(AnomalyRequest::Restart(config)) => {
                     pane.start(&self.jobs);

@@ -6,6 +6,7 @@
 use egui_plot::{Bar, BarChart, BoxElem, BoxPlot, BoxSpread, Legend, Plot, PlotPoint, Text, VLine};
 
 use super::gantt::bar_colour;
+use crate::gui::widgets::axis::{TimeZoneChoice, plot_time_axis, plot_time_grid};
 use crate::perf::PoolTimings;
 use crate::perf::lanes::BarWhat;
 use crate::perf::summary::{Metric, SlowNode, Stats, metric_stats, slowest, stats};
@@ -89,14 +90,6 @@ impl ChartsState {
     }
 }
 
-/// Seconds since the epoch as `HH:MM:SS` (UTC) for the chart's axis.
-fn clock(secs: f64) -> String {
-    let us = (secs * 1e6) as i64;
-    chrono::DateTime::from_timestamp_micros(us)
-        .map(|t| t.format("%H:%M:%S").to_string())
-        .unwrap_or_default()
-}
-
 /// graph.py's chart: per node at its start (s since the epoch), its docker
 /// install, private registry, shipyard pull and global resources stacked.
 pub fn phase_chart(ui: &mut egui::Ui, pool: &PoolTimings) {
@@ -117,23 +110,14 @@ pub fn phase_chart(ui: &mut egui::Ui, pool: &PoolTimings) {
             .iter()
             .map(|&(t, i)| {
                 let node = &pool.nodes[i];
-                Bar::new(t, m.value(node).unwrap_or(0.0))
-                    .width(width)
-                    .name(format!(
-                        "{}\n{}: {:.3} s\ntotal: {}",
-                        node.node_id,
-                        m.label(),
-                        m.value(node).unwrap_or(0.0),
-                        Metric::Total
-                            .value(node)
-                            .map_or_else(|| "unfinished".into(), |v| format!("{v:.3} s"))
-                    ))
+                Bar::new(t, m.value(node).unwrap_or(0.0)).width(width)
             })
             .collect();
         let below: Vec<&BarChart> = charts.iter().collect();
         let chart = BarChart::new(m.label(), bars)
             .color(bar_colour(BarWhat::Phase(m)))
-            .element_formatter(Box::new(|bar, _| bar.name.clone()))
+            // The hovered node's numbers come as a tooltip (below).
+            .element_formatter(Box::new(|_, _| String::new()))
             .stack_on(&below);
         charts.push(chart);
     }
@@ -141,16 +125,41 @@ pub fn phase_chart(ui: &mut egui::Ui, pool: &PoolTimings) {
         "One bar per node at its node prep start (UTC); {} nodes. Hover a bar for its numbers.",
         placed.len()
     ));
-    Plot::new("phase-chart")
+    let plot_width = (ui.available_width() - 60.0).max(100.0);
+    let shown = Plot::new("phase-chart")
         .legend(Legend::default())
-        .x_axis_formatter(|mark, _| clock(mark.value))
+        .custom_x_axes(vec![
+            plot_time_axis(TimeZoneChoice::Utc).label("node prep start (UTC)"),
+        ])
+        .x_grid_spacer(plot_time_grid(plot_width))
         .y_axis_label("seconds")
-        .x_axis_label("node prep start (UTC)")
+        .label_formatter(|_| None)
         .show(ui, |plot| {
             for c in charts {
                 plot.bar_chart(c);
             }
+            plot.pointer_coordinate()
         });
+    // The node under the pointer: its numbers in a tooltip, with a background
+    // and kept on screen.
+    if let Some(p) = shown.inner.filter(|_| shown.response.hovered())
+        && let Some(&(_, i)) = placed
+            .iter()
+            .filter(|(t, _)| (t - p.x).abs() <= width / 2.0)
+            .min_by(|a, b| (a.0 - p.x).abs().total_cmp(&(b.0 - p.x).abs()))
+    {
+        let node = &pool.nodes[i];
+        let mut text = crate::text::shown(&node.node_id).into_owned();
+        for m in Metric::STACKED.iter().chain([&Metric::Total]) {
+            text.push_str(&format!(
+                "\n{}: {}",
+                m.label(),
+                m.value(node)
+                    .map_or_else(|| "unfinished".into(), |v| format!("{v:.3} s"))
+            ));
+        }
+        shown.response.on_hover_text_at_pointer(text);
+    }
 }
 
 /// The distributions view.
@@ -315,6 +324,7 @@ fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState, s: Opti
         })
         .collect();
     Plot::new("histogram")
+        .legend(Legend::default())
         .y_axis_label(if log { "log10(nodes + 1)" } else { "nodes" })
         .x_axis_label(format!("{} (s)", metric.label()))
         .show(ui, |plot| {
@@ -323,8 +333,12 @@ fn histogram(ui: &mut egui::Ui, pool: &PoolTimings, state: &ChartsState, s: Opti
                     .color(bar_colour(BarWhat::Phase(metric)))
                     .element_formatter(Box::new(|b, _| b.name.clone())),
             );
-            for (name, x) in [("p50", s.p50), ("p95", s.p95), ("max", s.max)] {
-                plot.vline(VLine::new(name, x));
+            for (name, x, colour) in [
+                ("p50", s.p50, egui::Color32::from_rgb(0x08, 0x30, 0x6b)),
+                ("p95", s.p95, egui::Color32::from_rgb(0xd6, 0x27, 0x28)),
+                ("max", s.max, egui::Color32::GRAY),
+            ] {
+                plot.vline(VLine::new(name, x).color(colour).width(1.5));
             }
         });
 }

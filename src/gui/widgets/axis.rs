@@ -18,21 +18,72 @@ pub enum TimeZoneChoice {
     Local,
 }
 
-/// A tick label: as precise as the step needs (the date when it changes at
-/// day-or-coarser steps).
+/// The ticks of a time axis `width_px` wide over `t0_us..t1_us`: round steps
+/// at least [`LABEL_ROOM_PX`] apart, so the short [`tick_label`]s fit between
+/// them. Every time axis of the app uses it: at least four labels on a plot
+/// 400 px wide, whatever the span.
+pub fn time_marks(t0_us: f64, t1_us: f64, width_px: f32) -> (i64, Vec<i64>) {
+    ticks(t0_us, t1_us, width_px, LABEL_ROOM_PX)
+}
+
+/// The room a tick label needs (at most six characters), px.
+pub const LABEL_ROOM_PX: f32 = 40.0;
+
+/// A tick label, at most six characters: what changes at this step, and
+/// where a coarser unit turns over, that unit instead (the date at midnight,
+/// the year on its first day, `HH:MM` at a whole minute, `:SS` at a whole
+/// second, `.mmm` at a whole millisecond). The caption above the view gives
+/// the whole range.
 pub fn tick_label(us: i64, step_us: i64, tz: TimeZoneChoice) -> String {
-    let fmt = if step_us >= 24 * HOUR_US {
-        "%Y-%m-%d"
-    } else if step_us >= 60 * SECOND_US {
-        "%m-%d %H:%M"
-    } else if step_us >= SECOND_US {
-        "%H:%M:%S"
-    } else if step_us >= 1_000 {
-        "%H:%M:%S%.3f"
-    } else {
-        "%H:%M:%S%.6f"
-    };
-    format_time(us, fmt, tz)
+    let whole = |unit: i64| us.rem_euclid(unit) == 0;
+    let midnight = format_time(us, "%H:%M:%S%.6f", tz) == "00:00:00.000000";
+    let new_year = midnight && format_time(us, "%m-%d", tz) == "01-01";
+    if step_us >= 24 * HOUR_US {
+        return format_time(us, if new_year { "%Y" } else { "%m-%d" }, tz);
+    }
+    if midnight {
+        return format_time(us, "%m-%d", tz);
+    }
+    if step_us >= 60 * SECOND_US || (step_us >= SECOND_US && whole(60 * SECOND_US)) {
+        return format_time(us, "%H:%M", tz);
+    }
+    if step_us >= SECOND_US || (step_us >= 1_000 && whole(SECOND_US)) {
+        return format_time(us, ":%S", tz);
+    }
+    if step_us >= 1_000 || whole(1_000) {
+        return format!(".{:03}", us.rem_euclid(SECOND_US) / 1_000);
+    }
+    format!("{:06}", us.rem_euclid(SECOND_US))
+}
+
+/// Grid marks at [`time_marks`] for an egui_plot x axis in seconds since the
+/// epoch, on a plot about `width_px` wide.
+pub fn plot_time_grid(width_px: f32) -> impl Fn(egui_plot::GridInput) -> Vec<egui_plot::GridMark> {
+    move |input| {
+        let (lo, hi) = input.bounds;
+        let (step, marks) = time_marks(lo * 1e6, hi * 1e6, width_px);
+        marks
+            .into_iter()
+            .map(|t| egui_plot::GridMark {
+                value: t as f64 / 1e6,
+                step_size: step as f64 / 1e6,
+            })
+            .collect()
+    }
+}
+
+/// The x axis of an egui_plot in seconds since the epoch: [`tick_label`]s at
+/// the [`plot_time_grid`] marks, every one shown.
+pub fn plot_time_axis<'a>(tz: TimeZoneChoice) -> egui_plot::AxisHints<'a> {
+    egui_plot::AxisHints::new_x()
+        .formatter(move |mark, _| {
+            tick_label(
+                (mark.value * 1e6).round() as i64,
+                (mark.step_size * 1e6).round() as i64,
+                tz,
+            )
+        })
+        .label_spacing(LABEL_ROOM_PX - 8.0..=LABEL_ROOM_PX - 4.0)
 }
 
 /// A full time for tooltips and tables: `2024-11-09 05:07:42.123000` (+ zone).
@@ -82,7 +133,7 @@ mod tests {
     #[test]
     fn ticks_adapt_to_zoom() {
         let (step, t) = ticks(0.0, (24 * HOUR_US) as f64, 1200.0, 80.0);
-        assert_eq!(step, 6 * HOUR_US);
+        assert_eq!(step, 2 * HOUR_US);
         assert_eq!(t.first(), Some(&0));
         let (step, _) = ticks(0.0, 10.0 * SECOND_US as f64, 1000.0, 80.0);
         assert_eq!(step, SECOND_US);
@@ -91,14 +142,51 @@ mod tests {
         assert!(ticks(5.0, 5.0, 100.0, 80.0).1.is_empty());
     }
 
+    /// Any span on a 400 px axis gets at least four labels, at least their
+    /// room apart.
+    #[test]
+    fn a_400_px_axis_has_four_labels_or_more_whatever_the_span() {
+        let mut span = 2_000.0;
+        while span < 5e16 {
+            let (step, marks) = time_marks(1.7e15, 1.7e15 + span, 400.0);
+            assert!(
+                marks.len() >= 4,
+                "span {span} µs: {} marks, step {step}",
+                marks.len()
+            );
+            assert!(
+                step as f64 / span * 400.0 >= f64::from(LABEL_ROOM_PX) - 1e-6,
+                "span {span} µs: labels too close"
+            );
+            span *= 1.37;
+        }
+    }
+
     #[test]
     fn labels_and_durations() {
         let t = crate::time::parse_hour_name("2024-11-09T05").unwrap()
             + 7 * 60 * SECOND_US
             + 42_123_000;
-        assert_eq!(tick_label(t, SECOND_US, TimeZoneChoice::Utc), "05:07:42");
-        assert_eq!(tick_label(t, 1_000, TimeZoneChoice::Utc), "05:07:42.123");
-        assert_eq!(tick_label(t, HOUR_US, TimeZoneChoice::Utc), "11-09 05:07");
+        assert_eq!(tick_label(t, SECOND_US, TimeZoneChoice::Utc), ":42");
+        assert_eq!(tick_label(t, 1_000, TimeZoneChoice::Utc), ".123");
+        assert_eq!(tick_label(t + 250, 50, TimeZoneChoice::Utc), "123250");
+        assert_eq!(
+            tick_label(t - 42_123_000, SECOND_US, TimeZoneChoice::Utc),
+            "05:07"
+        );
+        assert_eq!(tick_label(t - 123_000, 1_000, TimeZoneChoice::Utc), ":42");
+        assert_eq!(tick_label(t, HOUR_US, TimeZoneChoice::Utc), "05:07");
+        let midnight = crate::time::parse_hour_name("2024-11-09T00").unwrap();
+        assert_eq!(tick_label(midnight, HOUR_US, TimeZoneChoice::Utc), "11-09");
+        assert_eq!(
+            tick_label(midnight, 24 * HOUR_US, TimeZoneChoice::Utc),
+            "11-09"
+        );
+        let new_year = crate::time::parse_hour_name("2025-01-01T00").unwrap();
+        assert_eq!(
+            tick_label(new_year, 24 * HOUR_US, TimeZoneChoice::Utc),
+            "2025"
+        );
         assert_eq!(
             full_time(t, TimeZoneChoice::Utc),
             "2024-11-09 05:07:42.123000 UTC"

@@ -7,7 +7,7 @@ use egui::{Align2, FontId, PointerButton, Pos2, Rect, Stroke, Vec2};
 
 use crate::coverage::timeline::Interval;
 use crate::gui::widgets::axis::TimeZoneChoice;
-use crate::gui::widgets::axis::{tick_label, ticks};
+use crate::gui::widgets::axis::{tick_label, time_marks};
 use crate::time::HOUR_US;
 
 /// The shortest span shown, µs.
@@ -303,7 +303,7 @@ impl TimeView {
         text: egui::Color32,
         grid: egui::Color32,
     ) {
-        let (step, tick_list) = ticks(self.t0, self.t1, plot.width().max(1.0), 110.0);
+        let (step, tick_list) = time_marks(self.t0, self.t1, plot.width().max(1.0));
         for t in &tick_list {
             let x = self.x_of(*t as f64, plot);
             painter.vline(
