@@ -297,6 +297,63 @@ fn escape_closes_windows_and_an_hours_row_shows_its_hour() {
     assert_eq!(h.state().probe().view(), MainView::Timeline);
 }
 
+/// The app on `path` in a window of `size`.
+fn harness_sized(path: PathBuf, db: PathBuf, size: [f32; 2]) -> Harness<'static, SegscopeApp> {
+    let mut options = GuiOptions::open(Some(path));
+    options.db = Some(db);
+    Harness::builder()
+        .with_size(size)
+        .with_max_steps(10_000)
+        .build_eframe(move |cc| SegscopeApp::new(cc, options).expect("the app starts"))
+}
+
+#[test]
+fn the_main_view_takes_the_free_height_and_nothing_is_cut_off_in_small_and_large_windows() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = util::demo_archive(dir.path(), 3);
+    for (size, least_rows) in [([900.0, 600.0], 3), ([1600.0, 1000.0], 8)] {
+        let mut h = harness_sized(demo.clone(), dir.path().join("gui.db"), size);
+        wait_until(&mut h, "the analysis", analysed);
+        let lanes = timeline(&h).last_rect.expect("the timeline is drawn");
+        // No empty band between the lanes and the tables below.
+        let tables_top = h.get_by_label("Holes").rect().top();
+        assert!(
+            tables_top - lanes.bottom() < 40.0,
+            "{size:?}: {} px empty under the lanes",
+            tables_top - lanes.bottom()
+        );
+        // Four lanes: each at least 40 px tall even in the small window.
+        assert!(
+            lanes.height() >= 22.0 + 4.0 * 44.0,
+            "{size:?}: lanes squashed into {} px",
+            lanes.height()
+        );
+        // The holes table shows rows enough (each row: a start and an end).
+        let rows = h.query_all_by_label_contains(" UTC").count() / 2;
+        assert!(rows >= least_rows, "{size:?}: {rows} hole rows shown");
+        // The anomaly card: its text wraps inside the window.
+        h.get_by_label("Anomalies").click();
+        wait_until(&mut h, "the anomaly run", anomalies_done);
+        let why = h.get_by_label_contains("Last point:").rect();
+        assert!(
+            why.right() <= size[0] + 0.5,
+            "{size:?}: the card's text is cut off at {}",
+            why.right()
+        );
+    }
+    // A perf export's Gantt in the small window shows rows enough.
+    let file = dir.path().join("pool.csv");
+    let options = segscope::perf::demo::DemoPerfOptions {
+        nodes: 300,
+        ..Default::default()
+    };
+    std::fs::write(&file, segscope::perf::demo::demo_perf_export(&options)).unwrap();
+    let mut h = harness_sized(file, dir.path().join("gui.db"), [900.0, 600.0]);
+    wait_until(&mut h, "the export", perf_done);
+    let rows = h.state().probe().perf().unwrap().gantt.drawn_rows.len();
+    assert!(rows >= 8, "the Gantt shows {rows} rows at 900x600");
+}
+
 #[test]
 fn filters_narrow_the_holes_table() {
     let a = archive();

@@ -46,13 +46,15 @@ pub fn anomaly_view(
         });
         return changed;
     };
+    // The list and the card take a share of the width; the plot the rest.
+    let width = ui.available_width();
     egui::Panel::left("anomaly-series")
         .resizable(true)
-        .default_size(380.0)
+        .default_size((width * 0.28).clamp(200.0, 380.0))
         .show(ui, |ui| series_list(ui, pane, &run));
     egui::Panel::right("anomaly-card")
         .resizable(true)
-        .default_size(330.0)
+        .default_size((width * 0.27).clamp(220.0, 360.0))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| explanation_card(ui, pane, &run));
         });
@@ -83,7 +85,8 @@ pub fn anomaly_view(
 /// The settings bar; true when a setting changed.
 fn settings_bar(ui: &mut egui::Ui, pane: &mut AnomalyPane) -> bool {
     let mut changed = false;
-    ui.horizontal(|ui| {
+    // Wraps in a narrow window rather than pushing the panels off screen.
+    ui.horizontal_wrapped(|ui| {
         let config: &mut AnomalyConfig = &mut pane.config;
         ui.label("Consensus");
         let most = config.enabled.len().max(1);
@@ -283,8 +286,15 @@ fn counts_charts(ui: &mut egui::Ui, run: &AnomalyRun) {
     bar_rows(ui, "anomaly-breakdown", &breakdown, ANOMALY);
 }
 
-/// Each algorithm's vote, statistic and threshold, as a grid.
+/// Each algorithm's vote, statistic and threshold, as a grid; wider than the
+/// card, it scrolls sideways in its own box (the card's text wraps).
 fn votes_grid(ui: &mut egui::Ui, id: &str, votes: &[(Algorithm, Vote)]) {
+    egui::ScrollArea::horizontal()
+        .id_salt(id)
+        .show(ui, |ui| votes_table(ui, id, votes));
+}
+
+fn votes_table(ui: &mut egui::Ui, id: &str, votes: &[(Algorithm, Vote)]) {
     egui::Grid::new(id).striped(true).show(ui, |ui| {
         ui.strong("algorithm");
         ui.strong("vote");

@@ -951,16 +951,24 @@ impl SegscopeApp {
         egui::Panel::top("menu").show(ui, |ui| self.menu_bar(ui));
         egui::Panel::top("documents").show(ui, |ui| self.document_tabs(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_bar(ui));
-        // A series document has only the log below: it leaves the view more room.
-        let (tables, default, least) = match self.doc().map(Document::kind) {
-            Some(DocumentKind::Series) => ("log-only", 130.0, 90.0),
-            _ => ("tables", 300.0, 240.0),
+        // The tables take a share of the window's height (a series document,
+        // with only the log below, a smaller one); the main view the rest.
+        let height = ctx.content_rect().height();
+        let (tables, share, least) = match self.doc().map(Document::kind) {
+            Some(DocumentKind::Series) => ("log-only", 0.18, 80.0),
+            _ => ("tables", 0.33, 120.0),
         };
         egui::Panel::bottom(tables)
             .resizable(true)
-            .default_size(default)
+            .default_size((height * share).max(least))
             .min_size(least)
-            .show(ui, |ui| self.bottom_panel(ui));
+            .max_size((height * 0.7).max(least))
+            .show(ui, |ui| {
+                // Its size is the user's, not its content's (a message while
+                // loading would shrink it for good).
+                ui.set_min_height(ui.available_height());
+                self.bottom_panel(ui);
+            });
         // No fill: the window is cleared to the same colour, and software renderers pay per covered pixel.
         let central =
             egui::Frame::central_panel(&ctx.global_style()).fill(egui::Color32::TRANSPARENT);

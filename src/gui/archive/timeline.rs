@@ -23,6 +23,8 @@ pub const SEGMENT_LEVEL_US_PER_PX: f64 = 250_000.0;
 const LABEL_W: f32 = 150.0;
 /// Height of the time axis, points.
 const AXIS_H: f32 = 22.0;
+/// The tallest a lane grows to fill the view.
+const MAX_LANE_H: f32 = 200.0;
 
 /// What one lane shows.
 pub enum LaneSource<'a> {
@@ -151,7 +153,8 @@ impl TimelineView {
         let palette = Palette::of(ui.ctx());
         let avail = ui.available_size();
         let n = lanes.len().max(1) as f32;
-        let lane_h = ((avail.y - AXIS_H - 8.0) / n - 4.0).clamp(16.0, 84.0);
+        // The lanes share the free height (the view takes what the tables leave).
+        let lane_h = ((avail.y - AXIS_H - 8.0) / n - 4.0).clamp(16.0, MAX_LANE_H);
         let height = AXIS_H + n * (lane_h + 4.0) + 4.0;
         let (rect, response) =
             ui.allocate_exact_size(Vec2::new(avail.x, height), Sense::click_and_drag());
