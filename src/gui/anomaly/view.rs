@@ -54,7 +54,7 @@ pub fn anomaly_view(
         .show(ui, |ui| series_list(ui, pane, &run));
     egui::Panel::right("anomaly-card")
         .resizable(true)
-        .default_size((width * 0.27).clamp(220.0, 360.0))
+        .default_size((width * 0.31).clamp(220.0, 430.0))
         .show(ui, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| explanation_card(ui, pane, &run));
         });
