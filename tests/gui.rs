@@ -1011,6 +1011,29 @@ fn demo_perf_opened(dir: &std::path::Path) -> Harness<'static, SegscopeApp> {
     h
 }
 
+#[test]
+fn the_phases_chart_names_the_node_under_the_pointer_in_a_tooltip() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut h = demo_perf_opened(dir.path());
+    h.get_by_label("Phases").click();
+    steps(&mut h, 3);
+    let view = h.state().probe().perf().unwrap().view_rect.expect("drawn");
+    // Sweep the middle of the chart until a bar is under the pointer.
+    let found = (0..40).any(|i| {
+        let at = egui::pos2(
+            view.left() + view.width() * (0.3 + i as f32 * 0.01),
+            view.center().y,
+        );
+        h.hover_at(at);
+        steps(&mut h, 2);
+        h.query_all_by_label_contains("\ntotal: ").next().is_some()
+    });
+    assert!(found, "no tooltip with the node's numbers over the chart");
+    // The numbers are in a tooltip (egui's, with its background), not the
+    // plot's own label.
+    h.get_by_label_contains("docker install: ");
+}
+
 /// A perf document's finished analysis, if the active document is one.
 fn perf_done(app: &SegscopeApp) -> bool {
     app.probe().perf().is_some_and(|p| p.analysis().is_some())
