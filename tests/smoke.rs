@@ -292,10 +292,16 @@ fn real_window_opens_a_series_file_on_its_anomalies_view() {
     let score = count(score_rgb);
     assert!(marks > 30, "the flagged points are marked ({marks} pixels)");
     assert!(score > 100, "the score band is drawn ({score} pixels)");
+    // The band's colour, drawn or filled (blended over the dark background,
+    // and anti-aliased on a steep edge): orange, not the flagged points' red.
+    let orange = |p: &image::Rgba<u8>| {
+        let [r, g, b, _] = p.0.map(u32::from);
+        r > 90 && r > 2 * g && g > b + 10
+    };
     let tallest = (0..img.width())
         .map(|x| {
             (0..img.height())
-                .filter(|&y| img.get_pixel(x, y).0[..3] == score_rgb)
+                .filter(|&y| orange(img.get_pixel(x, y)))
                 .count()
         })
         .max()

@@ -293,6 +293,15 @@ pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
             escape(&format!("{label:.4}"))
         );
     }
+    // The time grid first, under the values.
+    crate::export::html::svg_time_ticks(
+        &mut h,
+        (first.0, last.0.max(first.0 + 1_000_000)),
+        width,
+        |t| x(t as f64 / 1e6),
+        (10.0, 10.0 + PLOT_H),
+        H - 6.0,
+    );
     let line = crate::anomaly::series::min_max_per_column(points, lo, hi, width as usize);
     let path: Vec<String> = line
         .iter()
@@ -339,14 +348,6 @@ pub fn series_svg(scanned: &Scanned, consensus: usize) -> String {
         "<polygon fill=\"#cb4b16\" fill-opacity=\"0.6\" points=\"{band}\"/><text x=\"{}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">score</text>",
         LEFT - 4.0,
         top + BAND_H / 2.0
-    );
-    crate::export::html::svg_time_ticks(
-        &mut h,
-        (first.0, last.0.max(first.0 + 1_000_000)),
-        width,
-        |t| x(t as f64 / 1e6),
-        (10.0, 10.0 + PLOT_H),
-        H - 6.0,
     );
     let _ = writeln!(
         h,

@@ -76,6 +76,15 @@ pub fn stacked_bars_svg(pool: &PoolTimings) -> String {
         );
         y += step;
     }
+    // The time grid first, under the bars.
+    crate::export::html::svg_time_ticks(
+        &mut h,
+        (t0, t1.max(t0 + 1_000_000)),
+        plot_w,
+        |t| LEFT + (t - t0) as f64 / span * plot_w,
+        (10.0, 10.0 + plot_h),
+        10.0 + plot_h + 14.0,
+    );
     for (c, entry) in tallest.iter().enumerate() {
         let Some((node, _)) = entry else { continue };
         let x = LEFT + c as f64;
@@ -100,14 +109,6 @@ pub fn stacked_bars_svg(pool: &PoolTimings) -> String {
             "<rect x=\"{x:.1}\" y=\"10\" width=\"{bar_w:.1}\" height=\"{plot_h}\" fill=\"transparent\"><title>{tip}</title></rect>"
         );
     }
-    crate::export::html::svg_time_ticks(
-        &mut h,
-        (t0, t1.max(t0 + 1_000_000)),
-        plot_w,
-        |t| LEFT + (t - t0) as f64 / span * plot_w,
-        (10.0, 10.0 + plot_h),
-        10.0 + plot_h + 14.0,
-    );
     let _ = writeln!(
         h,
         "<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">node prep start (UTC)</text></svg>",
