@@ -322,6 +322,8 @@ impl TaskKind for Sleep {
                 "sleeping",
             );
         }
+        // The last step, whatever the clock said in the loop.
+        ctx.progress(args.ms as i64, args.ms as i64, "slept");
         if let Some(m) = args.panic {
             panic!("{m}");
         }
