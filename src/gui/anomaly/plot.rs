@@ -263,8 +263,7 @@ fn follow(
     // elsewhere (a key, the timeline, linking).
     let by_user = response.dragged() || response.hovered();
     if moved && by_user && b > a {
-        time.set_range(a * 1e6, b * 1e6);
-        time.auto_fit = false;
+        time.pin(a * 1e6, b * 1e6);
     }
     if response.hovered() {
         time.cursor_us = pointer_s.map(|s| s * 1e6);

@@ -182,9 +182,7 @@ impl SegscopeApp {
     pub fn show_range(&mut self, t0: f64, t1: f64) {
         let view = self.view;
         if let Some(doc) = self.doc_mut() {
-            let time = doc.time_for(view);
-            time.set_range(t0, t1);
-            time.auto_fit = false;
+            doc.time_for(view).pin(t0, t1);
         }
     }
 

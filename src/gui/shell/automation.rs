@@ -222,8 +222,7 @@ impl Automation {
             if b.done < b.frames {
                 if let Some((lo, hi)) = b.extent {
                     let (span, centre) = sweep(lo, hi, b.done, b.frames);
-                    time.set_range(centre - span / 2.0, centre + span / 2.0);
-                    time.auto_fit = false;
+                    time.pin(centre - span / 2.0, centre + span / 2.0);
                 }
                 b.done += 1;
                 return None;
@@ -232,8 +231,7 @@ impl Automation {
                 // Segment level: 20 s in the middle, the pointer sweeping the lanes.
                 if let (Some((lo, hi)), Some(rect)) = (b.extent, timeline_rect) {
                     let mid = (lo + hi) / 2.0;
-                    time.set_range(mid - 10e6, mid + 10e6);
-                    time.auto_fit = false;
+                    time.pin(mid - 10e6, mid + 10e6);
                     let k = b.hovered as f32;
                     let plot_left = rect.left() + 150.0;
                     let x = plot_left + (rect.right() - plot_left) * ((k * 0.037) % 1.0);

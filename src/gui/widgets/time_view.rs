@@ -90,6 +90,13 @@ impl TimeView {
         self.t1 = mid + span / 2.0;
     }
 
+    /// Shows `[a, b)` as the user or a script chose it: the view no longer
+    /// fits itself to new data.
+    pub fn pin(&mut self, a: f64, b: f64) {
+        self.set_range(a, b);
+        self.auto_fit = false;
+    }
+
     /// Records the current range for Back (a navigation is about to happen).
     pub fn remember(&mut self) {
         let now = (self.t0, self.t1);
