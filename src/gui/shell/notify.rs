@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText, Ui};
 
-use crate::gui::widgets::axis::TimeZoneChoice;
+use crate::gui::widgets::axis::{TimeZoneChoice, format_time};
 
 /// How serious a message is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,7 +51,7 @@ impl Message {
             Level::Warning => "warning",
             Level::Error => "error",
         };
-        let mut line = format!("{} ", clock_time(us, tz));
+        let mut line = format!("{} ", format_time(us, "%H:%M:%S", tz));
         if let Some(source) = &self.source {
             line.push_str(&format!("[{}] ", crate::text::shown(source)));
         }
@@ -195,20 +195,6 @@ impl Notifications {
                     ui.label(RichText::new(m.line(tz)).color(Self::colour(m.level, dark)));
                 }
             });
-    }
-}
-
-/// `us` as a time of day for the log (with the date when it is not today's).
-fn clock_time(us: i64, tz: TimeZoneChoice) -> String {
-    let Some(t) = chrono::DateTime::from_timestamp_micros(us) else {
-        return "?".into();
-    };
-    match tz {
-        TimeZoneChoice::Utc => t.format("%H:%M:%S").to_string(),
-        TimeZoneChoice::Local => t
-            .with_timezone(&chrono::Local)
-            .format("%H:%M:%S")
-            .to_string(),
     }
 }
 

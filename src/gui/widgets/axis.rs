@@ -94,7 +94,9 @@ pub fn full_time(us: i64, tz: TimeZoneChoice) -> String {
     }
 }
 
-fn format_time(us: i64, fmt: &str, tz: TimeZoneChoice) -> String {
+/// `us` formatted with `fmt` (chrono's) in UTC or local time; `?` when out of
+/// range.
+pub fn format_time(us: i64, fmt: &str, tz: TimeZoneChoice) -> String {
     let Some(utc) = DateTime::<Utc>::from_timestamp_micros(us) else {
         return String::from("?");
     };
