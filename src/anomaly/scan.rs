@@ -402,12 +402,17 @@ impl PointVerdict {
     }
 }
 
-/// Where [`scan`]'s window ending at point `i` begins: the last `n` points, or
-/// the points less than `d` seconds older than point `i` (`t` in seconds).
-fn window_start_index(t: &[f64], i: usize, window: ScanWindow) -> usize {
+/// Where [`scan`]'s window ending at point `i` of `points` begins: the last
+/// `n` points, or the points less than `d` seconds older than point `i` (times
+/// in seconds as the scan takes them, [`Series::times_s`]).
+pub fn window_start(points: &[(i64, f64)], i: usize, window: ScanWindow) -> usize {
+    let secs = |p: &(i64, f64)| p.0 as f64 / 1e6;
     match window {
         ScanWindow::Points(n) => (i + 1).saturating_sub(n),
-        ScanWindow::Duration(d) => t[..=i].partition_point(|&tk| tk <= t[i] - d),
+        ScanWindow::Duration(d) => {
+            let lo = secs(&points[i]) - d;
+            points[..=i].partition_point(|p| secs(p) <= lo)
+        }
     }
 }
 
@@ -424,8 +429,7 @@ pub fn scan_point(
     if index >= series.points.len() {
         return None;
     }
-    let t = series.times_s();
-    let start = window_start_index(&t, index, window);
+    let start = window_start(&series.points, index, window);
     let alone = Series {
         points: series.points[start..=index].to_vec(),
         ..Series::default()

@@ -12,7 +12,7 @@ use egui_plot::{
 };
 
 use crate::anomaly::run::Scanned;
-use crate::anomaly::scan::ScanWindow;
+use crate::anomaly::scan::{ScanWindow, window_start};
 use crate::anomaly::series::min_max_per_column;
 use crate::gui::widgets::axis::{TimeZoneChoice, plot_time_axis, plot_time_grid};
 use crate::gui::widgets::time_view::TimeView;
@@ -30,16 +30,6 @@ const PICKED: Color32 = Color32::from_rgb(181, 137, 0);
 pub const FLAGGED_REACH_PX: f32 = 8.0;
 /// The colour of the judged window.
 const WINDOW: Color32 = Color32::from_rgba_premultiplied(10, 36, 55, 40);
-
-/// Where the window of point `index` begins, s.
-fn window_start(s: &Scanned, index: usize, window: ScanWindow) -> f64 {
-    let points = &s.series.points;
-    let t = points[index].0 as f64 / 1e6;
-    match window {
-        ScanWindow::Duration(d) => t - d,
-        ScanWindow::Points(n) => points[(index + 1).saturating_sub(n)].0 as f64 / 1e6,
-    }
-}
 
 /// What the user did in the plots.
 #[derive(Debug, Default)]
@@ -122,8 +112,9 @@ pub fn series_plots(
     let ring = picked
         .and_then(|i| points.get(i))
         .map(|p| [p.0 as f64 / 1e6, p.1]);
+    // The window the scan judged the point over, from its first point.
     let (w0, w1) = (
-        window_start(s, judged, window),
+        points[window_start(points, judged, window)].0 as f64 / 1e6,
         points[judged].0 as f64 / 1e6,
     );
     let shade = Polygon::new(
