@@ -40,6 +40,11 @@ pub fn parse_hour_name(name: &str) -> Option<i64> {
     Some(Utc.from_utc_datetime(&dt).timestamp_micros())
 }
 
+/// The current time, µs since the epoch.
+pub fn now_us() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
 /// Formats an hour start as its directory name, `%Y-%m-%dT%H`.
 pub fn format_hour(hour_start_us: i64) -> String {
     match DateTime::<Utc>::from_timestamp_micros(hour_start_us) {

@@ -3,6 +3,7 @@
 //! build each stream's timeline. The result is an immutable [`Analysis`].
 
 pub mod hold;
+pub mod remote;
 mod reuse;
 
 pub use reuse::ReusedHours;
@@ -17,7 +18,7 @@ use rayon::prelude::*;
 
 use crate::archive::Warning;
 use crate::archive::layout::{HourDir, Layout, OpenError, OpenedAs, Selection, discover};
-use crate::archive::walk::{BadSegment, list_hour};
+use crate::archive::walk::{BadSegment, HourListing, list_hour, list_hour_names};
 use crate::coverage::best::{HourSummary, summarise_hour};
 use crate::coverage::lod::MixIndex;
 use crate::coverage::timeline::{StreamCoverage, analyse_stream};
@@ -187,7 +188,11 @@ pub enum AnalysisError {
 
 /// Scans one hour directory into its summary (list, classify, pick best segments).
 pub fn scan_hour(root: &Path, hour: &HourDir) -> HourSummary {
-    let listing = list_hour(root, hour);
+    summarise_listing(root, hour, list_hour(root, hour))
+}
+
+/// Summarises the listing of an hour directory, reading sizes from disk.
+fn summarise_listing(root: &Path, hour: &HourDir, listing: HourListing) -> HourSummary {
     summarise_hour(hour.hour_start_us, listing, |name| {
         let path = hour.path.join(name);
         fs::metadata(&path)
@@ -237,12 +242,97 @@ pub enum CacheLookup {
 
 /// A store of hour summaries that answers for unchanged hour directories.
 pub trait HourCache: Sync {
-    /// Looks up an hour directory.
-    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup;
+    /// Looks up an hour directory whose key is now `key` (`None`: it cannot be
+    /// keyed, so it is scanned and not stored).
+    fn lookup(&self, root: &Path, hour: &HourDir, key: Option<CacheKey>) -> CacheLookup;
     /// Remembers a freshly scanned hour.
     fn store(&self, root: &Path, hour: &HourDir, key: CacheKey, summary: &HourSummary);
     /// Called once after the scan (e.g. to write stored entries in one transaction).
     fn finish(&self) {}
+}
+
+/// Where an archive's hours come from: a directory on disk or a recording
+/// node's restreamer. The scan, the cache and the assembly are the same for both.
+pub trait HourSource: Sync {
+    /// The root every hour path is under (the directory, or the node's URL).
+    fn root(&self) -> &Path;
+    /// Lists the streams and hours to read.
+    fn discover(&self, selection: &Selection) -> Result<Layout, OpenError>;
+    /// Lists one hour and summarises it.
+    fn scan_hour(&self, hour: &HourDir) -> HourSummary;
+    /// The key an hour's summary is cached under now (`None`: do not cache).
+    fn key(&self, hour: &HourDir) -> Option<CacheKey>;
+    /// True when an hour listed a moment ago is gone.
+    fn vanished(&self, hour: &HourDir) -> bool;
+    /// Hours read at once (`None`: one per core).
+    fn concurrency(&self) -> Option<usize> {
+        None
+    }
+}
+
+/// The names each hour listed (tombstones included), kept by a scan for the
+/// backfill plan, by hour path.
+#[derive(Debug, Default)]
+pub struct KeptListings(Mutex<HashMap<PathBuf, Vec<String>>>);
+
+impl KeptListings {
+    /// Keeps the names of the hour at `path`.
+    pub fn keep(&self, path: &Path, names: Vec<String>) {
+        if let Ok(mut m) = self.0.lock() {
+            m.insert(path.to_path_buf(), names);
+        }
+    }
+
+    /// Takes every kept listing out.
+    pub fn take(&self) -> HashMap<PathBuf, Vec<String>> {
+        self.0
+            .lock()
+            .map(|mut m| std::mem::take(&mut *m))
+            .unwrap_or_default()
+    }
+}
+
+/// An archive directory on local disk.
+pub struct LocalArchive<'a> {
+    root: &'a Path,
+    kept: Option<&'a KeptListings>,
+}
+
+impl<'a> LocalArchive<'a> {
+    /// The archive at `root` (root, channel or quality directory).
+    pub fn new(root: &'a Path) -> Self {
+        LocalArchive { root, kept: None }
+    }
+
+    /// [`LocalArchive::new`], keeping every hour's names in `kept`.
+    pub fn keeping(root: &'a Path, kept: &'a KeptListings) -> Self {
+        LocalArchive {
+            root,
+            kept: Some(kept),
+        }
+    }
+}
+
+impl HourSource for LocalArchive<'_> {
+    fn root(&self) -> &Path {
+        self.root
+    }
+    fn discover(&self, selection: &Selection) -> Result<Layout, OpenError> {
+        discover(self.root, selection)
+    }
+    fn scan_hour(&self, hour: &HourDir) -> HourSummary {
+        let (listing, names) = list_hour_names(self.root, hour);
+        if let (Some(kept), Some(names)) = (self.kept, names) {
+            kept.keep(&hour.path, names);
+        }
+        summarise_listing(self.root, hour, listing)
+    }
+    fn key(&self, hour: &HourDir) -> Option<CacheKey> {
+        dir_key(&hour.path)
+    }
+    fn vanished(&self, hour: &HourDir) -> bool {
+        vanished(&hour.path)
+    }
 }
 
 /// Analyses the archive at `root`.
@@ -261,7 +351,18 @@ pub fn analyse_with_cache(
     observer: &dyn ScanObserver,
     cache: Option<&dyn HourCache>,
 ) -> Result<Analysis, AnalysisError> {
-    let mut layout = discover(root, selection)?;
+    analyse_source(&LocalArchive::new(root), selection, observer, cache)
+}
+
+/// Analyses the archive `source` holds, answering unchanged hours from `cache`.
+pub fn analyse_source(
+    source: &dyn HourSource,
+    selection: &Selection,
+    observer: &dyn ScanObserver,
+    cache: Option<&dyn HourCache>,
+) -> Result<Analysis, AnalysisError> {
+    let root = source.root();
+    let mut layout = source.discover(selection)?;
     let gate = hold::gate_for(root);
     let started = AtomicUsize::new(0);
     let from_cache = AtomicUsize::new(0);
@@ -271,56 +372,66 @@ pub fn analyse_with_cache(
     let segments = AtomicU64::new(0);
     let results: Mutex<Vec<(usize, HourSummary, Option<CacheKey>)>> =
         Mutex::new(Vec::with_capacity(total));
-    layout
-        .hours
-        .par_iter()
-        .enumerate()
-        .for_each(|(index, hour)| {
+    let scan_one = |index: usize, hour: &HourDir| {
+        if observer.is_cancelled() {
+            return;
+        }
+        if let Some(g) = &gate {
+            g.wait(started.fetch_add(1, Ordering::SeqCst), &|| {
+                observer.is_cancelled()
+            });
             if observer.is_cancelled() {
                 return;
             }
-            if let Some(g) = &gate {
-                g.wait(started.fetch_add(1, Ordering::SeqCst), &|| {
-                    observer.is_cancelled()
-                });
-                if observer.is_cancelled() {
+        }
+        let (summary, key) = match cache.map(|c| c.lookup(root, hour, source.key(hour))) {
+            Some(CacheLookup::Hit(summary, key)) => {
+                from_cache.fetch_add(1, Ordering::Relaxed);
+                (summary, Some(key))
+            }
+            Some(CacheLookup::Miss(key)) => {
+                let summary = source.scan_hour(hour);
+                if source.vanished(hour) {
                     return;
                 }
+                if let (Some(c), Some(key)) = (cache, key) {
+                    c.store(root, hour, key, &summary);
+                }
+                (summary, key)
             }
-            let (summary, key) = match cache.map(|c| c.lookup(root, hour)) {
-                Some(CacheLookup::Hit(summary, key)) => {
-                    from_cache.fetch_add(1, Ordering::Relaxed);
-                    (summary, Some(key))
+            None => {
+                let summary = source.scan_hour(hour);
+                if source.vanished(hour) {
+                    return;
                 }
-                Some(CacheLookup::Miss(key)) => {
-                    let summary = scan_hour(root, hour);
-                    if vanished(&hour.path) {
-                        return;
-                    }
-                    if let (Some(c), Some(key)) = (cache, key) {
-                        c.store(root, hour, key, &summary);
-                    }
-                    (summary, key)
-                }
-                None => {
-                    let summary = scan_hour(root, hour);
-                    if vanished(&hour.path) {
-                        return;
-                    }
-                    (summary, None)
-                }
-            };
-            let n = summary.parsed_count();
-            let progress = ScanProgress {
-                hours_done: done.fetch_add(1, Ordering::Relaxed) + 1,
-                hours_total: total,
-                segments: segments.fetch_add(n, Ordering::Relaxed) + n,
-            };
-            observer.hour_done(hour.stream, &summary, progress);
-            if let Ok(mut r) = results.lock() {
-                r.push((index, summary, key));
+                (summary, None)
             }
-        });
+        };
+        let n = summary.parsed_count();
+        let progress = ScanProgress {
+            hours_done: done.fetch_add(1, Ordering::Relaxed) + 1,
+            hours_total: total,
+            segments: segments.fetch_add(n, Ordering::Relaxed) + n,
+        };
+        observer.hour_done(hour.stream, &summary, progress);
+        if let Ok(mut r) = results.lock() {
+            r.push((index, summary, key));
+        }
+    };
+    let scan_all = || {
+        layout
+            .hours
+            .par_iter()
+            .enumerate()
+            .for_each(|(index, hour)| scan_one(index, hour))
+    };
+    match source
+        .concurrency()
+        .and_then(|n| rayon::ThreadPoolBuilder::new().num_threads(n).build().ok())
+    {
+        Some(pool) => pool.install(scan_all),
+        None => scan_all(),
+    }
     if let Some(c) = cache {
         c.finish();
     }
@@ -504,7 +615,7 @@ mod tests {
     struct Vanishing(PathBuf);
 
     impl HourCache for Vanishing {
-        fn lookup(&self, _root: &Path, hour: &HourDir) -> CacheLookup {
+        fn lookup(&self, _root: &Path, hour: &HourDir, _key: Option<CacheKey>) -> CacheLookup {
             if hour.path == self.0 {
                 fs::remove_dir_all(&hour.path).unwrap();
             }

@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{Analysis, CacheKey, CacheLookup, HourCache, dir_key};
+use super::{Analysis, CacheKey, CacheLookup, HourCache};
 use crate::archive::layout::HourDir;
 use crate::coverage::best::HourSummary;
 
@@ -44,8 +44,8 @@ impl<'a> ReusedHours<'a> {
 }
 
 impl HourCache for ReusedHours<'_> {
-    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup {
-        let Some(key) = dir_key(&hour.path) else {
+    fn lookup(&self, root: &Path, hour: &HourDir, key: Option<CacheKey>) -> CacheLookup {
+        let Some(key) = key else {
             return CacheLookup::Miss(None);
         };
         let known = self
@@ -65,7 +65,7 @@ impl HourCache for ReusedHours<'_> {
             return CacheLookup::Hit(summary.clone(), key);
         }
         match self.inner {
-            Some(c) => c.lookup(root, hour),
+            Some(c) => c.lookup(root, hour, Some(key)),
             None => CacheLookup::Miss(key.settled(self.now_ns).then_some(key)),
         }
     }

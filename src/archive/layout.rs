@@ -60,12 +60,12 @@ pub struct Selection {
 }
 
 impl Selection {
-    fn keeps_stream(&self, channel: &str, quality: &str) -> bool {
+    pub(crate) fn keeps_stream(&self, channel: &str, quality: &str) -> bool {
         (self.channels.is_empty() || self.channels.iter().any(|c| c == channel))
             && (self.qualities.is_empty() || self.qualities.iter().any(|q| q == quality))
     }
 
-    fn keeps_hour(&self, hour_start_us: i64) -> bool {
+    pub(crate) fn keeps_hour(&self, hour_start_us: i64) -> bool {
         self.from_us.is_none_or(|f| hour_start_us + HOUR_US > f)
             && self.to_us.is_none_or(|t| hour_start_us < t)
     }
@@ -96,6 +96,14 @@ pub enum OpenError {
         path: PathBuf,
         /// The underlying error.
         source: io::Error,
+    },
+    /// A recording node that cannot be read (down, or not a restreamer).
+    #[error("cannot read node {url}: {reason}")]
+    Remote {
+        /// The node's base URL.
+        url: String,
+        /// Why, in words.
+        reason: String,
     },
     /// The path is a file, not a directory.
     #[error("not a directory (expected an archive root, channel or quality directory): {0}")]
@@ -344,16 +352,8 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
             }
         }
     }
-    if let (true, Some((first, last))) = (hours.is_empty(), outside_range) {
-        warnings.push(Warning::new(
-            root,
-            root,
-            format!(
-                "no hour directory in the --from/--to range; the archive has hours from {} to {}",
-                crate::time::format_hour(first),
-                crate::time::format_hour(last)
-            ),
-        ));
+    if hours.is_empty() {
+        warnings.extend(outside_range_warning(root, outside_range));
     }
     Ok(Layout {
         root: root.to_path_buf(),
@@ -364,8 +364,23 @@ pub fn discover(root: &Path, selection: &Selection) -> Result<Layout, OpenError>
     })
 }
 
+/// The warning for a selection that keeps no hour when the archive has hours
+/// from `first` to `last` (none without hours at all).
+pub(crate) fn outside_range_warning(root: &Path, outside: Option<(i64, i64)>) -> Option<Warning> {
+    let (first, last) = outside?;
+    Some(Warning::new(
+        root,
+        root,
+        format!(
+            "no hour directory in the --from/--to range; the archive has hours from {} to {}",
+            crate::time::format_hour(first),
+            crate::time::format_hour(last)
+        ),
+    ))
+}
+
 /// Warns about each `--channel` / `--quality` that names no stream of the archive.
-fn unmatched_selection(
+pub(crate) fn unmatched_selection(
     root: &Path,
     streams: &[StreamDir],
     selection: &Selection,

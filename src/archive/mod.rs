@@ -3,6 +3,7 @@
 
 pub mod layout;
 pub mod name;
+pub mod remote;
 pub mod walk;
 
 use std::path::Path;

@@ -6,7 +6,7 @@ use std::ffi::OsString;
 use std::path::Path;
 
 use super::Warning;
-use super::layout::{EntryKind, HourDir, list_dir};
+use super::layout::{Entry, EntryKind, HourDir, list_dir};
 use super::name::{BadReason, NameClass, SegmentName, classify_name};
 
 /// A segment file found in an hour directory.
@@ -43,21 +43,51 @@ pub struct HourListing {
 /// Lists and classifies one hour directory. Never fails: an unreadable directory
 /// is a warning and yields no segments.
 pub fn list_hour(root: &Path, hour: &HourDir) -> HourListing {
-    let mut out = HourListing::default();
-    let entries = match list_dir(root, &hour.path, &mut out.warnings) {
-        Ok(e) => e,
+    list_hour_names(root, hour).0
+}
+
+/// [`list_hour`], with the names of the hour's files as listed (dot entries
+/// left out, tombstones in; `None` when the directory cannot be listed).
+pub fn list_hour_names(root: &Path, hour: &HourDir) -> (HourListing, Option<Vec<String>>) {
+    let mut warnings = Vec::new();
+    match list_dir(root, &hour.path, &mut warnings) {
+        Ok(entries) => {
+            let mut out = classify_entries(root, &hour.path, &entries);
+            warnings.append(&mut out.warnings);
+            out.warnings = warnings;
+            let names = entries
+                .iter()
+                .filter(|e| e.kind != EntryKind::Dir)
+                .map(|e| e.name.to_string_lossy().into_owned())
+                .collect();
+            (out, Some(names))
+        }
         Err(e) => {
-            out.warnings.push(Warning::new(
+            warnings.push(Warning::new(
                 root,
                 &hour.path,
                 format!("cannot list hour directory: {e}"),
             ));
-            return out;
+            let out = HourListing {
+                warnings,
+                ..HourListing::default()
+            };
+            (out, None)
         }
+    }
+}
+
+/// Classifies the entries of the hour directory `dir` (sorted by name, dot
+/// entries already dropped): segments, bad `.ts` names, tombstoned segments
+/// dropped, directories reported. Local listings and a restreamer's listings
+/// (whose entries are all files) go through this one rule.
+pub(crate) fn classify_entries(root: &Path, dir: &Path, entries: &[Entry]) -> HourListing {
+    let mut out = HourListing {
+        entry_count: entries.len() as u64,
+        ..HourListing::default()
     };
-    out.entry_count = entries.len() as u64;
     let mut tombstones: HashSet<&[u8]> = HashSet::new();
-    for e in &entries {
+    for e in entries {
         if let Some(stem) = e.name.as_encoded_bytes().strip_suffix(b".tombstone") {
             tombstones.insert(stem);
         }
@@ -69,11 +99,11 @@ pub fn list_hour(root: &Path, hour: &HourDir) -> HourListing {
                 .strip_suffix(b".ts")
                 .is_some_and(|stem| tombstones.contains(stem))
     };
-    for e in &entries {
+    for e in entries {
         if e.kind == EntryKind::Dir {
             out.warnings.push(Warning::new(
                 root,
-                &hour.path.join(&e.name),
+                &dir.join(&e.name),
                 "directory inside an hour directory; skipped",
             ));
             continue;
@@ -86,7 +116,7 @@ pub fn list_hour(root: &Path, hour: &HourDir) -> HourListing {
                 parsed,
             }),
             NameClass::Bad(reason) => {
-                let path = hour.path.join(&e.name);
+                let path = dir.join(&e.name);
                 if reason == BadReason::NotUtf8 {
                     out.warnings
                         .push(Warning::new(root, &path, "segment name is not UTF-8"));

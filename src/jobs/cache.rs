@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use rusqlite::{OptionalExtension as _, params};
 
 use super::db::Db;
-use crate::analysis::{CacheKey, CacheLookup, HourCache, dir_key};
+use crate::analysis::{CacheKey, CacheLookup, HourCache};
 use crate::archive::Warning;
 use crate::archive::layout::HourDir;
 use crate::archive::name::SegmentType;
@@ -66,8 +66,8 @@ pub fn clear(db: &Db) -> rusqlite::Result<usize> {
 }
 
 impl HourCache for SqliteHourCache {
-    fn lookup(&self, root: &Path, hour: &HourDir) -> CacheLookup {
-        let Some(key) = dir_key(&hour.path) else {
+    fn lookup(&self, root: &Path, hour: &HourDir, key: Option<CacheKey>) -> CacheLookup {
+        let Some(key) = key else {
             return CacheLookup::Miss(None);
         };
         let path = self.key_path(root, hour);

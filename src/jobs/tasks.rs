@@ -250,7 +250,7 @@ impl TaskKind for Coverage {
         let inner = cache.as_ref().map(|c| c as &dyn HourCache);
         let reused = previous.as_deref().map(|p| ReusedHours::new(p, inner));
         let layer = reused.as_ref().map(|r| r as &dyn HourCache).or(inner);
-        let analysis = match analyse_with_cache(&args.path, &selection, &observer, layer) {
+        let analysis = match analyse_path(&args.path, &selection, &observer, layer) {
             Ok(mut a) => {
                 a.hours_reused = reused.as_ref().map_or(0, ReusedHours::reused);
                 a
@@ -271,6 +271,29 @@ impl TaskKind for Coverage {
         ctx.progress(hours as i64, hours as i64, "done");
         Ok((result, analysis))
     }
+}
+
+/// Analyses a local archive directory, or a node's archive when `path` is its
+/// URL (`http://host:port`).
+fn analyse_path(
+    path: &std::path::Path,
+    selection: &Selection,
+    observer: &dyn ScanObserver,
+    cache: Option<&dyn HourCache>,
+) -> Result<Analysis, AnalysisError> {
+    let text = path.to_string_lossy();
+    if !crate::archive::remote::looks_like_url(&text) {
+        return analyse_with_cache(path, selection, observer, cache);
+    }
+    let url = crate::archive::remote::parse_node_url(&text).map_err(|reason| {
+        AnalysisError::Open(crate::archive::layout::OpenError::Remote {
+            url: text.to_string(),
+            reason,
+        })
+    })?;
+    let node = crate::archive::remote::Node::new(url, Default::default());
+    let source = crate::analysis::remote::RemoteArchive::new(node, None);
+    crate::analysis::analyse_source(&source, selection, observer, cache)
 }
 
 /// Arguments of a `sleep` task.
