@@ -35,6 +35,7 @@ pub mod cli;
 pub mod coverage;
 pub mod demo;
 pub mod export;
+pub mod fleet;
 #[cfg(feature = "gui")]
 pub mod gui;
 pub mod input;

@@ -271,20 +271,21 @@ pub trait HourSource: Sync {
 }
 
 /// The names each hour listed (tombstones included), kept by a scan for the
-/// backfill plan, by hour path.
+/// backfill plan, by (stream index, hour start µs) of the layout (the same
+/// indexes as [`Analysis::streams`]).
 #[derive(Debug, Default)]
-pub struct KeptListings(Mutex<HashMap<PathBuf, Vec<String>>>);
+pub struct KeptListings(Mutex<HashMap<(usize, i64), Vec<String>>>);
 
 impl KeptListings {
-    /// Keeps the names of the hour at `path`.
-    pub fn keep(&self, path: &Path, names: Vec<String>) {
+    /// Keeps the names of `hour`.
+    pub fn keep(&self, hour: &HourDir, names: Vec<String>) {
         if let Ok(mut m) = self.0.lock() {
-            m.insert(path.to_path_buf(), names);
+            m.insert((hour.stream, hour.hour_start_us), names);
         }
     }
 
     /// Takes every kept listing out.
-    pub fn take(&self) -> HashMap<PathBuf, Vec<String>> {
+    pub fn take(&self) -> HashMap<(usize, i64), Vec<String>> {
         self.0
             .lock()
             .map(|mut m| std::mem::take(&mut *m))
@@ -323,7 +324,7 @@ impl HourSource for LocalArchive<'_> {
     fn scan_hour(&self, hour: &HourDir) -> HourSummary {
         let (listing, names) = list_hour_names(self.root, hour);
         if let (Some(kept), Some(names)) = (self.kept, names) {
-            kept.keep(&hour.path, names);
+            kept.keep(hour, names);
         }
         summarise_listing(self.root, hour, listing)
     }

@@ -54,7 +54,7 @@ impl HourSource for RemoteArchive<'_> {
     fn scan_hour(&self, hour: &HourDir) -> HourSummary {
         let (listing, names) = self.node.list_hour(hour);
         if let (Some(kept), Some(names)) = (self.kept, names) {
-            kept.keep(&hour.path, names);
+            kept.keep(hour, names);
         }
         summarise_hour(hour.hour_start_us, listing, |name| {
             self.node.size_in_hour(hour, &name.to_string_lossy())

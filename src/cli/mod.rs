@@ -6,6 +6,7 @@ mod anomalies;
 mod coverage;
 mod jobs;
 mod metrics;
+mod nodes;
 mod outputs;
 #[cfg(test)]
 mod parser_fuzz;
@@ -58,6 +59,10 @@ pub enum Command {
     Coverage(coverage::CoverageCmd),
     /// Write the HTML report of an archive.
     Report(coverage::ReportCmd),
+    /// Several recording nodes (restreamer URLs or directories) side by side:
+    /// each node's coverage, what they have together, what is lost everywhere,
+    /// and what wubloader's backfiller would copy where.
+    Nodes(nodes::NodesCmd),
     /// Write the deterministic demo archive.
     Demo(DemoArgs),
     /// Read a Batch Shipyard perf export: per-node start-up timings, findings,
@@ -278,6 +283,7 @@ pub fn main() -> ExitCode {
         Some(Command::Gui(args)) => run_gui(args, db, started),
         Some(Command::Coverage(args)) => coverage::run(&args, db),
         Some(Command::Report(args)) => coverage::run_report(&args, db),
+        Some(Command::Nodes(args)) => nodes::run(&args),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Perf(args)) => perf::run(&args, db),
         Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),

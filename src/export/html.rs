@@ -12,7 +12,7 @@ use base64::Engine as _;
 
 use super::png::{MapLayout, data_hours, encode_png, render_map};
 use crate::analysis::Analysis;
-use crate::coverage::timeline::HoleKind;
+use crate::coverage::timeline::{HoleKind, StreamCoverage};
 use crate::time::{format_hour, format_iso, us_to_secs};
 
 /// Escapes text for HTML.
@@ -80,6 +80,45 @@ pub fn report(subject: &str, sections: &[Section]) -> Vec<u8> {
     }
     h.push_str("</body></html>\n");
     h.into_bytes()
+}
+
+/// A wubloader map of `cov` over the hours `[a, b)`, twice its pixels as a
+/// wubloader page shows it (never wider than the page), with its captions.
+pub fn map_html(h: &mut String, cov: &StreamCoverage, (a, b): (i64, i64), what: &str) {
+    let layout = match MapLayout::plan(cov, a, b) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
+            return;
+        }
+    };
+    let image = render_map(cov, &layout);
+    let png = match encode_png(&image) {
+        Ok(png) => png,
+        Err(e) => {
+            let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
+            return;
+        }
+    };
+    let _ = writeln!(
+        h,
+        "<img class=\"map\" alt=\"coverage map of {}\" width=\"{}\" height=\"{}\" src=\"data:image/png;base64,{}\">\
+         <figcaption>{} to {} UTC, columns left to right, time top to bottom.</figcaption>",
+        escape(what),
+        image.width() * 2,
+        image.height() * 2,
+        base64::engine::general_purpose::STANDARD.encode(png),
+        format_hour(a),
+        format_hour(b),
+    );
+    for (from, to) in layout.breaks() {
+        let _ = writeln!(
+            h,
+            "<figcaption>Grey break: no segments from {} to {} (not drawn).</figcaption>",
+            format_hour(from),
+            format_hour(to)
+        );
+    }
 }
 
 /// The coverage report of an analysis (one section).
@@ -310,46 +349,14 @@ pub fn coverage_section(analysis: &Analysis) -> Section {
             escape(&s.channel),
             escape(&s.quality)
         );
-        let Some((a, b)) = data_hours(&s.coverage) else {
-            h.push_str("<p>No segments.</p></figure>\n");
-            continue;
-        };
-        let layout = match MapLayout::plan(&s.coverage, a, b) {
-            Ok(l) => l,
-            Err(e) => {
-                let _ = writeln!(h, "<p>No map: {}</p></figure>", escape(&e.to_string()));
-                continue;
-            }
-        };
-        let image = render_map(&s.coverage, &layout);
-        match encode_png(&image) {
-            Ok(png) => {
-                // Twice its pixels, as a wubloader page shows it; never
-                // wider than the page.
-                let _ = writeln!(
-                    h,
-                    "<img class=\"map\" alt=\"coverage map of {}/{}\" width=\"{}\" height=\"{}\" src=\"data:image/png;base64,{}\">\
-                     <figcaption>{} to {} UTC, columns left to right, time top to bottom.</figcaption>",
-                    escape(&s.channel),
-                    escape(&s.quality),
-                    image.width() * 2,
-                    image.height() * 2,
-                    base64::engine::general_purpose::STANDARD.encode(png),
-                    format_hour(a),
-                    format_hour(b),
-                );
-                for (from, to) in layout.breaks() {
-                    let _ = writeln!(
-                        h,
-                        "<figcaption>Grey break: no segments from {} to {} (not drawn).</figcaption>",
-                        format_hour(from),
-                        format_hour(to)
-                    );
-                }
-            }
-            Err(e) => {
-                let _ = writeln!(h, "<p>No map: {}</p>", escape(&e.to_string()));
-            }
+        match data_hours(&s.coverage) {
+            Some(range) => map_html(
+                &mut h,
+                &s.coverage,
+                range,
+                &format!("{}/{}", s.channel, s.quality),
+            ),
+            None => h.push_str("<p>No segments.</p>"),
         }
         h.push_str("</figure>\n");
     }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::atomic::{WriteError, ensure_outside, write_output, write_output_with};
-use super::{anomaly, csv, html, json, png, prom, timing};
+use super::{anomaly, csv, fleet, html, json, png, prom, timing};
 use crate::analysis::Analysis;
 use crate::perf::PerfAnalysis;
 
@@ -18,6 +18,8 @@ pub enum Subject<'a> {
     Perf(&'a PerfAnalysis),
     /// An anomaly run over series.
     Anomalies(&'a crate::anomaly::run::AnomalyRun),
+    /// A fleet of nodes: coverage per node, union, backfill plan.
+    Fleet(&'a crate::fleet::FleetReport),
 }
 
 /// An export of an analysis.
@@ -43,6 +45,10 @@ pub enum ExportKind {
     Trace,
     /// One CSV row per series of an anomaly run.
     AnomalyCsv,
+    /// A fleet's backfill plan (JSON).
+    Plan,
+    /// One CSV row per planned fetch of a fleet.
+    PlanCsv,
 }
 
 impl ExportKind {
@@ -82,6 +88,8 @@ impl ExportKind {
             ExportKind::Dat => "graph.py .dat files",
             ExportKind::Trace => "Chrome trace",
             ExportKind::AnomalyCsv => "anomalies CSV",
+            ExportKind::Plan => "backfill plan",
+            ExportKind::PlanCsv => "plan CSV",
         }
     }
 
@@ -98,6 +106,8 @@ impl ExportKind {
             ExportKind::Dat => "Export graph.py .dat files…",
             ExportKind::Trace => "Export Chrome trace…",
             ExportKind::AnomalyCsv => "Export anomalies CSV…",
+            ExportKind::Plan => "Export backfill plan…",
+            ExportKind::PlanCsv => "Export plan CSV…",
         }
     }
 
@@ -116,6 +126,8 @@ impl ExportKind {
             ExportKind::AnomalyCsv => {
                 "One row per series: outcome, last value, every algorithm's vote"
             }
+            ExportKind::Plan => "What the backfiller would copy where, and what no node has (JSON)",
+            ExportKind::PlanCsv => "One row per planned fetch: to, from, path",
         }
     }
 
@@ -132,6 +144,8 @@ impl ExportKind {
             ExportKind::Dat => "--dat",
             ExportKind::Trace => "--trace",
             ExportKind::AnomalyCsv => "--csv",
+            ExportKind::Plan => "--plan",
+            ExportKind::PlanCsv => "--csv",
         }
     }
 
@@ -149,6 +163,8 @@ impl ExportKind {
             ExportKind::Dat => format!("{base}-dat"),
             ExportKind::Trace => format!("{base}-trace.json"),
             ExportKind::AnomalyCsv => format!("{base}-anomalies.csv"),
+            ExportKind::Plan => format!("{base}-plan.json"),
+            ExportKind::PlanCsv => format!("{base}-plan.csv"),
         }
     }
 
@@ -211,6 +227,10 @@ impl ExportKind {
             (ExportKind::Json, Subject::Anomalies(r)) => anomaly::anomaly_json(r),
             (ExportKind::AnomalyCsv, Subject::Anomalies(r)) => anomaly::anomaly_csv(r),
             (ExportKind::Html, Subject::Anomalies(r)) => anomaly::anomaly_html(r),
+            (ExportKind::Json, Subject::Fleet(f)) => fleet::fleet_json(f),
+            (ExportKind::Plan, Subject::Fleet(f)) => fleet::plan_json(f),
+            (ExportKind::PlanCsv, Subject::Fleet(f)) => fleet::plan_csv(f),
+            (ExportKind::Html, Subject::Fleet(f)) => fleet::fleet_html(f),
             _ => return None,
         })
     }
@@ -224,6 +244,7 @@ pub fn html_with_anomalies(subject: Subject<'_>, run: &crate::anomaly::run::Anom
         Subject::Coverage(a) => html::report(&a.root, &[html::coverage_section(a), anomalies]),
         Subject::Perf(p) => html::report(&p.path, &[timing::html::timing_section(p), anomalies]),
         Subject::Anomalies(r) => anomaly::anomaly_html(r),
+        Subject::Fleet(f) => fleet::fleet_html(f),
     }
 }
 

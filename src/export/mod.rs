@@ -5,6 +5,7 @@
 pub mod anomaly;
 pub mod atomic;
 pub mod csv;
+pub mod fleet;
 pub mod folder;
 pub mod html;
 pub mod json;

@@ -1,0 +1,215 @@
+//! A fleet of recording nodes: several archives of the same streams, each a
+//! directory or a restreamer's URL, read at once; what at least one node has
+//! (the union), what every node lacks (lost), and what wubloader's backfiller
+//! would copy where (the plan).
+
+pub mod nodes;
+pub mod plan;
+pub mod union;
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::analysis::remote::RemoteArchive;
+use crate::analysis::{
+    Analysis, AnalysisError, HourSource, KeptListings, LocalArchive, ScanObserver, ScanProgress,
+    analyse_source,
+};
+use crate::archive::layout::{Layout, Selection};
+use crate::archive::remote::{Node, NodeOptions};
+use crate::coverage::best::HourSummary;
+pub use nodes::{NodeSource, NodeSpec};
+
+/// One stream's hour: (channel, quality, hour start µs).
+pub type HourKey = (String, String, i64);
+
+/// What reading one node gave.
+#[derive(Debug, Clone)]
+pub struct NodeResult {
+    /// The node.
+    pub spec: NodeSpec,
+    /// Its analysis, or why it could not be read at all.
+    pub analysis: Result<Arc<Analysis>, String>,
+    /// Every hour's file names as its restreamer lists them with tombstones (for
+    /// a directory: as the restreamer would list it). An hour whose listing
+    /// failed has none.
+    pub listings: HashMap<HourKey, Vec<String>>,
+    /// Hours the node has but could not list (their time is not known there).
+    pub unlisted: HashSet<HourKey>,
+}
+
+impl NodeResult {
+    /// True when the node was read (perhaps with some hours missing).
+    pub fn is_read(&self) -> bool {
+        self.analysis.is_ok()
+    }
+}
+
+/// Every node's result, in the order the nodes were given.
+#[derive(Debug, Clone, Default)]
+pub struct Fleet {
+    /// One per node.
+    pub nodes: Vec<NodeResult>,
+    /// Notes about the node list (names that collided).
+    pub notes: Vec<String>,
+}
+
+/// Receives each node's progress while a fleet is read; can cancel it. Called
+/// from worker threads.
+pub trait FleetObserver: Sync {
+    /// Node `node`'s layout is known: `hours` hours will be read.
+    fn node_started(&self, _node: usize, _hours: usize) {}
+    /// Node `node` read one more hour.
+    fn node_progress(&self, _node: usize, _progress: ScanProgress) {}
+    /// Node `node` is done (read, or failed).
+    fn node_finished(&self, _node: usize, _result: &NodeResult) {}
+    /// `true` stops the reading.
+    fn is_cancelled(&self) -> bool {
+        false
+    }
+}
+
+/// An observer that does nothing.
+pub struct NoFleetObserver;
+impl FleetObserver for NoFleetObserver {}
+
+struct PerNode<'a> {
+    node: usize,
+    inner: &'a dyn FleetObserver,
+}
+
+impl ScanObserver for PerNode<'_> {
+    fn started(&self, layout: &Layout) {
+        self.inner.node_started(self.node, layout.hours.len());
+    }
+    fn hour_done(&self, _stream: usize, _summary: &HourSummary, progress: ScanProgress) {
+        self.inner.node_progress(self.node, progress);
+    }
+    fn is_cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+}
+
+/// Reads every node at once (each node's requests bounded by
+/// `options.concurrency`). A node that cannot be read is a result with its
+/// error; the others go on. `Err` only when cancelled.
+pub fn scan_fleet(
+    mut specs: Vec<NodeSpec>,
+    selection: &Selection,
+    options: NodeOptions,
+    observer: &dyn FleetObserver,
+) -> Result<Fleet, AnalysisError> {
+    let notes = nodes::dedupe_names(&mut specs);
+    let results: Vec<NodeResult> = std::thread::scope(|scope| {
+        let handles: Vec<_> = specs
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                scope.spawn(move || {
+                    let r = read_node(
+                        spec,
+                        selection,
+                        options,
+                        &PerNode {
+                            node: i,
+                            inner: observer,
+                        },
+                    );
+                    observer.node_finished(i, &r);
+                    r
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .zip(&specs)
+            .map(|(h, spec)| {
+                h.join().unwrap_or_else(|_| NodeResult {
+                    spec: spec.clone(),
+                    analysis: Err("reading this node failed unexpectedly".into()),
+                    listings: HashMap::new(),
+                    unlisted: HashSet::new(),
+                })
+            })
+            .collect()
+    });
+    if observer.is_cancelled() {
+        return Err(AnalysisError::Cancelled);
+    }
+    Ok(Fleet {
+        nodes: results,
+        notes,
+    })
+}
+
+/// Reads one node.
+fn read_node(
+    spec: &NodeSpec,
+    selection: &Selection,
+    options: NodeOptions,
+    observer: &dyn ScanObserver,
+) -> NodeResult {
+    let kept = KeptListings::default();
+    let analysis = match &spec.source {
+        NodeSource::Local(path) => analyse_source(
+            &LocalArchive::keeping(path, &kept),
+            selection,
+            observer,
+            None,
+        ),
+        NodeSource::Remote(url) => {
+            let source: &dyn HourSource =
+                &RemoteArchive::new(Node::new(url.clone(), options), Some(&kept));
+            analyse_source(source, selection, observer, None)
+        }
+    };
+    let mut listings = HashMap::new();
+    let mut unlisted = HashSet::new();
+    let analysis = analysis.map_err(|e| e.to_string()).map(|a| {
+        let mut kept = kept.take();
+        for (index, stream) in a.streams.iter().enumerate() {
+            for hour in &stream.hours {
+                let key = (
+                    stream.channel.clone(),
+                    stream.quality.clone(),
+                    hour.hour_start_us,
+                );
+                match kept.remove(&(index, hour.hour_start_us)) {
+                    Some(names) => {
+                        listings.insert(key, plan::restreamer_listing(names));
+                    }
+                    None => {
+                        unlisted.insert(key);
+                    }
+                }
+            }
+        }
+        Arc::new(a)
+    });
+    NodeResult {
+        spec: spec.clone(),
+        analysis,
+        listings,
+        unlisted,
+    }
+}
+
+/// A fleet read, with its union and backfill plan: what every output shows.
+#[derive(Debug, Clone)]
+pub struct FleetReport {
+    /// The nodes' results.
+    pub fleet: Fleet,
+    /// Per stream, what the fleet has together.
+    pub union: Vec<union::StreamUnion>,
+    /// What the backfiller would copy where.
+    pub plan: plan::Plan,
+}
+
+impl FleetReport {
+    /// The union and plan of `fleet`.
+    pub fn new(fleet: Fleet, options: plan::PlanOptions) -> FleetReport {
+        let union = union::fleet_union(&fleet);
+        let plan = plan::plan(&fleet, &union, options);
+        FleetReport { fleet, union, plan }
+    }
+}
