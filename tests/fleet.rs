@@ -343,3 +343,138 @@ fn node_files_name_nodes_and_colliding_names_are_told() {
     let no_nodes: Ran = segscope_in(dir.path(), &["nodes"]).into();
     no_nodes.failed().says("no nodes given");
 }
+
+/// A throw-away PostgreSQL cluster on a free port, stopped when dropped.
+struct Postgres {
+    data: tempfile::TempDir,
+    bin: std::path::PathBuf,
+    port: u16,
+}
+
+impl Postgres {
+    /// Runs a PostgreSQL program, as the `postgres` user when this test runs
+    /// as root (initdb refuses root).
+    fn run(&self, program: &str, args: &[&str]) -> std::process::Output {
+        let exe = self.bin.join(program);
+        let mut cmd = if util::current_uid() == 0 {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            std::process::Command::new(&exe)
+        };
+        cmd.args(args).output().unwrap()
+    }
+
+    fn start() -> Postgres {
+        let bin = fs::read_dir("/usr/lib/postgresql")
+            .expect("PostgreSQL is not installed (scripts/install-deps installs it)")
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bin"))
+            .find(|b| b.join("initdb").exists())
+            .expect("no initdb under /usr/lib/postgresql");
+        let data = tempfile::Builder::new()
+            .prefix("pg")
+            .tempdir_in("/tmp")
+            .unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let pg = Postgres { data, bin, port };
+        let dir = pg.data.path().to_str().unwrap().to_string();
+        if util::current_uid() == 0 {
+            let ok = std::process::Command::new("chown")
+                .args(["postgres:postgres", &dir])
+                .status()
+                .unwrap();
+            assert!(ok.success());
+        }
+        let init = pg.run("initdb", &["-D", &dir, "-A", "trust", "-U", "postgres"]);
+        assert!(
+            init.status.success(),
+            "{}",
+            String::from_utf8_lossy(&init.stderr)
+        );
+        let opts = format!("-p {port} -k {dir} -c listen_addresses=127.0.0.1");
+        let start = pg.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &dir,
+                "-o",
+                &opts,
+                "-l",
+                &format!("{dir}/log"),
+                "-w",
+                "start",
+            ],
+        );
+        assert!(
+            start.status.success(),
+            "{}",
+            String::from_utf8_lossy(&start.stderr)
+        );
+        pg
+    }
+
+    fn dsn(&self) -> String {
+        format!(
+            "host=127.0.0.1 port={} user=postgres dbname=postgres",
+            self.port
+        )
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let dir = self.data.path().to_str().unwrap().to_string();
+        let _ = self.run("pg_ctl", &["-D", &dir, "-m", "immediate", "stop"]);
+    }
+}
+
+#[test]
+fn nodes_come_from_wubloaders_postgres_nodes_table() {
+    let pg = Postgres::start();
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_archive(dir.path(), 1);
+    let node = Restreamer::serve(&demo, Behaviour::Faithful).unwrap();
+    let mut client = postgres::Client::connect(&pg.dsn(), postgres::NoTls).unwrap();
+    // wubloader's nodes table (postgres/schema.sql).
+    client
+        .batch_execute(
+            "CREATE TABLE nodes (name TEXT PRIMARY KEY, url TEXT NOT NULL, backfill_from BOOLEAN NOT NULL DEFAULT TRUE);",
+        )
+        .unwrap();
+    client
+        .execute(
+            "INSERT INTO nodes VALUES ('east', $1, true), ('west', 'http://127.0.0.1:9', false)",
+            &[&node.url()],
+        )
+        .unwrap();
+    let ran: Ran = segscope_in(
+        dir.path(),
+        &["nodes", "--node-database", &pg.dsn(), "--json", "-", "-q"],
+    )
+    .into();
+    ran.ok();
+    let report: Value = serde_json::from_slice(&ran.stdout).unwrap();
+    let nodes = report["nodes"].as_array().unwrap();
+    // Only the nodes with backfill_from, under their names.
+    assert_eq!(nodes.len(), 1);
+    assert_eq!(nodes[0]["name"], "east");
+    assert!(nodes[0]["error"].is_null());
+    // A database that cannot be reached is said so, with the password hidden.
+    let bad: Ran = segscope_in(
+        dir.path(),
+        &[
+            "nodes",
+            "--node-database",
+            "host=127.0.0.1 port=1 user=postgres password=hunter2 connect_timeout=3",
+        ],
+    )
+    .into();
+    bad.failed().says("cannot connect to the node database");
+    assert!(!bad.stderr.contains("hunter2"), "{}", bad.stderr);
+}
