@@ -478,3 +478,30 @@ fn nodes_come_from_wubloaders_postgres_nodes_table() {
     bad.failed().says("cannot connect to the node database");
     assert!(!bad.stderr.contains("hunter2"), "{}", bad.stderr);
 }
+
+#[test]
+fn settled_hours_of_a_node_are_listed_once_then_read_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_archive(dir.path(), 2);
+    let server = Restreamer::serve(&demo, Behaviour::Faithful).unwrap();
+    let first: Ran = segscope_in(dir.path(), &["coverage", &server.url(), "--json", "-"]).into();
+    first.ok();
+    let after_first = server.requests();
+    let second: Ran = segscope_in(dir.path(), &["coverage", &server.url(), "--json", "-"]).into();
+    second.ok();
+    let second_requests = server.requests() - after_first;
+    // The 2024 hours are settled: only the channel, quality and hour lists are asked again.
+    let hours = 2 * 4;
+    assert!(
+        second_requests < after_first - hours,
+        "first run {after_first} requests, second {second_requests}"
+    );
+    assert_eq!(first.stdout, second.stdout);
+    let uncached: Ran = segscope_in(
+        dir.path(),
+        &["coverage", &server.url(), "--json", "-", "--no-cache"],
+    )
+    .into();
+    uncached.ok();
+    assert_eq!(uncached.stdout, first.stdout);
+}
