@@ -283,7 +283,7 @@ pub fn main() -> ExitCode {
         Some(Command::Gui(args)) => run_gui(args, db, started),
         Some(Command::Coverage(args)) => coverage::run(&args, db),
         Some(Command::Report(args)) => coverage::run_report(&args, db),
-        Some(Command::Nodes(args)) => nodes::run(&args),
+        Some(Command::Nodes(args)) => nodes::run(&args, db),
         Some(Command::Demo(args)) => run_demo(&args),
         Some(Command::Perf(args)) => perf::run(&args, db),
         Some(Command::DemoPerf(args)) => perf::run_demo_perf(&args),

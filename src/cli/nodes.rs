@@ -3,8 +3,7 @@
 //! lost everywhere and wubloader's backfill plan.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
@@ -12,14 +11,14 @@ use anyhow::bail;
 use clap::Args;
 
 use super::interrupted;
-use super::outputs::{Output, Sink, check_outputs, fail_on, outputs, write_outputs, write_stdout};
-use crate::analysis::ScanProgress;
-use crate::archive::layout::Selection;
-use crate::archive::remote::NodeOptions;
+use super::outputs::{
+    Output, Sink, check_outputs_of, fail_on, outputs, write_outputs, write_stdout,
+};
+use super::task_wait::run_task;
 use crate::export::kinds::{ExportKind, Subject};
-use crate::fleet::nodes::{NodeSpec, read_node_database, read_node_file};
-use crate::fleet::plan::{DEFAULT_RECENT_CUTOFF_S, PlanOptions};
-use crate::fleet::{FleetObserver, FleetReport, NodeResult, NodeSource, scan_fleet};
+use crate::fleet::plan::DEFAULT_RECENT_CUTOFF_S;
+use crate::fleet::{FleetReport, NodeSource};
+use crate::jobs::fleet::{Fleet, FleetArgs};
 use crate::text::{counted, shown};
 use crate::time::{format_iso, parse_seconds, parse_user_time, us_to_secs};
 
@@ -78,110 +77,64 @@ pub struct NodesCmd {
     pub quiet: bool,
 }
 
-/// The nodes named on the command line, in a node file and in the database.
-fn node_list(args: &NodesCmd) -> anyhow::Result<Vec<NodeSpec>> {
-    let mut specs = Vec::new();
-    for arg in &args.nodes {
-        specs.push(NodeSpec::parse(arg).map_err(anyhow::Error::msg)?);
-    }
-    if let Some(file) = &args.node_file {
-        specs.extend(read_node_file(file).map_err(anyhow::Error::msg)?);
-    }
-    if let Some(dsn) = &args.node_database {
-        specs.extend(read_node_database(dsn).map_err(anyhow::Error::msg)?);
-    }
-    if specs.is_empty() {
-        bail!(
-            "no nodes given: name them (URL or directory), or give --node-file or --node-database"
-        );
-    }
-    Ok(specs)
-}
-
-/// Prints each node's progress on stderr, a line per node when it is done.
-struct Progress {
-    quiet: bool,
-    names: Vec<String>,
-    last: Mutex<Vec<usize>>,
-}
-
-impl FleetObserver for Progress {
-    fn node_progress(&self, node: usize, p: ScanProgress) {
-        if self.quiet {
-            return;
+impl NodesCmd {
+    /// The task's arguments.
+    fn task_args(&self) -> FleetArgs {
+        FleetArgs {
+            nodes: self.nodes.clone(),
+            node_file: self.node_file.clone(),
+            node_database: self.node_database.clone(),
+            channels: self.channels.clone(),
+            qualities: self.qualities.clone(),
+            from_us: self.from,
+            to_us: self.to,
+            recent_cutoff_s: self.recent_cutoff,
+            concurrency: usize::from(self.concurrency),
+            timeout_s: self.timeout.as_secs_f64(),
         }
-        // A line per tenth of the node's hours.
-        let step = (p.hours_total / 10).max(1);
-        if let Ok(mut last) = self.last.lock()
-            && let Some(l) = last.get_mut(node)
-            && (p.hours_done >= *l + step || p.hours_done == p.hours_total)
-        {
-            *l = p.hours_done;
-            eprintln!(
-                "segscope: {}: {}/{} hours listed",
-                shown(&self.names[node]),
-                p.hours_done,
-                p.hours_total
-            );
-        }
-    }
-    fn node_finished(&self, _node: usize, r: &NodeResult) {
-        if let Err(e) = &r.analysis {
-            eprintln!(
-                "segscope: error: node {}: {}",
-                shown(&r.spec.name),
-                shown(e)
-            );
-        }
-    }
-    fn is_cancelled(&self) -> bool {
-        interrupted().load(Ordering::SeqCst)
     }
 }
 
-/// `segscope nodes`.
-pub fn run(args: &NodesCmd) -> anyhow::Result<()> {
-    let specs = node_list(args)?;
+/// `segscope nodes`: runs the fleet task on the job queue, waits for it and
+/// writes the requested outputs.
+pub fn run(args: &NodesCmd, db: Option<&Path>) -> anyhow::Result<()> {
+    let task = args.task_args();
+    let specs = task.node_list().map_err(anyhow::Error::msg)?;
     let outputs: Vec<Output> = outputs(&[
         (ExportKind::Json, &args.json),
         (ExportKind::Plan, &args.plan),
         (ExportKind::PlanCsv, &args.csv),
         (ExportKind::Html, &args.html),
     ]);
-    for spec in &specs {
-        if let NodeSource::Local(path) = &spec.source {
-            check_outputs(path, &outputs, None)?;
-        }
+    let mut inputs: Vec<&Path> = specs
+        .iter()
+        .filter_map(|s| match &s.source {
+            NodeSource::Local(p) => Some(p.as_path()),
+            NodeSource::Remote(_) => None,
+        })
+        .collect();
+    inputs.extend(args.node_file.as_deref());
+    check_outputs_of(&inputs, &outputs, None)?;
+    let remembered = args
+        .node_file
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(specs[0].source.display()));
+    let report = run_task::<Fleet>(&task, &remembered, db, args.quiet, "hours")?;
+    if interrupted().load(Ordering::SeqCst) {
+        bail!("interrupted; nothing written");
     }
-    check_outputs(std::path::Path::new("/nonexistent-input"), &outputs, None)?;
-    let selection = Selection {
-        channels: args.channels.clone(),
-        qualities: args.qualities.clone(),
-        from_us: args.from,
-        to_us: args.to,
-    };
-    let options = NodeOptions {
-        timeout: args.timeout,
-        concurrency: usize::from(args.concurrency),
-        ..NodeOptions::default()
-    };
-    let progress = Progress {
-        quiet: args.quiet,
-        names: specs.iter().map(|s| s.name.clone()).collect(),
-        last: Mutex::new(vec![0; specs.len()]),
-    };
-    let fleet = scan_fleet(specs, &selection, options, &progress)
-        .map_err(|_| anyhow::anyhow!("interrupted; nothing written"))?;
-    for note in &fleet.notes {
+    for note in &report.fleet.notes {
         eprintln!("segscope: {}", shown(note));
     }
-    let report = FleetReport::new(
-        fleet,
-        PlanOptions {
-            recent_cutoff_s: args.recent_cutoff,
-            now_us: crate::time::now_us(),
-        },
-    );
+    for n in &report.fleet.nodes {
+        if let Err(e) = &n.analysis {
+            eprintln!(
+                "segscope: error: node {}: {}",
+                shown(&n.spec.name),
+                shown(e)
+            );
+        }
+    }
     let mut failures = write_outputs(&outputs, Subject::Fleet(&report))?;
     if !args.quiet {
         let text = summary_text(&report);

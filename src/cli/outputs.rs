@@ -59,6 +59,16 @@ pub fn check_outputs(
     outputs: &[Output],
     folder: Option<(&Path, &'static str)>,
 ) -> anyhow::Result<()> {
+    check_outputs_of(&[input], outputs, folder)
+}
+
+/// [`check_outputs`] for several inputs (none: only the stdout and same-file
+/// checks).
+pub fn check_outputs_of(
+    inputs: &[&Path],
+    outputs: &[Output],
+    folder: Option<(&Path, &'static str)>,
+) -> anyhow::Result<()> {
     let stdout: Vec<&str> = outputs
         .iter()
         .filter(|o| o.sink == Sink::Stdout)
@@ -79,7 +89,9 @@ pub fn check_outputs(
         })
         .chain(folder);
     for (target, flag) in files {
-        ensure_outside(input, target)?;
+        for input in inputs {
+            ensure_outside(input, target)?;
+        }
         let resolved = resolved_target(target);
         if let Some((_, other)) = seen.iter().find(|(p, _)| *p == resolved) {
             bail!(

@@ -46,7 +46,7 @@ fn default_name(source: &NodeSource) -> String {
 
 /// Parses a source: a node URL or a directory path.
 pub fn parse_source(text: &str) -> Result<NodeSource, String> {
-    if looks_like_url(text) {
+    if looks_like_url(text) || text.contains("://") {
         parse_node_url(text).map(NodeSource::Remote)
     } else if text.is_empty() {
         Err("an empty node source".into())

@@ -338,11 +338,13 @@ mod tests {
 
     #[test]
     fn segment_info_carries_start_duration_type_and_hash() {
-        let i = info(1_000_000_000, "00:01:02.5-2.000-full-AbC_d.ts").unwrap();
+        let hash = "n4bQgYhMfWWaL-qgxVrQFaO_TxsrC4Is0V1sFbDwCgg";
+        let name = format!("01:02.5-2.000-full-{hash}.ts");
+        let i = info(1_000_000_000, &name).unwrap();
         assert_eq!(i.start_us, 1_000_000_000 + 62_500_000);
         assert_eq!(i.duration_us, 2_000_000);
         assert_eq!(i.kind, SegmentType::Full);
-        assert_eq!(i.hash, "AbC_d");
+        assert_eq!(i.hash, hash);
         assert!(info(0, "x.tombstone").is_none());
     }
 }

@@ -9,6 +9,7 @@
 pub mod cache;
 pub mod client;
 pub mod db;
+pub mod fleet;
 pub mod inputs;
 pub mod queue;
 pub mod runner;

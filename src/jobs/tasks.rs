@@ -502,6 +502,7 @@ pub fn builtin_registry() -> Registry {
     r.add::<Coverage>();
     r.add::<Perf>();
     r.add::<Anomalies>();
+    r.add::<super::fleet::Fleet>();
     r.add::<Sleep>();
     r.add::<Noop>();
     r
