@@ -1709,3 +1709,129 @@ fn cancel_clicked_as_the_scan_is_queued_stops_it() {
     wait_until(h, "the cancellation", archive_cancelled);
     assert!(h.state().analysis().is_none());
 }
+
+/// The lane labels the active fleet drew last frame.
+fn fleet_lanes(h: &Harness<'_, SegscopeApp>) -> Vec<String> {
+    h.state()
+        .probe()
+        .fleet()
+        .unwrap()
+        .timeline
+        .drawn
+        .iter()
+        .map(|d| d.label.clone())
+        .collect()
+}
+
+/// Two nodes over HTTP and one that is down, opened through File > Open nodes….
+#[test]
+fn a_fleet_opens_by_typing_its_nodes_and_shows_lanes_matrix_and_plan() {
+    use egui::accesskit::Role;
+    use segscope::bench::restreamer::{Behaviour, Restreamer};
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive();
+    // b fills a's first hole (00:04 - 00:09) in part.
+    let b = Archive::new();
+    b.segs(
+        "chan/src",
+        &[
+            ("2024-11-09T05", "00:00.000000", "2.0", "full"),
+            ("2024-11-09T05", "00:04.000000", "2.0", "full"),
+        ],
+    );
+    let na = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
+    let nb = Restreamer::serve(&b.root(), Behaviour::Faithful).unwrap();
+    let mut h = harness(util::demo_archive(dir.path(), 1), dir.path().join("gui.db"));
+    wait_until(&mut h, "the demo", analysed);
+    h.get_by_label("File").click();
+    steps(&mut h, 3);
+    h.get_by_label_contains("Open nodes").click();
+    steps(&mut h, 3);
+    let typed = format!("a={} b={} down=http://127.0.0.1:9", na.url(), nb.url());
+    h.get_by_role(Role::TextInput)
+        .set_text_value_accesskit(&typed);
+    steps(&mut h, 2);
+    h.get_by_label("Open").click();
+    wait_until(&mut h, "the fleet", |app| {
+        app.probe().fleet().is_some_and(|f| f.report().is_some())
+    });
+    let p = h.state().probe();
+    assert_eq!(p.kind(), Some(segscope::gui::document::DocumentKind::Fleet));
+    assert_eq!(p.view(), MainView::Nodes);
+    let fleet = p.fleet().unwrap();
+    let names: Vec<&str> = fleet.nodes.iter().map(|n| n.name.as_str()).collect();
+    assert_eq!(names, ["a", "b", "down"]);
+    assert!(
+        fleet.nodes[2]
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("connection refused")
+    );
+    // Per stream a lane per readable node, then the union.
+    assert_eq!(
+        fleet_lanes(&h),
+        [
+            "a · chan/low",
+            "union · chan/low",
+            "a · chan/src",
+            "b · chan/src",
+            "union · chan/src"
+        ]
+    );
+    assert!(
+        h.query_all_by_label_contains("unreachable")
+            .next()
+            .is_some()
+    );
+    // Hiding b takes its lane away; moving b up puts it first.
+    h.get_by_role_and_label(Role::CheckBox, "b").click();
+    steps(&mut h, 3);
+    assert!(!fleet_lanes(&h).iter().any(|l| l.starts_with("b ·")));
+    h.get_by_role_and_label(Role::CheckBox, "b").click();
+    steps(&mut h, 3);
+    h.get_all_by_label("up").nth(1).unwrap().click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().probe().fleet().unwrap().order, vec![1, 0, 2]);
+    assert_eq!(fleet_lanes(&h)[2], "b · chan/src");
+    // The plan: a gets b's 00:04 segment.
+    let plan = h
+        .state()
+        .probe()
+        .fleet()
+        .unwrap()
+        .report()
+        .unwrap()
+        .plan
+        .clone();
+    assert!(
+        plan.fetches
+            .iter()
+            .any(|f| f.to == "a" && f.from == "b" && f.path.contains("/00:04.000000-"))
+    );
+    // A lost stretch clicked in the Plan tab shows it in the lanes.
+    let lost = plan.lost[0].clone();
+    h.get_all_by_label_contains(&format!("{}/{}  ", lost.channel, lost.quality))
+        .next()
+        .unwrap()
+        .click();
+    steps(&mut h, 5);
+    let (t0, t1) = view_range(&h);
+    assert!(
+        t0 <= lost.start_us as f64 && t1 >= lost.end_us as f64,
+        "{t0} {t1} {lost:?}"
+    );
+    // The matrix: a click on a cell shows that hour in the lanes.
+    h.get_by_label("Node × hour").click();
+    steps(&mut h, 3);
+    assert_eq!(h.state().probe().view(), MainView::NodeHours);
+    h.get_by_label("a · chan/src · 2024-11-09T05").click();
+    steps(&mut h, 5);
+    assert_eq!(h.state().probe().view(), MainView::Nodes);
+    let hour = parse_hour_name("2024-11-09T05").unwrap() as f64;
+    let (t0, t1) = view_range(&h);
+    assert!(
+        (t0 - hour).abs() < 1e6 && (t1 - hour - 3.6e9).abs() < 1e6,
+        "{t0} {t1}"
+    );
+}

@@ -192,6 +192,15 @@ fn answer(root: &Path, behaviour: &Behaviour, target: &str) -> Answer {
         );
     }
     let dir: PathBuf = args.iter().fold(root.to_path_buf(), |p, a| p.join(a));
+    // Listing a file fails inside the restreamer (NotADirectoryError): HTTP 500.
+    if head == "files" && dir.exists() && !dir.is_dir() {
+        return (
+            "500 INTERNAL SERVER ERROR",
+            "text/html",
+            b"<h1>Internal Server Error</h1>".to_vec(),
+            None,
+        );
+    }
     match (head.as_str(), args.len()) {
         ("files", 0..=2) => json(list_visible(&dir)),
         ("files", 3) => {

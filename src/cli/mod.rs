@@ -91,8 +91,13 @@ pub enum Command {
 /// `segscope gui`.
 #[derive(Args, Debug)]
 pub struct GuiArgs {
-    /// Archive root, channel or quality directory (default: the demo archive).
+    /// Archive root, channel or quality directory, a node's URL, a perf export,
+    /// a series file or a node file (default: the demo archive).
     pub path: Option<PathBuf>,
+    /// Open the fleet of recording nodes listed in FILE (the backfiller's node
+    /// file: `NAME URL` or `URL` per line).
+    #[arg(long, value_name = "FILE", conflicts_with = "path")]
+    pub nodes: Option<PathBuf>,
     /// Once the analysis is done and drawn, save a screenshot of the window to FILE.
     #[arg(long, value_name = "FILE")]
     pub screenshot: Option<PathBuf>,
@@ -113,12 +118,13 @@ pub struct GuiArgs {
     #[arg(long)]
     pub no_cache: bool,
     /// The view to show first: timeline or grid (an archive), gantt, phases or
-    /// distributions (a perf export), anomalies (any).
-    #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions", "anomalies"])]
+    /// distributions (a perf export), anomalies (any but a fleet), nodes or
+    /// node-hours (a fleet).
+    #[arg(long, value_name = "VIEW", value_parser = ["timeline", "grid", "gantt", "phases", "distributions", "anomalies", "nodes", "node-hours"])]
     pub show: Option<String>,
     /// The bottom tab to show first: holes, hours, problems or monitor (an
-    /// archive), findings (a perf export), jobs or log (any).
-    #[arg(long, value_name = "TAB", value_parser = ["holes", "hours", "problems", "monitor", "findings", "jobs", "log"])]
+    /// archive), findings (a perf export), plan (a fleet), jobs or log (any).
+    #[arg(long, value_name = "TAB", value_parser = ["holes", "hours", "problems", "monitor", "findings", "plan", "jobs", "log"])]
     pub tab: Option<String>,
 }
 
@@ -322,6 +328,7 @@ pub fn main() -> ExitCode {
         None => run_gui(
             GuiArgs {
                 path: cli.path.clone(),
+                nodes: None,
                 screenshot: None,
                 exit_when_done: false,
                 bench_frames: None,
@@ -362,7 +369,16 @@ fn run_gui(_args: GuiArgs, _db: Option<&Path>, _started: Instant) -> anyhow::Res
 
 #[cfg(feature = "gui")]
 fn run_gui(args: GuiArgs, db: Option<&Path>, started: Instant) -> anyhow::Result<()> {
-    let mut options = crate::gui::GuiOptions::open(args.path);
+    if let Some(file) = &args.nodes
+        && !crate::fleet::nodes::is_node_file(file)
+    {
+        crate::fleet::nodes::read_node_file(file).map_err(anyhow::Error::msg)?;
+        anyhow::bail!(
+            "{} lists no node URL (expected `NAME URL` or `URL` per line)",
+            file.display()
+        );
+    }
+    let mut options = crate::gui::GuiOptions::open(args.nodes.or(args.path));
     options.db = db.map(Path::to_path_buf);
     options.screenshot = args.screenshot;
     options.exit_when_done = args.exit_when_done;

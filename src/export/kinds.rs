@@ -65,6 +65,14 @@ impl ExportKind {
     pub const ANOMALIES: [ExportKind; 3] =
         [ExportKind::Html, ExportKind::AnomalyCsv, ExportKind::Json];
 
+    /// The kinds of a fleet, in menu order.
+    pub const FLEET: [ExportKind; 4] = [
+        ExportKind::Html,
+        ExportKind::Plan,
+        ExportKind::PlanCsv,
+        ExportKind::Json,
+    ];
+
     /// The kinds of a coverage analysis, in menu order.
     pub const ALL: [ExportKind; 6] = [
         ExportKind::Html,

@@ -87,6 +87,21 @@ pub fn read_node_file(path: &Path) -> Result<Vec<NodeSpec>, String> {
     parse_node_lines(&text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// True when `path` is a node file: a small text file whose every line is a
+/// comment, blank, or `[NAME] URL` with a node URL.
+pub fn is_node_file(path: &Path) -> bool {
+    let small = std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
+    small
+        && std::fs::read_to_string(path).is_ok_and(|text| {
+            parse_node_lines(&text).is_ok_and(|specs| {
+                !specs.is_empty()
+                    && specs
+                        .iter()
+                        .all(|s| matches!(s.source, NodeSource::Remote(_)))
+            })
+        })
+}
+
 /// The lines of a node file (see [`read_node_file`]).
 pub fn parse_node_lines(text: &str) -> Result<Vec<NodeSpec>, String> {
     let mut out = Vec::new();

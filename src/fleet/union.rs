@@ -141,6 +141,66 @@ fn not_known_on(fleet: &Fleet, channel: &str, quality: &str, a: i64, b: i64) -> 
         .collect()
 }
 
+/// The union of a stream as a stream analysis of its own: each covered stretch
+/// is a "segment" (cut at hour boundaries), so it is drawn, zoomed and
+/// measured like any node's stream.
+pub fn union_stream(s: &StreamUnion) -> crate::analysis::StreamAnalysis {
+    use crate::archive::name::SegmentType;
+    use crate::coverage::best::{HourSummary, Seg};
+    let mut hours: BTreeMap<i64, Vec<Seg>> = s
+        .hours
+        .iter()
+        .map(|h| (h.hour_start_us, Vec::new()))
+        .collect();
+    for iv in &s.covered {
+        let mut a = iv.start_us;
+        while a < iv.end_us {
+            let hour = crate::time::hour_floor(a);
+            let b = iv.end_us.min(hour + HOUR_US);
+            hours.entry(hour).or_default().push(Seg {
+                start_us: a,
+                duration_us: b - a,
+                kind: SegmentType::Full,
+            });
+            a = b;
+        }
+    }
+    let summaries: Vec<HourSummary> = hours
+        .into_iter()
+        .map(|(h, best)| HourSummary::from_best(h, best))
+        .collect();
+    let coverage = crate::coverage::timeline::analyse_stream(&summaries);
+    crate::analysis::StreamAnalysis {
+        channel: s.channel.clone(),
+        quality: s.quality.clone(),
+        mix_index: crate::coverage::lod::MixIndex::build(&coverage),
+        coverage,
+        hours: summaries,
+        bad_segments: Vec::new(),
+    }
+}
+
+/// The names of the nodes whose `channel/quality` covers the time `t_us`.
+pub fn nodes_covering(fleet: &Fleet, channel: &str, quality: &str, t_us: i64) -> Vec<String> {
+    fleet
+        .nodes
+        .iter()
+        .filter(|n| {
+            n.analysis.as_ref().is_ok_and(|a| {
+                a.streams
+                    .iter()
+                    .filter(|s| s.channel == channel && s.quality == quality)
+                    .any(|s| {
+                        let u = &s.coverage.raw_union;
+                        let i = u.partition_point(|iv| iv.end_us <= t_us);
+                        u.get(i).is_some_and(|iv| iv.start_us <= t_us)
+                    })
+            })
+        })
+        .map(|n| n.spec.name.clone())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -159,5 +219,39 @@ mod tests {
         assert_eq!(covered_within(&u, 2, 6), 2);
         assert_eq!(covered_within(&u, 10, 20), 0);
         assert_eq!(covered_within(&u, 0, 100), 7);
+    }
+
+    #[test]
+    fn the_union_as_a_stream_has_its_holes_and_hours() {
+        let h = crate::time::parse_hour_name("2024-11-09T00").unwrap();
+        let s = StreamUnion {
+            channel: "c".into(),
+            quality: "q".into(),
+            covered: vec![
+                iv(h, h + 10_000_000),
+                iv(h + 20_000_000, h + HOUR_US + 5_000_000),
+            ],
+            hours: vec![
+                UnionHour {
+                    hour_start_us: h,
+                    covered_us: 0,
+                    nodes: 1,
+                },
+                UnionHour {
+                    hour_start_us: h + HOUR_US,
+                    covered_us: 0,
+                    nodes: 1,
+                },
+            ],
+            lost: Vec::new(),
+        };
+        let a = union_stream(&s);
+        assert_eq!(a.hours.len(), 2);
+        assert_eq!(
+            a.coverage.raw_holes,
+            vec![iv(h + 10_000_000, h + 20_000_000)]
+        );
+        assert_eq!(a.coverage.raw_union, s.covered);
+        assert_eq!(a.coverage.hours[1].raw_coverage_us, 5_000_000);
     }
 }

@@ -49,6 +49,8 @@ pub enum Body {
     Perf(Box<PerfDoc>),
     /// A series file: everything is in its anomaly analysis.
     Series,
+    /// Several recording nodes.
+    Fleet(Box<crate::gui::fleet::FleetDoc>),
 }
 
 impl Body {
@@ -58,6 +60,7 @@ impl Body {
         match self {
             Body::Archive(a) => Some(&mut **a),
             Body::Perf(p) => Some(&mut **p),
+            Body::Fleet(f) => Some(&mut **f),
             Body::Series => None,
         }
     }
@@ -67,6 +70,7 @@ impl Body {
         match self {
             Body::Archive(a) => Some(&**a),
             Body::Perf(p) => Some(&**p),
+            Body::Fleet(f) => Some(&**f),
             Body::Series => None,
         }
     }
@@ -89,6 +93,16 @@ impl Document {
         Document::with(Body::Perf(Box::new(perf)), None)
     }
 
+    /// A fleet document reading the nodes `args` names.
+    pub fn open_fleet(
+        jobs: &JobClient,
+        args: crate::jobs::fleet::FleetArgs,
+        title: String,
+    ) -> Result<Document, String> {
+        let fleet = crate::gui::fleet::FleetDoc::open(jobs, args, title)?;
+        Ok(Document::with(Body::Fleet(Box::new(fleet)), None))
+    }
+
     /// A series-file document analysed by `pane`.
     pub fn new_series(pane: AnomalyPane) -> Document {
         Document::with(Body::Series, Some(pane))
@@ -106,6 +120,14 @@ impl Document {
         no_cache: bool,
     ) -> Result<Document, String> {
         use crate::input::{DetectError, Input};
+        if crate::fleet::nodes::is_node_file(path) {
+            let args = crate::jobs::fleet::FleetArgs {
+                node_file: Some(path.to_path_buf()),
+                ..Default::default()
+            };
+            let title = args.title();
+            return Document::open_fleet(jobs, args, title);
+        }
         match crate::input::detect(path) {
             Ok(Input::PerfExport(_)) => PerfDoc::open(jobs, path).map(Document::new_perf),
             Ok(Input::Series(_)) => {
@@ -128,6 +150,7 @@ impl Document {
             Body::Archive(_) => DocumentKind::Archive,
             Body::Perf(_) => DocumentKind::PerfExport,
             Body::Series => DocumentKind::Series,
+            Body::Fleet(_) => DocumentKind::Fleet,
         }
     }
 
@@ -163,12 +186,29 @@ impl Document {
         }
     }
 
+    /// Its fleet part, when it is a fleet.
+    pub fn fleet(&self) -> Option<&crate::gui::fleet::FleetDoc> {
+        match &self.body {
+            Body::Fleet(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Its fleet part, to change.
+    pub fn fleet_mut(&mut self) -> Option<&mut crate::gui::fleet::FleetDoc> {
+        match &mut self.body {
+            Body::Fleet(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// The path it shows.
     pub fn path(&self) -> Option<&std::path::Path> {
         match &self.body {
             Body::Perf(p) => Some(&p.path),
             Body::Series => self.anomalies.as_ref().map(|a| a.path.as_path()),
             Body::Archive(a) => a.loader.current.as_ref().map(|l| l.path.as_path()),
+            Body::Fleet(f) => f.args.node_file.as_deref(),
         }
     }
 
@@ -177,6 +217,9 @@ impl Document {
         self.archive().is_some_and(|a| a.loader.is_scanning())
             || self.perf().is_some_and(PerfDoc::is_reading)
             || self.anomalies.as_ref().is_some_and(AnomalyPane::is_running)
+            || self
+                .fleet()
+                .is_some_and(crate::gui::fleet::FleetDoc::is_reading)
     }
 
     /// Its finished analysis, whichever kind, for exports.
@@ -188,6 +231,7 @@ impl Document {
             }
             Body::Perf(p) => p.analysis().cloned().map(Analysed::Perf),
             Body::Archive(_) => self.analysis().map(Analysed::Coverage),
+            Body::Fleet(f) => f.report().cloned().map(Analysed::Fleet),
         }
     }
 
@@ -240,6 +284,7 @@ impl Document {
         match &mut self.body {
             Body::Archive(a) => a.loader.cancel(),
             Body::Perf(p) => p.cancel(),
+            Body::Fleet(f) => f.cancel(),
             Body::Series => {}
         }
         if let Some(a) = &mut self.anomalies {
@@ -249,6 +294,9 @@ impl Document {
 
     /// Its name on the document tab: the last two path components.
     pub fn title(&self) -> String {
+        if let Some(f) = self.fleet() {
+            return crate::text::shown(&f.title).into_owned();
+        }
         let Some(p) = self.path() else {
             return "(nothing)".into();
         };
@@ -277,6 +325,7 @@ impl Document {
         let archive = match &self.body {
             Body::Perf(p) => return p.extent(),
             Body::Series => return self.anomalies.as_ref()?.extent(),
+            Body::Fleet(f) => return f.extent(),
             Body::Archive(a) => a,
         };
         let load = archive.loader.current.as_ref()?;

@@ -11,6 +11,7 @@ pub mod anomaly;
 pub mod app;
 pub mod archive;
 pub mod document;
+pub mod fleet;
 pub mod monitor;
 pub mod perf;
 pub mod shell;

@@ -20,7 +20,7 @@ use crate::fleet::plan::{DEFAULT_RECENT_CUTOFF_S, PlanOptions};
 use crate::fleet::{FleetObserver, FleetReport, NodeResult, scan_fleet};
 
 /// Arguments of a `fleet` task.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct FleetArgs {
     /// Nodes as `[NAME=]SOURCE`.
@@ -64,6 +64,44 @@ impl Default for FleetArgs {
 }
 
 impl FleetArgs {
+    /// The fleet a user typed: an existing file is a node file; a Postgres
+    /// DSN (`postgres://…`, `postgresql://…`, or `host=… dbname=…`) the node
+    /// database; anything else node sources separated by spaces.
+    pub fn from_text(text: &str) -> FleetArgs {
+        let text = text.trim();
+        let mut args = FleetArgs::default();
+        let lower = text.to_ascii_lowercase();
+        if !text.is_empty() && std::path::Path::new(text).is_file() {
+            args.node_file = Some(PathBuf::from(text));
+        } else if lower.starts_with("postgres://")
+            || lower.starts_with("postgresql://")
+            || lower.contains("dbname=")
+            || lower.starts_with("host=")
+        {
+            args.node_database = Some(text.to_string());
+        } else {
+            args.nodes = text.split_whitespace().map(str::to_string).collect();
+        }
+        args
+    }
+
+    /// A name for the fleet: its node file, its database, or its nodes.
+    pub fn title(&self) -> String {
+        if let Some(f) = &self.node_file {
+            return f.file_name().map_or_else(
+                || f.display().to_string(),
+                |n| n.to_string_lossy().into_owned(),
+            );
+        }
+        if self.node_database.is_some() {
+            return "nodes of the node database".into();
+        }
+        match self.nodes.len() {
+            1 => self.nodes[0].clone(),
+            n => format!("{n} nodes"),
+        }
+    }
+
     /// The nodes named by the arguments, the node file and the database, in
     /// that order.
     pub fn node_list(&self) -> Result<Vec<NodeSpec>, String> {

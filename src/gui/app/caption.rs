@@ -40,7 +40,7 @@ pub fn view_caption(
         String::new()
     };
     let keys = match view {
-        MainView::Timeline | MainView::GridMap => {
+        MainView::Timeline | MainView::GridMap | MainView::Nodes => {
             let mut keys = vec![
                 Key::fill(palette.covered, "covered (full)"),
                 Key::fill(palette.partial_only, "partial only"),
@@ -48,7 +48,7 @@ pub fn view_caption(
                 Key::fill(palette.hole, "hole"),
                 Key::fill(palette.pending, "not scanned yet"),
             ];
-            if view == MainView::Timeline {
+            if view != MainView::GridMap {
                 keys.push(Key::fill(
                     egui::Color32::TRANSPARENT,
                     "zoomed in: the lower strip holds duplicates and segments dropped from the editable chain",
@@ -67,6 +67,17 @@ pub fn view_caption(
         ],
         // The Gantt and the Distributions carry their own keys.
         MainView::Gantt | MainView::Distributions => Vec::new(),
+        MainView::NodeHours => vec![
+            Key::fill(
+                egui::Color32::from_rgb(0x2c, 0xa0, 0x2c),
+                "whole hour covered",
+            ),
+            Key::fill(
+                egui::Color32::from_rgb(0xd6, 0x27, 0x28),
+                "hour not covered",
+            ),
+            Key::fill(palette.pending, "no such hour on the node"),
+        ],
     };
     (title, range, keys)
 }

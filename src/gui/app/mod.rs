@@ -22,7 +22,7 @@ use crate::gui::shell::automation::Automation;
 use crate::gui::shell::command::AppCommand;
 use crate::gui::shell::command_palette::CommandPalette;
 use crate::gui::shell::export_dialog::{ExportChoice, ExportDialog, Exporter};
-use crate::gui::shell::job::Ending;
+use crate::gui::shell::job::{Ending, JobState};
 use crate::gui::shell::notify::Notifications;
 use crate::gui::shell::open_dialog::{OpenPathDialog, browse_file, browse_folder};
 use crate::gui::shell::settings::{STORAGE_KEY, Settings, ThemeChoice};
@@ -260,6 +260,85 @@ impl SegscopeApp {
         }
     }
 
+    /// Opens a fleet of recording nodes as a new document and makes it active.
+    pub fn open_nodes(&mut self, args: crate::jobs::fleet::FleetArgs) {
+        let title = args.title();
+        match Document::open_fleet(&self.jobs, args.clone(), title.clone()) {
+            Ok(doc) => {
+                self.view = doc.kind().default_view();
+                self.tab = BottomTab::default_for(doc.kind());
+                self.notes
+                    .info(format!("Opening {}", crate::text::shown(&title)));
+                let id = self.next_id;
+                self.next_id += 1;
+                self.opening = Some(Opening {
+                    doc: id,
+                    previous: self.active,
+                });
+                self.docs.push((id, doc));
+                self.active = Some(id);
+                if let Some(file) = args.node_file {
+                    self.refresh_recent(Some(file));
+                }
+            }
+            Err(e) => {
+                self.automation.abort(&e);
+                self.notes.error(e);
+            }
+        }
+    }
+
+    /// A fleet document's reading finished.
+    fn on_fleet_finished(&mut self, id: u64) {
+        let opening = self.take_opening(id);
+        let Some(index) = self.docs.iter().position(|(i, _)| *i == id) else {
+            return;
+        };
+        let doc = &mut self.docs[index].1;
+        let Some(fleet) = doc.fleet() else { return };
+        match fleet.job.state.clone() {
+            JobState::Done(r) => {
+                let down: Vec<String> = r
+                    .fleet
+                    .nodes
+                    .iter()
+                    .filter_map(|n| {
+                        n.analysis
+                            .as_ref()
+                            .err()
+                            .map(|e| format!("{}: {e}", n.spec.name))
+                    })
+                    .collect();
+                let title = doc.title();
+                self.notes.info(format!(
+                    "Read {} of {title}: {} to copy, {} lost everywhere",
+                    crate::text::counted(r.fleet.nodes.len() as u64, "node"),
+                    crate::text::counted(r.plan.fetches.len() as u64, "file"),
+                    match r.plan.lost.len() {
+                        1 => "1 stretch".to_string(),
+                        n => format!("{n} stretches"),
+                    }
+                ));
+                for d in down {
+                    self.notes.warn(format!("Node unreachable: {d}"));
+                }
+                for note in &r.fleet.notes {
+                    self.notes.warn(note.clone());
+                }
+                let doc = &mut self.docs[index].1;
+                doc.generation += 1;
+                doc.fit();
+            }
+            JobState::Failed(e) => {
+                self.ended_without_snapshot::<()>(Ending::Failed(e), opening, index)
+            }
+            JobState::Cancelled => {
+                self.ended_without_snapshot::<()>(Ending::Cancelled, opening, index)
+            }
+            JobState::Idle | JobState::Running(_) => {}
+        }
+    }
+
     /// Closes the active document; the one before it (or after) becomes active.
     pub fn close_active(&mut self) {
         let Some(index) = self.active_index() else {
@@ -395,6 +474,12 @@ impl SegscopeApp {
             if let Some(perf) = doc.perf_mut() {
                 if perf.drain(left) {
                     self.on_perf_finished(id);
+                }
+                continue;
+            }
+            if let Some(fleet) = doc.fleet_mut() {
+                if fleet.drain(left) {
+                    self.on_fleet_finished(id);
                 }
                 continue;
             }
@@ -630,6 +715,7 @@ impl SegscopeApp {
         }
         match cmd {
             AppCommand::Open => self.open_browse = Some(browse_folder(ctx.clone())),
+            AppCommand::OpenNodes => self.open_dialog.show_nodes(),
             AppCommand::OpenPath => {
                 let start = self
                     .doc()
@@ -918,6 +1004,7 @@ impl SegscopeApp {
                 (_, Some(a)) if self.view == MainView::Anomalies => a.view_rect,
                 (Body::Perf(p), _) => p.view_rect,
                 (Body::Archive(a), _) => a.timeline.last_rect,
+                (Body::Fleet(f), _) => f.timeline.last_rect,
                 (Body::Series, _) => None,
             };
             if let Some(cmd) = self

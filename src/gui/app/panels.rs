@@ -33,6 +33,7 @@ impl SegscopeApp {
                     AppCommand::Open,
                     AppCommand::OpenFile,
                     AppCommand::OpenPath,
+                    AppCommand::OpenNodes,
                     AppCommand::OpenDemo,
                     AppCommand::OpenDemoPerf,
                 ] {
@@ -297,7 +298,7 @@ impl SegscopeApp {
             let source = match &doc.body {
                 Body::Archive(_) => doc.analysis().map(Snapshot::Coverage),
                 Body::Perf(p) => p.analysis().cloned().map(Snapshot::Perf),
-                Body::Series => None,
+                Body::Series | Body::Fleet(_) => None,
             };
             if let Some(pane) = &mut doc.anomalies {
                 pane.source = source;
@@ -362,7 +363,12 @@ impl SegscopeApp {
             self.commands.push(cmd);
         }
         if let Some(p) = self.open_dialog.ui(ctx) {
-            self.open(&p);
+            if self.open_dialog.nodes {
+                let args = crate::jobs::fleet::FleetArgs::from_text(&p.to_string_lossy());
+                self.open_nodes(args);
+            } else {
+                self.open(&p);
+            }
         }
         if let Some(dialog) = &mut self.export_dialog {
             match dialog.ui(ctx) {

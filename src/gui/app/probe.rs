@@ -106,6 +106,11 @@ impl<'a> Probe<'a> {
         self.doc()?.perf()
     }
 
+    /// The active document's fleet part.
+    pub fn fleet(self) -> Option<&'a crate::gui::fleet::FleetDoc> {
+        self.doc()?.fleet()
+    }
+
     /// The active document's anomaly pane, once the Anomalies view has been opened.
     pub fn anomalies(self) -> Option<&'a AnomalyPane> {
         self.doc()?.anomalies.as_ref()

@@ -105,7 +105,11 @@ impl KindPart for ArchiveDoc {
                 return Some(MainView::Timeline);
             }
             BottomTab::Problems => self.hours.bad_ui(ui, &a),
-            BottomTab::Findings | BottomTab::Monitor | BottomTab::Log | BottomTab::Jobs => {}
+            BottomTab::Findings
+            | BottomTab::Plan
+            | BottomTab::Monitor
+            | BottomTab::Log
+            | BottomTab::Jobs => {}
         }
         None
     }

@@ -32,6 +32,8 @@ pub enum LaneSource<'a> {
     Done(&'a StreamAnalysis),
     /// A stream whose hours are still arriving.
     Loading(&'a PartialStream),
+    /// A finished stream under a label of its own (a fleet's node or union).
+    Labelled(&'a StreamAnalysis, String),
 }
 
 impl LaneSource<'_> {
@@ -39,6 +41,7 @@ impl LaneSource<'_> {
         match self {
             LaneSource::Done(s) => format!("{}/{}", s.channel, s.quality),
             LaneSource::Loading(p) => format!("{}/{}", p.channel, p.quality),
+            LaneSource::Labelled(_, label) => label.clone(),
         }
     }
 
@@ -46,7 +49,9 @@ impl LaneSource<'_> {
     /// are immutable) or a loading stream's progress.
     fn version(&self) -> (usize, usize) {
         match self {
-            LaneSource::Done(s) => (std::ptr::from_ref::<StreamAnalysis>(s) as usize, 0),
+            LaneSource::Done(s) | LaneSource::Labelled(s, _) => {
+                (std::ptr::from_ref::<StreamAnalysis>(s) as usize, 0)
+            }
             LaneSource::Loading(p) => (
                 std::ptr::from_ref::<PartialStream>(p) as usize,
                 p.done.len() * 1_000_003 + p.pending.len() + 1,
@@ -56,7 +61,7 @@ impl LaneSource<'_> {
 
     fn subtitle(&self) -> String {
         match self {
-            LaneSource::Done(s) => {
+            LaneSource::Done(s) | LaneSource::Labelled(s, _) => {
                 let editable = s
                     .coverage
                     .holes
@@ -214,12 +219,14 @@ impl TimelineView {
             let cached = self.rasters.get(i).filter(|r| r.key == key).is_some();
             if !cached {
                 let rows = match lane {
-                    LaneSource::Done(stream) if segment_level => {
-                        lane_raster::segment_rows(stream, palette, time.t0, time.t1, w)
-                    }
-                    LaneSource::Done(stream) => lane_raster::mix_rows(stream, time.t0, time.t1, w),
                     LaneSource::Loading(partial) => {
                         lane_raster::loading_rows(partial, time.t0, time.t1, w)
+                    }
+                    LaneSource::Done(stream) | LaneSource::Labelled(stream, _) if segment_level => {
+                        lane_raster::segment_rows(stream, palette, time.t0, time.t1, w)
+                    }
+                    LaneSource::Done(stream) | LaneSource::Labelled(stream, _) => {
+                        lane_raster::mix_rows(stream, time.t0, time.t1, w)
                     }
                 };
                 let image = lane_raster::to_image(&rows, palette);

@@ -83,7 +83,11 @@ fn perf_view(ui: &mut egui::Ui, perf: &mut PerfDoc, cx: &mut ViewContext<'_>) ->
                 next = Some(MainView::Gantt);
             }
         }
-        MainView::Timeline | MainView::GridMap | MainView::Anomalies => {}
+        MainView::Timeline
+        | MainView::GridMap
+        | MainView::Anomalies
+        | MainView::Nodes
+        | MainView::NodeHours => {}
     }
     perf.view_rect = Some(egui::Rect::from_min_max(top, ui.max_rect().max));
     next

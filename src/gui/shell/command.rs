@@ -54,6 +54,8 @@ pub enum AppCommand {
     Open,
     /// Type a path to open.
     OpenPath,
+    /// Type the nodes of a fleet to open.
+    OpenNodes,
     /// Open the demo archive.
     OpenDemo,
     /// Open a file (a perf export) with the file dialog.
@@ -106,10 +108,11 @@ pub enum AppCommand {
 
 impl AppCommand {
     /// Every command, in palette order.
-    pub const ALL: [AppCommand; 36] = [
+    pub const ALL: [AppCommand; 37] = [
         AppCommand::Open,
         AppCommand::OpenFile,
         AppCommand::OpenPath,
+        AppCommand::OpenNodes,
         AppCommand::OpenDemo,
         AppCommand::OpenDemoPerf,
         AppCommand::Close,
@@ -160,6 +163,11 @@ impl AppCommand {
                 "Open path…",
                 "Type or paste the path of an archive, a perf export or a series file",
                 Some(ctrl(Key::L)),
+            ),
+            AppCommand::OpenNodes => (
+                "Open nodes…",
+                "Several recording nodes side by side: a node file, node URLs or folders, or wubloader's Postgres database",
+                None,
             ),
             AppCommand::OpenDemo => (
                 "Open demo archive",

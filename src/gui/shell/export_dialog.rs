@@ -26,6 +26,8 @@ pub enum Analysed {
     Perf(Arc<PerfAnalysis>),
     /// A series file's anomaly run.
     Anomalies(Arc<crate::anomaly::run::AnomalyRun>),
+    /// A fleet's coverage side by side and backfill plan.
+    Fleet(Arc<crate::fleet::FleetReport>),
 }
 
 impl Analysed {
@@ -35,6 +37,7 @@ impl Analysed {
             Analysed::Coverage(a) => Subject::Coverage(a),
             Analysed::Perf(p) => Subject::Perf(p),
             Analysed::Anomalies(r) => Subject::Anomalies(r),
+            Analysed::Fleet(f) => Subject::Fleet(f),
         }
     }
 }

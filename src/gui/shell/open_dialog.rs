@@ -11,6 +11,9 @@ pub struct OpenPathDialog {
     pub open: bool,
     /// The path as typed.
     pub text: String,
+    /// Opening a fleet: the text is a node file, node URLs or folders, or a
+    /// Postgres DSN.
+    pub nodes: bool,
     focus: bool,
     select_all: bool,
     /// Completions of `listed_for`, listed on a background thread.
@@ -70,10 +73,17 @@ pub fn completions(text: &str) -> Vec<String> {
 impl OpenPathDialog {
     /// Shows the window with `start` filled in.
     pub fn show(&mut self, start: &str) {
+        self.nodes = false;
         self.open = true;
         self.text = start.to_string();
         self.focus = true;
         self.select_all = true;
+    }
+
+    /// Opens the window to open a fleet of nodes.
+    pub fn show_nodes(&mut self) {
+        self.show("");
+        self.nodes = true;
     }
 
     /// Keeps the completions of the typed text up to date: the directory is
@@ -111,18 +121,31 @@ impl OpenPathDialog {
         self.refresh_completions(ctx);
         let mut chosen = None;
         let mut open = true;
-        egui::Window::new("Open path")
+        let (title, about, hint) = if self.nodes {
+            (
+                "Open nodes",
+                "Recording nodes: a node file (NAME URL per line), node URLs or archive folders \
+                 separated by spaces (NAME=SOURCE names one), or wubloader's Postgres database \
+                 (postgresql://USER:PASSWORD@HOST/DBNAME):",
+                "http://node-a:8000 http://node-b:8000 or /path/to/nodes.txt",
+            )
+        } else {
+            (
+                "Open path",
+                "An archive (its root, a channel or a quality directory, or a recording node's \
+                 URL), a perf export or a series file (CSV or JSON Lines):",
+                "/path/to/archive or /path/to/file.csv",
+            )
+        };
+        egui::Window::new(title)
             .collapsible(false)
             .open(&mut open)
             .show(ctx, |ui| {
-                ui.label(
-                    "An archive (its root, a channel or a quality directory), a perf export \
-                     or a series file (CSV or JSON Lines):",
-                );
+                ui.label(about);
                 let width = (ctx.content_rect().width() * 0.6).clamp(480.0, 1100.0);
                 let mut output = egui::TextEdit::singleline(&mut self.text)
                     .desired_width(width)
-                    .hint_text("/path/to/archive or /path/to/file.csv")
+                    .hint_text(hint)
                     .show(ui);
                 let edit = output.response.clone();
                 if self.select_all {

@@ -16,6 +16,8 @@ pub enum DocumentKind {
     PerfExport,
     /// A series file (anomaly analysis).
     Series,
+    /// Several recording nodes (coverage side by side, the backfill plan).
+    Fleet,
 }
 
 impl DocumentKind {
@@ -25,6 +27,7 @@ impl DocumentKind {
             DocumentKind::Archive => "segment archive",
             DocumentKind::PerfExport => "perf export",
             DocumentKind::Series => "series file",
+            DocumentKind::Fleet => "fleet of nodes",
         }
     }
 
@@ -34,6 +37,7 @@ impl DocumentKind {
             DocumentKind::Archive => &ExportKind::ALL,
             DocumentKind::PerfExport => &ExportKind::PERF,
             DocumentKind::Series => &ExportKind::ANOMALIES,
+            DocumentKind::Fleet => &ExportKind::FLEET,
         }
     }
 
@@ -43,6 +47,7 @@ impl DocumentKind {
             DocumentKind::Archive => MainView::Timeline,
             DocumentKind::PerfExport => MainView::Gantt,
             DocumentKind::Series => MainView::Anomalies,
+            DocumentKind::Fleet => MainView::Nodes,
         }
     }
 }
@@ -63,17 +68,23 @@ pub enum MainView {
     /// The Skyline ensemble over the document's series (derived from an
     /// archive or a perf export, or read from a series file).
     Anomalies,
+    /// A fleet: per stream one lane per node and the union.
+    Nodes,
+    /// A fleet: a cell per node, stream and hour.
+    NodeHours,
 }
 
 impl MainView {
     /// Every view, in selector order.
-    pub const ALL: [MainView; 6] = [
+    pub const ALL: [MainView; 8] = [
         MainView::Timeline,
         MainView::GridMap,
         MainView::Gantt,
         MainView::Phases,
         MainView::Distributions,
         MainView::Anomalies,
+        MainView::Nodes,
+        MainView::NodeHours,
     ];
 
     /// Its name on the command line (`segscope gui --show NAME`).
@@ -85,6 +96,8 @@ impl MainView {
             MainView::Phases => "phases",
             MainView::Distributions => "distributions",
             MainView::Anomalies => "anomalies",
+            MainView::Nodes => "nodes",
+            MainView::NodeHours => "node-hours",
         }
     }
 
@@ -102,6 +115,8 @@ impl MainView {
             MainView::Phases => "Phases",
             MainView::Distributions => "Distributions",
             MainView::Anomalies => "Anomalies",
+            MainView::Nodes => "Nodes",
+            MainView::NodeHours => "Node × hour",
         }
     }
 
@@ -112,7 +127,8 @@ impl MainView {
             MainView::Gantt | MainView::Phases | MainView::Distributions => {
                 kind == DocumentKind::PerfExport
             }
-            MainView::Anomalies => true,
+            MainView::Anomalies => kind != DocumentKind::Fleet,
+            MainView::Nodes | MainView::NodeHours => kind == DocumentKind::Fleet,
         }
     }
 }
@@ -132,18 +148,21 @@ pub enum BottomTab {
     Jobs,
     /// A perf export's findings.
     Findings,
+    /// A fleet's backfill plan and lost stretches.
+    Plan,
     /// Messages.
     Log,
 }
 
 impl BottomTab {
     /// Every tab, in order.
-    pub const ALL: [BottomTab; 7] = [
+    pub const ALL: [BottomTab; 8] = [
         BottomTab::Holes,
         BottomTab::Hours,
         BottomTab::Problems,
         BottomTab::Monitor,
         BottomTab::Findings,
+        BottomTab::Plan,
         BottomTab::Jobs,
         BottomTab::Log,
     ];
@@ -163,6 +182,7 @@ impl BottomTab {
             BottomTab::Monitor => "monitor",
             BottomTab::Findings => "findings",
             BottomTab::Jobs => "jobs",
+            BottomTab::Plan => "plan",
             BottomTab::Log => "log",
         }
     }
@@ -176,6 +196,7 @@ impl BottomTab {
             BottomTab::Monitor => "Monitor",
             BottomTab::Jobs => "Jobs",
             BottomTab::Findings => "Findings",
+            BottomTab::Plan => "Plan",
             BottomTab::Log => "Log",
         }
     }
@@ -187,6 +208,7 @@ impl BottomTab {
                 Some(DocumentKind::Archive)
             }
             BottomTab::Findings => Some(DocumentKind::PerfExport),
+            BottomTab::Plan => Some(DocumentKind::Fleet),
             BottomTab::Log | BottomTab::Jobs | BottomTab::Monitor => None,
         }
     }
@@ -197,6 +219,7 @@ impl BottomTab {
             DocumentKind::Archive => BottomTab::Holes,
             DocumentKind::PerfExport => BottomTab::Findings,
             DocumentKind::Series => BottomTab::Log,
+            DocumentKind::Fleet => BottomTab::Plan,
         }
     }
 }
