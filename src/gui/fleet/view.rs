@@ -343,11 +343,7 @@ impl FleetDoc {
                                 format_hour(h.hour_start_us)
                             );
                             resp.widget_info(|| {
-                                egui::WidgetInfo::labeled(
-                                    egui::WidgetType::Button,
-                                    true,
-                                    &cell_label,
-                                )
+                                egui::WidgetInfo::labeled(egui::Role::Button, true, &cell_label)
                             });
                             if resp.on_hover_text(text).clicked() {
                                 goto = Some(h.hour_start_us);
