@@ -142,6 +142,7 @@ fn the_plan_follows_the_backfillers_rules() {
     )
     .unwrap();
     assert!(fleet.nodes.iter().all(|n| n.is_read()));
+    let listed = fleet.clone();
     let report = FleetReport::new(
         fleet,
         PlanOptions {
@@ -218,7 +219,7 @@ fn the_plan_follows_the_backfillers_rules() {
 
     // Everything is too recent for a plan made a minute after the hour began.
     let young = segscope::fleet::plan::plan(
-        &report.fleet,
+        &listed,
         &report.union,
         PlanOptions {
             recent_cutoff_s: 120.0,

@@ -104,7 +104,9 @@ impl RemoteError {
             | RemoteError::Timeout(_)
             | RemoteError::Other(_)
             | RemoteError::HostNotFound => true,
-            RemoteError::Status(s) => *s >= 500 || *s == 429,
+            // 502, 503 and 504 come from a proxy or a server busy for now; a
+            // 500 is the application failing on that request, every time.
+            RemoteError::Status(s) => matches!(s, 429 | 502 | 503 | 504),
             _ => false,
         }
     }

@@ -3,6 +3,7 @@
 //! analysis, over several rounds, and reports segments/s, the ratio and peak memory.
 
 pub mod anomalies;
+pub mod fleet;
 pub mod restreamer;
 
 use std::fs;

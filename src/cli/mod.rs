@@ -200,6 +200,23 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 3)]
         rounds: usize,
     },
+    /// A fleet of nodes served over loopback (stand-ins of one archive): the
+    /// fleet read, its union and plan, against plain parallel GETs of the same
+    /// listings, and the memory it holds.
+    Fleet {
+        /// The archive each node serves (default: a generated demo of --hours).
+        #[arg(long, value_name = "DIR")]
+        archive: Option<PathBuf>,
+        /// Nodes.
+        #[arg(long, default_value_t = 5)]
+        nodes: usize,
+        /// Hours of the generated demo (28 h is about 200,000 segments).
+        #[arg(long, default_value_t = 28)]
+        hours: u32,
+        /// Rounds.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+    },
     /// A cold scan of PATH, then watch cycles on it unchanged (and after one
     /// hour directory changed, with --touch-one-hour).
     Watch {
@@ -321,6 +338,13 @@ pub fn main() -> ExitCode {
             rounds,
             touch_one_hour,
         })) => crate::bench::bench_watch(&path, rounds, touch_one_hour)
+            .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Fleet {
+            archive,
+            nodes,
+            hours,
+            rounds,
+        })) => crate::bench::fleet::bench_fleet(archive.as_deref(), nodes, hours, rounds)
             .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Jobs { tasks })) => {
             crate::bench::bench_jobs(tasks).map(|report| print!("{report}"))

@@ -207,9 +207,14 @@ pub struct FleetReport {
 
 impl FleetReport {
     /// The union and plan of `fleet`.
-    pub fn new(fleet: Fleet, options: plan::PlanOptions) -> FleetReport {
+    /// The nodes' listings are dropped once the plan is made (they are the
+    /// largest part of a fleet in memory, and nothing else reads them).
+    pub fn new(mut fleet: Fleet, options: plan::PlanOptions) -> FleetReport {
         let union = union::fleet_union(&fleet);
         let plan = plan::plan(&fleet, &union, options);
+        for n in &mut fleet.nodes {
+            n.listings = HashMap::new();
+        }
         FleetReport { fleet, union, plan }
     }
 }
