@@ -272,20 +272,26 @@ pub trait HourSource: Sync {
 
 /// The names each hour listed (tombstones included), kept by a scan for the
 /// backfill plan, by (stream index, hour start µs) of the layout (the same
-/// indexes as [`Analysis::streams`]).
+/// indexes as [`Analysis::streams`]); an hour's names are one string, each
+/// name ended by a NUL (no file name holds one), to keep them small.
 #[derive(Debug, Default)]
-pub struct KeptListings(Mutex<HashMap<(usize, i64), Vec<String>>>);
+pub struct KeptListings(Mutex<HashMap<(usize, i64), String>>);
 
 impl KeptListings {
     /// Keeps the names of `hour`.
     pub fn keep(&self, hour: &HourDir, names: Vec<String>) {
+        let mut joined = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
+        for n in names.iter().filter(|n| !n.contains('\0')) {
+            joined.push_str(n);
+            joined.push('\0');
+        }
         if let Ok(mut m) = self.0.lock() {
-            m.insert((hour.stream, hour.hour_start_us), names);
+            m.insert((hour.stream, hour.hour_start_us), joined);
         }
     }
 
     /// Takes every kept listing out.
-    pub fn take(&self) -> HashMap<(usize, i64), Vec<String>> {
+    pub fn take(&self) -> HashMap<(usize, i64), String> {
         self.0
             .lock()
             .map(|mut m| std::mem::take(&mut *m))

@@ -33,7 +33,7 @@ pub struct NodeResult {
     /// Every hour's file names as its restreamer lists them with tombstones (for
     /// a directory: as the restreamer would list it). An hour whose listing
     /// failed has none.
-    pub listings: HashMap<HourKey, Vec<String>>,
+    pub listings: HashMap<HourKey, plan::Names>,
     /// Hours the node has but could not list (their time is not known there).
     pub unlisted: HashSet<HourKey>,
 }
@@ -176,7 +176,8 @@ fn read_node(
                 );
                 match kept.remove(&(index, hour.hour_start_us)) {
                     Some(names) => {
-                        listings.insert(key, plan::restreamer_listing(names));
+                        let names: Vec<&str> = names.split_terminator('\0').collect();
+                        listings.insert(key, plan::restreamer_listing(&names));
                     }
                     None => {
                         unlisted.insert(key);

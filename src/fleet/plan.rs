@@ -122,11 +122,33 @@ pub struct Plan {
     pub lost: Vec<LostStretch>,
 }
 
+/// An hour's names, kept compact: one string, each name ended by a NUL (no
+/// file name holds one).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names(String);
+
+impl Names {
+    /// The names, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &str> {
+        self.0.split_terminator('\0')
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// True without names.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// A listing as the restreamer gives it with `tombstones=true`
 /// (wubloader's `list_segment_files`): `.ts` and `.json` files whose name has no
 /// tombstone and does not start with `.`, then the tombstones. Applying it to a
 /// restreamer's answer changes nothing.
-pub fn restreamer_listing(names: Vec<String>) -> Vec<String> {
+pub fn restreamer_listing(names: &[&str]) -> Names {
     fn split(n: &str) -> (&str, &str) {
         // Python's os.path.splitext: leading dots belong to the name.
         let lead = n.len() - n.trim_start_matches('.').len();
@@ -141,22 +163,27 @@ pub fn restreamer_listing(names: Vec<String>) -> Vec<String> {
         .filter(|(_, ext)| *ext == ".tombstone")
         .map(|(stem, _)| stem)
         .collect();
-    let mut out: Vec<String> = names
+    let mut kept: Vec<&str> = names
         .iter()
+        .copied()
+        .filter(|n| !n.contains('\0'))
         .filter(|n| {
             let (stem, ext) = split(n);
             !tombstones.contains(stem) && (ext == ".ts" || ext == ".json") && !stem.starts_with('.')
         })
-        .cloned()
         .collect();
+    kept.sort_unstable();
     let mut t: Vec<String> = tombstones
         .iter()
         .map(|s| format!("{s}.tombstone"))
         .collect();
     t.sort();
-    out.sort();
-    out.extend(t);
-    out
+    let mut out = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
+    for n in kept.into_iter().chain(t.iter().map(String::as_str)) {
+        out.push_str(n);
+        out.push('\0');
+    }
+    Names(out)
 }
 
 /// What a segment name says, as the backfiller compares it.
@@ -243,10 +270,10 @@ fn plan_hour(
         return;
     }
     let (channel, quality, hour_us) = (&key.0, &key.1, key.2);
-    let empty = Vec::new();
+    let empty = Names::default();
     let local = target.listings.get(key).unwrap_or(&empty);
     let lacks_hour = !target.listings.contains_key(key);
-    let local_set: HashSet<&str> = local.iter().map(String::as_str).collect();
+    let local_set: HashSet<&str> = local.iter().collect();
     let local_infos: Vec<Info> = local.iter().filter_map(|n| info(hour_us, n)).collect();
     let chat = quality == "chat";
     let cutoff_us = (options.recent_cutoff_s * 1e6) as i64;
@@ -259,8 +286,8 @@ fn plan_hour(
         let Some(names) = remote.listings.get(key) else {
             continue;
         };
-        for name in names {
-            if local_set.contains(name.as_str()) || !handled.insert(name.as_str()) {
+        for name in names.iter() {
+            if local_set.contains(name) || !handled.insert(name) {
                 continue;
             }
             let path = format!("{channel}/{quality}/{hour}/{name}");
@@ -323,17 +350,20 @@ mod tests {
 
     #[test]
     fn restreamer_listing_hides_tombstoned_segments_and_lists_tombstones() {
-        let names = vec![
-            "a.ts".to_string(),
-            "b.ts".into(),
-            "b.tombstone".into(),
-            "c.json".into(),
-            "notes.txt".into(),
-            ".hidden.ts".into(),
+        let names = [
+            "a.ts",
+            "b.ts",
+            "b.tombstone",
+            "c.json",
+            "notes.txt",
+            ".hidden.ts",
         ];
-        let once = restreamer_listing(names);
-        assert_eq!(once, ["a.ts", "c.json", "b.tombstone"]);
-        assert_eq!(restreamer_listing(once.clone()), once);
+        let once = restreamer_listing(&names);
+        let listed: Vec<&str> = once.iter().collect();
+        assert_eq!(listed, ["a.ts", "c.json", "b.tombstone"]);
+        let again = restreamer_listing(&listed);
+        assert_eq!(again, once);
+        assert_eq!(once.len(), 3);
     }
 
     #[test]
