@@ -1835,3 +1835,24 @@ fn a_fleet_opens_by_typing_its_nodes_and_shows_lanes_matrix_and_plan() {
         "{t0} {t1}"
     );
 }
+
+/// A recording node's URL opens like an archive, read over HTTP.
+#[test]
+fn a_node_url_opens_as_an_archive() {
+    use segscope::bench::restreamer::{Behaviour, Restreamer};
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive();
+    let node = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
+    let mut h = harness(PathBuf::from(node.url()), dir.path().join("gui.db"));
+    wait_until(&mut h, "the node's analysis", analysed);
+    let p = h.state().probe();
+    assert_eq!(p.titles(), vec![node.url()]);
+    let analysis = p.analysis().unwrap();
+    let names: Vec<String> = analysis
+        .streams
+        .iter()
+        .map(|s| format!("{}/{}", s.channel, s.quality))
+        .collect();
+    assert_eq!(names, ["chan/low", "chan/src"]);
+    assert!(node.requests() > 3);
+}

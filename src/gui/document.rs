@@ -300,6 +300,11 @@ impl Document {
         let Some(p) = self.path() else {
             return "(nothing)".into();
         };
+        // A node's URL is shown whole (its components would fold the `//`).
+        let text = p.to_string_lossy();
+        if crate::archive::remote::looks_like_url(&text) {
+            return crate::text::shown(&text).into_owned();
+        }
         let parts: Vec<String> = p
             .components()
             .rev()
