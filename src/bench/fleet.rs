@@ -53,12 +53,9 @@ fn floor(urls: &[String], concurrency: usize) -> anyhow::Result<(Duration, usize
                     std::thread::scope(|s| {
                         for _ in 0..concurrency {
                             s.spawn(|| {
-                                loop {
-                                    let Some((c, q, h)) =
-                                        next.lock().ok().and_then(|mut i| i.next())
-                                    else {
-                                        break;
-                                    };
+                                while let Some((c, q, h)) =
+                                    next.lock().ok().and_then(|mut i| i.next())
+                                {
                                     if let Ok(n) = node.hour_files(c, q, h) {
                                         names.fetch_add(
                                             n.len(),
