@@ -86,6 +86,8 @@ fn coverage_of_a_node_over_http_equals_that_of_its_directory() {
         "the node was read over HTTP ({} requests)",
         server.requests()
     );
+    // A node is only read.
+    assert_eq!(server.methods(), ["GET", "HEAD"]);
 }
 
 #[test]
@@ -248,6 +250,8 @@ fn nodes_that_misbehave_get_a_located_message_and_the_rest_is_analysed() {
     )
     .unwrap();
     let trickle = Restreamer::serve(&demo, Behaviour::Trickle(200)).unwrap();
+    // Gone after its layout and a few hours were listed.
+    let dying = Restreamer::serve(&demo, Behaviour::DieAfter(10)).unwrap();
     let nodes = [
         format!("good={}", good.url()),
         format!("html={}", html.url()),
@@ -255,6 +259,7 @@ fn nodes_that_misbehave_get_a_located_message_and_the_rest_is_analysed() {
         format!("moved={}", redirect.url()),
         format!("odd={}", unsafe_names.url()),
         format!("slow={}", trickle.url()),
+        format!("dying={}", dying.url()),
         "down=http://127.0.0.1:9".to_string(),
         "<b>x</b>=http://127.0.0.1:9".to_string(),
     ];
@@ -300,6 +305,13 @@ fn nodes_that_misbehave_get_a_located_message_and_the_rest_is_analysed() {
     );
     let odd = node("odd")["report"]["warnings"].to_string();
     assert!(odd.contains("not a file or directory name"), "{odd}");
+    // The node that went away mid-scan: read up to then, its other hours
+    // located, and given up rather than waited for hour by hour.
+    let dying_report = node("dying");
+    assert!(dying_report["error"].is_null(), "{dying_report}");
+    let gone = dying_report["report"]["warnings"].to_string();
+    assert!(gone.contains("given up"), "{gone}");
+    assert!(gone.contains("cannot list hour"), "{gone}");
     let slow = node("slow")["report"]["warnings"].to_string();
     assert!(
         slow.contains("timed out") || slow.contains("given up"),

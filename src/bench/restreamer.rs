@@ -31,6 +31,8 @@ pub enum Behaviour {
     Redirect,
     /// Hour listings carry these names too.
     ExtraNames(Vec<String>),
+    /// After this many requests the server goes away (connections refused).
+    DieAfter(u64),
 }
 
 /// A running server; stops when dropped.
@@ -38,6 +40,7 @@ pub struct Restreamer {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     requests: Arc<AtomicU64>,
+    methods: Arc<std::sync::Mutex<HashSet<String>>>,
 }
 
 impl Restreamer {
@@ -48,16 +51,22 @@ impl Restreamer {
         listener.set_nonblocking(true)?;
         let stop = Arc::new(AtomicBool::new(false));
         let requests = Arc::new(AtomicU64::new(0));
+        let methods = Arc::new(std::sync::Mutex::new(HashSet::new()));
         let root = dir.to_path_buf();
         let behaviour = Arc::new(behaviour);
-        let (s, r) = (stop.clone(), requests.clone());
+        let (s, r, m) = (stop.clone(), requests.clone(), methods.clone());
         std::thread::spawn(move || {
             while !s.load(Ordering::Relaxed) {
                 match listener.accept() {
                     Ok((stream, _)) => {
-                        let (root, behaviour, r) = (root.clone(), behaviour.clone(), r.clone());
+                        let seen = Seen {
+                            requests: r.clone(),
+                            methods: m.clone(),
+                            stop: s.clone(),
+                        };
+                        let (root, behaviour) = (root.clone(), behaviour.clone());
                         std::thread::spawn(move || {
-                            let _ = serve_connection(stream, &root, &behaviour, &r);
+                            let _ = serve_connection(stream, &root, &behaviour, &seen);
                         });
                     }
                     Err(_) => std::thread::sleep(Duration::from_millis(2)),
@@ -68,6 +77,7 @@ impl Restreamer {
             addr,
             stop,
             requests,
+            methods,
         })
     }
 
@@ -80,6 +90,17 @@ impl Restreamer {
     pub fn requests(&self) -> u64 {
         self.requests.load(Ordering::Relaxed)
     }
+
+    /// The HTTP methods of every request received.
+    pub fn methods(&self) -> Vec<String> {
+        let mut m: Vec<String> = self
+            .methods
+            .lock()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default();
+        m.sort();
+        m
+    }
 }
 
 impl Drop for Restreamer {
@@ -88,11 +109,18 @@ impl Drop for Restreamer {
     }
 }
 
+/// What a connection reports to its server.
+struct Seen {
+    requests: Arc<AtomicU64>,
+    methods: Arc<std::sync::Mutex<HashSet<String>>>,
+    stop: Arc<AtomicBool>,
+}
+
 fn serve_connection(
     stream: TcpStream,
     root: &Path,
     behaviour: &Behaviour,
-    requests: &AtomicU64,
+    seen: &Seen,
 ) -> std::io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(Duration::from_secs(30)))?;
@@ -113,9 +141,19 @@ fn serve_connection(
                 close = true;
             }
         }
-        requests.fetch_add(1, Ordering::Relaxed);
+        let n = seen.requests.fetch_add(1, Ordering::Relaxed) + 1;
         let mut parts = line.split_whitespace();
         let method = parts.next().unwrap_or_default().to_string();
+        if let Ok(mut m) = seen.methods.lock() {
+            m.insert(method.clone());
+        }
+        if let Behaviour::DieAfter(limit) = behaviour
+            && n > *limit
+        {
+            // Gone: this connection is dropped unanswered, the next refused.
+            seen.stop.store(true, Ordering::Relaxed);
+            return Ok(());
+        }
         let target = parts.next().unwrap_or_default().to_string();
         let (status, kind, body, trickle) =
             if method == "HEAD" && head_size(root, &target).is_some() {
