@@ -78,6 +78,17 @@ fn floor(urls: &[String], concurrency: usize) -> anyhow::Result<(Duration, usize
     Ok((t.elapsed(), listed))
 }
 
+/// Segments of every node read.
+fn segments_of(report: &FleetReport) -> u64 {
+    report
+        .fleet
+        .nodes
+        .iter()
+        .filter_map(|n| n.analysis.as_ref().ok())
+        .map(|a| a.segment_total())
+        .sum()
+}
+
 /// Serves `archive` (a demo of `hours` hours generated when `None`) as `nodes`
 /// nodes and reads them `rounds` times; the report in words.
 pub fn bench_fleet(
@@ -145,13 +156,7 @@ pub fn bench_fleet(
             .ok()
             .and_then(|f| f.iter().min().copied())
             .unwrap_or_default();
-        let segments: u64 = report
-            .fleet
-            .nodes
-            .iter()
-            .filter_map(|n| n.analysis.as_ref().ok())
-            .map(|a| a.segment_total())
-            .sum();
+        let segments = segments_of(&report);
         let _ = writeln!(
             out,
             "round {round}: floor (plain parallel GETs of every listing, {names} names) {:.2} s; \
@@ -167,13 +172,7 @@ pub fn bench_fleet(
         kept = Some(report);
     }
     if let Some(report) = &kept {
-        let segments: u64 = report
-            .fleet
-            .nodes
-            .iter()
-            .filter_map(|n| n.analysis.as_ref().ok())
-            .map(|a| a.segment_total())
-            .sum();
+        let segments = segments_of(report);
         let rss = crate::memory::rss_bytes().unwrap_or(0);
         let held = rss.saturating_sub(rss_before);
         let _ = writeln!(

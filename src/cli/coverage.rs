@@ -19,15 +19,9 @@ use crate::text::shown;
 use crate::time::parse_user_time;
 use crate::time::{format_hour, format_iso};
 
-/// `segscope coverage`.
-#[derive(Args, Debug)]
-pub struct CoverageCmd {
-    /// Archive root, channel or quality directory.
-    #[arg(required_unless_present = "demo")]
-    pub path: Option<PathBuf>,
-    /// Analyse the default demo archive (generated first if missing).
-    #[arg(long, conflicts_with = "path")]
-    pub demo: bool,
+/// Which streams and hours a command reads (`coverage`, `nodes`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct SelectionArgs {
     /// Only this channel (repeatable).
     #[arg(long = "channel", value_name = "C")]
     pub channels: Vec<String>,
@@ -40,6 +34,20 @@ pub struct CoverageCmd {
     /// Only hours starting before TIME.
     #[arg(long, value_name = "TIME", value_parser = parse_user_time)]
     pub to: Option<i64>,
+}
+
+/// `segscope coverage`.
+#[derive(Args, Debug)]
+pub struct CoverageCmd {
+    /// Archive root, channel or quality directory.
+    #[arg(required_unless_present = "demo")]
+    pub path: Option<PathBuf>,
+    /// Analyse the default demo archive (generated first if missing).
+    #[arg(long, conflicts_with = "path")]
+    pub demo: bool,
+    /// Which streams and hours.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// Write the JSON report to FILE, or to stdout with `-`.
     #[arg(long, value_name = "FILE|-")]
     pub json: Option<PathBuf>,
@@ -78,10 +86,10 @@ fn analyse_on_queue(
 ) -> anyhow::Result<Arc<Analysis>> {
     let task = CoverageArgs {
         path: path.to_path_buf(),
-        channels: args.channels.clone(),
-        qualities: args.qualities.clone(),
-        from_us: args.from,
-        to_us: args.to,
+        channels: args.selection.channels.clone(),
+        qualities: args.selection.qualities.clone(),
+        from_us: args.selection.from,
+        to_us: args.selection.to,
         no_cache: args.no_cache,
         partials: false,
         reuse: None,
@@ -111,7 +119,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let _hold = args
         .test_hold_after_hours
         .map(|n| crate::analysis::hold::ScanHold::after_hours(&path, n));
-    if let (Some(from), Some(to)) = (args.from, args.to)
+    if let (Some(from), Some(to)) = (args.selection.from, args.selection.to)
         && from >= to
     {
         bail!(
@@ -134,7 +142,13 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
         if interrupted().load(Ordering::SeqCst) {
             bail!("interrupted while writing the outputs; the maps were not written");
         }
-        failures.extend(write_maps(&analysis, dir, args.from, args.to, args.quiet));
+        failures.extend(write_maps(
+            &analysis,
+            dir,
+            args.selection.from,
+            args.selection.to,
+            args.quiet,
+        ));
     }
     if !args.quiet {
         if analysis.streams.is_empty() {
@@ -155,7 +169,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
 /// Why an analysis found no streams, in one line.
 fn no_streams_hint(analysis: &Analysis, args: &CoverageCmd) -> String {
     let root = shown(&analysis.root);
-    if !args.channels.is_empty() || !args.qualities.is_empty() {
+    if !args.selection.channels.is_empty() || !args.selection.qualities.is_empty() {
         format!(
             "segscope: no stream of {root} matches the --channel/--quality given (see the warnings)"
         )
@@ -264,10 +278,12 @@ pub fn run_report(args: &ReportCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let cmd = CoverageCmd {
         path: Some(args.path.clone()),
         demo: false,
-        channels: args.channels.clone(),
-        qualities: args.qualities.clone(),
-        from: None,
-        to: None,
+        selection: SelectionArgs {
+            channels: args.channels.clone(),
+            qualities: args.qualities.clone(),
+            from: None,
+            to: None,
+        },
         json: None,
         csv: None,
         holes_csv: None,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Args;
 
+use super::coverage::SelectionArgs;
 use super::interrupted;
 use super::outputs::{
     Output, Sink, check_outputs_of, fail_on, outputs, write_outputs, write_stdout,
@@ -20,7 +21,7 @@ use crate::fleet::plan::DEFAULT_RECENT_CUTOFF_S;
 use crate::fleet::{FleetReport, NodeSource};
 use crate::jobs::fleet::{Fleet, FleetArgs};
 use crate::text::{counted, shown};
-use crate::time::{format_iso, parse_seconds, parse_user_time, us_to_secs};
+use crate::time::{format_iso, parse_seconds, us_to_secs};
 
 /// `segscope nodes`.
 #[derive(Args, Debug)]
@@ -38,18 +39,9 @@ pub struct NodesCmd {
     /// `backfill_from`), e.g. postgresql://USER:PASSWORD@HOST/DBNAME.
     #[arg(long, value_name = "DSN")]
     pub node_database: Option<String>,
-    /// Only this channel (repeatable).
-    #[arg(long = "channel", value_name = "C")]
-    pub channels: Vec<String>,
-    /// Only this quality (repeatable).
-    #[arg(long = "quality", value_name = "Q")]
-    pub qualities: Vec<String>,
-    /// Only hours ending after TIME.
-    #[arg(long, value_name = "TIME", value_parser = parse_user_time)]
-    pub from: Option<i64>,
-    /// Only hours starting before TIME.
-    #[arg(long, value_name = "TIME", value_parser = parse_user_time)]
-    pub to: Option<i64>,
+    /// Which streams and hours.
+    #[command(flatten)]
+    pub selection: SelectionArgs,
     /// The plan skips segments younger than S seconds, as the backfiller's
     /// option of that name does.
     #[arg(long, value_name = "S", default_value_t = DEFAULT_RECENT_CUTOFF_S)]
@@ -84,10 +76,10 @@ impl NodesCmd {
             nodes: self.nodes.clone(),
             node_file: self.node_file.clone(),
             node_database: self.node_database.clone(),
-            channels: self.channels.clone(),
-            qualities: self.qualities.clone(),
-            from_us: self.from,
-            to_us: self.to,
+            channels: self.selection.channels.clone(),
+            qualities: self.selection.qualities.clone(),
+            from_us: self.selection.from,
+            to_us: self.selection.to,
             recent_cutoff_s: self.recent_cutoff,
             concurrency: usize::from(self.concurrency),
             timeout_s: self.timeout.as_secs_f64(),

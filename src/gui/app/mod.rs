@@ -237,12 +237,26 @@ impl SegscopeApp {
             return;
         }
         let opened = Document::open(&self.jobs, path, self.anomaly_config(), self.no_cache);
+        self.add_document(
+            opened,
+            crate::text::shown_path(path),
+            Some(path.to_path_buf()),
+        );
+    }
+
+    /// Makes a document just opened (or why it could not be) the active one,
+    /// on its kind's first view and tab; `recent` joins Open recent.
+    fn add_document(
+        &mut self,
+        opened: Result<Document, String>,
+        what: String,
+        recent: Option<PathBuf>,
+    ) {
         match opened {
             Ok(doc) => {
                 self.view = doc.kind().default_view();
                 self.tab = BottomTab::default_for(doc.kind());
-                self.notes
-                    .info(format!("Opening {}", crate::text::shown_path(path)));
+                self.notes.info(format!("Opening {what}"));
                 let id = self.next_id;
                 self.next_id += 1;
                 self.opening = Some(Opening {
@@ -251,7 +265,9 @@ impl SegscopeApp {
                 });
                 self.docs.push((id, doc));
                 self.active = Some(id);
-                self.refresh_recent(Some(path.to_path_buf()));
+                if recent.is_some() {
+                    self.refresh_recent(recent);
+                }
             }
             Err(e) => {
                 self.automation.abort(&e);
@@ -263,29 +279,12 @@ impl SegscopeApp {
     /// Opens a fleet of recording nodes as a new document and makes it active.
     pub fn open_nodes(&mut self, args: crate::jobs::fleet::FleetArgs) {
         let title = args.title();
-        match Document::open_fleet(&self.jobs, args.clone(), title.clone()) {
-            Ok(doc) => {
-                self.view = doc.kind().default_view();
-                self.tab = BottomTab::default_for(doc.kind());
-                self.notes
-                    .info(format!("Opening {}", crate::text::shown(&title)));
-                let id = self.next_id;
-                self.next_id += 1;
-                self.opening = Some(Opening {
-                    doc: id,
-                    previous: self.active,
-                });
-                self.docs.push((id, doc));
-                self.active = Some(id);
-                if let Some(file) = args.node_file {
-                    self.refresh_recent(Some(file));
-                }
-            }
-            Err(e) => {
-                self.automation.abort(&e);
-                self.notes.error(e);
-            }
-        }
+        let opened = Document::open_fleet(&self.jobs, args.clone(), title.clone());
+        self.add_document(
+            opened,
+            crate::text::shown(&title).into_owned(),
+            args.node_file,
+        );
     }
 
     /// A fleet document's reading finished.
