@@ -36,10 +36,27 @@ pub struct SelectionArgs {
     pub to: Option<i64>,
 }
 
+impl SelectionArgs {
+    /// Refuses a `--from` that is not before `--to`.
+    pub fn check(&self) -> anyhow::Result<()> {
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from >= to
+        {
+            bail!(
+                "--from {} is not before --to {}: no time to analyse",
+                format_iso(from),
+                format_iso(to)
+            );
+        }
+        Ok(())
+    }
+}
+
 /// `segscope coverage`.
 #[derive(Args, Debug)]
 pub struct CoverageCmd {
-    /// Archive root, channel or quality directory.
+    /// Archive root, channel or quality directory, or a recording node's URL
+    /// (http://host:port, read through its restreamer).
     #[arg(required_unless_present = "demo")]
     pub path: Option<PathBuf>,
     /// Analyse the default demo archive (generated first if missing).
@@ -119,15 +136,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
     let _hold = args
         .test_hold_after_hours
         .map(|n| crate::analysis::hold::ScanHold::after_hours(&path, n));
-    if let (Some(from), Some(to)) = (args.selection.from, args.selection.to)
-        && from >= to
-    {
-        bail!(
-            "--from {} is not before --to {}: no time to analyse",
-            format_iso(from),
-            format_iso(to)
-        );
-    }
+    args.selection.check()?;
     // Refuse outputs that cannot be written as asked before any work.
     let outputs = requested_outputs(args);
     check_outputs(&path, &outputs, args.png.as_deref().map(|p| (p, "--png")))?;

@@ -90,6 +90,7 @@ impl NodesCmd {
 /// `segscope nodes`: runs the fleet task on the job queue, waits for it and
 /// writes the requested outputs.
 pub fn run(args: &NodesCmd, db: Option<&Path>) -> anyhow::Result<()> {
+    args.selection.check()?;
     let task = args.task_args();
     let specs = task.node_list().map_err(anyhow::Error::msg)?;
     let outputs: Vec<Output> = outputs(&[
