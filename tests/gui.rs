@@ -1784,6 +1784,15 @@ fn a_fleet_opens_by_typing_its_nodes_and_shows_lanes_matrix_and_plan() {
             .next()
             .is_some()
     );
+    // The monitor tree: node > channel > quality > hour, the node that is
+    // down Red.
+    let monitor = h.state().probe().monitor().unwrap();
+    let hour = monitor.reading("a/chan/src/2024-11-09T05").unwrap();
+    assert!(hour.alert >= Level::Green, "{hour:?}");
+    assert!(monitor.reading("b/chan/src/2024-11-09T05").is_some());
+    let down = monitor.reading("down/reachable").unwrap();
+    assert_eq!(down.alert, Level::Red);
+    assert!(down.value.contains("connection refused"), "{down:?}");
     // Hiding b takes its lane away; moving b up puts it first.
     h.get_by_role_and_label(Role::CheckBox, "b").click();
     steps(&mut h, 3);

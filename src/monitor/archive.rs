@@ -139,6 +139,31 @@ pub fn hour_readings(a: &Analysis, name: &str, rules: &AlertRules) -> Vec<(Strin
         .collect()
 }
 
+/// A fleet's points, per node: its hours as `NODE/CHANNEL/QUALITY/HOUR` judged
+/// by `rules` as an archive's are, or, for a node that could not be read, one
+/// Red point `NODE/reachable` saying why.
+pub fn fleet_readings(
+    report: &crate::fleet::FleetReport,
+    rules: &AlertRules,
+) -> Vec<(String, Vec<(String, Reading)>)> {
+    report
+        .fleet
+        .nodes
+        .iter()
+        .map(|n| {
+            let name = n.spec.name.replace('/', "∕");
+            let readings = match &n.analysis {
+                Ok(a) => hour_readings(a, &name, rules),
+                Err(e) => vec![(
+                    format!("{name}/reachable"),
+                    Reading::new(format!("unreachable: {e}"), Level::Red),
+                )],
+            };
+            (name, readings)
+        })
+        .collect()
+}
+
 /// The readings of an archive's hours judged by `rules`; while it is
 /// watched (`stall` given), a stream that stopped growing for the rules'
 /// critical stall turns its newest hour Critical. The one judgement of an

@@ -327,6 +327,12 @@ impl SegscopeApp {
                 let doc = &mut self.docs[index].1;
                 doc.generation += 1;
                 doc.fit();
+                if let Some(notice) = doc
+                    .monitor
+                    .update_fleet(&r, &self.stored.rules, &self.store)
+                {
+                    self.notes.warn(notice);
+                }
             }
             JobState::Failed(e) => {
                 self.ended_without_snapshot::<()>(Ending::Failed(e), opening, index)

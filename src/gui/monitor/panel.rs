@@ -70,6 +70,7 @@ struct Sources {
     archive: Option<Arc<Analysis>>,
     perf: Option<Arc<PerfAnalysis>>,
     run: Option<Arc<AnomalyRun>>,
+    fleet: Option<Arc<crate::fleet::FleetReport>>,
 }
 
 /// Puts `new` in `slot`; false when it was there already.
@@ -165,12 +166,26 @@ impl MonitorPanel {
         self.judge_run(rules, store).or(nodes)
     }
 
+    /// Judges a newly read fleet: node > channel > quality > hour.
+    pub fn update_fleet(
+        &mut self,
+        report: &Arc<crate::fleet::FleetReport>,
+        rules: &AlertRules,
+        store: &Store,
+    ) -> Option<String> {
+        if !replaced(&mut self.sources.fleet, report) {
+            return None;
+        }
+        self.judge_fleet(rules, store)
+    }
+
     /// Judges everything again by `rules` (after they changed).
     pub fn rejudge(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
         [
             self.judge_archive(rules, store),
             self.judge_perf(rules, store),
             self.judge_run(rules, store),
+            self.judge_fleet(rules, store),
         ]
         .into_iter()
         .flatten()
@@ -204,6 +219,15 @@ impl MonitorPanel {
         let mut notice = None;
         for (pool, readings) in by_pool {
             notice = notice.or(self.rebuild(&pool, readings, None, store, "node"));
+        }
+        notice
+    }
+
+    fn judge_fleet(&mut self, rules: &AlertRules, store: &Store) -> Option<String> {
+        let report = self.sources.fleet.clone()?;
+        let mut notice = None;
+        for (node, readings) in crate::monitor::archive::fleet_readings(&report, rules) {
+            notice = notice.or(self.rebuild(&node, readings, None, store, "hour"));
         }
         notice
     }
