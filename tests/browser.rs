@@ -80,7 +80,9 @@ fn every_report_fits_a_1400_px_window_and_its_charts_have_time_axes() {
     run(&["demo-perf", "pool.csv", "--nodes", "300"]);
     run(&["perf", "pool.csv", "--html", "perf.html"]);
     run(&["anomalies", "demo", "--scan", "--html", "anomalies.html"]);
-    for report in ["coverage.html", "perf.html", "anomalies.html"] {
+    run(&["demo", "other", "--seed", "2"]);
+    run(&["nodes", "demo", "other", "--html", "fleet.html", "-q"]);
+    for report in ["coverage.html", "perf.html", "anomalies.html", "fleet.html"] {
         let width = laid_out_width(&d.join(report), 1400, d);
         assert!(
             width <= 1400,
