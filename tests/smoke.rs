@@ -317,3 +317,57 @@ fn real_window_opens_a_series_file_on_its_anomalies_view() {
         saved.dimensions()
     );
 }
+
+#[test]
+fn real_window_opens_a_fleet_from_a_node_file() {
+    use segscope::bench::restreamer::{Behaviour, Restreamer};
+    let _display = display();
+    let times: Vec<String> = (0..1800)
+        .map(|i| format!("{:02}:{:02}.000000", i * 2 / 60, i * 2 % 60))
+        .collect();
+    // Two nodes of one hour, each missing a different 10 minutes.
+    let node = |skip: std::ops::Range<usize>| {
+        let a = Archive::new();
+        let segs: Vec<(&str, &str, &str, &str)> = times
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !skip.contains(i))
+            .map(|(_, t)| ("2024-11-09T05", t.as_str(), "2.0", "full"))
+            .collect();
+        a.segs("desertbus/source", &segs);
+        a
+    };
+    let (a, b) = (node(300..600), node(900..1200));
+    let (na, nb) = (
+        Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap(),
+        Restreamer::serve(&b.root(), Behaviour::Faithful).unwrap(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = dir.path().join("nodes.txt");
+    std::fs::write(
+        &nodes,
+        format!("# two nodes\nalpha {}\nbeta {}\n", na.url(), nb.url()),
+    )
+    .unwrap();
+    let shot = dir.path().join("fleet.png");
+    let out = run_window(
+        dir.path(),
+        [
+            "--nodes".as_ref(),
+            nodes.as_os_str(),
+            "--screenshot".as_ref(),
+            shot.as_os_str(),
+            "--exit-when-done".as_ref(),
+        ],
+    );
+    exited_cleanly(&out);
+    let img = image::open(&shot).expect("a PNG screenshot").to_rgba8();
+    let count = |rgb: [u8; 3]| img.pixels().filter(|p| p.0[..3] == rgb).count();
+    let blue = count([0x1f, 0x77, 0xb4]);
+    let [r, g, bl] = crate_hole_colour();
+    let holes = count([r, g, bl]);
+    // Three lanes (two nodes and their union) of covered time, the nodes' holes.
+    assert!(blue > 40_000, "the lanes are drawn in blue ({blue} pixels)");
+    assert!(holes > 2_000, "each node's hole is drawn ({holes} pixels)");
+    assert!(na.requests() > 3 && nb.requests() > 3);
+}
