@@ -1793,6 +1793,20 @@ fn a_fleet_opens_by_typing_its_nodes_and_shows_lanes_matrix_and_plan() {
     let down = monitor.reading("down/reachable").unwrap();
     assert_eq!(down.alert, Level::Red);
     assert!(down.value.contains("connection refused"), "{down:?}");
+    // One stream at a time: its lanes alone.
+    h.get_by_label("Stream").click();
+    steps(&mut h, 3);
+    h.get_by_label("chan/src").click();
+    steps(&mut h, 3);
+    assert_eq!(
+        fleet_lanes(&h),
+        ["a · chan/src", "b · chan/src", "union · chan/src"]
+    );
+    h.get_by_label("Stream").click();
+    steps(&mut h, 3);
+    h.get_by_label("every stream").click();
+    steps(&mut h, 3);
+    assert_eq!(fleet_lanes(&h).len(), 5);
     // Hiding b takes its lane away; moving b up puts it first.
     h.get_by_role_and_label(Role::CheckBox, "b").click();
     steps(&mut h, 3);

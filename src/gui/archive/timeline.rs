@@ -193,20 +193,28 @@ impl TimelineView {
                 Pos2::new(plot.left(), top),
                 Pos2::new(plot.right(), top + lane_h),
             );
+            // A lane too low for two lines shows its label alone.
+            let two_lines = lane_h >= 28.0;
             painter.text(
                 Pos2::new(rect.left() + 4.0, top + lane_h / 2.0),
-                Align2::LEFT_BOTTOM,
+                if two_lines {
+                    Align2::LEFT_BOTTOM
+                } else {
+                    Align2::LEFT_CENTER
+                },
                 lane.label(),
                 FontId::proportional(12.0),
                 palette.text,
             );
-            painter.text(
-                Pos2::new(rect.left() + 4.0, top + lane_h / 2.0 + 1.0),
-                Align2::LEFT_TOP,
-                lane.subtitle(),
-                FontId::proportional(10.0),
-                palette.grid,
-            );
+            if two_lines {
+                painter.text(
+                    Pos2::new(rect.left() + 4.0, top + lane_h / 2.0 + 1.0),
+                    Align2::LEFT_TOP,
+                    lane.subtitle(),
+                    FontId::proportional(10.0),
+                    palette.grid,
+                );
+            }
             let w = (width_px.round() as usize).max(1);
             let key = LaneKey {
                 t0: time.t0.to_bits(),

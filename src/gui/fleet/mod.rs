@@ -16,6 +16,9 @@ use crate::jobs::client::JobClient;
 use crate::jobs::fleet::{Fleet, FleetArgs, FleetPartial};
 use crate::time::HOUR_US;
 
+/// Above this many lanes a fleet opens on its first stream alone.
+pub const MAX_LANES_AT_ONCE: usize = 16;
+
 /// A node while the fleet is read.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NodeProgress {
@@ -56,6 +59,8 @@ pub struct FleetDoc {
     pub order: Vec<usize>,
     /// Nodes whose lanes are hidden.
     pub hidden: Vec<bool>,
+    /// The one stream shown (index into the union), or every stream.
+    pub stream: Option<usize>,
     /// The lanes' view state.
     pub timeline: TimelineView,
     /// What the lanes showed last frame: (stream index, node index or `None`
@@ -76,6 +81,7 @@ impl FleetDoc {
             shown: None,
             order: Vec::new(),
             hidden: Vec::new(),
+            stream: None,
             timeline: TimelineView::default(),
             lanes: Vec::new(),
         })
@@ -143,7 +149,11 @@ impl FleetDoc {
                 p.error = n.analysis.as_ref().err().cloned();
             }
         }
-        let unions = report.union.iter().map(union_stream).collect();
+        let unions: Vec<StreamAnalysis> = report.union.iter().map(union_stream).collect();
+        // More lanes than fit a window: one stream at a time, the first.
+        if unions.len() * (report.fleet.nodes.len() + 1) > MAX_LANES_AT_ONCE {
+            self.stream = Some(0);
+        }
         self.timeline.invalidate_rasters();
         self.shown = Some(FleetShown { report, unions });
     }

@@ -26,8 +26,41 @@ fn share_colour(share: f64) -> Color32 {
 }
 
 impl FleetDoc {
+    /// The stream shown: one, or every stream.
+    fn stream_ui(&mut self, ui: &mut egui::Ui) {
+        let Some(FleetShown { report, .. }) = &self.shown else {
+            return;
+        };
+        let name = |i: usize| {
+            report
+                .union
+                .get(i)
+                .map(|u| format!("{}/{}", u.channel, u.quality))
+                .unwrap_or_default()
+        };
+        let mut chosen = self.stream;
+        ui.horizontal(|ui| {
+            let label = ui.label("Stream");
+            egui::ComboBox::from_id_salt("fleet-stream")
+                .selected_text(chosen.map_or_else(|| "every stream".to_string(), name))
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut chosen, None, "every stream");
+                    for i in 0..report.union.len() {
+                        ui.selectable_value(&mut chosen, Some(i), shown(&name(i)).into_owned());
+                    }
+                })
+                .response
+                .labelled_by(label.id);
+        });
+        if chosen != self.stream {
+            self.stream = chosen;
+            self.timeline.invalidate_rasters();
+        }
+    }
+
     /// The side list of nodes: shown or hidden, order, progress or error.
     fn nodes_ui(&mut self, ui: &mut egui::Ui) {
+        self.stream_ui(ui);
         ui.strong("Nodes");
         let order = self.order.clone();
         for (place, &i) in order.iter().enumerate() {
@@ -102,6 +135,9 @@ impl FleetDoc {
         let mut lanes = Vec::new();
         let mut which = Vec::new();
         for (si, u) in report.union.iter().enumerate() {
+            if self.stream.is_some_and(|s| s != si) {
+                continue;
+            }
             for &ni in &self.order {
                 if self.hidden.get(ni).copied().unwrap_or(false) {
                     continue;
@@ -174,6 +210,7 @@ impl FleetDoc {
             return;
         };
         let (a, b) = (cx.time.t0 as i64, cx.time.t1 as i64);
+        let chosen = self.stream.and_then(|i| report.union.get(i));
         ui.separator();
         ui.label(
             RichText::new(format!(
@@ -232,8 +269,15 @@ impl FleetDoc {
                     };
                     match &node.analysis {
                         Ok(an) => {
-                            let streams: Vec<&crate::analysis::StreamAnalysis> =
-                                an.streams.iter().collect();
+                            let streams: Vec<&crate::analysis::StreamAnalysis> = an
+                                .streams
+                                .iter()
+                                .filter(|s| {
+                                    chosen.is_none_or(|u| {
+                                        s.channel == u.channel && s.quality == u.quality
+                                    })
+                                })
+                                .collect();
                             row(ui, &node.spec.name, &streams);
                         }
                         Err(_) => {
@@ -243,7 +287,12 @@ impl FleetDoc {
                         }
                     }
                 }
-                let all: Vec<&crate::analysis::StreamAnalysis> = unions.iter().collect();
+                let all: Vec<&crate::analysis::StreamAnalysis> = unions
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| self.stream.is_none_or(|s| s == *i))
+                    .map(|(_, u)| u)
+                    .collect();
                 row(ui, "union", &all);
             });
     }
