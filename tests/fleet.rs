@@ -202,6 +202,15 @@ fn the_plan_follows_the_backfillers_rules() {
             .any(|f| f.to == "c" && f.from == "a" && f.path.ends_with(&name("00:00.000000")))
     );
 
+    // Which nodes have a time (the app's hover says it).
+    let h0 = segscope::time::parse_hour_name(HOUR0).unwrap();
+    let have = |t_us: i64| {
+        segscope::fleet::union::nodes_covering(&report.fleet, "c", "source", h0 + t_us)
+    };
+    assert_eq!(have(1_000_000), ["a", "b"]);
+    assert_eq!(have(2_500_000), ["b", "c"]);
+    assert!(have(31_000_000).is_empty(), "a temp segment covers nothing");
+
     // Every lost stretch is covered by no node, and between them they cover the rest.
     assert!(!plan.lost.is_empty());
     for l in &plan.lost {
