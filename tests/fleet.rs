@@ -204,9 +204,8 @@ fn the_plan_follows_the_backfillers_rules() {
 
     // Which nodes have a time (the app's hover says it).
     let h0 = segscope::time::parse_hour_name(HOUR0).unwrap();
-    let have = |t_us: i64| {
-        segscope::fleet::union::nodes_covering(&report.fleet, "c", "source", h0 + t_us)
-    };
+    let have =
+        |t_us: i64| segscope::fleet::union::nodes_covering(&report.fleet, "c", "source", h0 + t_us);
     assert_eq!(have(1_000_000), ["a", "b"]);
     assert_eq!(have(2_500_000), ["b", "c"]);
     assert!(have(31_000_000).is_empty(), "a temp segment covers nothing");
