@@ -1879,3 +1879,38 @@ fn a_node_url_opens_as_an_archive() {
     assert_eq!(names, ["chan/low", "chan/src"]);
     assert!(node.requests() > 3);
 }
+
+/// A node read before a slow one is drawn at once; the union follows.
+#[test]
+fn a_fleets_nodes_are_drawn_as_each_is_read() {
+    use egui::accesskit::Role;
+    use segscope::bench::restreamer::{Behaviour, Restreamer};
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive();
+    let fast = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
+    // Its hour listings trickle out: seconds each.
+    let slow = Restreamer::serve(&a.root(), Behaviour::Trickle(15)).unwrap();
+    let mut h = harness(util::demo_archive(dir.path(), 1), dir.path().join("gui.db"));
+    wait_until(&mut h, "the demo", analysed);
+    h.get_by_label("File").click();
+    steps(&mut h, 3);
+    h.get_by_label_contains("Open nodes").click();
+    steps(&mut h, 3);
+    let typed = format!("fast={} slow={}", fast.url(), slow.url());
+    h.get_by_role(Role::TextInput)
+        .set_text_value_accesskit(&typed);
+    steps(&mut h, 2);
+    h.get_by_label("Open").click();
+    wait_until(&mut h, "the fast node's lanes", |app| {
+        app.probe()
+            .fleet()
+            .is_some_and(|f| !f.timeline.drawn.is_empty())
+    });
+    let fleet = h.state().probe().fleet().unwrap();
+    assert!(fleet.report().is_none(), "drawn before the fleet is done");
+    assert_eq!(fleet_lanes(&h), ["fast · chan/low", "fast · chan/src"]);
+    wait_until(&mut h, "the whole fleet", |app| {
+        app.probe().fleet().is_some_and(|f| f.report().is_some())
+    });
+    assert!(fleet_lanes(&h).contains(&"union · chan/src".to_string()));
+}

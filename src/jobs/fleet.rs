@@ -126,7 +126,7 @@ impl FleetArgs {
 }
 
 /// A node's progress, sent while the fleet is read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum FleetPartial {
     /// The node list is known.
     Nodes(Vec<String>),
@@ -139,12 +139,13 @@ pub enum FleetPartial {
         /// Hours in all.
         total: usize,
     },
-    /// Node `node` is done; why it could not be read, if it could not.
+    /// Node `node` is done: its analysis (shown before the others are
+    /// done), or why it could not be read.
     Finished {
         /// Index into the node list.
         node: usize,
-        /// Its error.
-        error: Option<String>,
+        /// Its analysis, or its error.
+        analysis: Result<std::sync::Arc<crate::analysis::Analysis>, String>,
     },
 }
 
@@ -192,7 +193,7 @@ impl FleetObserver for Observer<'_, '_> {
     fn node_finished(&self, node: usize, result: &NodeResult) {
         self.ctx.partial(FleetPartial::Finished {
             node,
-            error: result.analysis.as_ref().err().cloned(),
+            analysis: result.analysis.clone(),
         });
     }
     fn is_cancelled(&self) -> bool {

@@ -485,6 +485,9 @@ impl SegscopeApp {
             if let Some(fleet) = doc.fleet_mut() {
                 if fleet.drain(left) {
                     self.on_fleet_finished(id);
+                } else if doc.is_busy() && doc.time.auto_fit && self.active == Some(id) {
+                    // The lanes of the nodes read so far fill the view.
+                    doc.fit();
                 }
                 continue;
             }

@@ -20,7 +20,7 @@ use crate::time::HOUR_US;
 pub const MAX_LANES_AT_ONCE: usize = 16;
 
 /// A node while the fleet is read.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct NodeProgress {
     /// Its name.
     pub name: String,
@@ -32,6 +32,8 @@ pub struct NodeProgress {
     pub finished: bool,
     /// Why it could not be read.
     pub error: Option<String>,
+    /// Its analysis once read (drawn before the other nodes are done).
+    pub analysis: Option<Arc<crate::analysis::Analysis>>,
 }
 
 /// What a finished fleet shows: the report and each stream's union as a
@@ -122,11 +124,13 @@ impl FleetDoc {
                     n.total = *total;
                 }
             }
-            FleetPartial::Finished { node, error } => {
+            FleetPartial::Finished { node, analysis } => {
                 if let Some(n) = self.nodes.get_mut(*node) {
                     n.finished = true;
-                    n.error = error.clone();
+                    n.error = analysis.as_ref().err().cloned();
+                    n.analysis = analysis.as_ref().ok().cloned();
                 }
+                self.timeline.invalidate_rasters();
             }
         }
     }
@@ -173,9 +177,18 @@ impl FleetDoc {
         self.shown.as_ref().map(|s| &s.report)
     }
 
-    /// First start to last end over every stream of the union, µs.
+    /// First start to last end over every stream of the union (while the
+    /// nodes are read, of the nodes read so far), µs.
     pub fn extent(&self) -> Option<(f64, f64)> {
-        let s = self.shown.as_ref()?;
+        let Some(s) = self.shown.as_ref() else {
+            let read = self.nodes.iter().filter_map(|n| n.analysis.as_ref());
+            let (lo, hi) = read
+                .filter_map(|a| a.time_extent())
+                .fold((i64::MAX, i64::MIN), |(lo, hi), (a, b)| {
+                    (lo.min(a), hi.max(b))
+                });
+            return (lo < hi).then_some((lo as f64, hi as f64));
+        };
         let lo = s
             .unions
             .iter()

@@ -124,11 +124,7 @@ impl FleetDoc {
     /// The lanes of a finished fleet, in node order with the union last per stream.
     fn lanes_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) {
         let Some(shown_fleet) = &self.shown else {
-            ui.label(if self.is_reading() {
-                "Listing the nodes…"
-            } else {
-                "Nothing to show (see the status bar)."
-            });
+            self.partial_lanes_ui(ui, cx);
             return;
         };
         let FleetShown { report, unions } = shown_fleet;
@@ -202,6 +198,59 @@ impl FleetDoc {
             );
             response.on_hover_text_at_pointer(text);
         }
+    }
+
+    /// While the nodes are read: the lanes of the nodes read so far (the
+    /// union follows when every node is done).
+    fn partial_lanes_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) {
+        let mut streams: Vec<(String, String)> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.analysis.as_ref())
+            .flat_map(|a| {
+                a.streams
+                    .iter()
+                    .map(|s| (s.channel.clone(), s.quality.clone()))
+            })
+            .collect();
+        streams.sort();
+        streams.dedup();
+        if streams.is_empty() {
+            ui.label(if self.is_reading() {
+                "Listing the nodes…"
+            } else {
+                "Nothing to show (see the status bar)."
+            });
+            return;
+        }
+        let mut lanes = Vec::new();
+        let mut which = Vec::new();
+        for (si, (c, q)) in streams.iter().enumerate() {
+            if self.stream.is_some_and(|s| s != si) {
+                continue;
+            }
+            for &ni in &self.order {
+                if self.hidden.get(ni).copied().unwrap_or(false) {
+                    continue;
+                }
+                let Some(node) = self.nodes.get(ni) else {
+                    continue;
+                };
+                let Some(a) = &node.analysis else { continue };
+                if let Some(s) = a
+                    .streams
+                    .iter()
+                    .find(|s| &s.channel == c && &s.quality == q)
+                {
+                    lanes.push(LaneSource::Labelled(s, format!("{} · {c}/{q}", node.name)));
+                    which.push((si, Some(ni)));
+                }
+            }
+        }
+        self.timeline
+            .ui(ui, cx.time, &lanes, cx.settings, cx.commands);
+        drop(lanes);
+        self.lanes = which;
     }
 
     /// Per node, what the range on screen holds: covered time, holes, segments.
