@@ -10,7 +10,7 @@ use super::html::{Section, escape, map_html, report};
 use crate::coverage::timeline::{Interval, StreamCoverage};
 use crate::fleet::FleetReport;
 use crate::fleet::union::StreamUnion;
-use crate::text::counted;
+use crate::text::{counted, spreadsheet_safe};
 use crate::time::{HOUR_US, format_hour, us_to_secs};
 
 /// The fleet's JSON report: per node its coverage report (as `coverage --json`
@@ -74,12 +74,17 @@ pub fn plan_json(r: &FleetReport) -> Vec<u8> {
     pretty(&r.plan)
 }
 
-/// One CSV row per planned fetch: `to,from,path`.
+/// One CSV row per planned fetch: `to,from,path` (cells a spreadsheet would
+/// run as a formula are defused, as in every CSV segscope writes).
 pub fn plan_csv(r: &FleetReport) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let _ = w.write_record(["to", "from", "path"]);
     for f in &r.plan.fetches {
-        let _ = w.write_record([&f.to, &f.from, &f.path]);
+        let _ = w.write_record([
+            spreadsheet_safe(&f.to).as_ref(),
+            spreadsheet_safe(&f.from).as_ref(),
+            spreadsheet_safe(&f.path).as_ref(),
+        ]);
     }
     w.into_inner().unwrap_or_default()
 }
@@ -319,5 +324,30 @@ fn streams_section(r: &FleetReport) -> Section {
         id: "streams",
         title: "Coverage by node".into(),
         body: h,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fleet::Fleet;
+    use crate::fleet::plan::{Plan, Transfer};
+
+    #[test]
+    fn plan_csv_defuses_formulas_from_node_names_and_paths() {
+        let report = FleetReport {
+            fleet: Fleet::default(),
+            union: Vec::new(),
+            plan: Plan {
+                fetches: vec![Transfer {
+                    to: "=cmd".into(),
+                    from: "b".into(),
+                    path: "@c/q/h/x.ts".into(),
+                }],
+                ..Plan::default()
+            },
+        };
+        let text = String::from_utf8(plan_csv(&report)).unwrap();
+        assert_eq!(text, "to,from,path\n'=cmd,b,'@c/q/h/x.ts\n");
     }
 }
