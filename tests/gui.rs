@@ -1710,6 +1710,21 @@ fn cancel_clicked_as_the_scan_is_queued_stops_it() {
     assert!(h.state().analysis().is_none());
 }
 
+/// The app on the demo archive, then File > Open nodes… with `typed`.
+fn nodes_opened_by_typing(dir: &std::path::Path, typed: &str) -> Harness<'static, SegscopeApp> {
+    let mut h = harness(util::demo_archive(dir, 1), dir.join("gui.db"));
+    wait_until(&mut h, "the demo", analysed);
+    h.get_by_label("File").click();
+    steps(&mut h, 3);
+    h.get_by_label_contains("Open nodes").click();
+    steps(&mut h, 3);
+    h.get_by_role(egui::accesskit::Role::TextInput)
+        .set_text_value_accesskit(typed);
+    steps(&mut h, 2);
+    h.get_by_label("Open").click();
+    h
+}
+
 /// The lane labels the active fleet drew last frame.
 fn fleet_lanes(h: &Harness<'_, SegscopeApp>) -> Vec<String> {
     h.state()
@@ -1741,17 +1756,8 @@ fn a_fleet_opens_by_typing_its_nodes_and_shows_lanes_matrix_and_plan() {
     );
     let na = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
     let nb = Restreamer::serve(&b.root(), Behaviour::Faithful).unwrap();
-    let mut h = harness(util::demo_archive(dir.path(), 1), dir.path().join("gui.db"));
-    wait_until(&mut h, "the demo", analysed);
-    h.get_by_label("File").click();
-    steps(&mut h, 3);
-    h.get_by_label_contains("Open nodes").click();
-    steps(&mut h, 3);
     let typed = format!("a={} b={} down=http://127.0.0.1:9", na.url(), nb.url());
-    h.get_by_role(Role::TextInput)
-        .set_text_value_accesskit(&typed);
-    steps(&mut h, 2);
-    h.get_by_label("Open").click();
+    let mut h = nodes_opened_by_typing(dir.path(), &typed);
     wait_until(&mut h, "the fleet", |app| {
         app.probe().fleet().is_some_and(|f| f.report().is_some())
     });
@@ -1883,24 +1889,14 @@ fn a_node_url_opens_as_an_archive() {
 /// A node read before a slow one is drawn at once; the union follows.
 #[test]
 fn a_fleets_nodes_are_drawn_as_each_is_read() {
-    use egui::accesskit::Role;
     use segscope::bench::restreamer::{Behaviour, Restreamer};
     let dir = tempfile::tempdir().unwrap();
     let a = archive();
     let fast = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
     // Its hour listings trickle out: seconds each.
     let slow = Restreamer::serve(&a.root(), Behaviour::Trickle(15)).unwrap();
-    let mut h = harness(util::demo_archive(dir.path(), 1), dir.path().join("gui.db"));
-    wait_until(&mut h, "the demo", analysed);
-    h.get_by_label("File").click();
-    steps(&mut h, 3);
-    h.get_by_label_contains("Open nodes").click();
-    steps(&mut h, 3);
     let typed = format!("fast={} slow={}", fast.url(), slow.url());
-    h.get_by_role(Role::TextInput)
-        .set_text_value_accesskit(&typed);
-    steps(&mut h, 2);
-    h.get_by_label("Open").click();
+    let mut h = nodes_opened_by_typing(dir.path(), &typed);
     wait_until(&mut h, "the fast node's lanes", |app| {
         app.probe()
             .fleet()
