@@ -1910,3 +1910,32 @@ fn a_fleets_nodes_are_drawn_as_each_is_read() {
     });
     assert!(fleet_lanes(&h).contains(&"union · chan/src".to_string()));
 }
+
+/// A fleet of node URLs alone exports its plan (nothing local to keep out of),
+/// and F5 reads the nodes again keeping the lane order.
+#[test]
+fn a_fleet_of_urls_exports_its_plan_and_reloads() {
+    use segscope::bench::restreamer::{Behaviour, Restreamer};
+    let dir = tempfile::tempdir().unwrap();
+    let a = archive();
+    let one = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
+    let two = Restreamer::serve(&a.root(), Behaviour::Faithful).unwrap();
+    let typed = format!("one={} two={}", one.url(), two.url());
+    let mut h = nodes_opened_by_typing(dir.path(), &typed);
+    wait_until(&mut h, "the fleet", |app| {
+        app.probe().fleet().is_some_and(|f| f.report().is_some())
+    });
+    let target = dir.path().join("out").join("plan.json");
+    export_from_menu(&mut h, "Export backfill plan", &target);
+    let plan: serde_json::Value = serde_json::from_slice(&std::fs::read(&target).unwrap()).unwrap();
+    assert_eq!(plan["nodes"].as_array().unwrap().len(), 2);
+    h.get_all_by_label("up").nth(1).unwrap().click();
+    steps(&mut h, 3);
+    let served = one.requests();
+    h.key_press(egui::Key::F5);
+    wait_until(&mut h, "the nodes read again", |app| {
+        app.probe().fleet().is_some_and(|f| !f.is_reading())
+    });
+    assert!(one.requests() > served, "read again");
+    assert_eq!(h.state().probe().fleet().unwrap().order, vec![1, 0]);
+}

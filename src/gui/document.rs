@@ -212,6 +212,35 @@ impl Document {
         }
     }
 
+    /// What an export must not be written into or over: its path; for a
+    /// fleet, every local node and its node file (none for node URLs alone).
+    pub fn export_inputs(&self) -> Vec<std::path::PathBuf> {
+        match &self.body {
+            Body::Fleet(f) => {
+                let mut inputs: Vec<std::path::PathBuf> = f
+                    .report()
+                    .map(|r| {
+                        r.fleet
+                            .nodes
+                            .iter()
+                            .filter_map(|n| match &n.spec.source {
+                                crate::fleet::NodeSource::Local(p) => Some(p.clone()),
+                                crate::fleet::NodeSource::Remote(_) => None,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                inputs.extend(f.args.node_file.clone());
+                inputs
+            }
+            _ => self
+                .path()
+                .map(std::path::Path::to_path_buf)
+                .into_iter()
+                .collect(),
+        }
+    }
+
     /// True while its task runs.
     pub fn is_busy(&self) -> bool {
         self.archive().is_some_and(|a| a.loader.is_scanning())

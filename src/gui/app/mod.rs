@@ -760,6 +760,12 @@ impl SegscopeApp {
                             Err(e) => self.notes.error(e),
                         }
                     }
+                    if let Some(f) = doc.fleet_mut() {
+                        match f.reload(&self.jobs) {
+                            Ok(()) => self.notes.info("Reading the nodes again…"),
+                            Err(e) => self.notes.error(e),
+                        }
+                    }
                 }
             }
             AppCommand::Cancel => {
@@ -861,12 +867,10 @@ impl SegscopeApp {
     }
 
     fn run_export(&mut self, ctx: &egui::Context, kind: ExportChoice, target: PathBuf) {
-        let (Some(a), Some(archive)) = (
-            self.doc().and_then(Document::analysed),
-            self.doc().and_then(Document::path).map(Path::to_path_buf),
-        ) else {
+        let Some(a) = self.doc().and_then(Document::analysed) else {
             return;
         };
+        let inputs = self.doc().map(Document::export_inputs).unwrap_or_default();
         let ExportChoice::Data(kind) = kind else {
             let perf_rect = if self.view == MainView::Anomalies {
                 self.doc()
@@ -877,10 +881,11 @@ impl SegscopeApp {
             };
             let rect = match perf_rect {
                 Some(rect) => rect,
-                None => self
-                    .doc()
-                    .and_then(Document::archive)
-                    .and_then(|a| a.timeline.last_rect),
+                None => self.doc().and_then(|d| {
+                    d.archive()
+                        .and_then(|a| a.timeline.last_rect)
+                        .or_else(|| d.fleet().and_then(|f| f.timeline.last_rect))
+                }),
             };
             let Some(rect) = rect else {
                 self.notes.warn("Show a view before exporting it");
@@ -890,7 +895,10 @@ impl SegscopeApp {
             let rect = self.caption_rect.map_or(rect, |c| rect.union(c));
             // The screenshot is taken on the next frame, once this dialog is gone.
             if perf_rect.is_none() {
-                self.view = MainView::Timeline;
+                self.view = match self.doc().map(Document::kind) {
+                    Some(DocumentKind::Fleet) => MainView::Nodes,
+                    _ => MainView::Timeline,
+                };
             }
             self.exporter.pending_view = Some((target, rect));
             self.exporter.view_requested = false;
@@ -906,7 +914,7 @@ impl SegscopeApp {
             .and_then(|d| d.anomalies.as_ref())
             .and_then(|p| p.run().cloned());
         self.exporter
-            .start(kind, a, anomalies, archive, target, ctx.clone());
+            .start(kind, a, anomalies, inputs, target, ctx.clone());
     }
 
     fn background_results(&mut self, ctx: &egui::Context) {
@@ -969,13 +977,9 @@ impl SegscopeApp {
                     (rect.width() * ppp) as usize,
                     (rect.height() * ppp) as usize,
                 ];
-                let archive = self
-                    .doc()
-                    .and_then(Document::path)
-                    .map(Path::to_path_buf)
-                    .unwrap_or_default();
+                let inputs = self.doc().map(Document::export_inputs).unwrap_or_default();
                 self.exporter
-                    .save_view(img, crop, target, archive, ctx.clone());
+                    .save_view(img, crop, target, inputs, ctx.clone());
             }
         }
     }

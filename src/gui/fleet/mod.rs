@@ -108,6 +108,9 @@ impl FleetDoc {
     fn apply(&mut self, p: &FleetPartial) {
         match p {
             FleetPartial::Nodes(names) => {
+                // A reload of the same nodes keeps their order and hidden ones.
+                let same = self.nodes.len() == names.len()
+                    && self.nodes.iter().zip(names).all(|(n, m)| &n.name == m);
                 self.nodes = names
                     .iter()
                     .map(|n| NodeProgress {
@@ -115,8 +118,10 @@ impl FleetDoc {
                         ..NodeProgress::default()
                     })
                     .collect();
-                self.order = (0..names.len()).collect();
-                self.hidden = vec![false; names.len()];
+                if !same {
+                    self.order = (0..names.len()).collect();
+                    self.hidden = vec![false; names.len()];
+                }
             }
             FleetPartial::Progress { node, done, total } => {
                 if let Some(n) = self.nodes.get_mut(*node) {
@@ -160,6 +165,19 @@ impl FleetDoc {
         }
         self.timeline.invalidate_rasters();
         self.shown = Some(FleetShown { report, unions });
+    }
+
+    /// Reads the nodes again, keeping the view (order, hidden nodes, stream);
+    /// the fleet on screen stays until the new one is done.
+    pub fn reload(&mut self, jobs: &JobClient) -> Result<(), String> {
+        self.job.cancel();
+        self.job = Job::start(jobs, &self.args)
+            .map_err(|e| format!("cannot start reading the nodes: {e}"))?;
+        for n in &mut self.nodes {
+            n.finished = false;
+            n.done = 0;
+        }
+        Ok(())
     }
 
     /// True while the nodes are read.

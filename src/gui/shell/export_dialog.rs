@@ -12,7 +12,7 @@ use egui::ColorImage;
 use crate::analysis::Analysis;
 use crate::export::atomic::{ensure_outside, write_output};
 use crate::export::kinds::Subject;
-use crate::export::kinds::{ExportKind, export_html_with_anomalies, export_to};
+use crate::export::kinds::{ExportKind, export_html_with_anomalies, export_to, write_kind};
 use crate::export::png;
 pub use crate::gui::shell::command::ExportChoice;
 use crate::perf::PerfAnalysis;
@@ -180,7 +180,7 @@ impl Exporter {
         kind: ExportKind,
         analysis: Analysed,
         anomalies: Option<Arc<crate::anomaly::run::AnomalyRun>>,
-        archive: PathBuf,
+        inputs: Vec<PathBuf>,
         target: PathBuf,
         ctx: egui::Context,
     ) {
@@ -188,13 +188,19 @@ impl Exporter {
         let _ = std::thread::Builder::new()
             .name("segscope-export".into())
             .spawn(move || {
-                let result = prepare_target(&archive, &target).and_then(|()| match &anomalies {
-                    // The report of an archive or perf export whose anomalies
-                    // were analysed has them as a section.
-                    Some(run) if kind == ExportKind::Html => {
-                        export_html_with_anomalies(analysis.subject(), run, &archive, &target)
+                let result = prepare_target(&inputs, &target).and_then(|()| {
+                    match (&anomalies, inputs.first()) {
+                        // The report of an archive or perf export whose anomalies
+                        // were analysed has them as a section.
+                        (Some(run), Some(source)) if kind == ExportKind::Html => {
+                            export_html_with_anomalies(analysis.subject(), run, source, &target)
+                        }
+                        (_, Some(source)) => export_to(kind, analysis.subject(), source, &target),
+                        // Nothing local to keep out of (a fleet of node URLs).
+                        (_, None) => write_kind(kind, analysis.subject(), &target)
+                            .map(|()| format!("Saved {}", target.display()))
+                            .map_err(|e| e.to_string()),
                     }
-                    _ => export_to(kind, analysis.subject(), &archive, &target),
                 });
                 let _ = tx.send(result);
                 ctx.request_repaint();
@@ -207,7 +213,7 @@ impl Exporter {
         image: Arc<ColorImage>,
         crop_px: [usize; 4],
         target: PathBuf,
-        archive: PathBuf,
+        inputs: Vec<PathBuf>,
         ctx: egui::Context,
     ) {
         let tx = self.tx.clone();
@@ -215,7 +221,7 @@ impl Exporter {
             .name("segscope-export".into())
             .spawn(move || {
                 let result = (|| {
-                    prepare_target(&archive, &target)?;
+                    prepare_target(&inputs, &target)?;
                     let bytes = encode_crop(&image, crop_px)?;
                     write_output(&target, &bytes).map_err(|e| e.to_string())?;
                     Ok(format!("Saved the view to {}", target.display()))
@@ -231,10 +237,13 @@ impl Exporter {
     }
 }
 
-/// Refuses a target inside the archive, then creates its folder if missing (the
+/// Refuses a target inside any of the inputs (the archive; a fleet's local
+/// nodes and node file), then creates its folder if missing (the
 /// dialog proposes new folders). Runs on the export's background thread.
-fn prepare_target(archive: &Path, target: &Path) -> Result<(), String> {
-    ensure_outside(archive, target).map_err(|e| e.to_string())?;
+fn prepare_target(inputs: &[PathBuf], target: &Path) -> Result<(), String> {
+    for input in inputs {
+        ensure_outside(input, target).map_err(|e| e.to_string())?;
+    }
     match target.parent().filter(|d| !d.as_os_str().is_empty()) {
         Some(dir) => std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display())),
