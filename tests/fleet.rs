@@ -526,3 +526,25 @@ fn settled_hours_of_a_node_are_listed_once_then_read_from_the_cache() {
     uncached.ok();
     assert_eq!(uncached.stdout, first.stdout);
 }
+
+#[test]
+fn a_node_list_longer_than_the_readers_is_read_whole_and_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("node");
+    touch(&root, &seg(HOUR0, "00:00.000000", "full"));
+    let n = segscope::fleet::NODES_AT_ONCE + 9;
+    let specs: Vec<NodeSpec> = (0..n)
+        .map(|i| NodeSpec::parse(&format!("n{i}={}", root.display())).unwrap())
+        .collect();
+    let fleet = scan_fleet(
+        specs,
+        &Selection::default(),
+        NodeOptions::default(),
+        &NoFleetObserver,
+    )
+    .unwrap();
+    assert_eq!(fleet.nodes.len(), n);
+    assert!(fleet.nodes.iter().all(|node| node.is_read()));
+    let names: Vec<&str> = fleet.nodes.iter().map(|n| n.spec.name.as_str()).collect();
+    assert_eq!(names[n - 1], format!("n{}", n - 1));
+}

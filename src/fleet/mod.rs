@@ -90,7 +90,10 @@ impl ScanObserver for PerNode<'_> {
     }
 }
 
-/// Reads every node at once (each node's requests bounded by
+/// Nodes read at the same time; the others wait for a free slot.
+pub const NODES_AT_ONCE: usize = 16;
+
+/// Reads every node at once (at most [`NODES_AT_ONCE`]; each node's requests bounded by
 /// `options.concurrency`). A node that cannot be read is a result with its
 /// error; the others go on. `Err` only when cancelled.
 pub fn scan_fleet(
@@ -100,39 +103,56 @@ pub fn scan_fleet(
     observer: &dyn FleetObserver,
 ) -> Result<Fleet, AnalysisError> {
     let notes = nodes::dedupe_names(&mut specs);
-    let results: Vec<NodeResult> = std::thread::scope(|scope| {
-        let handles: Vec<_> = specs
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                scope.spawn(move || {
-                    let r = read_node(
-                        spec,
-                        selection,
-                        options,
-                        &PerNode {
-                            node: i,
-                            inner: observer,
-                        },
-                    );
+    // At most NODES_AT_ONCE nodes are read at a time (each with its own
+    // requests in flight), however long the node list.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let slots: Vec<std::sync::Mutex<Option<NodeResult>>> =
+        specs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..specs.len().min(NODES_AT_ONCE) {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(spec) = specs.get(i) else { break };
+                    if observer.is_cancelled() {
+                        break;
+                    }
+                    let per_node = PerNode {
+                        node: i,
+                        inner: observer,
+                    };
+                    let read = std::panic::AssertUnwindSafe(|| {
+                        read_node(spec, selection, options, &per_node)
+                    });
+                    let r = std::panic::catch_unwind(read).unwrap_or_else(|_| NodeResult {
+                        spec: spec.clone(),
+                        analysis: Err("reading this node failed unexpectedly".into()),
+                        listings: HashMap::new(),
+                        unlisted: HashSet::new(),
+                    });
                     observer.node_finished(i, &r);
-                    r
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .zip(&specs)
-            .map(|(h, spec)| {
-                h.join().unwrap_or_else(|_| NodeResult {
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(r);
+                    }
+                }
+            });
+        }
+    });
+    let results: Vec<NodeResult> = slots
+        .into_iter()
+        .zip(&specs)
+        .map(|(slot, spec)| {
+            slot.into_inner()
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| NodeResult {
                     spec: spec.clone(),
-                    analysis: Err("reading this node failed unexpectedly".into()),
+                    analysis: Err("this node was not read (stopped)".into()),
                     listings: HashMap::new(),
                     unlisted: HashSet::new(),
                 })
-            })
-            .collect()
-    });
+        })
+        .collect();
     if observer.is_cancelled() {
         return Err(AnalysisError::Cancelled);
     }
