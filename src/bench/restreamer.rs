@@ -15,6 +15,8 @@ use std::time::Duration;
 
 use percent_encoding::percent_decode_str;
 
+use crate::fleet::plan::restreamer_listing;
+
 /// How the server answers listings.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Behaviour {
@@ -324,7 +326,8 @@ fn list_visible(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-/// wubloader's `list_segment_files(path, include_tombstones, include_chat=True)`.
+/// wubloader's `list_segment_files(path, include_tombstones, include_chat=True)`,
+/// by the one rule segscope's plan reads a listing with.
 fn segment_files(dir: &Path, include_tombstones: bool) -> Vec<String> {
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
@@ -333,30 +336,10 @@ fn segment_files(dir: &Path, include_tombstones: bool) -> Vec<String> {
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .collect();
-    let split = |n: &str| -> (String, String) {
-        match n.rfind('.') {
-            Some(i) if i > 0 => (n[..i].to_string(), n[i..].to_string()),
-            _ => (n.to_string(), String::new()),
-        }
-    };
-    let tombstones: HashSet<String> = names
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    restreamer_listing(&names)
         .iter()
-        .map(|n| split(n))
-        .filter(|(_, ext)| ext == ".tombstone")
-        .map(|(stem, _)| stem)
-        .collect();
-    let mut out: Vec<String> = names
-        .iter()
-        .filter(|n| {
-            let (stem, ext) = split(n);
-            !tombstones.contains(&stem)
-                && (ext == ".ts" || ext == ".json")
-                && !stem.starts_with('.')
-        })
-        .cloned()
-        .collect();
-    if include_tombstones {
-        out.extend(tombstones.iter().map(|t| format!("{t}.tombstone")));
-    }
-    out
+        .filter(|n| include_tombstones || !n.ends_with(".tombstone"))
+        .map(str::to_string)
+        .collect()
 }
