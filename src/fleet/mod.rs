@@ -10,13 +10,9 @@ pub mod union;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::analysis::remote::RemoteArchive;
-use crate::analysis::{
-    Analysis, AnalysisError, HourSource, KeptListings, LocalArchive, ScanObserver, ScanProgress,
-    analyse_source,
-};
+use crate::analysis::{Analysis, AnalysisError, KeptListings, ScanObserver, ScanProgress};
 use crate::archive::layout::{Layout, Selection};
-use crate::archive::remote::{Node, NodeOptions};
+use crate::archive::remote::NodeOptions;
 use crate::coverage::best::HourSummary;
 pub use nodes::{NodeSource, NodeSpec};
 
@@ -170,19 +166,9 @@ fn read_node(
     observer: &dyn ScanObserver,
 ) -> NodeResult {
     let kept = KeptListings::default();
-    let analysis = match &spec.source {
-        NodeSource::Local(path) => analyse_source(
-            &LocalArchive::keeping(path, &kept),
-            selection,
-            observer,
-            None,
-        ),
-        NodeSource::Remote(url) => {
-            let source: &dyn HourSource =
-                &RemoteArchive::new(Node::new(url.clone(), options), Some(&kept));
-            analyse_source(source, selection, observer, None)
-        }
-    };
+    let analysis = spec
+        .source
+        .analyse(selection, options, observer, None, Some(&kept));
     let mut listings = HashMap::new();
     let mut unlisted = HashSet::new();
     let analysis = analysis.map_err(|e| e.to_string()).map(|a| {

@@ -3,7 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::archive::remote::{NodeUrl, looks_like_url, parse_node_url};
+use crate::analysis::remote::RemoteArchive;
+use crate::analysis::{
+    Analysis, AnalysisError, HourCache, KeptListings, LocalArchive, ScanObserver, analyse_source,
+};
+use crate::archive::layout::Selection;
+use crate::archive::remote::{Node, NodeOptions, NodeUrl, looks_like_url, parse_node_url};
 
 /// Where a node's archive is read from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +25,33 @@ impl NodeSource {
         match self {
             NodeSource::Local(p) => p.display().to_string(),
             NodeSource::Remote(u) => u.base.clone(),
+        }
+    }
+}
+
+impl NodeSource {
+    /// Analyses the archive this source holds, reading a node with `options`;
+    /// unchanged hours from `cache`, every hour's names kept in `kept`.
+    pub fn analyse(
+        &self,
+        selection: &Selection,
+        options: NodeOptions,
+        observer: &dyn ScanObserver,
+        cache: Option<&dyn HourCache>,
+        kept: Option<&KeptListings>,
+    ) -> Result<Analysis, AnalysisError> {
+        match self {
+            NodeSource::Local(path) => {
+                let source = match kept {
+                    Some(k) => LocalArchive::keeping(path, k),
+                    None => LocalArchive::new(path),
+                };
+                analyse_source(&source, selection, observer, cache)
+            }
+            NodeSource::Remote(url) => {
+                let source = RemoteArchive::new(Node::new(url.clone(), options), kept);
+                analyse_source(&source, selection, observer, cache)
+            }
         }
     }
 }

@@ -15,7 +15,7 @@ use super::cache::SqliteHourCache;
 use super::client::{KindContext, TaskKind};
 use super::runner::{Registry, TaskError};
 use crate::analysis::{
-    Analysis, AnalysisError, HourCache, ReusedHours, ScanObserver, ScanProgress, analyse_with_cache,
+    Analysis, AnalysisError, HourCache, ReusedHours, ScanObserver, ScanProgress,
 };
 use crate::archive::layout::{Layout, Selection};
 use crate::coverage::best::HourSummary;
@@ -281,19 +281,20 @@ fn analyse_path(
     observer: &dyn ScanObserver,
     cache: Option<&dyn HourCache>,
 ) -> Result<Analysis, AnalysisError> {
+    use crate::fleet::NodeSource;
     let text = path.to_string_lossy();
-    if !crate::archive::remote::looks_like_url(&text) {
-        return analyse_with_cache(path, selection, observer, cache);
-    }
-    let url = crate::archive::remote::parse_node_url(&text).map_err(|reason| {
-        AnalysisError::Open(crate::archive::layout::OpenError::Remote {
-            url: text.to_string(),
-            reason,
-        })
-    })?;
-    let node = crate::archive::remote::Node::new(url, Default::default());
-    let source = crate::analysis::remote::RemoteArchive::new(node, None);
-    crate::analysis::analyse_source(&source, selection, observer, cache)
+    let source = if crate::archive::remote::looks_like_url(&text) {
+        let url = crate::archive::remote::parse_node_url(&text).map_err(|reason| {
+            AnalysisError::Open(crate::archive::layout::OpenError::Remote {
+                url: text.to_string(),
+                reason,
+            })
+        })?;
+        NodeSource::Remote(url)
+    } else {
+        NodeSource::Local(path.to_path_buf())
+    };
+    source.analyse(selection, Default::default(), observer, cache, None)
 }
 
 /// Arguments of a `sleep` task.
