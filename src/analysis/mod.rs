@@ -137,6 +137,13 @@ impl Analysis {
         Some((first, last))
     }
 
+    /// The stream `channel/quality`, if the archive has it.
+    pub fn stream(&self, channel: &str, quality: &str) -> Option<&StreamAnalysis> {
+        self.streams
+            .iter()
+            .find(|s| s.channel == channel && s.quality == quality)
+    }
+
     /// Total parsed segments (every type but temp) plus bad ones.
     pub fn segment_total(&self) -> u64 {
         self.streams

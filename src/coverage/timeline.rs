@@ -108,9 +108,23 @@ pub struct StreamCoverage {
     pub hours: Vec<HourFigures>,
 }
 
+impl StreamCoverage {
+    /// The figures of the hour starting at `hour_start_us`, if the stream has it.
+    pub fn hour(&self, hour_start_us: i64) -> Option<&HourFigures> {
+        self.hours.iter().find(|f| f.hour_start_us == hour_start_us)
+    }
+
+    /// True when time `t_us` is covered (inside the union of the best segments).
+    pub fn covers(&self, t_us: i64) -> bool {
+        let u = &self.raw_union;
+        let i = u.partition_point(|iv| iv.end_us <= t_us);
+        u.get(i).is_some_and(|iv| iv.start_us <= t_us)
+    }
+}
+
 /// Adds `iv` (starting no earlier than every interval in `out`) to the
 /// sorted disjoint union `out`.
-fn extend_union(out: &mut Vec<Interval>, iv: Interval) {
+pub(crate) fn extend_union(out: &mut Vec<Interval>, iv: Interval) {
     match out.last_mut() {
         Some(last) if iv.start_us <= last.end_us => last.end_us = last.end_us.max(iv.end_us),
         _ => out.push(iv),

@@ -7,9 +7,9 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::html::{Section, escape, map_html, report};
-use crate::coverage::timeline::{Interval, StreamCoverage};
+use crate::coverage::timeline::StreamCoverage;
 use crate::fleet::FleetReport;
-use crate::fleet::union::StreamUnion;
+use crate::fleet::union::{StreamUnion, union_stream};
 use crate::text::{counted, spreadsheet_safe};
 use crate::time::{HOUR_US, format_hour, us_to_secs};
 
@@ -218,24 +218,6 @@ fn plan_section(r: &FleetReport) -> Section {
     }
 }
 
-/// The union as a coverage to draw: covered time and the lost stretches.
-fn union_coverage(s: &StreamUnion) -> StreamCoverage {
-    StreamCoverage {
-        first_start_us: s.covered.first().map(|i| i.start_us),
-        last_end_us: s.covered.last().map(|i| i.end_us),
-        raw_union: s.covered.clone(),
-        raw_holes: s
-            .lost
-            .iter()
-            .map(|l| Interval {
-                start_us: l.start_us,
-                end_us: l.end_us,
-            })
-            .collect(),
-        ..StreamCoverage::default()
-    }
-}
-
 fn streams_section(r: &FleetReport) -> Section {
     let mut h = String::new();
     for s in &r.union {
@@ -260,11 +242,11 @@ fn streams_section(r: &FleetReport) -> Section {
             h.push_str("</figure>\n");
         };
         for n in &r.fleet.nodes {
-            let stream = n.analysis.as_ref().ok().and_then(|a| {
-                a.streams
-                    .iter()
-                    .find(|x| x.channel == s.channel && x.quality == s.quality)
-            });
+            let stream = n
+                .analysis
+                .as_ref()
+                .ok()
+                .and_then(|a| a.stream(&s.channel, &s.quality));
             match stream {
                 Some(st) => row(&mut h, &n.spec.name, &st.coverage),
                 None => {
@@ -281,7 +263,11 @@ fn streams_section(r: &FleetReport) -> Section {
                 }
             }
         }
-        row(&mut h, "union (at least one node)", &union_coverage(s));
+        row(
+            &mut h,
+            "union (at least one node)",
+            &union_stream(s).coverage,
+        );
         h.push_str("</div>\n<table><tr><th class=\"l\">hour</th>");
         for n in &r.fleet.nodes {
             let _ = write!(h, "<th>{} %</th>", escape(&n.spec.name));
@@ -295,15 +281,11 @@ fn streams_section(r: &FleetReport) -> Section {
             );
             for n in &r.fleet.nodes {
                 let pct = n.analysis.as_ref().ok().and_then(|a| {
-                    let st = a
-                        .streams
-                        .iter()
-                        .find(|x| x.channel == s.channel && x.quality == s.quality)?;
-                    st.coverage
-                        .hours
-                        .iter()
-                        .find(|f| f.hour_start_us == uh.hour_start_us)
-                        .map(|f| 100.0 * f.raw_coverage_us as f64 / HOUR_US as f64)
+                    let f = a
+                        .stream(&s.channel, &s.quality)?
+                        .coverage
+                        .hour(uh.hour_start_us)?;
+                    Some(100.0 * f.raw_coverage_us as f64 / HOUR_US as f64)
                 });
                 match pct {
                     Some(p) => {

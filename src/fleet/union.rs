@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::Fleet;
-use crate::coverage::timeline::Interval;
+use crate::coverage::timeline::{Interval, extend_union};
 use crate::time::HOUR_US;
 
 /// A stretch of a stream that no node covers.
@@ -56,10 +56,7 @@ fn merge(mut ivs: Vec<Interval>) -> Vec<Interval> {
     ivs.sort_by_key(|i| (i.start_us, i.end_us));
     let mut out: Vec<Interval> = Vec::with_capacity(ivs.len());
     for iv in ivs {
-        match out.last_mut() {
-            Some(last) if iv.start_us <= last.end_us => last.end_us = last.end_us.max(iv.end_us),
-            _ => out.push(iv),
-        }
+        extend_union(&mut out, iv);
     }
     out
 }
@@ -187,14 +184,8 @@ pub fn nodes_covering(fleet: &Fleet, channel: &str, quality: &str, t_us: i64) ->
         .iter()
         .filter(|n| {
             n.analysis.as_ref().is_ok_and(|a| {
-                a.streams
-                    .iter()
-                    .filter(|s| s.channel == channel && s.quality == quality)
-                    .any(|s| {
-                        let u = &s.coverage.raw_union;
-                        let i = u.partition_point(|iv| iv.end_us <= t_us);
-                        u.get(i).is_some_and(|iv| iv.start_us <= t_us)
-                    })
+                a.stream(channel, quality)
+                    .is_some_and(|s| s.coverage.covers(t_us))
             })
         })
         .map(|n| n.spec.name.clone())

@@ -65,9 +65,8 @@ pub struct FleetDoc {
     pub stream: Option<usize>,
     /// The lanes' view state.
     pub timeline: TimelineView,
-    /// What the lanes showed last frame: (stream index, node index or `None`
-    /// for the union), per lane.
-    pub lanes: Vec<(usize, Option<usize>)>,
+    /// The stream (index into the streams shown) of each lane drawn last frame.
+    pub lanes: Vec<usize>,
 }
 
 impl FleetDoc {
@@ -156,6 +155,7 @@ impl FleetDoc {
                 p.name = n.spec.name.clone();
                 p.finished = true;
                 p.error = n.analysis.as_ref().err().cloned();
+                p.analysis = n.analysis.as_ref().ok().cloned();
             }
         }
         let unions: Vec<StreamAnalysis> = report.union.iter().map(union_stream).collect();

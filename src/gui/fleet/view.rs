@@ -121,16 +121,47 @@ impl FleetDoc {
         }
     }
 
-    /// The lanes of a finished fleet, in node order with the union last per stream.
+    /// The streams the lanes show: the union's once every node is read, the
+    /// streams of the nodes read so far before.
+    fn lane_streams(&self) -> Vec<(String, String)> {
+        if let Some(FleetShown { report, .. }) = &self.shown {
+            return report
+                .union
+                .iter()
+                .map(|u| (u.channel.clone(), u.quality.clone()))
+                .collect();
+        }
+        let mut streams: Vec<(String, String)> = self
+            .nodes
+            .iter()
+            .filter_map(|n| n.analysis.as_ref())
+            .flat_map(|a| {
+                a.streams
+                    .iter()
+                    .map(|s| (s.channel.clone(), s.quality.clone()))
+            })
+            .collect();
+        streams.sort();
+        streams.dedup();
+        streams
+    }
+
+    /// Per stream one lane per node read (in the nodes' order, hidden ones
+    /// left out), then the union's once every node is read; the hover names
+    /// the nodes that have the time under the pointer.
     fn lanes_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) {
-        let Some(shown_fleet) = &self.shown else {
-            self.partial_lanes_ui(ui, cx);
+        let streams = self.lane_streams();
+        if streams.is_empty() {
+            ui.label(if self.is_reading() {
+                "Listing the nodes…"
+            } else {
+                "Nothing to show (see the status bar)."
+            });
             return;
-        };
-        let FleetShown { report, unions } = shown_fleet;
+        }
         let mut lanes = Vec::new();
-        let mut which = Vec::new();
-        for (si, u) in report.union.iter().enumerate() {
+        let mut lane_streams = Vec::new();
+        for (si, (c, q)) in streams.iter().enumerate() {
             if self.stream.is_some_and(|s| s != si) {
                 continue;
             }
@@ -138,41 +169,31 @@ impl FleetDoc {
                 if self.hidden.get(ni).copied().unwrap_or(false) {
                     continue;
                 }
-                let Some(node) = report.fleet.nodes.get(ni) else {
+                let Some(node) = self.nodes.get(ni) else {
                     continue;
                 };
-                let Ok(a) = &node.analysis else { continue };
-                if let Some(s) = a
-                    .streams
-                    .iter()
-                    .find(|s| s.channel == u.channel && s.quality == u.quality)
-                {
-                    lanes.push(LaneSource::Labelled(
-                        s,
-                        format!("{} · {}/{}", node.spec.name, u.channel, u.quality),
-                    ));
-                    which.push((si, Some(ni)));
+                let Some(a) = &node.analysis else { continue };
+                if let Some(s) = a.stream(c, q) {
+                    lanes.push(LaneSource::Labelled(s, format!("{} · {c}/{q}", node.name)));
+                    lane_streams.push(si);
                 }
             }
-            if let Some(us) = unions.get(si) {
-                lanes.push(LaneSource::Labelled(
-                    us,
-                    format!("union · {}/{}", u.channel, u.quality),
-                ));
-                which.push((si, None));
+            if let Some(union) = self.shown.as_ref().and_then(|f| f.unions.get(si)) {
+                lanes.push(LaneSource::Labelled(union, format!("union · {c}/{q}")));
+                lane_streams.push(si);
             }
         }
         let response = self
             .timeline
             .ui(ui, cx.time, &lanes, cx.settings, cx.commands);
         drop(lanes);
-        self.lanes = which;
+        self.lanes = lane_streams;
         if let Some(h) = self.timeline.hover
-            && let Some(&(si, _)) = self.lanes.get(h.lane)
-            && let Some(u) = report.union.get(si)
+            && let Some(FleetShown { report, .. }) = &self.shown
+            && let Some(&si) = self.lanes.get(h.lane)
+            && let Some((c, q)) = streams.get(si)
         {
-            let t = h.time_us as i64;
-            let have = nodes_covering(&report.fleet, &u.channel, &u.quality, t);
+            let have = nodes_covering(&report.fleet, c, q, h.time_us as i64);
             let lacking: Vec<&str> = report
                 .fleet
                 .nodes
@@ -181,9 +202,7 @@ impl FleetDoc {
                 .filter(|n| !have.iter().any(|h| h == n))
                 .collect();
             let text = format!(
-                "{}/{} at {}\nhas it: {}\nlacks it: {}",
-                u.channel,
-                u.quality,
+                "{c}/{q} at {}\nhas it: {}\nlacks it: {}",
                 full_time(h.time_us as i64, cx.settings.time_zone),
                 if have.is_empty() {
                     "no node".to_string()
@@ -198,59 +217,6 @@ impl FleetDoc {
             );
             response.on_hover_text_at_pointer(text);
         }
-    }
-
-    /// While the nodes are read: the lanes of the nodes read so far (the
-    /// union follows when every node is done).
-    fn partial_lanes_ui(&mut self, ui: &mut egui::Ui, cx: &mut ViewContext<'_>) {
-        let mut streams: Vec<(String, String)> = self
-            .nodes
-            .iter()
-            .filter_map(|n| n.analysis.as_ref())
-            .flat_map(|a| {
-                a.streams
-                    .iter()
-                    .map(|s| (s.channel.clone(), s.quality.clone()))
-            })
-            .collect();
-        streams.sort();
-        streams.dedup();
-        if streams.is_empty() {
-            ui.label(if self.is_reading() {
-                "Listing the nodes…"
-            } else {
-                "Nothing to show (see the status bar)."
-            });
-            return;
-        }
-        let mut lanes = Vec::new();
-        let mut which = Vec::new();
-        for (si, (c, q)) in streams.iter().enumerate() {
-            if self.stream.is_some_and(|s| s != si) {
-                continue;
-            }
-            for &ni in &self.order {
-                if self.hidden.get(ni).copied().unwrap_or(false) {
-                    continue;
-                }
-                let Some(node) = self.nodes.get(ni) else {
-                    continue;
-                };
-                let Some(a) = &node.analysis else { continue };
-                if let Some(s) = a
-                    .streams
-                    .iter()
-                    .find(|s| &s.channel == c && &s.quality == q)
-                {
-                    lanes.push(LaneSource::Labelled(s, format!("{} · {c}/{q}", node.name)));
-                    which.push((si, Some(ni)));
-                }
-            }
-        }
-        self.timeline
-            .ui(ui, cx.time, &lanes, cx.settings, cx.commands);
-        drop(lanes);
-        self.lanes = which;
     }
 
     /// Per node, what the range on screen holds: covered time, holes, segments.
@@ -365,20 +331,18 @@ impl FleetDoc {
                     .iter()
                     .filter_map(|&ni| report.fleet.nodes.get(ni))
                     .map(|n| {
-                        let stream = n.analysis.as_ref().ok().and_then(|a| {
-                            a.streams
-                                .iter()
-                                .find(|s| s.channel == u.channel && s.quality == u.quality)
-                        });
+                        let stream = n
+                            .analysis
+                            .as_ref()
+                            .ok()
+                            .and_then(|a| a.stream(&u.channel, &u.quality));
                         let shares = u
                             .hours
                             .iter()
                             .map(|h| {
                                 stream?
                                     .coverage
-                                    .hours
-                                    .iter()
-                                    .find(|f| f.hour_start_us == h.hour_start_us)
+                                    .hour(h.hour_start_us)
                                     .map(|f| f.raw_coverage_us as f64 / HOUR_US as f64)
                             })
                             .collect();
