@@ -548,3 +548,38 @@ fn a_node_list_longer_than_the_readers_is_read_whole_and_in_order() {
     let names: Vec<&str> = fleet.nodes.iter().map(|n| n.spec.name.as_str()).collect();
     assert_eq!(names[n - 1], format!("n{}", n - 1));
 }
+
+#[test]
+fn outputs_never_land_in_a_local_node_or_on_the_node_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = demo_archive(dir.path(), 1);
+    let server = Restreamer::serve(&demo, Behaviour::Faithful).unwrap();
+    let inside = demo.join("fleet.html");
+    let ran: Ran = segscope_in(
+        dir.path(),
+        &[
+            "nodes",
+            demo.to_str().unwrap(),
+            &server.url(),
+            "--html",
+            inside.to_str().unwrap(),
+        ],
+    )
+    .into();
+    ran.failed().says("inside");
+    assert!(!inside.exists());
+    let nodes = dir.path().join("nodes.txt");
+    let listed = format!("remote {}\n", server.url());
+    fs::write(&nodes, &listed).unwrap();
+    let ran: Ran = segscope_in(
+        dir.path(),
+        &["nodes", "--node-file", "nodes.txt", "--plan", "nodes.txt"],
+    )
+    .into();
+    ran.failed();
+    assert_eq!(
+        fs::read_to_string(&nodes).unwrap(),
+        listed,
+        "the node file is untouched"
+    );
+}
