@@ -171,7 +171,7 @@ pub fn run(args: &CoverageCmd, db: Option<&Path>) -> anyhow::Result<()> {
             }
         }
     }
-    report_problems(&analysis, args.quiet);
+    report_problems(&analysis, args.quiet, None);
     fail_on(&failures)
 }
 
@@ -248,13 +248,18 @@ pub fn summary_text(analysis: &Analysis) -> String {
     out
 }
 
-fn report_problems(analysis: &Analysis, quiet: bool) {
+/// Prints an analysis' bad segments and warnings on stderr (the first ten
+/// warnings); `of` names what was analysed when several were (a fleet's node).
+pub(super) fn report_problems(analysis: &Analysis, quiet: bool, of: Option<&str>) {
     let bad: usize = analysis.streams.iter().map(|s| s.bad_segments.len()).sum();
     let warnings = analysis.warnings.len();
     if quiet || (bad == 0 && warnings == 0) {
         return;
     }
-    eprintln!("segscope: {bad} bad segments, {warnings} warnings");
+    let of = of
+        .map(|name| format!("{}: ", shown(name)))
+        .unwrap_or_default();
+    eprintln!("segscope: {of}{bad} bad segments, {warnings} warnings");
     for w in analysis.warnings.iter().take(10) {
         eprintln!("  warning: {}: {}", shown(&w.path), shown(&w.message));
     }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use anyhow::bail;
 use clap::Args;
 
-use super::coverage::SelectionArgs;
+use super::coverage::{SelectionArgs, report_problems};
 use super::interrupted;
 use super::outputs::{
     Output, Sink, check_outputs_of, fail_on, outputs, write_outputs, write_stdout,
@@ -138,21 +138,7 @@ pub fn run(args: &NodesCmd, db: Option<&Path>) -> anyhow::Result<()> {
         }
         for n in &report.fleet.nodes {
             if let Ok(a) = &n.analysis {
-                for w in a.warnings.iter().take(5) {
-                    eprintln!(
-                        "segscope: warning: {}: {}: {}",
-                        shown(&n.spec.name),
-                        shown(&w.path),
-                        shown(&w.message)
-                    );
-                }
-                if a.warnings.len() > 5 {
-                    eprintln!(
-                        "segscope: {}: {} more warnings (see --json)",
-                        shown(&n.spec.name),
-                        a.warnings.len() - 5
-                    );
-                }
+                report_problems(a, false, Some(&n.spec.name));
             }
         }
     }
