@@ -21,6 +21,7 @@ pub mod bitrate;
 pub mod config;
 pub mod derive;
 pub mod ensemble;
+pub mod evaluate;
 pub mod import;
 pub mod ks;
 pub mod ks_windows;

@@ -59,7 +59,7 @@ pub struct ScoredFile {
 }
 
 /// The corpus' result under one profile.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct NabScore {
     /// The threshold chosen (scores at or above it are detections).
     pub threshold: f64,
@@ -152,6 +152,41 @@ fn sweep_file(f: &ScoredFile, p: &Profile, first_window: usize) -> (Vec<Row>, us
 
 /// Scores the corpus under profile `p`: the best threshold and its totals.
 pub fn score_corpus(files: &[ScoredFile], p: &Profile) -> NabScore {
+    let mut best: Option<NabScore> = None;
+    let nothing = sweep_thresholds(files, p, |s| {
+        if best.is_none_or(|b| s.raw > b.raw) {
+            best = Some(s);
+        }
+    })
+    .unwrap_or_else(|nothing| nothing);
+    best.unwrap_or(nothing)
+}
+
+/// Scores the corpus under profile `p` at a threshold chosen elsewhere (on
+/// another corpus): scores at or above `threshold` are detections.
+pub fn score_at_threshold(files: &[ScoredFile], p: &Profile, threshold: f64) -> NabScore {
+    let mut at: Option<NabScore> = None;
+    let nothing = sweep_thresholds(files, p, |s| {
+        if s.threshold >= threshold {
+            at = Some(s);
+        }
+    })
+    .unwrap_or_else(|nothing| nothing);
+    NabScore {
+        threshold,
+        ..at.unwrap_or(nothing)
+    }
+}
+
+/// Lowers the threshold through every score of the corpus, calling `visit`
+/// with the totals once every row of that score is a detection. Returns the
+/// never-firing detector's result: `Err` when the corpus has no scorable
+/// row, `Ok` otherwise.
+fn sweep_thresholds(
+    files: &[ScoredFile],
+    p: &Profile,
+    mut visit: impl FnMut(NabScore),
+) -> Result<NabScore, NabScore> {
     let mut rows = Vec::new();
     let mut next = 0;
     let mut windows = 0;
@@ -170,11 +205,26 @@ pub fn score_corpus(files: &[ScoredFile], p: &Profile) -> NabScore {
         }
     }
     let null = -p.fn_ * best_in_window.len() as f64;
+    let perfect = p.tp * windows as f64;
+    let result = |threshold: f64, raw: f64, detected: usize, fps: usize| NabScore {
+        threshold,
+        raw,
+        null,
+        perfect,
+        normalised: 100.0 * (raw - null) / (perfect - null),
+        detected_windows: detected,
+        windows,
+        false_positives: fps,
+    };
+    let nothing = result(f64::INFINITY, null, 0, 0);
+    if rows.is_empty() {
+        return Err(nothing);
+    }
+    visit(nothing);
     let mut windows_total = null;
     let mut fp_total = 0.0;
     let mut fp_count = 0;
     let mut detected = 0;
-    let mut best = (f64::INFINITY, null, 0usize, 0usize);
     let mut i = 0;
     while i < rows.len() {
         // Every row with this score becomes a detection together.
@@ -199,22 +249,14 @@ pub fn score_corpus(files: &[ScoredFile], p: &Profile) -> NabScore {
             }
             i += 1;
         }
-        let total = windows_total + fp_total;
-        if total > best.1 {
-            best = (threshold, total, detected, fp_count);
-        }
+        visit(result(
+            threshold,
+            windows_total + fp_total,
+            detected,
+            fp_count,
+        ));
     }
-    let perfect = p.tp * windows as f64;
-    NabScore {
-        threshold: best.0,
-        raw: best.1,
-        null,
-        perfect,
-        normalised: 100.0 * (best.1 - null) / (perfect - null),
-        detected_windows: best.2,
-        windows,
-        false_positives: best.3,
-    }
+    Ok(nothing)
 }
 
 #[cfg(test)]
@@ -270,6 +312,25 @@ mod tests {
         early[5] = 1.0;
         let r = score_corpus(&[file(early)], &p);
         assert_eq!((r.false_positives, r.normalised), (0, 0.0));
+    }
+
+    #[test]
+    fn a_threshold_chosen_elsewhere_scores_what_it_detects() {
+        let mut scores = vec![0.0; 100];
+        scores[42] = 0.9;
+        scores[80] = 0.5;
+        let files = [file(scores)];
+        let p = &PROFILES[0];
+        let best = score_corpus(&files, p);
+        assert_eq!(best.threshold, 0.9);
+        let same = score_at_threshold(&files, p, 0.7);
+        assert_eq!((same.raw, same.detected_windows), (best.raw, 1));
+        assert_eq!(same.threshold, 0.7);
+        let lower = score_at_threshold(&files, p, 0.5);
+        assert_eq!(lower.false_positives, 1);
+        assert!(lower.raw < best.raw);
+        let none = score_at_threshold(&files, p, 0.95);
+        assert_eq!((none.normalised, none.detected_windows), (0.0, 0));
     }
 
     #[test]

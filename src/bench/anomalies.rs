@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use super::heldout::zscore_scores;
 use crate::anomaly::Settings;
 use crate::anomaly::ensemble::{Algorithm, judge};
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_corpus};
@@ -153,8 +154,50 @@ fn median_time(rounds: usize, mut f: impl FnMut()) -> Duration {
     times[times.len() / 2]
 }
 
-/// Runs the anomaly benchmarks; `nab` is NAB's folder (data/ and labels/).
-pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyhow::Result<String> {
+/// What `segscope bench anomalies` measures.
+#[derive(Debug, Clone, Default)]
+pub struct AnomalyBench {
+    /// NAB's folder (data/ and labels/).
+    pub nab: Option<PathBuf>,
+    /// Held-out sets: folders of labelled CSVs ([`super::heldout`]).
+    pub heldout: Vec<PathBuf>,
+    /// A line per held-out series.
+    pub per_series: bool,
+    /// Leave the speed figures out.
+    pub detection_only: bool,
+    /// Series of the last-point measurement.
+    pub series: usize,
+    /// Rounds of each timing.
+    pub rounds: usize,
+}
+
+/// Runs the anomaly benchmarks.
+pub fn bench_anomalies(b: &AnomalyBench) -> anyhow::Result<String> {
+    let mut out = String::new();
+    if !b.detection_only {
+        out += &bench_speed(b.nab.as_deref(), b.series, b.rounds)?;
+    }
+    let thresholds = match &b.nab {
+        Some(dir) => {
+            let (report, thresholds) = bench_nab(dir, b.rounds)?;
+            out += &report;
+            Some(thresholds)
+        }
+        None if b.heldout.is_empty() => {
+            out.push_str("(give --nab DIR, NAB's folder with data/ and labels/, for the import and detection figures)\n");
+            None
+        }
+        None => None,
+    };
+    if !b.heldout.is_empty() {
+        out += &super::heldout::heldout_report(&b.heldout, thresholds.as_deref(), b.per_series)?;
+    }
+    Ok(out)
+}
+
+/// The speed figures: the last point over many series, scan mode over NAB's
+/// largest file (or a generated one as long) and over 300,000 points.
+fn bench_speed(nab: Option<&Path>, series: usize, rounds: usize) -> anyhow::Result<String> {
     let mut out = String::new();
     let settings = Settings::default();
     let all = Algorithm::ALL;
@@ -220,10 +263,18 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
         );
     }
 
-    let Some(dir) = nab else {
-        out.push_str("(give --nab DIR, NAB's folder with data/ and labels/, for the import and detection figures)\n");
-        return Ok(out);
-    };
+    Ok(out)
+}
+
+/// The NAB figures: the import of every file, the scan's score under each
+/// profile, the other detectors' and the score's parts'. Returns the report
+/// and the standard profile's threshold for each of the held-out
+/// comparison's detectors ([`super::heldout::DETECTORS`]).
+fn bench_nab(dir: &Path, rounds: usize) -> anyhow::Result<(String, Vec<f64>)> {
+    let mut out = String::new();
+    let settings = Settings::default();
+    let all = Algorithm::ALL;
+    let never = || false;
     let corpus = nab_corpus(dir)?;
     let mut imported = Vec::new();
     let mut rows = 0;
@@ -296,7 +347,7 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
     let baselines: Vec<Vec<ScoredFile>> = baselines
         .into_par_iter()
         .map(|(file, s)| {
-            let mut others = vec![skyline_nab_detector(&s)];
+            let mut others = vec![skyline_nab_detector(&s), zscore_scores(&s)];
             others.extend(ablations(&s, &settings, window));
             others
                 .into_iter()
@@ -309,18 +360,23 @@ pub fn bench_anomalies(nab: Option<&Path>, series: usize, rounds: usize) -> anyh
         .collect();
     let labels = [
         "the same ensemble as Skyline's NAB detector uses it (seven algorithms, consensus 5, all history, 12-hour expiry)",
+        "rolling z-score over the previous 1,440 points",
         "the score's parts alone: new extremes only",
         "the score's parts alone: the votes' strength only (weighed by rarity)",
         "the score's parts alone: the votes' strength only (not weighed by rarity)",
     ];
+    let mut thresholds = vec![score_corpus(&files, &PROFILES[0]).threshold];
     for (k, label) in labels.iter().enumerate() {
         let variant: Vec<ScoredFile> = baselines.iter().map(|o| o[k].clone()).collect();
         let b = score_corpus(&variant, &PROFILES[0]);
         let _ = writeln!(
             out,
-            "{label}, standard profile: {:.1} ({} of {} windows detected, {} false positives)",
-            b.normalised, b.detected_windows, b.windows, b.false_positives
+            "{label}, standard profile: {:.1} (threshold {:.4}, {} of {} windows detected, {} false positives)",
+            b.normalised, b.threshold, b.detected_windows, b.windows, b.false_positives
         );
+        if k == 1 {
+            thresholds.push(b.threshold);
+        }
     }
-    Ok(out)
+    Ok((out, thresholds))
 }

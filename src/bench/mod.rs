@@ -4,6 +4,7 @@
 
 pub mod anomalies;
 pub mod fleet;
+pub mod heldout;
 pub mod restreamer;
 
 use std::fs;

@@ -193,6 +193,17 @@ pub enum BenchCommand {
         /// NAB's folder (with data/ and labels/).
         #[arg(long, value_name = "DIR")]
         nab: Option<PathBuf>,
+        /// A held-out set: a folder of labelled CSVs (`time,value,is_anomaly`,
+        /// as GutenTAG writes them; scripts/heldout-series makes two), scored
+        /// at NAB's threshold beside a rolling z-score. Repeatable.
+        #[arg(long, value_name = "DIR")]
+        heldout: Vec<PathBuf>,
+        /// A line per held-out series (average precision of each detector).
+        #[arg(long)]
+        per_series: bool,
+        /// Only the detection figures (NAB and held-out), no timings.
+        #[arg(long)]
+        detection_only: bool,
         /// Series of the last-point measurement.
         #[arg(long, default_value_t = 20_000)]
         series: usize,
@@ -329,10 +340,20 @@ pub fn main() -> ExitCode {
             .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Anomalies {
             nab,
+            heldout,
+            per_series,
+            detection_only,
             series,
             rounds,
-        })) => crate::bench::anomalies::bench_anomalies(nab.as_deref(), series, rounds)
-            .map(|report| print!("{report}")),
+        })) => crate::bench::anomalies::bench_anomalies(&crate::bench::anomalies::AnomalyBench {
+            nab,
+            heldout,
+            per_series,
+            detection_only,
+            series,
+            rounds,
+        })
+        .map(|report| print!("{report}")),
         Some(Command::Bench(BenchCommand::Watch {
             path,
             rounds,
