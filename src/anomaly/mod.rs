@@ -30,6 +30,7 @@ pub mod order;
 pub mod run;
 pub mod scan;
 pub mod series;
+pub mod signal;
 pub mod stats;
 
 /// The ensemble's settings (specs/anomaly.md, "Series and settings").

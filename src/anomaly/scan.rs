@@ -21,6 +21,7 @@ use super::ensemble::Algorithm;
 use super::ks_windows::KsWindows;
 use super::order::OrderWindow;
 use super::series::Series;
+use super::signal::{Expectation, Signal, signal};
 use crate::time::MAX_SECONDS;
 
 /// The window each point is judged over.
@@ -38,6 +39,14 @@ pub enum ScanWindow {
     "window `{0}` is neither a number of points (1 to {MAX_WINDOW_POINTS}) nor a duration up to a year (86400s, 90m, 24h, 1d)"
 )]
 pub struct WindowError(pub String);
+
+/// ks_test's probe in a window of points: the last 20 points (the fewest
+/// Skyline's test takes), whatever their spacing. (In a window of time it is
+/// Skyline's last 10 minutes.)
+pub const KS_PROBE_POINTS: usize = 20;
+/// ks_test's reference in a window of points: the 100 points before the
+/// probe, five times the probe as in Skyline's 50 minutes before its 10.
+pub const KS_REFERENCE_POINTS: usize = 100;
 
 /// The most points a scan window holds.
 pub const MAX_WINDOW_POINTS: usize = 1_000_000_000;
@@ -200,7 +209,7 @@ pub fn scan(
 ) -> Option<Scan> {
     let parts = scan_parts(series, settings, enabled, window, stop)?;
     Some(Scan {
-        score: anomaly_score(series, settings, &parts.strengths, &parts.extremes),
+        score: anomaly_score(&parts),
         votes: parts.votes,
         new_extreme: parts.extremes.iter().map(Option::is_some).collect(),
     })
@@ -216,6 +225,19 @@ pub struct ScanParts {
     /// For a new extreme of its window, how far beyond the window's other
     /// values it lies ([`ScannedPoint::new_extreme`]).
     pub extremes: Vec<Option<f64>>,
+    /// The deviation signal the alerts use: its expectation may be the
+    /// previous point, for a series that wanders ([`signal`]).
+    pub signal: Signal,
+    /// The deviation signal the ranking uses ([`deviation_rank`]): against
+    /// the level or the seasonal profile only, so every point of an
+    /// incident stands out, not just its first step.
+    pub ranking: Signal,
+    /// Where each point's window starts.
+    pub starts: Vec<usize>,
+    /// Where novelty is measured ([`novelty_positions`]).
+    pub positions: Vec<i64>,
+    /// How far back novelty looks, in the positions' unit.
+    pub horizon: i64,
 }
 
 /// The scan behind [`scan`], before the score is made: votes, strengths
@@ -232,43 +254,191 @@ pub fn scan_parts(
         votes: Vec::with_capacity(n),
         strengths: Vec::with_capacity(n),
         extremes: Vec::with_capacity(n),
+        ..ScanParts::default()
     };
-    let finished = scan_each(series, settings, enabled, window, stop, |_, point| {
-        out.votes
-            .push(point.votes.iter().filter(|(_, v)| v.vote).count() as u8);
-        out.strengths
-            .push((!point.votes.is_empty()).then(|| strength(point.votes, enabled.len())));
-        out.extremes.push(point.new_extreme);
-    });
-    finished.then_some(out)
-}
-
-/// The anomaly score of every point of `series` from its [`strength`] (none
-/// when a pre-check decided) and, for a new extreme of its window, how far
-/// beyond the window's other values it lies: the strength weighed by its
-/// rarity ([`rare_strengths`]), 1 for a new extreme, made novel
-/// ([`novelty`]) over half of FULL_DURATION.
-pub fn anomaly_score(
-    series: &Series,
-    settings: &Settings,
-    strengths: &[Option<f64>],
-    extremes: &[Option<f64>],
-) -> Vec<f32> {
-    let mut alert = rare_strengths(strengths);
-    for (a, _) in alert.iter_mut().zip(extremes).filter(|(_, e)| e.is_some()) {
-        *a = 1.0;
+    let mut run_ensemble = || {
+        scan_each(series, settings, enabled, window, stop, |_, point| {
+            out.votes
+                .push(point.votes.iter().filter(|(_, v)| v.vote).count() as u8);
+            out.strengths
+                .push((!point.votes.is_empty()).then(|| strength(point.votes, enabled.len())));
+            out.extremes.push(point.new_extreme);
+        })
+    };
+    let signals = || deviation_signals(series, window);
+    // A long series computes its signals on a second thread meanwhile.
+    let (finished, (starts, alerting, ranking)) = if n >= PARALLEL_SIGNAL_POINTS {
+        std::thread::scope(|scope| {
+            let other = scope.spawn(signals);
+            let finished = run_ensemble();
+            (finished, other.join().unwrap_or_else(|_| signals()))
+        })
+    } else {
+        (run_ensemble(), signals())
+    };
+    if !finished {
+        return None;
     }
-    novelty(
-        &series.points,
-        &alert,
-        extremes,
-        novelty_horizon_us(settings),
-    )
+    out.signal = alerting;
+    out.ranking = ranking;
+    out.starts = starts;
+    (out.positions, out.horizon) = novelty_positions(&series.points, window);
+    Some(out)
 }
 
-/// How far back [`novelty`] looks: half of FULL_DURATION, microseconds.
-pub fn novelty_horizon_us(settings: &Settings) -> i64 {
-    (settings.full_duration_s / 2.0 * 1e6) as i64
+/// A series this long computes its deviation signals beside the ensemble,
+/// on a thread of their own.
+const PARALLEL_SIGNAL_POINTS: usize = 50_000;
+
+/// Each point's window start, and the alerting and ranking signals
+/// ([`ScanParts::signal`], [`ScanParts::ranking`]; one computed once when
+/// they choose the same expectation).
+fn deviation_signals(series: &Series, window: ScanWindow) -> (Vec<usize>, Signal, Signal) {
+    let starts: Vec<usize> = (0..series.points.len())
+        .map(|i| window_start(&series.points, i, window))
+        .collect();
+    let values = series.values();
+    let alerting = signal(&values, &starts, true);
+    let ranking = if alerting.model == Expectation::Previous {
+        signal(&values, &starts, false)
+    } else {
+        alerting.clone()
+    };
+    (starts, alerting, ranking)
+}
+
+/// How far back [`novelty`] looks: this fraction (1/12) of the window, so
+/// 120 points of the default 1,440 (two hours of one-minute points, ten
+/// hours of five-minute ones).
+pub const NOVELTY_FRACTION: usize = 12;
+
+/// Where [`novelty`] measures each point and how far back it looks: for a
+/// window of points, the point's index and [`NOVELTY_FRACTION`] of the
+/// window's points; for a window of time, the point's time (µs) and that
+/// fraction of the window's duration. Counting in points keeps a series'
+/// score the same whatever its sampling rate.
+pub fn novelty_positions(points: &[(i64, f64)], window: ScanWindow) -> (Vec<i64>, i64) {
+    match window {
+        ScanWindow::Points(n) => (
+            (0..points.len() as i64).collect(),
+            (n / NOVELTY_FRACTION).max(1) as i64,
+        ),
+        ScanWindow::Duration(d) => (
+            points.iter().map(|p| p.0).collect(),
+            ((d / NOVELTY_FRACTION as f64) * 1e6).max(1.0) as i64,
+        ),
+    }
+}
+
+/// A new extreme of a seasonal series whose residual from its profile is
+/// within this many robust standard deviations is where the season leads
+/// (a daily peak a little higher than yesterday's), not news.
+pub const SEASON_EXPLAINED: f64 = 3.0;
+
+/// A deviation or level shift this fraction above the highest of its
+/// window's earlier ones is a record and alerts like a new extreme.
+pub const RECORD_MARGIN: f64 = 0.2;
+
+/// The share of the score the undamped deviation ranking can reach
+/// ([`deviation_rank`]): below the alerts' range, so it orders the points an
+/// alert leaves unflagged without raising alerts of its own.
+pub const RANK_WEIGHT: f64 = 0.4;
+
+/// For each judged point whose `feature` is more than [`RECORD_MARGIN`]
+/// above its window's earlier values (the window starting at `starts[i]`):
+/// by how much, as a fraction of their highest.
+pub fn records(feature: &[f64], starts: &[usize], judged: &[bool]) -> Vec<Option<f64>> {
+    let mut high: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
+    let mut out = Vec::with_capacity(feature.len());
+    for (i, &x) in feature.iter().enumerate() {
+        while high.front().is_some_and(|&k| k < starts[i]) {
+            high.pop_front();
+        }
+        let before = high.front().map(|&k| feature[k]);
+        out.push(match before {
+            Some(m) if judged[i] && m > 0.0 && x > m * (1.0 + RECORD_MARGIN) => Some((x - m) / m),
+            _ => None,
+        });
+        while high.back().is_some_and(|&k| feature[k] <= x) {
+            high.pop_back();
+        }
+        high.push_back(i);
+    }
+    out
+}
+
+/// How unusual each point is, undamped, in [0, 1): the largest of its
+/// deviation, its level shift and three times its spread change (all from
+/// the ranking signal: level or seasonal profile), each `x` mapped to
+/// `x / (3 + x)`, so 3 robust standard deviations give one half.
+pub fn deviation_rank(signal: &Signal) -> Vec<f64> {
+    let squash = |x: f64| if x.is_finite() { x / (3.0 + x) } else { 1.0 };
+    (0..signal.deviation.len())
+        .map(|i| {
+            squash(signal.deviation[i])
+                .max(squash(signal.level[i]))
+                .max(squash(3.0 * signal.spread[i]))
+        })
+        .collect()
+}
+
+/// The value's new extremes that alert: those of [`ScanParts::extremes`]
+/// except, in a seasonal series, the ones its profile explains
+/// ([`SEASON_EXPLAINED`]), each with how far beyond its window it lies.
+pub fn alerting_extremes(parts: &ScanParts) -> Vec<Option<f64>> {
+    let sig = &parts.signal;
+    let mut extremes = parts.extremes.clone();
+    if sig.deviation.len() == extremes.len() && matches!(sig.model, Expectation::Seasonal(_)) {
+        for (i, e) in extremes.iter_mut().enumerate() {
+            if i >= sig.model_from && sig.deviation[i] < SEASON_EXPLAINED {
+                *e = None;
+            }
+        }
+    }
+    extremes
+}
+
+/// Whether each point is a record of its deviation or of its level shift
+/// ([`records`] of the alerting signal).
+pub fn signal_records(parts: &ScanParts) -> Vec<bool> {
+    let sig = &parts.signal;
+    let judged: Vec<bool> = parts.strengths.iter().map(Option::is_some).collect();
+    let mut out = vec![false; judged.len()];
+    if sig.deviation.len() != judged.len() {
+        return out;
+    }
+    for feature in [&sig.deviation, &sig.level] {
+        for (o, r) in out.iter_mut().zip(records(feature, &parts.starts, &judged)) {
+            *o |= r.is_some();
+        }
+    }
+    out
+}
+
+/// The anomaly score of every point from the scan's parts: the votes'
+/// strength weighed by its rarity ([`rare_strengths`]), 1 for an alerting
+/// new extreme ([`alerting_extremes`]) or a record of the deviation or the
+/// level shift ([`signal_records`]), made novel ([`novelty`]); and at least
+/// [`RANK_WEIGHT`] times the point's [`deviation_rank`].
+pub fn anomaly_score(parts: &ScanParts) -> Vec<f32> {
+    let mut alert = rare_strengths(&parts.strengths);
+    let extremes = alerting_extremes(parts);
+    let records = signal_records(parts);
+    for (i, a) in alert.iter_mut().enumerate() {
+        if extremes[i].is_some() || records[i] {
+            *a = 1.0;
+        }
+    }
+    let damped = novelty(&parts.positions, &alert, &extremes, parts.horizon);
+    let rank = deviation_rank(&parts.ranking);
+    damped
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let r = rank.get(i).copied().unwrap_or(0.0);
+            a.max((RANK_WEIGHT * r) as f32)
+        })
+        .collect()
 }
 
 /// How routine strength fades: a point keeps `exp(-RARITY f)` of its
@@ -346,7 +516,7 @@ impl HorizonMax {
 /// by `m` times `min(1, ESCALATION e / x)` instead, e the farthest new
 /// extreme in the horizon and x its own distance ([`ESCALATION`]).
 pub fn novelty(
-    points: &[(i64, f64)],
+    positions: &[i64],
     strengths: &[f64],
     extremes: &[Option<f64>],
     horizon_us: i64,
@@ -355,7 +525,7 @@ pub fn novelty(
     let mut farthest = HorizonMax::new(horizon_us);
     let mut out = Vec::with_capacity(strengths.len());
     for (i, &x) in strengths.iter().enumerate() {
-        let t = points[i].0;
+        let t = positions[i];
         let m = strongest.before(t);
         let earlier = farthest.before(t);
         let extreme = extremes.get(i).copied().flatten();
@@ -595,10 +765,19 @@ impl<'a> Scanner<'a> {
 
         self.slide_first_hour(i);
         self.slide_boredom(i);
-        let now = t[i];
-        self.ra = self.ra.max(a) + t[self.ra.max(a)..=i].partition_point(|&tk| tk < now - 3600.0);
-        self.rb = self.rb.max(self.ra)
-            + t[self.rb.max(self.ra)..=i].partition_point(|&tk| tk < now - 600.0);
+        match self.window {
+            ScanWindow::Duration(_) => {
+                let now = t[i];
+                self.ra =
+                    self.ra.max(a) + t[self.ra.max(a)..=i].partition_point(|&tk| tk < now - 3600.0);
+                self.rb = self.rb.max(self.ra)
+                    + t[self.rb.max(self.ra)..=i].partition_point(|&tk| tk < now - 600.0);
+            }
+            ScanWindow::Points(_) => {
+                self.rb = (i + 1).saturating_sub(KS_PROBE_POINTS).max(a);
+                self.ra = self.rb.saturating_sub(KS_REFERENCE_POINTS).max(a);
+            }
+        }
         if self.with_ks {
             self.ks.slide(self.v, self.ra, self.rb, i + 1);
         }
@@ -856,8 +1035,9 @@ mod tests {
 
     /// The votes of judging the window ending at every `step`-th point from
     /// scratch agree with the scan's, except where a statistic sits within
-    /// 1e-9 of its threshold. Point windows leave first_hour_average out (its
-    /// first hour is the window's first 1/24 there).
+    /// 1e-9 of its threshold. Point windows leave first_hour_average and
+    /// ks_test out (counted in points there: the window's first 1/24, and
+    /// [`KS_PROBE_POINTS`] after [`KS_REFERENCE_POINTS`]).
     fn agrees_with_judging_each_window(series: &Series, window: ScanWindow, step: usize) {
         let settings = match window {
             ScanWindow::Duration(d) => Settings {
@@ -869,7 +1049,8 @@ mod tests {
         let enabled: Vec<Algorithm> = Algorithm::ALL
             .into_iter()
             .filter(|&a| {
-                matches!(window, ScanWindow::Duration(_)) || a != Algorithm::FirstHourAverage
+                matches!(window, ScanWindow::Duration(_))
+                    || !matches!(a, Algorithm::FirstHourAverage | Algorithm::KsTest)
             })
             .collect();
         let scanned = scan(series, &settings, &enabled, window, &|| false).unwrap();
@@ -1063,8 +1244,12 @@ mod tests {
             "{routine:?} {new_extreme}"
         );
         assert!(new_extreme > 0.7, "{new_extreme}");
+        // Routine spikes raise no alert: most stay in the ranking's band.
         routine.sort_by(f32::total_cmp);
-        assert!(routine[routine.len() / 2] < 0.1, "{routine:?}");
+        assert!(
+            routine[routine.len() / 2] <= RANK_WEIGHT as f32 + 1e-6,
+            "{routine:?}"
+        );
     }
 
     #[test]
@@ -1109,8 +1294,8 @@ mod tests {
         assert!(out.new_extreme[1800] && out.new_extreme[1850] && out.new_extreme[1900]);
         assert!(out.score[1800] > 0.9, "{}", out.score[1800]);
         assert!(
-            out.score[1850] < 0.1,
-            "a little higher again: {}",
+            out.score[1850] <= RANK_WEIGHT as f32 + 1e-6,
+            "a little higher again raises no alert: {}",
             out.score[1850]
         );
         assert!(out.score[1900] > 0.8, "far higher: {}", out.score[1900]);
@@ -1133,8 +1318,8 @@ mod tests {
 
     #[test]
     fn novelty_damps_what_follows_a_strong_point_within_the_horizon() {
-        let points: Vec<(i64, f64)> = (0..6).map(|i| (i * 10, 0.0)).collect();
-        let s = novelty(&points, &[0.2, 0.9, 0.9, 0.1, 0.5, 0.8], &[], 25);
+        let positions: Vec<i64> = (0..6).map(|i| i * 10).collect();
+        let s = novelty(&positions, &[0.2, 0.9, 0.9, 0.1, 0.5, 0.8], &[], 25);
         let expect = [
             0.2,
             0.9 * 0.8f64.sqrt(),
@@ -1145,6 +1330,49 @@ mod tests {
         ];
         for (a, b) in s.iter().zip(expect) {
             assert!((f64::from(*a) - b).abs() < 1e-6, "{s:?}");
+        }
+    }
+
+    /// The same values sampled every 10 s, every minute and every 5 minutes
+    /// get the same votes, the same flags and the same score: the default
+    /// window, ks_test's windows, the first "hour", the novelty horizon and
+    /// the deviation signal all count points, not seconds.
+    #[test]
+    fn the_same_values_score_the_same_at_any_sampling_rate() {
+        let values = nab_series("ec2_cpu_utilization_825cc2.csv").values();
+        let settings = Settings::default();
+        let window = crate::anomaly::config::DEFAULT_SCAN_WINDOW;
+        let at_step = |step_s: i64| {
+            let s = Series::new(
+                "retimed",
+                values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| ((1_400_000_000 + i as i64 * step_s) * 1_000_000, Some(v))),
+            );
+            scan(&s, &settings, &Algorithm::ALL, window, &|| false).unwrap()
+        };
+        let minute = at_step(60);
+        let flagged: Vec<usize> = minute.anomalous(settings.consensus).collect();
+        assert!(
+            !flagged.is_empty(),
+            "nothing flagged: the comparison says little"
+        );
+        assert!(minute.score.iter().any(|&x| x > 0.9));
+        for step in [10, 300] {
+            let other = at_step(step);
+            assert_eq!(other.votes, minute.votes, "votes at {step} s");
+            assert_eq!(
+                other.new_extreme, minute.new_extreme,
+                "extremes at {step} s"
+            );
+            let worst = other
+                .score
+                .iter()
+                .zip(&minute.score)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(worst < 1e-5, "scores at {step} s differ by {worst}");
         }
     }
 

@@ -15,9 +15,7 @@ use super::heldout::zscore_scores;
 use crate::anomaly::Settings;
 use crate::anomaly::ensemble::{Algorithm, judge};
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_corpus};
-use crate::anomaly::scan::{
-    ScanWindow, anomaly_score, novelty, novelty_horizon_us, scan, scan_parts,
-};
+use crate::anomaly::scan::{ScanParts, ScanWindow, anomaly_score, novelty, scan, scan_parts};
 use crate::anomaly::series::Series;
 
 /// A generated series of `n` points `step_s` apart: a slow wave, noise from a
@@ -129,14 +127,21 @@ fn ablations(s: &Series, settings: &Settings, window: ScanWindow) -> [Vec<f64>; 
     let no_extremes = vec![None; parts.extremes.len()];
     let plain: Vec<f64> = parts.strengths.iter().map(|x| x.unwrap_or(0.0)).collect();
     let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
+    let _ = s;
     [
-        widen(anomaly_score(s, settings, &judged_zero, &parts.extremes)),
-        widen(anomaly_score(s, settings, &parts.strengths, &no_extremes)),
+        widen(anomaly_score(&ScanParts {
+            strengths: judged_zero,
+            ..parts.clone()
+        })),
+        widen(anomaly_score(&ScanParts {
+            extremes: no_extremes.clone(),
+            ..parts.clone()
+        })),
         widen(novelty(
-            &s.points,
+            &parts.positions,
             &plain,
             &no_extremes,
-            novelty_horizon_us(settings),
+            parts.horizon,
         )),
     ]
 }

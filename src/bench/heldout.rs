@@ -162,7 +162,25 @@ pub fn heldout_report(
                             .map_or("-".into(), |ap| format!("{ap:.3}"))
                     })
                     .collect();
-                let _ = writeln!(out, "    {}: average precision {}", s.name, aps.join(" / "));
+                let at_nab: Vec<String> = nab_thresholds
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(d, &t)| {
+                        let r = score_at_threshold(&[s.nab_file(d)], standard, t);
+                        format!(
+                            "{}/{} windows, {} fp",
+                            r.detected_windows, r.windows, r.false_positives
+                        )
+                    })
+                    .collect();
+                let _ = writeln!(
+                    out,
+                    "    {}: average precision {}; at NAB's threshold {}",
+                    s.name,
+                    aps.join(" / "),
+                    at_nab.join(" / ")
+                );
             }
         }
     }
