@@ -360,3 +360,84 @@ fn stored_settings_are_used_and_flags_override_them() {
     );
     assert_eq!(report(&[])["summary"]["consensus"], 6);
 }
+
+/// `segscope bench anomalies --heldout DIR` scores labelled series that are
+/// not NAB's: every detector's NAB-style score and average precision; a
+/// series whose labelled stretch is a level shift ranks it high, and a broken
+/// file is named with its line.
+#[test]
+fn the_held_out_benchmark_scores_labelled_series_and_names_a_broken_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let set = dir.path().join("set");
+    for (k, name) in ["a", "b"].iter().enumerate() {
+        let series = set.join(name);
+        fs::create_dir_all(&series).unwrap();
+        let mut state = 11u64 + k as u64;
+        let rows: String = (0..3000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                let noise = (state % 1000) as f64 / 1000.0;
+                let shifted = (2000..2100).contains(&i);
+                let v = 10.0 + noise + if shifted { 3.0 } else { 0.0 };
+                format!("{i},{v},{}\n", u8::from(shifted))
+            })
+            .collect();
+        fs::write(
+            series.join("test.csv"),
+            format!("timestamp,value-0,is_anomaly\n{rows}"),
+        )
+        .unwrap();
+    }
+    let out = segscope_in(
+        dir.path(),
+        &["bench", "anomalies", "--detection-only", "--heldout", "set"],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("held-out set set (2 series, 6000 points):"),
+        "{text}"
+    );
+    let ap = |detector: &str| -> f64 {
+        let line = text
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{detector}:")))
+            .unwrap_or_else(|| panic!("no line for {detector}: {text}"));
+        line.rsplit("average precision ")
+            .next()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    // The shift is three times the noise's whole range: segscope ranks its
+    // points first.
+    assert!(ap("segscope") > 0.9, "{text}");
+    assert!((0.0..=1.0).contains(&ap("rolling z-score (previous 1,440 points)")));
+    assert!(
+        text.contains("(give --nab DIR for NAB's threshold)"),
+        "{text}"
+    );
+
+    fs::write(
+        set.join("b/test.csv"),
+        "timestamp,value-0,is_anomaly\n0,1,0\n1,oops,0\n",
+    )
+    .unwrap();
+    let out = segscope_in(
+        dir.path(),
+        &["bench", "anomalies", "--detection-only", "--heldout", "set"],
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("b/test.csv:3") && err.contains("bad value `oops`"),
+        "{err}"
+    );
+}

@@ -1247,6 +1247,10 @@ fn a_series_file_opens_on_the_anomalies_view_filters_explains_and_reruns_on_a_se
     h.get_by_label("Point at 2023-11-16T15:53:20Z");
     h.get_by_label_contains("(a new extreme of its window)");
     h.get_by_label_contains("scan verdict: anomalous (flagged)");
+    // The card explains the deviation signal behind the score.
+    h.get_by_label_contains("Expected 10.1 from its seasonal profile: the median of the values 11, 22 and 33 points before");
+    h.get_by_label_contains("Level shift: the last 10 points' mean is");
+    h.get_by_label_contains("the score is at least 0.4 times it");
 
     // Switching an algorithm off reruns with eight, and is stored.
     h.get_by_label("Algorithms (9)").click();

@@ -21,7 +21,7 @@ use super::ensemble::Algorithm;
 use super::ks_windows::KsWindows;
 use super::order::OrderWindow;
 use super::series::Series;
-use super::signal::{Expectation, Signal, signal};
+use super::signal::{Expectation, LEVEL_POINTS, SPREAD_POINTS, Signal, signal};
 use crate::time::MAX_SECONDS;
 
 /// The window each point is judged over.
@@ -415,22 +415,72 @@ pub fn signal_records(parts: &ScanParts) -> Vec<bool> {
     out
 }
 
+/// Which parts [`anomaly_score_with`] uses: all of them in
+/// [`ScoreParts::ALL`], the score segscope gives; fewer to measure what
+/// each brings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScoreParts {
+    /// The votes' strength weighed by its rarity.
+    pub votes: bool,
+    /// New extremes of the value alert.
+    pub new_extremes: bool,
+    /// New extremes a seasonal profile explains do not alert.
+    pub season_explains: bool,
+    /// Records of the deviation and the level shift alert.
+    pub records: bool,
+    /// The undamped deviation ranking below the alerts.
+    pub ranking: bool,
+}
+
+impl ScoreParts {
+    /// Every part: the anomaly score.
+    pub const ALL: ScoreParts = ScoreParts {
+        votes: true,
+        new_extremes: true,
+        season_explains: true,
+        records: true,
+        ranking: true,
+    };
+}
+
 /// The anomaly score of every point from the scan's parts: the votes'
 /// strength weighed by its rarity ([`rare_strengths`]), 1 for an alerting
 /// new extreme ([`alerting_extremes`]) or a record of the deviation or the
 /// level shift ([`signal_records`]), made novel ([`novelty`]); and at least
 /// [`RANK_WEIGHT`] times the point's [`deviation_rank`].
 pub fn anomaly_score(parts: &ScanParts) -> Vec<f32> {
-    let mut alert = rare_strengths(&parts.strengths);
-    let extremes = alerting_extremes(parts);
-    let records = signal_records(parts);
+    anomaly_score_with(parts, ScoreParts::ALL)
+}
+
+/// [`anomaly_score`] from the parts `using` names only.
+pub fn anomaly_score_with(parts: &ScanParts, using: ScoreParts) -> Vec<f32> {
+    let n = parts.strengths.len();
+    let mut alert = if using.votes {
+        rare_strengths(&parts.strengths)
+    } else {
+        vec![0.0; n]
+    };
+    let extremes = match (using.new_extremes, using.season_explains) {
+        (false, _) => vec![None; n],
+        (true, true) => alerting_extremes(parts),
+        (true, false) => parts.extremes.clone(),
+    };
+    let records = if using.records {
+        signal_records(parts)
+    } else {
+        vec![false; n]
+    };
     for (i, a) in alert.iter_mut().enumerate() {
         if extremes[i].is_some() || records[i] {
             *a = 1.0;
         }
     }
     let damped = novelty(&parts.positions, &alert, &extremes, parts.horizon);
-    let rank = deviation_rank(&parts.ranking);
+    let rank = if using.ranking {
+        deviation_rank(&parts.ranking)
+    } else {
+        vec![0.0; n]
+    };
     damped
         .into_iter()
         .enumerate()
@@ -558,6 +608,129 @@ pub struct PointVerdict {
     pub votes: Vec<(Algorithm, Vote)>,
     /// As [`ScannedPoint::new_extreme`].
     pub new_extreme: Option<f64>,
+    /// The deviation signal at the point; none when a pre-check decided.
+    pub signal: Option<PointSignal>,
+}
+
+/// The deviation signal at one point, as the anomaly score used it: what a
+/// point card shows so a user can check it against the chart.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PointSignal {
+    /// The value the point was expected to have, and from what.
+    pub expected: f64,
+    /// What the expectation is.
+    pub model: Expectation,
+    /// The residual's distance from the window's median residual, in robust
+    /// standard deviations.
+    pub deviation: f64,
+    /// The last ten residuals' mean, as far off, in the same unit.
+    pub level: f64,
+    /// The recent point-to-point changes over the window's, as a factor.
+    pub spread_factor: f64,
+    /// Whether the deviation or the level shift is a record of its window
+    /// ([`records`]): an alert.
+    pub record: bool,
+    /// Whether a new extreme of the value was left without an alert because
+    /// the seasonal profile leads there ([`SEASON_EXPLAINED`]).
+    pub season_explained: bool,
+    /// The undamped ranking in [0, 1) ([`deviation_rank`]); the score is at
+    /// least [`RANK_WEIGHT`] times it.
+    pub rank: f64,
+}
+
+/// A number with at most four decimals and no trailing zeros.
+fn short(x: f64) -> String {
+    let text = format!("{x:.4}");
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+impl PointSignal {
+    /// The signal in words a user can check against the chart.
+    pub fn sentences(&self, value: f64) -> Vec<String> {
+        let from = match self.model {
+            Expectation::Level => "the window's level (its median)".to_string(),
+            Expectation::Previous => {
+                "the point before (this series wanders, so its steps are judged)".to_string()
+            }
+            Expectation::Seasonal(p) => format!(
+                "its seasonal profile: the median of the values {p}, {} and {} points before",
+                2 * p,
+                3 * p
+            ),
+        };
+        let mut out = vec![match self.model {
+            Expectation::Level => format!(
+                "Deviation: {:.1} robust standard deviations from {from}.",
+                self.deviation
+            ),
+            _ => format!(
+                "Expected {} from {from}; the value {value} lies {:.1} robust standard deviations off.",
+                short(self.expected),
+                self.deviation
+            ),
+        }];
+        out.push(format!(
+            "Level shift: the last {LEVEL_POINTS} points' mean is {:.1} robust standard deviations off; spread: the last {SPREAD_POINTS} changes are {:.2} times the window's.",
+            self.level, self.spread_factor
+        ));
+        if self.record {
+            out.push(format!(
+                "A record: its deviation or level shift tops its window's earlier highest by more than {:.0}%, which alerts.",
+                RECORD_MARGIN * 100.0
+            ));
+        }
+        if self.season_explained {
+            out.push(format!(
+                "A new extreme its seasonal profile explains (under {SEASON_EXPLAINED} robust standard deviations off): no alert."
+            ));
+        }
+        out.push(format!(
+            "Ranking {:.2}: the score is at least {RANK_WEIGHT} times it.",
+            self.rank
+        ));
+        out
+    }
+
+    /// The signal at the last point of `series` (every point before it is
+    /// history: the signal is causal), the point judged unless a pre-check
+    /// decided, a new extreme of its window or not.
+    fn at_last(
+        series: &Series,
+        window: ScanWindow,
+        judged: bool,
+        new_extreme: bool,
+    ) -> Option<Self> {
+        let i = series.points.len().checked_sub(1)?;
+        let (starts, alerting, ranking) = deviation_signals(series, window);
+        let is_record = |f: &[f64]| {
+            let before = f[starts[i]..i]
+                .iter()
+                .copied()
+                .fold(f64::NEG_INFINITY, f64::max);
+            before > 0.0 && f[i] > before * (1.0 + RECORD_MARGIN)
+        };
+        let seasonal =
+            matches!(alerting.model, Expectation::Seasonal(_)) && i >= alerting.model_from;
+        let model = if i >= alerting.model_from {
+            alerting.model
+        } else {
+            Expectation::Level
+        };
+        Some(PointSignal {
+            expected: alerting.expected[i],
+            model,
+            deviation: alerting.deviation[i],
+            level: alerting.level[i],
+            spread_factor: alerting.spread[i].exp(),
+            record: judged && (is_record(&alerting.deviation) || is_record(&alerting.level)),
+            season_explained: new_extreme && seasonal && alerting.deviation[i] < SEASON_EXPLAINED,
+            rank: deviation_rank(&ranking)[i],
+        })
+    }
 }
 
 impl PointVerdict {
@@ -613,9 +786,22 @@ pub fn scan_point(
                 window_start: start,
                 votes: point.votes.to_vec(),
                 new_extreme: point.new_extreme,
+                signal: None,
             });
         }
     });
+    // The signal looks further back than the window (its expectation is
+    // chosen on the series' first window): it is computed on all the
+    // history up to the point.
+    if let Some(v) = verdict.as_mut() {
+        let history = Series {
+            points: series.points[..=index].to_vec(),
+            ..Series::default()
+        };
+        let judged = !v.votes.is_empty();
+        v.signal = PointSignal::at_last(&history, window, judged, v.new_extreme.is_some())
+            .filter(|_| judged);
+    }
     verdict
 }
 
@@ -1150,6 +1336,9 @@ mod tests {
             ScanWindow::Points(300),
         ] {
             let scanned = scan(&s, &settings, &Algorithm::ALL, window, &|| false).unwrap();
+            let parts = scan_parts(&s, &settings, &Algorithm::ALL, window, &|| false).unwrap();
+            let (records, ranks) = (signal_records(&parts), deviation_rank(&parts.ranking));
+            let mut with_signal = 0;
             let mut flagged = 0;
             let every_13th = (0..s.points.len()).step_by(13);
             for i in every_13th.chain(scanned.anomalous(settings.consensus)) {
@@ -1161,9 +1350,17 @@ mod tests {
                     v.votes
                 );
                 assert_eq!(v.new_extreme.is_some(), scanned.new_extreme[i], "point {i}");
+                if let Some(sig) = v.signal {
+                    assert_eq!(sig.record, records[i], "record at point {i}");
+                    assert_eq!(sig.rank, ranks[i], "rank at point {i}");
+                    let floor = (RANK_WEIGHT * sig.rank) as f32;
+                    assert!(scanned.score[i] >= floor, "point {i}");
+                    with_signal += 1;
+                }
                 flagged += usize::from(v.flagged(settings.consensus));
             }
             assert!(flagged > 0, "no flagged point checked for {window:?}");
+            assert!(with_signal > 10, "{with_signal} points with a signal");
         }
         assert!(
             scan_point(

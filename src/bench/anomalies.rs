@@ -11,11 +11,11 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
-use super::heldout::zscore_scores;
+use super::heldout::{detector_names, detector_scores};
 use crate::anomaly::Settings;
 use crate::anomaly::ensemble::{Algorithm, judge};
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_corpus};
-use crate::anomaly::scan::{ScanParts, ScanWindow, anomaly_score, novelty, scan, scan_parts};
+use crate::anomaly::scan::{ScanWindow, scan};
 use crate::anomaly::series::Series;
 
 /// A generated series of `n` points `step_s` apart: a slow wave, noise from a
@@ -115,35 +115,6 @@ fn skyline_nab_detector(s: &Series) -> Vec<f64> {
             }
         })
         .collect()
-}
-
-/// The anomaly score without each of its parts, for the figures that show
-/// what each contributes: new extremes alone (every judged point's strength
-/// 0), the votes' strength alone (no new extremes), and that strength not
-/// weighed by rarity (each point's strength made novel as it is).
-fn ablations(s: &Series, settings: &Settings, window: ScanWindow) -> [Vec<f64>; 3] {
-    let parts = scan_parts(s, settings, &Algorithm::ALL, window, &|| false).unwrap_or_default();
-    let judged_zero: Vec<Option<f64>> = parts.strengths.iter().map(|x| x.map(|_| 0.0)).collect();
-    let no_extremes = vec![None; parts.extremes.len()];
-    let plain: Vec<f64> = parts.strengths.iter().map(|x| x.unwrap_or(0.0)).collect();
-    let widen = |v: Vec<f32>| v.into_iter().map(f64::from).collect::<Vec<f64>>();
-    let _ = s;
-    [
-        widen(anomaly_score(&ScanParts {
-            strengths: judged_zero,
-            ..parts.clone()
-        })),
-        widen(anomaly_score(&ScanParts {
-            extremes: no_extremes.clone(),
-            ..parts.clone()
-        })),
-        widen(novelty(
-            &parts.positions,
-            &plain,
-            &no_extremes,
-            parts.horizon,
-        )),
-    ]
 }
 
 /// Times `f` over `rounds` and returns the median.
@@ -274,7 +245,7 @@ fn bench_speed(nab: Option<&Path>, series: usize, rounds: usize) -> anyhow::Resu
 /// The NAB figures: the import of every file, the scan's score under each
 /// profile, the other detectors' and the score's parts'. Returns the report
 /// and the standard profile's threshold for each of the held-out
-/// comparison's detectors ([`super::heldout::DETECTORS`]).
+/// comparison's detectors ([`super::heldout::detector_names`]).
 fn bench_nab(dir: &Path, rounds: usize) -> anyhow::Result<(String, Vec<f64>)> {
     let mut out = String::new();
     let settings = Settings::default();
@@ -348,40 +319,43 @@ fn bench_nab(dir: &Path, rounds: usize) -> anyhow::Result<(String, Vec<f64>)> {
             p.name, s.normalised, s.threshold, s.detected_windows, s.windows, s.false_positives
         );
     }
-    // The other detectors and the score's parts, scored on the same files.
-    let baselines: Vec<Vec<ScoredFile>> = baselines
+    // The score's parts and the other detectors, scored on the same files.
+    let others: Vec<(Vec<ScoredFile>, ScoredFile)> = baselines
         .into_par_iter()
         .map(|(file, s)| {
-            let mut others = vec![skyline_nab_detector(&s), zscore_scores(&s)];
-            others.extend(ablations(&s, &settings, window));
-            others
+            let variants = detector_scores(&s)
                 .into_iter()
                 .map(|scores| ScoredFile {
                     scores,
                     ..file.clone()
                 })
-                .collect()
+                .collect();
+            let skyline = ScoredFile {
+                scores: skyline_nab_detector(&s),
+                ..file
+            };
+            (variants, skyline)
         })
         .collect();
-    let labels = [
-        "the same ensemble as Skyline's NAB detector uses it (seven algorithms, consensus 5, all history, 12-hour expiry)",
-        "rolling z-score over the previous 1,440 points",
-        "the score's parts alone: new extremes only",
-        "the score's parts alone: the votes' strength only (weighed by rarity)",
-        "the score's parts alone: the votes' strength only (not weighed by rarity)",
-    ];
-    let mut thresholds = vec![score_corpus(&files, &PROFILES[0]).threshold];
-    for (k, label) in labels.iter().enumerate() {
-        let variant: Vec<ScoredFile> = baselines.iter().map(|o| o[k].clone()).collect();
+    let mut thresholds = Vec::new();
+    for (k, name) in detector_names().into_iter().enumerate() {
+        let variant: Vec<ScoredFile> = others.iter().map(|o| o.0[k].clone()).collect();
         let b = score_corpus(&variant, &PROFILES[0]);
-        let _ = writeln!(
-            out,
-            "{label}, standard profile: {:.1} (threshold {:.4}, {} of {} windows detected, {} false positives)",
-            b.normalised, b.threshold, b.detected_windows, b.windows, b.false_positives
-        );
-        if k == 1 {
-            thresholds.push(b.threshold);
+        thresholds.push(b.threshold);
+        if k > 0 {
+            let _ = writeln!(
+                out,
+                "{name}, standard profile: {:.1} (threshold {:.4}, {} of {} windows detected, {} false positives)",
+                b.normalised, b.threshold, b.detected_windows, b.windows, b.false_positives
+            );
         }
     }
+    let skyline: Vec<ScoredFile> = others.into_iter().map(|o| o.1).collect();
+    let b = score_corpus(&skyline, &PROFILES[0]);
+    let _ = writeln!(
+        out,
+        "the same ensemble as Skyline's NAB detector uses it (seven algorithms, consensus 5, all history, 12-hour expiry), standard profile: {:.1} ({} of {} windows detected, {} false positives)",
+        b.normalised, b.detected_windows, b.windows, b.false_positives
+    );
     Ok((out, thresholds))
 }

@@ -11,45 +11,91 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::anomaly::Settings;
+use crate::anomaly::config::DEFAULT_SCAN_WINDOW;
+use crate::anomaly::ensemble::Algorithm;
 use crate::anomaly::evaluate::{
     LabelledSeries, average_precision, nab_windows, read_labelled_csv, rolling_zscore,
 };
 use crate::anomaly::nab::{PROFILES, ScoredFile, score_at_threshold, score_corpus};
+use crate::anomaly::scan::{ScoreParts, anomaly_score_with, scan_parts};
 use crate::anomaly::series::Series;
 
 /// The z-score's window: the previous 1,440 points.
 pub const ZSCORE_POINTS: usize = 1440;
-
-/// The scan's anomaly score of a series, as `segscope anomalies --scan`
-/// gives it with the default settings.
-pub fn segscope_scores(s: &Series) -> Vec<f64> {
-    crate::anomaly::scan::scan(
-        s,
-        &crate::anomaly::Settings::default(),
-        &crate::anomaly::ensemble::Algorithm::ALL,
-        crate::anomaly::config::DEFAULT_SCAN_WINDOW,
-        &|| false,
-    )
-    .unwrap_or_default()
-    .score
-    .iter()
-    .map(|&x| f64::from(x))
-    .collect()
-}
 
 /// The rolling z-score of a series ([`rolling_zscore`] over [`ZSCORE_POINTS`]).
 pub fn zscore_scores(s: &Series) -> Vec<f64> {
     rolling_zscore(&s.values(), ZSCORE_POINTS)
 }
 
-/// The two detectors compared: name and scorer.
-pub type Detector = (&'static str, fn(&Series) -> Vec<f64>);
-
-/// segscope's scan and the rolling z-score.
-pub const DETECTORS: [Detector; 2] = [
-    ("segscope", segscope_scores),
-    ("rolling z-score (1,440 points)", zscore_scores),
+/// segscope's anomaly score and the same score with parts left out, to show
+/// what each part brings; the first is the score `segscope anomalies
+/// --scan` gives.
+pub const VARIANTS: [(&str, ScoreParts); 5] = [
+    ("segscope", ScoreParts::ALL),
+    (
+        "segscope without the records of deviation and level shift",
+        ScoreParts {
+            records: false,
+            ..ScoreParts::ALL
+        },
+    ),
+    (
+        "segscope without the seasonal profile's veto of new extremes",
+        ScoreParts {
+            season_explains: false,
+            ..ScoreParts::ALL
+        },
+    ),
+    (
+        "segscope without the deviation ranking",
+        ScoreParts {
+            ranking: false,
+            ..ScoreParts::ALL
+        },
+    ),
+    (
+        "the votes' strength and new extremes only (the earlier score's parts)",
+        ScoreParts {
+            records: false,
+            season_explains: false,
+            ranking: false,
+            ..ScoreParts::ALL
+        },
+    ),
 ];
+
+/// The name of every detector compared: [`VARIANTS`], then the z-score.
+pub fn detector_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = VARIANTS.iter().map(|(name, _)| *name).collect();
+    names.push("rolling z-score (previous 1,440 points)");
+    names
+}
+
+/// Every detector's scores of `s`, in [`detector_names`]' order (one scan
+/// for all the variants).
+pub fn detector_scores(s: &Series) -> Vec<Vec<f64>> {
+    let parts = scan_parts(
+        s,
+        &Settings::default(),
+        &Algorithm::ALL,
+        DEFAULT_SCAN_WINDOW,
+        &|| false,
+    )
+    .unwrap_or_default();
+    let mut out: Vec<Vec<f64>> = VARIANTS
+        .iter()
+        .map(|(_, using)| {
+            anomaly_score_with(&parts, *using)
+                .into_iter()
+                .map(f64::from)
+                .collect()
+        })
+        .collect();
+    out.push(zscore_scores(s));
+    out
+}
 
 /// Every labelled CSV under `dir` (any depth), in name order.
 fn labelled_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
@@ -79,7 +125,7 @@ fn labelled_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 struct Scored {
     name: String,
     labelled: LabelledSeries,
-    /// Per detector of [`DETECTORS`].
+    /// Per detector of [`detector_names`].
     scores: Vec<Vec<f64>>,
 }
 
@@ -99,8 +145,8 @@ impl Scored {
 
 /// Reports every held-out set of `sets` (a folder of labelled CSVs each);
 /// `nab_thresholds` are the standard profile's thresholds NAB's corpus chose
-/// per detector of [`DETECTORS`], when NAB was at hand. `per_series` adds a
-/// line per series.
+/// per detector of [`detector_names`], when NAB was at hand. `per_series`
+/// adds a line per series (segscope's and the z-score's figures).
 pub fn heldout_report(
     sets: &[PathBuf],
     nab_thresholds: Option<&[f64]>,
@@ -114,7 +160,7 @@ pub fn heldout_report(
             .par_iter()
             .map(|path| {
                 let labelled = read_labelled_csv(path)?;
-                let scores = DETECTORS.iter().map(|(_, f)| f(&labelled.series)).collect();
+                let scores = detector_scores(&labelled.series);
                 let name = path.strip_prefix(set).unwrap_or(path).display().to_string();
                 Ok(Scored {
                     name,
@@ -130,7 +176,8 @@ pub fn heldout_report(
             set.display(),
             scored.len()
         );
-        for (d, (name, _)) in DETECTORS.iter().enumerate() {
+        let names = detector_names();
+        for (d, name) in names.iter().enumerate() {
             let nab: Vec<ScoredFile> = scored.iter().map(|s| s.nab_file(d)).collect();
             let best = score_corpus(&nab, standard);
             let aps: Vec<f64> = scored
@@ -156,17 +203,17 @@ pub fn heldout_report(
         }
         if per_series {
             for s in &scored {
-                let aps: Vec<String> = (0..DETECTORS.len())
+                let aps: Vec<String> = [0, names.len() - 1]
+                    .into_iter()
                     .map(|d| {
                         average_precision(&s.scores[d], &s.labelled.labels)
                             .map_or("-".into(), |ap| format!("{ap:.3}"))
                     })
                     .collect();
-                let at_nab: Vec<String> = nab_thresholds
+                let at_nab: Vec<String> = [0, names.len() - 1]
                     .into_iter()
-                    .flatten()
-                    .enumerate()
-                    .map(|(d, &t)| {
+                    .filter_map(|d| Some((d, *nab_thresholds?.get(d)?)))
+                    .map(|(d, t)| {
                         let r = score_at_threshold(&[s.nab_file(d)], standard, t);
                         format!(
                             "{}/{} windows, {} fp",

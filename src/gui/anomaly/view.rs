@@ -385,6 +385,11 @@ fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
             }
         ));
     }
+    if let Some(signal) = &picked.signal {
+        for sentence in signal.sentences(v) {
+            ui.label(sentence);
+        }
+    }
     ui.label(format!(
         "Its window: {} to {}, {} points (the window setting: {}).",
         crate::time::iso_time(from),
