@@ -246,8 +246,10 @@ fn robust_pass(
     let Some(&s0) = starts.get(range.start) else {
         return;
     };
-    let mut window = OrderWindow::new(e);
-    let (mut a, mut b) = (s0.max(first), s0.max(first));
+    let base = s0.max(first);
+    // Ranked over the values this range's windows can hold only.
+    let mut window = OrderWindow::new(&e[base..range.end.max(base)]);
+    let (mut a, mut b) = (base, base);
     let mut e_sum = vec![0.0; e.len() + 1];
     for i in 0..e.len() {
         e_sum[i + 1] = e_sum[i] + e[i];
@@ -255,12 +257,12 @@ fn robust_pass(
     for i in range {
         // The window is [a, b): add up to i, drop before its start.
         while b <= i {
-            window.insert(b);
+            window.insert(b - base);
             b += 1;
         }
         let start = starts[i].max(first);
         while a < start {
-            window.remove(a);
+            window.remove(a - base);
             a += 1;
         }
         let len = b - a;
