@@ -130,20 +130,28 @@ fn median_time(rounds: usize, mut f: impl FnMut()) -> Duration {
     times[times.len() / 2]
 }
 
-/// What `segscope bench anomalies` measures.
-#[derive(Debug, Clone, Default)]
+/// What `segscope bench anomalies` measures (its command-line arguments).
+#[derive(Debug, Clone, Default, clap::Args)]
 pub struct AnomalyBench {
-    /// NAB's folder (data/ and labels/).
+    /// NAB's folder (with data/ and labels/).
+    #[arg(long, value_name = "DIR")]
     pub nab: Option<PathBuf>,
-    /// Held-out sets: folders of labelled CSVs ([`super::heldout`]).
+    /// A held-out set: a folder of labelled CSVs (`time,value,is_anomaly`,
+    /// as GutenTAG writes them; scripts/heldout-series makes two), scored
+    /// at NAB's threshold beside a rolling z-score. Repeatable.
+    #[arg(long, value_name = "DIR")]
     pub heldout: Vec<PathBuf>,
-    /// A line per held-out series.
+    /// A line per held-out series (average precision of each detector).
+    #[arg(long)]
     pub per_series: bool,
-    /// Leave the speed figures out.
+    /// Only the detection figures (NAB and held-out), no timings.
+    #[arg(long)]
     pub detection_only: bool,
     /// Series of the last-point measurement.
+    #[arg(long, default_value_t = 20_000)]
     pub series: usize,
-    /// Rounds of each timing.
+    /// Rounds.
+    #[arg(long, default_value_t = 3)]
     pub rounds: usize,
 }
 

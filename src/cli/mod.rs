@@ -189,28 +189,7 @@ pub enum BenchCommand {
     },
     /// The anomaly targets: last-point series/s, scan times, and with NAB's
     /// folder the import time and the NAB score of the scan's anomaly score.
-    Anomalies {
-        /// NAB's folder (with data/ and labels/).
-        #[arg(long, value_name = "DIR")]
-        nab: Option<PathBuf>,
-        /// A held-out set: a folder of labelled CSVs (`time,value,is_anomaly`,
-        /// as GutenTAG writes them; scripts/heldout-series makes two), scored
-        /// at NAB's threshold beside a rolling z-score. Repeatable.
-        #[arg(long, value_name = "DIR")]
-        heldout: Vec<PathBuf>,
-        /// A line per held-out series (average precision of each detector).
-        #[arg(long)]
-        per_series: bool,
-        /// Only the detection figures (NAB and held-out), no timings.
-        #[arg(long)]
-        detection_only: bool,
-        /// Series of the last-point measurement.
-        #[arg(long, default_value_t = 20_000)]
-        series: usize,
-        /// Rounds.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-    },
+    Anomalies(crate::bench::anomalies::AnomalyBench),
     /// A fleet of nodes served over loopback (stand-ins of one archive): the
     /// fleet read, its union and plan, against plain parallel GETs of the same
     /// listings, and the memory it holds.
@@ -338,22 +317,9 @@ pub fn main() -> ExitCode {
             rounds,
         })) => crate::bench::bench_perf(export.as_deref(), nodes, rounds)
             .map(|report| print!("{report}")),
-        Some(Command::Bench(BenchCommand::Anomalies {
-            nab,
-            heldout,
-            per_series,
-            detection_only,
-            series,
-            rounds,
-        })) => crate::bench::anomalies::bench_anomalies(&crate::bench::anomalies::AnomalyBench {
-            nab,
-            heldout,
-            per_series,
-            detection_only,
-            series,
-            rounds,
-        })
-        .map(|report| print!("{report}")),
+        Some(Command::Bench(BenchCommand::Anomalies(args))) => {
+            crate::bench::anomalies::bench_anomalies(&args).map(|report| print!("{report}"))
+        }
         Some(Command::Bench(BenchCommand::Watch {
             path,
             rounds,
