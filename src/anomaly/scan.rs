@@ -93,14 +93,19 @@ impl ScanWindow {
 pub struct Scan {
     /// Votes (0..=9) per point, in the series' order.
     pub votes: Vec<u8>,
-    /// Anomaly score in [0, 1] per point: each point's [`strength`] weighed
-    /// by its rarity in the series ([`rare_strengths`]), 1 for a new extreme
-    /// of its window ([`ScannedPoint::new_extreme`]), then damped by what
-    /// came shortly before ([`novelty`]).
+    /// Anomaly score in [0, 1] per point ([`anomaly_score`]): each point's
+    /// [`strength`] weighed by its rarity in the series ([`rare_strengths`]),
+    /// 1 for a new extreme of its window ([`ScannedPoint::new_extreme`]) that
+    /// is not routine or a record of its deviation signal, damped by what
+    /// came shortly before ([`novelty`]); at least [`RANK_WEIGHT`] times its
+    /// deviation ranking.
     pub score: Vec<f32>,
     /// Whether each point is a new extreme of its window
     /// ([`ScannedPoint::new_extreme`]).
     pub new_extreme: Vec<bool>,
+    /// Whether each point is a routine new extreme, one that does not alert
+    /// ([`routine_extremes`]).
+    pub routine_extreme: Vec<bool>,
 }
 
 impl Scan {
@@ -212,6 +217,7 @@ pub fn scan(
         score: anomaly_score(&parts),
         votes: parts.votes,
         new_extreme: parts.extremes.iter().map(Option::is_some).collect(),
+        routine_extreme: routine_extremes(&parts.extremes),
     })
 }
 
@@ -330,11 +336,6 @@ pub fn novelty_positions(points: &[(i64, f64)], window: ScanWindow) -> (Vec<i64>
     }
 }
 
-/// A new extreme of a seasonal series whose residual from its profile is
-/// within this many robust standard deviations is where the season leads
-/// (a daily peak a little higher than yesterday's), not news.
-pub const SEASON_EXPLAINED: f64 = 3.0;
-
 /// A deviation or level shift this fraction above the highest of its
 /// window's earlier ones is a record and alerts like a new extreme.
 pub const RECORD_MARGIN: f64 = 0.2;
@@ -382,20 +383,32 @@ pub fn deviation_rank(signal: &Signal) -> Vec<f64> {
         .collect()
 }
 
-/// The value's new extremes that alert: those of [`ScanParts::extremes`]
-/// except, in a seasonal series, the ones its profile explains
-/// ([`SEASON_EXPLAINED`]), each with how far beyond its window it lies.
-pub fn alerting_extremes(parts: &ScanParts) -> Vec<Option<f64>> {
-    let sig = &parts.signal;
-    let mut extremes = parts.extremes.clone();
-    if sig.deviation.len() == extremes.len() && matches!(sig.model, Expectation::Seasonal(_)) {
-        for (i, e) in extremes.iter_mut().enumerate() {
-            if i >= sig.model_from && sig.deviation[i] < SEASON_EXPLAINED {
-                *e = None;
-            }
-        }
-    }
+/// A new extreme is routine, and does not alert, when at least this share of
+/// the series' earlier alerting new extremes lay as far or farther beyond
+/// their windows: a series that wanders sets new highs by small steps all
+/// the time, a series at rest seldom, and one far past the others is news.
+pub const ROUTINE_EXTREME: f64 = 2.0 / 3.0;
+
+/// Which of `extremes` (how far beyond its window each new extreme lies) are
+/// routine ([`ROUTINE_EXTREME`]): f, the share of the earlier ones at least
+/// as far, counted over one more than their number (so the first two new
+/// extremes of a series always alert), reaches two thirds.
+pub fn routine_extremes(extremes: &[Option<f64>]) -> Vec<bool> {
+    let far = |e: f64| if e.is_nan() { f64::INFINITY } else { e };
+    let distances: Vec<f64> = extremes.iter().flatten().map(|&e| far(e)).collect();
+    let mut earlier = OrderWindow::new(&distances);
+    let mut next = 0;
     extremes
+        .iter()
+        .map(|e| {
+            let Some(e) = *e else { return false };
+            let seen = earlier.len();
+            let as_far = seen - earlier.count_below(far(e));
+            earlier.insert(next);
+            next += 1;
+            as_far as f64 / (seen + 1) as f64 >= ROUTINE_EXTREME
+        })
+        .collect()
 }
 
 /// Whether each point is a record of its deviation or of its level shift
@@ -424,8 +437,8 @@ pub struct ScoreParts {
     pub votes: bool,
     /// New extremes of the value alert.
     pub new_extremes: bool,
-    /// New extremes a seasonal profile explains do not alert.
-    pub season_explains: bool,
+    /// Routine new extremes do not alert ([`routine_extremes`]).
+    pub routine: bool,
     /// Records of the deviation and the level shift alert.
     pub records: bool,
     /// The undamped deviation ranking below the alerts.
@@ -437,7 +450,7 @@ impl ScoreParts {
     pub const ALL: ScoreParts = ScoreParts {
         votes: true,
         new_extremes: true,
-        season_explains: true,
+        routine: true,
         records: true,
         ranking: true,
     };
@@ -445,8 +458,8 @@ impl ScoreParts {
 
 /// The anomaly score of every point from the scan's parts: the votes'
 /// strength weighed by its rarity ([`rare_strengths`]), 1 for an alerting
-/// new extreme ([`alerting_extremes`]) or a record of the deviation or the
-/// level shift ([`signal_records`]), made novel ([`novelty`]); and at least
+/// new extreme that is not routine ([`routine_extremes`]) or a record of the deviation or the level shift
+/// ([`signal_records`]), made novel ([`novelty`]); and at least
 /// [`RANK_WEIGHT`] times the point's [`deviation_rank`].
 pub fn anomaly_score(parts: &ScanParts) -> Vec<f32> {
     anomaly_score_with(parts, ScoreParts::ALL)
@@ -460,18 +473,23 @@ pub fn anomaly_score_with(parts: &ScanParts, using: ScoreParts) -> Vec<f32> {
     } else {
         vec![0.0; n]
     };
-    let extremes = match (using.new_extremes, using.season_explains) {
-        (false, _) => vec![None; n],
-        (true, true) => alerting_extremes(parts),
-        (true, false) => parts.extremes.clone(),
+    let extremes = if using.new_extremes {
+        parts.extremes.clone()
+    } else {
+        vec![None; n]
     };
     let records = if using.records {
         signal_records(parts)
     } else {
         vec![false; n]
     };
+    let routine = if using.routine {
+        routine_extremes(&extremes)
+    } else {
+        vec![false; n]
+    };
     for (i, a) in alert.iter_mut().enumerate() {
-        if extremes[i].is_some() || records[i] {
+        if (extremes[i].is_some() && !routine[i]) || records[i] {
             *a = 1.0;
         }
     }
@@ -630,9 +648,6 @@ pub struct PointSignal {
     /// Whether the deviation or the level shift is a record of its window
     /// ([`records`]): an alert.
     pub record: bool,
-    /// Whether a new extreme of the value was left without an alert because
-    /// the seasonal profile leads there ([`SEASON_EXPLAINED`]).
-    pub season_explained: bool,
     /// The undamped ranking in [0, 1) ([`deviation_rank`]); the score is at
     /// least [`RANK_WEIGHT`] times it.
     pub rank: f64,
@@ -683,11 +698,6 @@ impl PointSignal {
                 RECORD_MARGIN * 100.0
             ));
         }
-        if self.season_explained {
-            out.push(format!(
-                "A new extreme its seasonal profile explains (under {SEASON_EXPLAINED} robust standard deviations off): no alert."
-            ));
-        }
         out.push(format!(
             "Ranking {:.2}: the score is at least {RANK_WEIGHT} times it.",
             self.rank
@@ -697,13 +707,8 @@ impl PointSignal {
 
     /// The signal at the last point of `series` (every point before it is
     /// history: the signal is causal), the point judged unless a pre-check
-    /// decided, a new extreme of its window or not.
-    fn at_last(
-        series: &Series,
-        window: ScanWindow,
-        judged: bool,
-        new_extreme: bool,
-    ) -> Option<Self> {
+    /// decided.
+    fn at_last(series: &Series, window: ScanWindow, judged: bool) -> Option<Self> {
         let i = series.points.len().checked_sub(1)?;
         let (starts, alerting, ranking) = deviation_signals(series, window);
         let is_record = |f: &[f64]| {
@@ -713,8 +718,6 @@ impl PointSignal {
                 .fold(f64::NEG_INFINITY, f64::max);
             before > 0.0 && f[i] > before * (1.0 + RECORD_MARGIN)
         };
-        let seasonal =
-            matches!(alerting.model, Expectation::Seasonal(_)) && i >= alerting.model_from;
         let model = if i >= alerting.model_from {
             alerting.model
         } else {
@@ -727,7 +730,6 @@ impl PointSignal {
             level: alerting.level[i],
             spread_factor: alerting.spread[i].exp(),
             record: judged && (is_record(&alerting.deviation) || is_record(&alerting.level)),
-            season_explained: new_extreme && seasonal && alerting.deviation[i] < SEASON_EXPLAINED,
             rank: deviation_rank(&ranking)[i],
         })
     }
@@ -799,8 +801,7 @@ pub fn scan_point(
             ..Series::default()
         };
         let judged = !v.votes.is_empty();
-        v.signal = PointSignal::at_last(&history, window, judged, v.new_extreme.is_some())
-            .filter(|_| judged);
+        v.signal = PointSignal::at_last(&history, window, judged).filter(|_| judged);
     }
     verdict
 }
@@ -1571,6 +1572,56 @@ mod tests {
                 .fold(0.0f32, f32::max);
             assert!(worst < 1e-5, "scores at {step} s differ by {worst}");
         }
+    }
+
+    #[test]
+    fn new_extremes_no_farther_than_most_before_them_are_routine() {
+        let e = |x: f64| Some(x);
+        let extremes = [
+            e(0.1),
+            None,
+            e(0.2),
+            e(0.05),
+            e(0.05),
+            None,
+            e(1.0),
+            e(f64::NAN),
+        ];
+        assert_eq!(
+            routine_extremes(&extremes),
+            [false, false, false, true, true, false, false, false]
+        );
+    }
+
+    #[test]
+    fn a_wandering_series_sets_routine_new_highs_and_a_jump_off_it_alerts() {
+        let mut state = 5u64;
+        let mut x = 0.0;
+        let points: Vec<(i64, Option<f64>)> = (0..4000)
+            .map(|i| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                x += (state % 1000) as f64 / 1000.0 - 0.5;
+                let jump = if i == 3500 { 60.0 } else { 0.0 };
+                (i * 60_000_000, Some(x + jump))
+            })
+            .collect();
+        let out = scan_all(&Series::new("walk", points), 1440);
+        let extremes = out.new_extreme.iter().filter(|&&e| e).count();
+        let routine = out.routine_extreme.iter().filter(|&&r| r).count();
+        assert!(extremes > 20, "{extremes}");
+        // About a third of a wandering series' new highs are no farther than
+        // two thirds of the ones before them (with the novelty horizon, most
+        // of the others are damped too).
+        assert!(routine * 4 > extremes, "{routine} of {extremes}");
+        let alerts = out.score.iter().filter(|&&x| x > 0.5).count();
+        assert!(
+            alerts * 3 < extremes,
+            "{alerts} alerts, {extremes} new extremes"
+        );
+        assert!(out.new_extreme[3500] && !out.routine_extreme[3500]);
+        assert!(out.score[3500] > 0.9, "{}", out.score[3500]);
     }
 
     #[test]

@@ -42,9 +42,9 @@ pub const VARIANTS: [(&str, ScoreParts); 5] = [
         },
     ),
     (
-        "segscope without the seasonal profile's veto of new extremes",
+        "segscope without the routine new extremes' veto",
         ScoreParts {
-            season_explains: false,
+            routine: false,
             ..ScoreParts::ALL
         },
     ),
@@ -59,7 +59,7 @@ pub const VARIANTS: [(&str, ScoreParts); 5] = [
         "the votes' strength and new extremes only (the earlier score's parts)",
         ScoreParts {
             records: false,
-            season_explains: false,
+            routine: false,
             ranking: false,
             ..ScoreParts::ALL
         },

@@ -378,10 +378,15 @@ fn explanation_card(ui: &mut egui::Ui, pane: &AnomalyPane, run: &AnomalyRun) {
                 "normal"
             },
             run.enabled.len(),
-            if picked.new_extreme.is_some() {
-                " (a new extreme of its window)"
-            } else {
-                ""
+            match (
+                picked.new_extreme.is_some(),
+                scanned.scan.routine_extreme.get(picked.index) == Some(&true),
+            ) {
+                (true, false) => " (a new extreme of its window)",
+                (true, true) => {
+                    " (a new extreme of its window, but a routine one: two thirds of the series' earlier new extremes lay as far beyond their windows, so it raises no alert)"
+                }
+                _ => "",
             }
         ));
     }
