@@ -187,8 +187,9 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
     },
-    /// The anomaly targets: last-point series/s, scan times, and with NAB's
-    /// folder the import time and the NAB score of the scan's anomaly score.
+    /// The anomaly targets: last-point series/s, scan times, with NAB's
+    /// folder the import time and the NAB scores, and with held-out sets of
+    /// labelled series their scores at NAB's threshold and average precision.
     Anomalies(crate::bench::anomalies::AnomalyBench),
     /// A fleet of nodes served over loopback (stand-ins of one archive): the
     /// fleet read, its union and plan, against plain parallel GETs of the same
