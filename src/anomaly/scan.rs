@@ -373,7 +373,13 @@ pub fn records(feature: &[f64], starts: &[usize], judged: &[bool]) -> Vec<Option
 /// the ranking signal: level or seasonal profile), each `x` mapped to
 /// `x / (3 + x)`, so 3 robust standard deviations give one half.
 pub fn deviation_rank(signal: &Signal) -> Vec<f64> {
-    let squash = |x: f64| if x.is_finite() { x / (3.0 + x) } else { 1.0 };
+    // Infinite: beyond any scale (a change in a flat window); NaN: nothing
+    // measured (values too large to take differences of).
+    let squash = |x: f64| match x {
+        x if x.is_nan() => 0.0,
+        x if x.is_infinite() => 1.0,
+        x => x / (3.0 + x),
+    };
     (0..signal.deviation.len())
         .map(|i| {
             squash(signal.deviation[i])
@@ -1622,6 +1628,30 @@ mod tests {
         );
         assert!(out.new_extreme[3500] && !out.routine_extreme[3500]);
         assert!(out.score[3500] > 0.9, "{}", out.score[3500]);
+    }
+
+    /// Values at the edge of f64's range and a flat series with one blip
+    /// scan without a panic, every score in [0, 1].
+    #[test]
+    fn extreme_values_and_flat_series_score_within_bounds() {
+        let huge = Series::new(
+            "huge",
+            (0..600i64).map(|i| {
+                (
+                    i * 60_000_000,
+                    Some(if i % 2 == 0 { 1e308 } else { -1e308 }),
+                )
+            }),
+        );
+        let flat = minutes(600, |i| Some(if i == 400 { 11.0 } else { 10.0 }));
+        for s in [huge, flat] {
+            let out = scan_all(&s, 300);
+            assert!(
+                out.score.iter().all(|x| (0.0..=1.0).contains(x)),
+                "{}",
+                s.name
+            );
+        }
     }
 
     #[test]
