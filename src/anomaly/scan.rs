@@ -271,7 +271,7 @@ pub fn scan_parts(
             out.extremes.push(point.new_extreme);
         })
     };
-    let signals = || deviation_signals(series, window);
+    let signals = || deviation_signals(&series.points, window);
     // A long series computes its signals on a second thread meanwhile.
     let (finished, (starts, alerting, ranking)) = if n >= PARALLEL_SIGNAL_POINTS {
         std::thread::scope(|scope| {
@@ -299,11 +299,11 @@ const PARALLEL_SIGNAL_POINTS: usize = 50_000;
 /// Each point's window start, and the alerting and ranking signals
 /// ([`ScanParts::signal`], [`ScanParts::ranking`]; one computed once when
 /// they choose the same expectation).
-fn deviation_signals(series: &Series, window: ScanWindow) -> (Vec<usize>, Signal, Signal) {
-    let starts: Vec<usize> = (0..series.points.len())
-        .map(|i| window_start(&series.points, i, window))
+fn deviation_signals(points: &[(i64, f64)], window: ScanWindow) -> (Vec<usize>, Signal, Signal) {
+    let starts: Vec<usize> = (0..points.len())
+        .map(|i| window_start(points, i, window))
         .collect();
-    let values = series.values();
+    let values: Vec<f64> = points.iter().map(|p| p.1).collect();
     let alerting = signal(&values, &starts, true);
     let ranking = if alerting.model == Expectation::Previous {
         signal(&values, &starts, false)
@@ -345,10 +345,10 @@ pub const RECORD_MARGIN: f64 = 0.2;
 /// alert leaves unflagged without raising alerts of its own.
 pub const RANK_WEIGHT: f64 = 0.4;
 
-/// For each judged point whose `feature` is more than [`RECORD_MARGIN`]
-/// above its window's earlier values (the window starting at `starts[i]`):
-/// by how much, as a fraction of their highest.
-pub fn records(feature: &[f64], starts: &[usize], judged: &[bool]) -> Vec<Option<f64>> {
+/// Whether each point's `feature` is more than [`RECORD_MARGIN`] above
+/// every earlier value of its window (the window starting at `starts[i]`;
+/// a point with no earlier value, or only ones of 0 or below, is none).
+pub fn records(feature: &[f64], starts: &[usize]) -> Vec<bool> {
     let mut high: std::collections::VecDeque<usize> = std::collections::VecDeque::new();
     let mut out = Vec::with_capacity(feature.len());
     for (i, &x) in feature.iter().enumerate() {
@@ -356,16 +356,24 @@ pub fn records(feature: &[f64], starts: &[usize], judged: &[bool]) -> Vec<Option
             high.pop_front();
         }
         let before = high.front().map(|&k| feature[k]);
-        out.push(match before {
-            Some(m) if judged[i] && m > 0.0 && x > m * (1.0 + RECORD_MARGIN) => Some((x - m) / m),
-            _ => None,
-        });
+        out.push(before.is_some_and(|m| m > 0.0 && x > m * (1.0 + RECORD_MARGIN)));
         while high.back().is_some_and(|&k| feature[k] <= x) {
             high.pop_back();
         }
         high.push_back(i);
     }
     out
+}
+
+/// Whether each point is a record ([`records`]) of the deviation or of the
+/// level shift of `signal`.
+fn deviation_or_level_records(signal: &Signal, starts: &[usize]) -> Vec<bool> {
+    let level = records(&signal.level, starts);
+    records(&signal.deviation, starts)
+        .into_iter()
+        .zip(level)
+        .map(|(d, l)| d || l)
+        .collect()
 }
 
 /// How unusual each point is, undamped, in [0, 1): the largest of its
@@ -417,21 +425,18 @@ pub fn routine_extremes(extremes: &[Option<f64>]) -> Vec<bool> {
         .collect()
 }
 
-/// Whether each point is a record of its deviation or of its level shift
-/// ([`records`] of the alerting signal).
+/// Whether each judged point is a record of its deviation or of its level
+/// shift ([`records`] of the alerting signal).
 pub fn signal_records(parts: &ScanParts) -> Vec<bool> {
-    let sig = &parts.signal;
-    let judged: Vec<bool> = parts.strengths.iter().map(Option::is_some).collect();
-    let mut out = vec![false; judged.len()];
-    if sig.deviation.len() != judged.len() {
-        return out;
+    let n = parts.strengths.len();
+    if parts.signal.deviation.len() != n {
+        return vec![false; n];
     }
-    for feature in [&sig.deviation, &sig.level] {
-        for (o, r) in out.iter_mut().zip(records(feature, &parts.starts, &judged)) {
-            *o |= r.is_some();
-        }
-    }
-    out
+    deviation_or_level_records(&parts.signal, &parts.starts)
+        .into_iter()
+        .zip(&parts.strengths)
+        .map(|(r, s)| r && s.is_some())
+        .collect()
 }
 
 /// Which parts [`anomaly_score_with`] uses: all of them in
@@ -463,10 +468,10 @@ impl ScoreParts {
 }
 
 /// The anomaly score of every point from the scan's parts: the votes'
-/// strength weighed by its rarity ([`rare_strengths`]), 1 for an alerting
-/// new extreme that is not routine ([`routine_extremes`]) or a record of the deviation or the level shift
-/// ([`signal_records`]), made novel ([`novelty`]); and at least
-/// [`RANK_WEIGHT`] times the point's [`deviation_rank`].
+/// strength weighed by its rarity ([`rare_strengths`]), 1 for a new extreme
+/// that is not routine ([`routine_extremes`]) or a record of the deviation
+/// or the level shift ([`signal_records`]), made novel ([`novelty`]); and
+/// at least [`RANK_WEIGHT`] times the point's [`deviation_rank`].
 pub fn anomaly_score(parts: &ScanParts) -> Vec<f32> {
     anomaly_score_with(parts, ScoreParts::ALL)
 }
@@ -711,19 +716,11 @@ impl PointSignal {
         out
     }
 
-    /// The signal at the last point of `series` (every point before it is
-    /// history: the signal is causal), the point judged unless a pre-check
-    /// decided.
-    fn at_last(series: &Series, window: ScanWindow, judged: bool) -> Option<Self> {
-        let i = series.points.len().checked_sub(1)?;
-        let (starts, alerting, ranking) = deviation_signals(series, window);
-        let is_record = |f: &[f64]| {
-            let before = f[starts[i]..i]
-                .iter()
-                .copied()
-                .fold(f64::NEG_INFINITY, f64::max);
-            before > 0.0 && f[i] > before * (1.0 + RECORD_MARGIN)
-        };
+    /// The signal at the last of `points` (every point before it is
+    /// history: the signal is causal), as the scan of all of them has it.
+    fn at_last(points: &[(i64, f64)], window: ScanWindow) -> Option<Self> {
+        let i = points.len().checked_sub(1)?;
+        let (starts, alerting, ranking) = deviation_signals(points, window);
         let model = if i >= alerting.model_from {
             alerting.model
         } else {
@@ -735,7 +732,7 @@ impl PointSignal {
             deviation: alerting.deviation[i],
             level: alerting.level[i],
             spread_factor: alerting.spread[i].exp(),
-            record: judged && (is_record(&alerting.deviation) || is_record(&alerting.level)),
+            record: deviation_or_level_records(&alerting, &starts)[i],
             rank: deviation_rank(&ranking)[i],
         })
     }
@@ -801,13 +798,9 @@ pub fn scan_point(
     // The signal looks further back than the window (its expectation is
     // chosen on the series' first window): it is computed on all the
     // history up to the point.
-    if let Some(v) = verdict.as_mut() {
-        let history = Series {
-            points: series.points[..=index].to_vec(),
-            ..Series::default()
-        };
-        let judged = !v.votes.is_empty();
-        v.signal = PointSignal::at_last(&history, window, judged).filter(|_| judged);
+    // A point a pre-check decided has none.
+    if let Some(v) = verdict.as_mut().filter(|v| !v.votes.is_empty()) {
+        v.signal = PointSignal::at_last(&series.points[..=index], window);
     }
     verdict
 }
