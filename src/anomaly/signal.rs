@@ -1,17 +1,19 @@
 //! The deviation signal beside the ensemble's votes: how unusual each point
-//! is against a robust local scale, after its seasonal profile is taken
-//! out, and whether the level or the spread of the recent points moved.
-//! Everything is counted in points, never in clock time, so the same values
-//! sampled every 10 s or every 5 min give the same signal.
+//! is against a robust local scale, once what it was expected to be is
+//! taken out, and whether the level or the spread of the recent points
+//! moved. Everything is counted in points, never in clock time, so the same
+//! values sampled every 10 s or every 5 min give the same signal.
 //!
 //! Per point `i`, over its window `[a, i]` (the scan's window):
 //!
-//! * **seasonal profile**: the series' period `P` is the lag of the highest
-//!   autocorrelation peak (at least [`MIN_SEASONAL_CORRELATION`]) over the
-//!   first window's points, looked for once the first window is full; the
-//!   expected value of point `i` is the median of the values one, two and
-//!   three periods before it. Without a period the expected value is 0 and
-//!   the residual is the value itself.
+//! * **expectation** ([`Expectation`], chosen once the first window is full
+//!   by [`choose_expectation`]): the window's level (the residual is the
+//!   value itself); a **seasonal profile**, the median of the values one,
+//!   two and three periods before, the period `P` being the lag of the
+//!   highest autocorrelation peak (at least [`MIN_SEASONAL_CORRELATION`])
+//!   over the first window ([`find_period`]); or, for a series that wanders,
+//!   the point before. Before the choice every point is judged against the
+//!   level.
 //! * **deviation**: the residual's distance from the window's median
 //!   residual in robust standard deviations (1.4826 median absolute
 //!   deviations): what a user checks against the chart's typical spread.
@@ -42,7 +44,8 @@ pub struct Signal {
     pub model: Expectation,
     /// Where the expectation was chosen: from this point on residuals use it.
     pub model_from: usize,
-    /// The expected value per point (the seasonal profile; 0 without one).
+    /// The expected value per point (0 under [`Expectation::Level`], and
+    /// before the expectation was chosen).
     pub expected: Vec<f64>,
     /// Deviation in robust standard deviations.
     pub deviation: Vec<f64>,
@@ -118,14 +121,13 @@ impl Expectation {
             Expectation::Level => 0.0,
             Expectation::Previous => i.checked_sub(1).map_or(v[i], |j| v[j]),
             Expectation::Seasonal(p) => {
-                let back: Vec<f64> = (1..=3)
-                    .filter_map(|k| i.checked_sub(k * p).map(|j| v[j]))
-                    .collect();
-                if back.is_empty() {
-                    v[i]
-                } else {
-                    median3(&back)
+                let mut back = [0.0; 3];
+                let mut k = 0;
+                for j in (1..=3).filter_map(|m| i.checked_sub(m * p)) {
+                    back[k] = v[j];
+                    k += 1;
                 }
+                if k == 0 { v[i] } else { median3(&back[..k]) }
             }
         }
     }
